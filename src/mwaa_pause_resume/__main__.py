@@ -1,0 +1,3 @@
+from mwaa_pause_resume.cli.app import main
+
+main()

@@ -1,0 +1,89 @@
+"""The configuration model: one deployment, defaults, and one or more environments.
+
+This module only declares shapes and defaults. Loading (TOML, the seed's
+environment variables / ``.env``) and validation live in sibling modules so
+that other layers can build these objects directly (tests, ``plan``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+NOTIFICATION_TYPES = ("FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED", "RUNNING")
+DEFAULT_NOTIFICATION_TYPES = ("FAILED", "TIMED_OUT", "ABORTED")
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    """One MWAA environment to pause and resume. Every field can be set in ``[defaults]``."""
+
+    name: str
+    source_bucket: str
+    execution_role_arn: str
+    pause_schedule: str
+    resume_schedule: str
+    timezone: str = "UTC"
+    airflow_version: str | None = None
+    dags_s3_path: str = "dags"
+    update_execution_role: bool = False
+    vpc_id: str | None = None
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+    create_vpc_endpoints: bool = False
+    notification_emails: tuple[str, ...] = ()
+    notification_types: tuple[str, ...] = DEFAULT_NOTIFICATION_TYPES
+    poll_frequency_seconds: int = 60
+    poll_timeout_minutes: int = 60
+    pause_timeout_minutes: int = 60
+    resume_timeout_minutes: int = 60
+    drain_timeout_minutes: int = 10
+    export_dag_id: str = "mwaa_export_data"
+    import_dag_id: str = "mwaa_import_data"
+    environment_backup_file: str = "environment-backup.json"
+    update_after_restore: bool = False
+    snapshot_retention: int = 7
+    environment_class: str = "mw1.small"
+    min_workers: int = 1
+    max_workers: int = 10
+    schedulers: int = 2
+
+
+@dataclass(frozen=True)
+class PriceOverride:
+    """USD per hour for one environment class (overrides the bundled price table)."""
+
+    environment: float
+    extra_worker: float | None = None
+    extra_scheduler: float | None = None
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    """Where and under which stack name the CDK app is deployed."""
+
+    stack_name: str = "mwaa-pause-resume"
+    account: str | None = None
+    region: str | None = None
+    # The seed's MWAA_RESOURCES_FOLDER: a local folder with replacement export/import DAG
+    # files to deploy; None deploys the DAGs bundled with this package.
+    resources_folder: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    deployment: DeploymentConfig
+    environments: tuple[EnvironmentConfig, ...]
+    prices: dict[str, PriceOverride] = field(default_factory=dict)
+    source: str = "<built in code>"  # file path or "environment variables" for messages
+
+    def environment(self, name: str) -> EnvironmentConfig:
+        for env in self.environments:
+            if env.name == name:
+                return env
+        from mwaa_pause_resume.errors import UserError
+
+        known = ", ".join(e.name for e in self.environments) or "none"
+        raise UserError(
+            f"environment {name!r} is not in {self.source} (configured: {known})",
+            hint="check the name, or add an [[environments]] entry for it",
+        )

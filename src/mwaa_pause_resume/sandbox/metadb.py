@@ -1,0 +1,45 @@
+"""Airflow metadata databases on a :class:`LocalPostgres`, migrated by real Airflow.
+
+Migrating takes several seconds, so each Airflow version is migrated once into a
+template database and every new metadata database is a cheap
+``CREATE DATABASE ... TEMPLATE`` copy of it. Fernet keys are not stored in the
+database, so one template serves environments with different keys.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime, new_fernet_key
+from mwaa_pause_resume.sandbox.postgres import LocalPostgres
+
+
+class MetadataDatabases:
+    """Creates migrated Airflow metadata databases of one Airflow version."""
+
+    def __init__(self, server: LocalPostgres, runtime: AirflowRuntime, home_root: Path) -> None:
+        self.server = server
+        self.runtime = runtime
+        self.home_root = home_root
+        self.template_name = "airflow_tmpl_" + re.sub(r"\W", "_", runtime.version)
+        self._lock = threading.Lock()
+        self._template_ready = False
+
+    def _ensure_template(self) -> None:
+        with self._lock:
+            if self._template_ready:
+                return
+            url = self.server.create_database(self.template_name)
+            home = self.home_root / f"migrate-{self.runtime.version}"
+            env = self.runtime.environ(url, new_fernet_key(), home)
+            self.runtime.migrate(env)
+            self._template_ready = True
+
+    def create(self, name: str) -> str:
+        """A freshly migrated database ``name`` (replacing one of that name); returns its URL."""
+        self._ensure_template()
+        self.server.drop_database(name)
+        self.server._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template_name}"')
+        return self.server.url(name)

@@ -1,0 +1,65 @@
+"""Shared fixtures: a real PostgreSQL server and real Airflow-migrated metadata databases.
+
+The server is started once per test session (per xdist worker) from the machine's
+PostgreSQL binaries; Airflow virtualenvs are created on first use and cached in
+``$MWAA_PR_CACHE`` (``.ci/run`` pre-builds them).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
+from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
+from mwaa_pause_resume.sandbox.postgres import LocalPostgres
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[LocalPostgres]:
+    server = LocalPostgres()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def empty_db(pg_server: LocalPostgres) -> Iterator[str]:
+    """URL of a new empty database, dropped afterwards."""
+    name = f"t_empty_{next(_counter)}"
+    url = pg_server.create_database(name)
+    yield url
+    pg_server.drop_database(name)
+
+
+_metadbs: dict[str, MetadataDatabases] = {}
+
+
+@pytest.fixture(scope="session")
+def metadata_databases(
+    pg_server: LocalPostgres, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], MetadataDatabases]:
+    """``metadata_databases("2.10.3").create(name)`` -> URL of a migrated database."""
+    home = tmp_path_factory.mktemp("airflow-home")
+
+    def get(version: str) -> MetadataDatabases:
+        if version not in _metadbs:
+            runtime = AirflowRuntime(version).ensure()
+            _metadbs[version] = MetadataDatabases(pg_server, runtime, home)
+        return _metadbs[version]
+
+    return get
+
+
+@pytest.fixture
+def unique_name() -> Callable[[str], str]:
+    return lambda prefix: f"{prefix}_{next(_counter)}"
+
+
