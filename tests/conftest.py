@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -61,5 +60,3 @@ def metadata_databases(
 @pytest.fixture
 def unique_name() -> Callable[[str], str]:
     return lambda prefix: f"{prefix}_{next(_counter)}"
-
-

@@ -87,8 +87,15 @@ class AirflowRuntime:
             if self.ready:
                 return self
             venv.EnvBuilder(with_pip=True, clear=True).create(self.venv_dir)
-            cmd = [str(self.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                   *REQUIREMENTS[self.version]]
+            cmd = [
+                str(self.python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *REQUIREMENTS[self.version],
+            ]
             out = log.open("w") if log else subprocess.DEVNULL
             try:
                 done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False)
@@ -142,8 +149,12 @@ class AirflowRuntime:
     ) -> subprocess.CompletedProcess[str]:
         """Run ``python ARGS`` in the Airflow virtualenv (``-m airflow ...`` or a script)."""
         done = subprocess.run(
-            [str(self.python), *args], env=dict(env), capture_output=True, text=True,
-            timeout=timeout, check=False,
+            [str(self.python), *args],
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         if check and done.returncode != 0:
             raise RuntimeError(

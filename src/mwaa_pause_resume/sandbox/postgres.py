@@ -85,8 +85,16 @@ class LocalPostgres:
         self._chown(self.socket_dir)
         if not (self.data_dir / "PG_VERSION").exists():
             done = self._run(
-                "initdb", "-D", str(self.data_dir), "-A", "trust", "-U", "postgres",
-                "-E", "UTF8", "--no-locale",
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-locale",
             )
             if done.returncode != 0:
                 raise UserError(f"initdb failed: {done.stderr.strip()}", hint=INSTALL_HINT)
@@ -96,8 +104,17 @@ class LocalPostgres:
             "-c max_connections=200"
         )
         done = self._run(
-            "pg_ctl", "-D", str(self.data_dir), "-o", options,
-            "-l", str(self.base_dir / "server.log"), "-w", "-t", "60", "start",
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-o",
+            options,
+            "-l",
+            str(self.base_dir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
         if done.returncode != 0:
             log = (self.base_dir / "server.log").read_text(errors="replace")[-2000:]

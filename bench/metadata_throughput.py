@@ -1,0 +1,298 @@
+"""Metadata engine throughput and memory against raw COPY and row-by-row baselines.
+
+Generates N task instances (plus their DAG runs) on a schema migrated by real
+Airflow 2.10.3, then measures, each in its own process so peak RSS is per
+operation:
+
+* export: raw ``COPY ... TO STDOUT`` (baseline), the engine's full export (gzip,
+  sha256, manifest), and the row-by-row way (server-side cursor + fetchmany +
+  csv.writer, as the AWS sample does);
+* import: raw ``COPY ... FROM STDIN`` into a fresh migrated database (baseline),
+  the engine's restore (staging tables, id remapping, one transaction), and
+  row-by-row ``executemany`` on a sample of rows.
+
+Usage: ``.venv/bin/python bench/metadata_throughput.py --rows 1000000 --rows 5000000``
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+
+from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
+from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
+from mwaa_pause_resume.sandbox.postgres import LocalPostgres
+
+TASKS_PER_RUN = 20
+BIG_TABLES = ("dag_run", "task_instance")  # generated data lives here (FK order)
+ROWWISE_IMPORT_SAMPLE = 100_000
+
+
+def generate(url: str, n_task_instances: int) -> None:
+    """Fill dag, dag_run and task_instance with realistic-looking rows, set-based."""
+    runs = max(1, n_task_instances // TASKS_PER_RUN)
+    sql = f"""
+    INSERT INTO dag (dag_id, is_paused, is_active, max_active_tasks,
+                     max_consecutive_failed_dag_runs, has_task_concurrency_limits, fileloc)
+    SELECT 'bench_dag_' || d, d % 3 = 0, true, 16, 0, false, '/dags/bench_' || d || '.py'
+    FROM generate_series(0, 99) d;
+
+    INSERT INTO dag_run (dag_id, queued_at, execution_date, start_date, end_date, state,
+                         run_id, external_trigger, run_type, conf, data_interval_start,
+                         data_interval_end, clear_number, updated_at)
+    SELECT 'bench_dag_' || (r % 100),
+           ts, ts, ts, ts + interval '5 minutes',
+           CASE WHEN r % 17 = 0 THEN 'failed' ELSE 'success' END,
+           'scheduled__' || to_char(ts, 'YYYY-MM-DD"T"HH24:MI:SS') || '_' || r,
+           false, 'scheduled', '\\x80057d942e'::bytea, ts, ts + interval '1 hour', 0, ts
+    FROM (SELECT r, timestamptz '2024-01-01 00:00:00+00' + r * interval '1 minute' AS ts
+          FROM generate_series(0, {runs - 1}) r) g;
+
+    INSERT INTO task_instance (task_id, dag_id, run_id, map_index, start_date, end_date,
+                               duration, state, try_number, max_tries, hostname, unixname,
+                               pool, pool_slots, queue, priority_weight, operator,
+                               queued_dttm, pid, executor_config, updated_at,
+                               custom_operator_name)
+    SELECT 'task_' || t, dr.dag_id, dr.run_id, -1, dr.start_date,
+           dr.start_date + interval '42 seconds', 42.0,
+           CASE WHEN t = 7 AND dr.state = 'failed' THEN 'failed' ELSE 'success' END,
+           1, 0, 'ip-10-0-0-' || (dr.id % 250) || '.ec2.internal', 'airflow',
+           'default_pool', 1, 'default', 1, 'PythonOperator', dr.queued_at, 4242,
+           '\\x80057d942e'::bytea, dr.end_date, '@task'
+    FROM dag_run dr CROSS JOIN generate_series(0, {TASKS_PER_RUN - 1}) t
+    WHERE dr.dag_id LIKE 'bench_dag_%';
+    ANALYZE;
+    """
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+
+
+class _CountingSink(io.RawIOBase):
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self.bytes += len(b)
+        return len(b)
+
+
+def _count(url: str, tables: tuple[str, ...]) -> int:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        total = 0
+        for table in tables:
+            cur.execute(f"SELECT count(*) FROM {table}")
+            total += cur.fetchone()[0]  # type: ignore[index]
+        return total
+
+
+# -- operations, each run in a child process -----------------------------------------
+def op_raw_copy_to(url: str, work: Path) -> int:
+    rows = 0
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        for table in BIG_TABLES:
+            with (work / f"{table}.csv").open("wb") as out:
+                cur.copy_expert(f"COPY {table} TO STDOUT WITH (FORMAT csv)", out)
+            rows += cur.rowcount
+    return rows
+
+
+def op_rowwise_export(url: str, work: Path) -> int:
+    rows = 0
+    with psycopg2.connect(url) as conn:
+        for table in BIG_TABLES:
+            with conn.cursor(name=f"stream_{table}") as cur:
+                cur.itersize = 10_000
+                cur.execute(f"SELECT * FROM {table}")
+                writer = csv.writer(io.TextIOWrapper(_CountingSink(), write_through=True))
+                while batch := cur.fetchmany(10_000):
+                    writer.writerows(batch)
+                    rows += len(batch)
+    return rows
+
+
+def op_engine_export(url: str, work: Path) -> int:
+    from mwaa_pause_resume.metadata import export_snapshot, open_store
+
+    store = open_store(str(work / "snapshot"))
+    with psycopg2.connect(url) as conn:
+        manifest = export_snapshot(conn, store, fernet_key=None)
+    return sum(t["rows"] for t in _manifest_tables(manifest).values())
+
+
+def op_raw_copy_from(url: str, work: Path) -> int:
+    rows = 0
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        for table in BIG_TABLES:
+            with (work / f"{table}.csv").open("rb") as src:
+                cur.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv)", src)
+            rows += cur.rowcount
+    return rows
+
+
+def op_rowwise_import(url: str, work: Path) -> int:
+    """executemany INSERT of the first sample rows of each table (slow: sampled)."""
+    rows = 0
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        for table in BIG_TABLES:
+            with (work / f"{table}.csv").open(newline="") as src:
+                reader = csv.reader(src)
+                sample = []
+                for i, record in enumerate(reader):
+                    if i >= ROWWISE_IMPORT_SAMPLE:
+                        break
+                    sample.append([None if v == "" else v for v in record])
+            if not sample:
+                continue
+            marks = ",".join(["%s"] * len(sample[0]))
+            cur.executemany(f"INSERT INTO {table} VALUES ({marks})", sample)
+            rows += len(sample)
+    return rows
+
+
+def op_engine_import(url: str, work: Path) -> int:
+    from mwaa_pause_resume.metadata import open_store, restore_snapshot
+
+    store = open_store(str(work / "snapshot"))
+    with psycopg2.connect(url) as conn:
+        report = restore_snapshot(conn, store, fernet_key=None)
+    return int(_report_rows(report))
+
+
+def _manifest_tables(manifest: Any) -> dict[str, dict[str, Any]]:
+    data = manifest.to_dict() if hasattr(manifest, "to_dict") else manifest
+    if isinstance(data, str):
+        data = json.loads(data)
+    if not isinstance(data, dict) and hasattr(manifest, "tables"):
+        return {
+            name: {"rows": getattr(t, "rows", None) or t["rows"]}
+            for name, t in manifest.tables.items()
+        }
+    return dict(data["tables"])
+
+
+def _report_rows(report: Any) -> int:
+    for attr in ("rows_inserted", "total_rows", "rows"):
+        value = getattr(report, attr, None)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, dict):
+            return sum(int(v) for v in value.values())
+    raise TypeError(f"cannot read a row count from {report!r}")
+
+
+OPS = {
+    "raw_copy_to": op_raw_copy_to,
+    "rowwise_export": op_rowwise_export,
+    "engine_export": op_engine_export,
+    "raw_copy_from": op_raw_copy_from,
+    "rowwise_import": op_rowwise_import,
+    "engine_import": op_engine_import,
+}
+
+
+def child(op: str, url: str, work: str) -> None:
+    start = time.perf_counter()
+    rows = OPS[op](url, Path(work))
+    seconds = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_rss_mb": peak_kb / 1024}))
+
+
+def run_child(op: str, url: str, work: Path) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", op, url, str(work)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{op} failed:\n{done.stderr[-4000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["rows_per_s"] = result["rows"] / result["seconds"]
+    return result
+
+
+def bench(
+    n: int, server: LocalPostgres, dbs: MetadataDatabases
+) -> list[tuple[str, dict[str, float]]]:
+    work = Path(tempfile.mkdtemp(prefix="mwaa-pr-bench-"))
+    try:
+        source = dbs.create(f"bench_src_{n}")
+        t0 = time.perf_counter()
+        generate(source, n)
+        print(f"  generated {n:,} task instances in {time.perf_counter() - t0:.1f}s", flush=True)
+        results = []
+        for op in ("raw_copy_to", "engine_export", "rowwise_export"):
+            results.append((op, run_child(op, source, work)))
+        for op in ("raw_copy_from", "engine_import", "rowwise_import"):
+            target = dbs.create(f"bench_dst_{n}")
+            results.append((op, run_child(op, target, work)))
+            server.drop_database(f"bench_dst_{n}")
+        server.drop_database(f"bench_src_{n}")
+        return results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report(n: int, results: list[tuple[str, dict[str, float]]]) -> None:
+    by_op = dict(results)
+    baselines = {
+        "export": by_op["raw_copy_to"]["rows_per_s"],
+        "import": by_op["raw_copy_from"]["rows_per_s"],
+    }
+    print(f"\n{n:,} task instances (+ {n // TASKS_PER_RUN:,} dag runs)")
+    print(
+        f"{'operation':<16} {'rows':>11} {'seconds':>8} {'rows/s':>10} "
+        f"{'vs raw COPY':>12} {'peak RSS MB':>12}"
+    )
+    for op, r in results:
+        base = baselines[
+            "export" if op in ("raw_copy_to", "engine_export", "rowwise_export") else "import"
+        ]
+        print(
+            f"{op:<16} {int(r['rows']):>11,} {r['seconds']:>8.2f} {r['rows_per_s']:>10,.0f} "
+            f"{r['rows_per_s'] / base:>11.2f}x {r['peak_rss_mb']:>12.1f}"
+        )
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:5])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--rows",
+        type=int,
+        action="append",
+        help="task instances to generate (repeatable; default 1000000)",
+    )
+    args = parser.parse_args()
+    sizes = args.rows or [1_000_000]
+    with LocalPostgres() as server:
+        dbs = MetadataDatabases(
+            server,
+            AirflowRuntime("2.10.3").ensure(),
+            Path(tempfile.mkdtemp(prefix="mwaa-pr-bench-home-")),
+        )
+        for n in sizes:
+            print(f"benchmarking {n:,} task instances ...", flush=True)
+            report(n, bench(n, server, dbs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""``mwaa-pause-resume validate`` and the ``--config`` option the other commands share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from mwaa_pause_resume.cli.output import console, handle_errors, print_json
+from mwaa_pause_resume.config import Config, ConfigError, load_config
+from mwaa_pause_resume.errors import EXIT_BAD_INPUT
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help=(
+            "Configuration file (TOML, or a .env file with the AWS sample's variables). "
+            "Default: ./mwaa-pause-resume.toml, else the MWAA_* variables and ./.env."
+        ),
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``validate`` to the application."""
+    app.command("validate")(validate)
+
+
+@handle_errors
+def validate(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Check the configuration and list every problem with its fix (exit 0 valid, 2 invalid)."""
+    try:
+        loaded = load_config(config)
+    except ConfigError as exc:
+        if not as_json:
+            raise
+        print_json(
+            {
+                "valid": False,
+                "source": exc.source,
+                "environments": [],
+                "problems": [p.as_dict() for p in exc.problems],
+            }
+        )
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if as_json:
+        print_json(summary(loaded))
+        return
+    _print_summary(loaded)
+
+
+def summary(config: Config) -> dict[str, Any]:
+    return {
+        "valid": True,
+        "source": config.source,
+        "environments": [env.name for env in config.environments],
+        "problems": [],
+    }
+
+
+def _print_summary(config: Config) -> None:
+    # Plain lines rather than a table: nothing gets truncated on a narrow terminal.
+    count = len(config.environments)
+    out = console()
+    out.print(
+        f"[green]Valid:[/] {escape(config.source)} configures {count} "
+        f"environment{'s' if count != 1 else ''} (stack {config.deployment.stack_name}).",
+        highlight=False,
+    )
+    for env in config.environments:
+        out.print(
+            f"  {env.name}: pause {env.pause_schedule!r}, resume {env.resume_schedule!r}, "
+            f"time zone {env.timezone}, {env.environment_class}",
+            highlight=False,
+            markup=False,
+        )

@@ -1,0 +1,153 @@
+"""``mwaa-pause-resume plan``: next pause/resume times, schedule warnings, estimated saving.
+
+Must stay quick: only the config loader and the pure schedule package are
+imported, never boto3 or aws-cdk-lib.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from mwaa_pause_resume.cli.output import console, handle_errors, print_json
+from mwaa_pause_resume.errors import UserError
+
+if TYPE_CHECKING:
+    from mwaa_pause_resume.config.model import Config
+    from mwaa_pause_resume.schedule.plan import EnvironmentPlan
+    from mwaa_pause_resume.schedule.prices import PriceTable
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``plan`` command to the root app."""
+    app.command("plan")(plan)
+
+
+@handle_errors
+def plan(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML file (or the AWS sample's .env). Default: ./mwaa-pause-resume.toml, "
+            "then .env / MWAA_* variables.",
+        ),
+    ] = None,
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, max=100, help="Fire times to show per schedule.")
+    ] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", hidden=True, help="Pretend it is this ISO-8601 instant."),
+    ] = None,
+) -> None:
+    """Show, per environment, the next pause and resume times (local and UTC), schedule
+    warnings, paused hours per week and the estimated monthly saving."""
+    from mwaa_pause_resume.config import load_config
+    from mwaa_pause_resume.schedule.plan import plan_environment
+    from mwaa_pause_resume.schedule.prices import price_table
+
+    instant = _parse_now(now)
+    cfg = load_config(config)
+    prices = price_table(cfg.prices)
+    plans = [plan_environment(env, instant, count, prices) for env in cfg.environments]
+    if as_json:
+        print_json(plan_document(cfg, plans, prices, instant))
+    else:
+        _print_tables(cfg, plans, prices, instant)
+
+
+def plan_document(
+    cfg: Config, plans: list[EnvironmentPlan], prices: PriceTable, now: datetime
+) -> dict[str, Any]:
+    """The ``--json`` document."""
+    return {
+        "now": now.isoformat(),
+        "config": cfg.source,
+        "price_table": {
+            "currency": prices.currency,
+            "region": prices.region,
+            "as_of": prices.as_of,
+            "source": prices.source,
+            "note": _region_note(cfg, prices),
+        },
+        "environments": [p.as_dict() for p in plans],
+    }
+
+
+def _region_note(cfg: Config, prices: PriceTable) -> str | None:
+    """Bundled prices are for one region: say so when the deployment targets another."""
+    region = cfg.deployment.region
+    bundled = {env.environment_class for env in cfg.environments} - set(cfg.prices)
+    if region and region != prices.region and bundled:
+        return (
+            f"the deployment region is {region} but the bundled prices are for {prices.region}; "
+            f'add [prices."<class>"] entries with {region}\'s prices for exact figures'
+        )
+    return None
+
+
+def _parse_now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise UserError(
+            f"--now {text!r} is not an ISO-8601 instant with a UTC offset",
+            hint="e.g. --now 2026-11-25T17:00:00+00:00 or 2026-11-25T12:00-05:00",
+        )
+    return value
+
+
+def _print_tables(
+    cfg: Config, plans: list[EnvironmentPlan], prices: PriceTable, now: datetime
+) -> None:
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    out.print(f"Plan from {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC, config {escape(cfg.source)}")
+    for env_plan in plans:
+        out.print(f"[bold]{escape(env_plan.name)}[/] ({env_plan.timezone})")
+        out.print(f"  pause  {escape(env_plan.pause.expression)}")
+        out.print(f"  resume {escape(env_plan.resume.expression)}")
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("next")
+        table.add_column("local time")
+        table.add_column("UTC")
+        events = sorted(
+            [(fire, "pause") for fire in env_plan.pause.next]
+            + [(fire, "resume") for fire in env_plan.resume.next],
+            key=lambda event: event[0].astimezone(UTC),
+        )
+        for fire, kind in events:
+            table.add_row(
+                kind,
+                fire.strftime("%a %Y-%m-%d %H:%M %Z"),
+                fire.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            )
+        out.print(table)
+        out.print(f"Paused hours per week (next 4 weeks): {env_plan.paused_hours_per_week}")
+        if env_plan.estimated_monthly_saving_usd is None:
+            out.print("Estimated monthly saving: unknown (no price, see warnings)")
+        else:
+            out.print(
+                f"Estimated monthly saving: {env_plan.estimated_monthly_saving_usd:,.2f} "
+                f"{prices.currency} at {escape(env_plan.price.basis)}"
+            )
+        for warning in env_plan.warnings:
+            out.print(f"[yellow]Warning:[/] {escape(warning)}", style="yellow")
+        out.print()
+    out.print(f"[dim]Prices: {escape(prices.source)}.[/]")
+    note = _region_note(cfg, prices)
+    if note:
+        out.print(f"[yellow]Note:[/] {escape(note)}")

@@ -1,0 +1,398 @@
+"""Turn a parsed configuration tree into a :class:`Config`, collecting every problem.
+
+The tree has the TOML shape (``deployment``, ``defaults``, ``environments``,
+``prices``) whatever the source: the seed's environment variables are mapped
+onto it first. Values are checked field by field, then across fields and
+environments; nothing is raised until everything has been looked at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from mwaa_pause_resume.config import rules
+from mwaa_pause_resume.config.fields import (
+    DEPLOYMENT_DEFAULTS,
+    DEPLOYMENT_FIELDS,
+    ENVIRONMENT_DEFAULTS,
+    ENVIRONMENT_FIELDS,
+    PRICE_KEYS,
+    FieldSpec,
+)
+from mwaa_pause_resume.config.model import (
+    Config,
+    DeploymentConfig,
+    EnvironmentConfig,
+    PriceOverride,
+)
+from mwaa_pause_resume.config.problems import ConfigError, Invalid, Problem, did_you_mean
+
+FieldPath = tuple[str | int, ...]
+SECTIONS = ("deployment", "defaults", "environments", "prices")
+REQUIRED_KEYS = ", ".join(s.key for s in ENVIRONMENT_FIELDS if s.required)
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+class Naming:
+    """How problems name a field, and how to supply a missing one (TOML spelling)."""
+
+    def name(self, path: FieldPath) -> str:
+        out = ""
+        for part in path:
+            if isinstance(part, int):
+                out += f"[{part}]"
+            else:
+                text = part if _BARE_KEY.fullmatch(part) else json.dumps(part)
+                out += f".{text}" if out else text
+        return out
+
+    def key(self, key: str) -> str:
+        """How a key is spelled inside messages."""
+        return key
+
+    def missing_fix(self, key: str) -> str:
+        return f"add {key} = ... to this [[environments]] entry or to [defaults]"
+
+
+def coerce(spec: FieldSpec, value: Any) -> Any:
+    """Check a value's type against its field kind; apply the field rule."""
+    if spec.kind in ("str", "optional_str"):
+        if not isinstance(value, str):
+            raise Invalid(
+                f"must be text, not {_type_name(value)}",
+                f'put the value in double quotes: {spec.key} = "..."',
+            )
+        value = value.strip()
+        if spec.kind == "optional_str" and not value:
+            return None
+    elif spec.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(
+                f"must be a whole number, not {_type_name(value)}",
+                f"write a number without quotes: {spec.key} = 60",
+            )
+    elif spec.kind == "bool":
+        if not isinstance(value, bool):
+            raise Invalid(
+                f"must be true or false, not {_type_name(value)}",
+                f"write {spec.key} = true or {spec.key} = false (no quotes)",
+            )
+    elif spec.kind == "list":
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise Invalid(
+                f"must be a list of text values, not {_type_name(value)}",
+                f'write {spec.key} = ["first", "second"]',
+            )
+        value = tuple(i.strip() for i in items if i.strip())
+    return spec.rule(value) if spec.rule is not None else value
+
+
+def _type_name(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "text", list: "a list"}
+    return names.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
+
+
+class _Builder:
+    def __init__(self, naming: Naming) -> None:
+        self.naming = naming
+        self.problems: list[Problem] = []
+        # [defaults], validated once; every environment starts from these values.
+        self.defaults: Mapping[str, Any] = {}
+        self.default_values: dict[str, Any] = {}
+        self.default_broken: set[str] = set()
+
+    def add(self, path: FieldPath, message: str, fix: str) -> None:
+        problem = Problem(self.naming.name(path), message, fix)
+        if problem not in self.problems:  # a bad default is reported once, not per environment
+            self.problems.append(problem)
+
+    def table(self, tree: Mapping[str, Any], key: str, fix: str) -> Mapping[str, Any]:
+        value = tree.get(key, {})
+        if not isinstance(value, Mapping):
+            self.add((key,), f"must be a table, not {_type_name(value)}", fix)
+            return {}
+        return value
+
+    def fields(
+        self, table: Mapping[str, Any], specs: tuple[FieldSpec, ...], path: FieldPath
+    ) -> tuple[dict[str, Any], set[str]]:
+        """Validated values of one table, and the keys whose value was rejected."""
+        known = {s.key: s for s in specs}
+        values: dict[str, Any] = {}
+        broken: set[str] = set()
+        for key, raw in table.items():
+            spec = known.get(key)
+            if spec is None:
+                self.add((*path, key), "is not a known key", did_you_mean(key, known, "keys"))
+                continue
+            try:
+                values[key] = coerce(spec, raw)
+            except Invalid as exc:
+                self.add((*path, key), exc.message, exc.fix)
+                broken.add(key)
+        return values, broken
+
+    # -- sections ---------------------------------------------------------------------------
+
+    def deployment(self, tree: Mapping[str, Any]) -> DeploymentConfig:
+        table = self.table(tree, "deployment", "write [deployment] followed by key = value lines")
+        values, _ = self.fields(table, DEPLOYMENT_FIELDS, ("deployment",))
+        return DeploymentConfig(**{**DEPLOYMENT_DEFAULTS, **values})
+
+    def environments(
+        self, tree: Mapping[str, Any], deployment: DeploymentConfig
+    ) -> tuple[EnvironmentConfig, ...]:
+        defaults = self.table(tree, "defaults", "write [defaults] followed by key = value lines")
+        default_values, default_broken = self.fields(defaults, ENVIRONMENT_FIELDS, ("defaults",))
+        if "name" in defaults:
+            self.add(
+                ("defaults", "name"),
+                "an environment name cannot be a default",
+                "set name in each [[environments]] entry",
+            )
+            default_values.pop("name", None)
+        self.defaults, self.default_values, self.default_broken = (
+            defaults,
+            default_values,
+            default_broken,
+        )
+
+        entries = tree.get("environments", [])
+        if isinstance(entries, Mapping):
+            self.add(
+                ("environments",),
+                "must be an array of tables",
+                "write [[environments]] (double brackets) before each environment",
+            )
+            return ()
+        if not isinstance(entries, list) or not entries:
+            self.add(
+                ("environments",),
+                "no environment is configured",
+                f"add an [[environments]] table with at least {REQUIRED_KEYS}",
+            )
+            return ()
+
+        built: list[EnvironmentConfig] = []
+        first_index: dict[str, int] = {}
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, Mapping):
+                self.add(
+                    ("environments", i),
+                    f"must be a table, not {_type_name(entry)}",
+                    "write [[environments]] followed by key = value lines",
+                )
+                continue
+            env = self.environment(i, entry, deployment)
+            name = entry.get("name")
+            if isinstance(name, str) and name.strip():
+                name = name.strip()
+                if name in first_index:
+                    self.add(
+                        ("environments", i, "name"),
+                        f"{name!r} is already used by environments[{first_index[name]}]",
+                        "give each environment a unique name (one entry per MWAA environment)",
+                    )
+                first_index.setdefault(name, i)
+            if env is not None:
+                built.append(env)
+        return tuple(built)
+
+    def environment(
+        self,
+        i: int,
+        entry: Mapping[str, Any],
+        deployment: DeploymentConfig,
+    ) -> EnvironmentConfig | None:
+        defaults = self.defaults
+        own, own_broken = self.fields(entry, ENVIRONMENT_FIELDS, ("environments", i))
+        merged = {**self.default_values, **own}
+        broken = own_broken | (self.default_broken - set(entry))
+
+        def where(key: str) -> FieldPath:
+            if key not in entry and key in defaults:
+                return ("defaults", key)
+            return ("environments", i, key)
+
+        for spec in ENVIRONMENT_FIELDS:
+            if spec.required and spec.key not in merged and spec.key not in broken:
+                self.add(where(spec.key), "is required", self.naming.missing_fix(spec.key))
+                broken.add(spec.key)
+
+        klass = merged.get("environment_class", ENVIRONMENT_DEFAULTS["environment_class"])
+        if klass == rules.MICRO_CLASS:  # the smallest class runs one of each
+            for key in ("schedulers", "min_workers", "max_workers"):
+                merged.setdefault(key, 1)
+        full = {**ENVIRONMENT_DEFAULTS, **merged}
+        self.cross_checks(full, broken, where, deployment)
+        if broken:
+            return None
+        return EnvironmentConfig(**full)
+
+    def cross_checks(
+        self,
+        env: Mapping[str, Any],
+        broken: set[str],
+        where: Callable[[str], FieldPath],
+        deployment: DeploymentConfig,
+    ) -> None:
+        def ok(*keys: str) -> bool:
+            return not broken.intersection(keys)
+
+        def flag(key: str, message: str, fix: str) -> None:
+            self.add(where(key), message, fix)
+            broken.add(key)
+
+        k = self.naming.key
+
+        if ok("pause_schedule", "resume_schedule") and rules.cron_key(
+            env["pause_schedule"]
+        ) == rules.cron_key(env["resume_schedule"]):
+            flag(
+                "resume_schedule",
+                f"is the same schedule as {k('pause_schedule')} ({env['pause_schedule']!r}): the "
+                "environment would be paused and resumed at the same moment",
+                f"give {k('resume_schedule')} a different time than {k('pause_schedule')}",
+            )
+        if ok("export_dag_id", "import_dag_id") and env["export_dag_id"] == env["import_dag_id"]:
+            flag(
+                "import_dag_id",
+                f"is the same DAG as {k('export_dag_id')} ({env['export_dag_id']!r})",
+                "use two different DAG ids for export and import",
+            )
+        if ok("min_workers", "max_workers") and env["min_workers"] > env["max_workers"]:
+            flag(
+                "min_workers",
+                f"{env['min_workers']} is larger than {k('max_workers')} ({env['max_workers']})",
+                f"set {k('min_workers')} to at most {k('max_workers')}",
+            )
+        if ok("environment_class", "schedulers", "max_workers"):
+            self.class_limits(env, flag, k)
+        if ok("drain_timeout_minutes", "pause_timeout_minutes") and (
+            env["drain_timeout_minutes"] >= env["pause_timeout_minutes"]
+        ):
+            flag(
+                "drain_timeout_minutes",
+                f"{env['drain_timeout_minutes']} min leaves no time to export within "
+                f"{k('pause_timeout_minutes')} ({env['pause_timeout_minutes']} min)",
+                f"make {k('drain_timeout_minutes')} smaller than {k('pause_timeout_minutes')}",
+            )
+        if ok("poll_frequency_seconds", "poll_timeout_minutes") and (
+            env["poll_frequency_seconds"] >= env["poll_timeout_minutes"] * 60
+        ):
+            flag(
+                "poll_frequency_seconds",
+                f"polling every {env['poll_frequency_seconds']} s never fits in "
+                f"{k('poll_timeout_minutes')} ({env['poll_timeout_minutes']} min)",
+                "poll more often than the poll timeout",
+            )
+        if ok("vpc_id") and env["vpc_id"] is None:
+            for key in ("subnet_ids", "security_group_ids", "create_vpc_endpoints"):
+                if ok(key) and env[key]:
+                    flag(
+                        key,
+                        f"is set but {k('vpc_id')} is not",
+                        f"set {k('vpc_id')} to the VPC of the environment "
+                        "(MWAA console, Networking)",
+                    )
+        account = deployment.account
+        if ok("execution_role_arn") and account is not None:
+            role_account = rules.role_account(env["execution_role_arn"])
+            if role_account != account:
+                flag(
+                    "execution_role_arn",
+                    f"belongs to account {role_account} but {k('account')} is {account}",
+                    "use the execution role of the environment in the deployment account, "
+                    f"or correct {k('account')}",
+                )
+
+    @staticmethod
+    def class_limits(
+        env: Mapping[str, Any],
+        flag: Callable[[str, str, str], None],
+        k: Callable[[str], str],
+    ) -> None:
+        klass, schedulers = env["environment_class"], env["schedulers"]
+        if klass == rules.MICRO_CLASS:
+            if schedulers != 1:
+                flag(
+                    "schedulers",
+                    f"mw1.micro runs exactly 1 scheduler, not {schedulers}",
+                    f"set {k('schedulers')} = 1 or choose a larger {k('environment_class')}",
+                )
+            if env["max_workers"] != 1:
+                flag(
+                    "max_workers",
+                    f"mw1.micro runs exactly 1 worker, not {env['max_workers']}",
+                    f"set {k('max_workers')} = 1 or choose a larger {k('environment_class')}",
+                )
+        elif not rules.SCHEDULER_RANGE[0] <= schedulers <= rules.SCHEDULER_RANGE[1]:
+            low, high = rules.SCHEDULER_RANGE
+            flag(
+                "schedulers",
+                f"{klass} runs {low} to {high} schedulers, not {schedulers}",
+                f"set {k('schedulers')} to a value from {low} to {high}",
+            )
+
+    def prices(self, tree: Mapping[str, Any]) -> dict[str, PriceOverride]:
+        table = self.table(tree, "prices", 'write [prices."mw1.small"] with environment = 0.49')
+        out: dict[str, PriceOverride] = {}
+        for klass, entry in table.items():
+            path: FieldPath = ("prices", klass)
+            if klass not in rules.ENVIRONMENT_CLASSES:
+                self.add(
+                    path,
+                    f"{klass!r} is not an MWAA environment class",
+                    did_you_mean(klass, rules.ENVIRONMENT_CLASSES, "classes"),
+                )
+                continue
+            if not isinstance(entry, Mapping):
+                self.add(
+                    path,
+                    f"must be a table, not {_type_name(entry)}",
+                    f'write [prices."{klass}"] followed by environment = <USD per hour>',
+                )
+                continue
+            amounts: dict[str, float] = {}
+            for key, value in entry.items():
+                if key not in PRICE_KEYS:
+                    self.add(
+                        (*path, key), "is not a known key", did_you_mean(key, PRICE_KEYS, "keys")
+                    )
+                elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                    self.add(
+                        (*path, key),
+                        f"{value!r} is not a price",
+                        "write US dollars per hour as a number >= 0, e.g. 0.49",
+                    )
+                else:
+                    amounts[key] = float(value)
+            if "environment" not in entry:
+                self.add(
+                    (*path, "environment"),
+                    "is required",
+                    "set environment = <USD per hour of the base environment>",
+                )
+            elif "environment" in amounts and len(amounts) == len(entry):
+                out[klass] = PriceOverride(**amounts)
+        return out
+
+
+def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = None) -> Config:
+    """Validate ``tree`` completely; raise :class:`ConfigError` listing every problem."""
+    builder = _Builder(naming or Naming())
+    for key in tree:
+        if key not in SECTIONS:
+            builder.add(
+                (key,), "is not a known section or key", did_you_mean(key, SECTIONS, "sections")
+            )
+    deployment = builder.deployment(tree)
+    environments = builder.environments(tree, deployment)
+    prices = builder.prices(tree)
+    if builder.problems:
+        raise ConfigError(builder.problems, source)
+    return Config(deployment=deployment, environments=environments, prices=prices, source=source)

@@ -1,0 +1,108 @@
+"""Every configuration field in one table: TOML key, type, rule, and seed variable names.
+
+The TOML builder, the seed environment-variable reader and the documentation
+test all read this table, so a field cannot be accepted in one place and
+forgotten in another. Defaults come from the dataclasses in ``model.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mwaa_pause_resume.config import rules
+from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig
+
+Kind = Literal["str", "optional_str", "int", "bool", "list"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    kind: Kind
+    # Names of the environment variables that set this field; the first is the canonical
+    # one. ``seed`` says whether it comes from the AWS sample's Stack Parameters table.
+    env_vars: tuple[str, ...] = ()
+    rule: Callable[[Any], Any] | None = None
+    required: bool = False
+    seed: bool = True
+
+    @property
+    def env_var(self) -> str | None:
+        return self.env_vars[0] if self.env_vars else None
+
+
+ENVIRONMENT_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("name", "str", ("MWAA_ENV_NAME",), rules.environment_name, required=True),
+    FieldSpec("source_bucket", "str", ("MWAA_SOURCE_BUCKET_NAME",), rules.bucket, required=True),
+    FieldSpec("execution_role_arn", "str", ("MWAA_EXECUTION_ROLE_ARN",), rules.role_arn,
+              required=True),
+    FieldSpec("pause_schedule", "str", ("MWAA_PAUSE_CRON_SCHEDULE",), rules.cron, required=True),
+    FieldSpec("resume_schedule", "str", ("MWAA_RESUME_CRON_SCHEDULE",), rules.cron,
+              required=True),
+    FieldSpec("timezone", "str", ("MWAA_SCHEDULE_TIME_ZONE",), rules.timezone),
+    FieldSpec("airflow_version", "optional_str", ("MWAA_ENV_VERSION",), rules.airflow_version),
+    FieldSpec("dags_s3_path", "str", ("MWAA_DAGS_S3_PATH",), rules.s3_prefix),
+    FieldSpec("update_execution_role", "bool", ("MWAA_UPDATE_EXECUTION_ROLE",)),
+    FieldSpec("vpc_id", "optional_str", ("MWAA_VPC_ID",), rules.vpc_id),
+    FieldSpec("subnet_ids", "list", ("MWAA_VPC_SUBNETS",), rules.each(rules.subnet_id)),
+    FieldSpec("security_group_ids", "list", ("MWAA_VPC_SECURITY_GROUPS",),
+              rules.each(rules.security_group_id)),
+    FieldSpec("create_vpc_endpoints", "bool", ("MWAA_CREATE_VPC_ENDPOINTS",), seed=False),
+    FieldSpec("notification_emails", "list", ("MWAA_NOTIFICATION_EMAILS",),
+              rules.each(rules.email)),
+    FieldSpec("notification_types", "list", ("MWAA_NOTIFICATION_TYPES",),
+              rules.each(rules.notification_type)),
+    FieldSpec("poll_frequency_seconds", "int", ("SFN_POLL_FREQUENCY_SECS",),
+              rules.in_range(*rules.POLL_FREQUENCY_RANGE, "seconds")),
+    FieldSpec("poll_timeout_minutes", "int", ("SFN_POLL_TIMEOUT_MINS",),
+              rules.in_range(*rules.TIMEOUT_RANGE, "minutes")),
+    FieldSpec("pause_timeout_minutes", "int", ("SFN_PAUSE_TIMEOUT_MINS",),
+              rules.in_range(*rules.TIMEOUT_RANGE, "minutes")),
+    FieldSpec("resume_timeout_minutes", "int", ("SFN_RESUME_TIMEOUT_MINS",),
+              rules.in_range(*rules.TIMEOUT_RANGE, "minutes")),
+    FieldSpec("drain_timeout_minutes", "int", ("MWAA_DRAIN_TIMEOUT_MINS",),
+              rules.in_range(*rules.DRAIN_TIMEOUT_RANGE, "minutes"), seed=False),
+    FieldSpec("export_dag_id", "str", ("MWAA_METADATA_EXPORT_DAG_NAME",), rules.dag_id),
+    FieldSpec("import_dag_id", "str", ("MWAA_METADATA_IMPORT_DAG_NAME",), rules.dag_id),
+    # The seed's table says MWAA_DEFAULT_ENV_BACKUP_FILE, its code reads MWAA_ENV_BACKUP_FILE.
+    FieldSpec("environment_backup_file", "str",
+              ("MWAA_DEFAULT_ENV_BACKUP_FILE", "MWAA_ENV_BACKUP_FILE"), rules.json_file_name),
+    FieldSpec("update_after_restore", "bool", ("MWAA_UPDATE_AFTER_RESTORE",), seed=False),
+    FieldSpec("snapshot_retention", "int", ("MWAA_SNAPSHOT_RETENTION",),
+              rules.at_least(1, "snapshots"), seed=False),
+    FieldSpec("environment_class", "str", ("MWAA_ENVIRONMENT_CLASS",), rules.environment_class,
+              seed=False),
+    FieldSpec("min_workers", "int", ("MWAA_MIN_WORKERS",),
+              rules.in_range(*rules.WORKER_RANGE, "workers"), seed=False),
+    FieldSpec("max_workers", "int", ("MWAA_MAX_WORKERS",),
+              rules.in_range(*rules.WORKER_RANGE, "workers"), seed=False),
+    FieldSpec("schedulers", "int", ("MWAA_SCHEDULERS",), rules.in_range(1, 5, "schedulers"),
+              seed=False),
+)  # fmt: skip
+
+DEPLOYMENT_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("stack_name", "str", ("MWAA_MAIN_STACK_NAME",), rules.stack_name),
+    FieldSpec("account", "optional_str", ("CDK_DEFAULT_ACCOUNT",), rules.account_id),
+    FieldSpec("region", "optional_str", ("CDK_DEFAULT_REGION",), rules.region),
+    FieldSpec("resources_folder", "optional_str", ("MWAA_RESOURCES_FOLDER",), rules.non_empty),
+)
+
+PRICE_KEYS = ("environment", "extra_worker", "extra_scheduler")
+
+
+def defaults_of(cls: type[Any]) -> dict[str, Any]:
+    """The dataclass defaults (required fields have none)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+    return out
+
+
+ENVIRONMENT_DEFAULTS = defaults_of(EnvironmentConfig)
+DEPLOYMENT_DEFAULTS = defaults_of(DeploymentConfig)

@@ -1,0 +1,5 @@
+"""``python -m mwaa_pause_resume.sandbox.mwaa [--port N]``: run the emulator standalone."""
+
+from mwaa_pause_resume.sandbox.mwaa.server import main
+
+main()

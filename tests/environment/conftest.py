@@ -1,0 +1,16 @@
+"""A complete GetEnvironment ``Environment``, built from botocore's shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mwaa_model_values import build_value
+
+from mwaa_pause_resume.environment import OUTPUT_SHAPE, service_model
+
+
+@pytest.fixture
+def full_environment() -> dict[str, Any]:
+    environment: dict[str, Any] = build_value(service_model().shape_for(OUTPUT_SHAPE), "")
+    return environment
