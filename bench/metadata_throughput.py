@@ -131,7 +131,7 @@ def op_engine_export(url: str, work: Path) -> int:
     store = open_store(str(work / "snapshot"))
     with psycopg2.connect(url) as conn:
         manifest = export_snapshot(conn, store, fernet_key=None)
-    return sum(t["rows"] for t in _manifest_tables(manifest).values())
+    return sum(entry.rows for entry in manifest.tables.values())
 
 
 def op_raw_copy_from(url: str, work: Path) -> int:
@@ -170,29 +170,7 @@ def op_engine_import(url: str, work: Path) -> int:
     store = open_store(str(work / "snapshot"))
     with psycopg2.connect(url) as conn:
         report = restore_snapshot(conn, store, fernet_key=None)
-    return int(_report_rows(report))
-
-
-def _manifest_tables(manifest: Any) -> dict[str, dict[str, Any]]:
-    data = manifest.to_dict() if hasattr(manifest, "to_dict") else manifest
-    if isinstance(data, str):
-        data = json.loads(data)
-    if not isinstance(data, dict) and hasattr(manifest, "tables"):
-        return {
-            name: {"rows": getattr(t, "rows", None) or t["rows"]}
-            for name, t in manifest.tables.items()
-        }
-    return dict(data["tables"])
-
-
-def _report_rows(report: Any) -> int:
-    for attr in ("rows_inserted", "total_rows", "rows"):
-        value = getattr(report, attr, None)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, dict):
-            return sum(int(v) for v in value.values())
-    raise TypeError(f"cannot read a row count from {report!r}")
+    return sum(table.snapshot_rows for table in report.tables.values())
 
 
 OPS = {

@@ -13,8 +13,12 @@ import typer
 
 from mwaa_pause_resume import __version__
 from mwaa_pause_resume.cli import config_cmd
+from mwaa_pause_resume.cli import infra as infra_cli
+from mwaa_pause_resume.cli import init_cmd as init_cli
 from mwaa_pause_resume.cli import metadata as metadata_cli
+from mwaa_pause_resume.cli import ops as ops_cli
 from mwaa_pause_resume.cli import schedule as schedule_cli
+from mwaa_pause_resume.cli import snapshots as snapshots_cli
 from mwaa_pause_resume.cli.output import report_error
 from mwaa_pause_resume.errors import MwaaPauseResumeError
 
@@ -50,7 +54,11 @@ def _root(
 
 schedule_cli.register(app)
 config_cmd.register(app)
+infra_cli.register(app)
 app.add_typer(metadata_cli.app, name="metadata")
+init_cli.register(app)
+ops_cli.register(app)
+snapshots_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -46,8 +46,12 @@ def plan(
         typer.Option("--now", hidden=True, help="Pretend it is this ISO-8601 instant."),
     ] = None,
 ) -> None:
-    """Show, per environment, the next pause and resume times (local and UTC), schedule
-    warnings, paused hours per week and the estimated monthly saving."""
+    """Next pause/resume times (local and UTC), warnings, paused hours and saving.
+
+    Per environment: the next pause and resume times in its time zone and in UTC
+    (daylight-saving aware), schedule warnings, paused hours per week and the
+    estimated monthly saving.
+    """
     from mwaa_pause_resume.config import load_config
     from mwaa_pause_resume.schedule.plan import plan_environment
     from mwaa_pause_resume.schedule.prices import price_table

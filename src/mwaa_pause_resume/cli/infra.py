@@ -1,0 +1,331 @@
+"""``synth``, ``deploy``, ``destroy`` and ``policy``: the CDK app from the command line.
+
+``synth`` works offline (no credentials, no Node.js). ``deploy``/``destroy``
+resolve the account and region (configuration, ``--region``, the credential
+chain), check private environments' VPC endpoints, synthesize in-process, then
+run the pinned AWS CDK CLI on the cloud assembly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
+from mwaa_pause_resume.cli.output import console, error_console, handle_errors, print_json
+from mwaa_pause_resume.config import Config, load_config
+from mwaa_pause_resume.errors import OperationFailed, UserError
+from mwaa_pause_resume.infra.app import STACK_ID  # the CLI selects stacks by construct id
+
+DEFAULT_OUT = Path("cdk.out")
+
+OutOption = Annotated[
+    Path,
+    typer.Option("--out", "-o", help="Folder for the cloud assembly (templates and assets)."),
+]
+ProfileOption = Annotated[
+    str | None, typer.Option("--profile", help="AWS profile (default: the credential chain).")
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option("--region", help="AWS region (default: the configuration, then the profile)."),
+]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (CI).")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``synth``, ``deploy``, ``destroy`` and ``policy`` to the application."""
+    app.command("synth")(synth)
+    app.command("deploy")(deploy)
+    app.command("destroy")(destroy)
+    app.command("policy")(policy)
+
+
+@handle_errors
+def synth(
+    config: ConfigOption = None, out: OutOption = DEFAULT_OUT, as_json: JsonOption = False
+) -> None:
+    """Synthesize the CloudFormation template offline (no AWS credentials, no Node.js CLI)."""
+    from mwaa_pause_resume.infra.app import synth as synthesize
+
+    loaded = load_config(config)
+    started = time.monotonic()
+    result = synthesize(loaded, out)
+    seconds = time.monotonic() - started
+    summary = _summary(loaded, result.stack_name, result.template_path, result.template, seconds)
+    if as_json:
+        print_json(summary)
+        return
+    out_console = console()
+    out_console.print(
+        f"[green]Synthesized[/] stack {summary['stack_name']} ({summary['resources']} resources, "
+        f"{seconds:.1f} s): {summary['template']}",
+        highlight=False,
+    )
+    for item in summary["schedules"]:
+        out_console.print(
+            f"  {item['environment']}: {item['action']} {item['expression']} ({item['timezone']})",
+            highlight=False,
+        )
+    out_console.print("  cdk-nag AwsSolutions: no unacknowledged finding", highlight=False)
+
+
+@handle_errors
+def deploy(  # noqa: PLR0917 (Typer maps parameters to options)
+    config: ConfigOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    out: OutOption = DEFAULT_OUT,
+    yes: YesOption = False,
+    bootstrap: Annotated[
+        bool, typer.Option("--bootstrap", help="Run `cdk bootstrap` for the account/region first.")
+    ] = False,
+) -> None:
+    """Deploy the stack with the pinned AWS CDK CLI (synthesizes first)."""
+    from mwaa_pause_resume.infra import cdk_cli
+
+    loaded = load_config(config)
+    tools = cdk_cli.find_tools()
+    concrete, target = _target(loaded, profile, region)
+    context = _endpoint_context(concrete, target)
+    assembly = _synth_for_cli(concrete, out, context)
+    project = cdk_cli.ensure_cli(tools)
+    if bootstrap:
+        _run(
+            cdk_cli.cdk_command(
+                tools,
+                "bootstrap",
+                assembly=assembly,
+                stack_name=STACK_ID,
+                profile=profile,
+                environment=f"aws://{target.account}/{target.region}",
+            ),
+            project,
+            target.region,
+        )
+    _run(
+        cdk_cli.cdk_command(
+            tools,
+            "deploy",
+            assembly=assembly,
+            stack_name=STACK_ID,
+            profile=profile,
+            yes=yes,
+        ),
+        project,
+        target.region,
+    )
+    err = error_console()
+    emails = sorted({e for env in concrete.environments for e in env.notification_emails})
+    if emails:
+        err.print(f"Confirm the SNS subscription e-mail sent to: {', '.join(emails)}")
+    for env in concrete.environments:
+        if not env.update_execution_role:
+            err.print(
+                f"{env.name}: update_execution_role is off; add the policy printed by "
+                f"`mwaa-pause-resume policy {env.name}` to {env.execution_role_arn}",
+                highlight=False,
+            )
+
+
+@handle_errors
+def destroy(
+    config: ConfigOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    out: OutOption = DEFAULT_OUT,
+    yes: YesOption = False,
+) -> None:
+    """Delete the stack. Snapshots (bucket + key) and the deployed DAG files are kept."""
+    from mwaa_pause_resume.infra import cdk_cli
+
+    loaded = load_config(config)
+    tools = cdk_cli.find_tools()
+    concrete, target = _target(loaded, profile, region)
+    assembly = _synth_for_cli(concrete, out, context=None)
+    project = cdk_cli.ensure_cli(tools)
+    _run(
+        cdk_cli.cdk_command(
+            tools,
+            "destroy",
+            assembly=assembly,
+            stack_name=STACK_ID,
+            profile=profile,
+            yes=yes,
+        ),
+        project,
+        target.region,
+    )
+    error_console().print(
+        "Kept: the backup bucket and its KMS key (snapshots of paused environments), and the "
+        "DAG files in each source bucket. Delete them yourself once no snapshot is needed."
+    )
+
+
+@handle_errors
+def policy(  # noqa: PLR0917 (Typer maps parameters to options)
+    environment: Annotated[str, typer.Argument(help="Environment name from the configuration.")],
+    config: ConfigOption = None,
+    bucket: Annotated[
+        str | None, typer.Option("--bucket", help="Backup bucket (default: the stack output).")
+    ] = None,
+    key_arn: Annotated[
+        str | None,
+        typer.Option("--key-arn", help="Backup KMS key ARN (default: the stack output)."),
+    ] = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the IAM policy an environment's execution role needs for the DAGs."""
+    from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
+    from mwaa_pause_resume.infra.names import partition_for
+
+    loaded = load_config(config)
+    env = loaded.environment(environment)
+    if not (bucket and key_arn):
+        outputs = _deployed_outputs(loaded, profile, region)
+        bucket = bucket or outputs["bucket"]
+        key_arn = key_arn or outputs["key"]
+    partition = key_arn.split(":")[1] if key_arn.startswith("arn:") else partition_for(region)
+    document = execution_role_policy(env.name, bucket, key_arn, partition)
+    if as_json:
+        print_json(
+            {
+                "environment": env.name,
+                "execution_role_arn": env.execution_role_arn,
+                "attached_by_stack": env.update_execution_role,
+                "policy": document,
+            }
+        )
+        return
+    print_json(document)
+    note = (
+        "The stack already attaches this policy (update_execution_role = true)."
+        if env.update_execution_role
+        else f"Add it to the execution role {env.execution_role_arn} (inline or managed policy)."
+    )
+    error_console().print(note, highlight=False)
+
+
+def _summary(
+    config: Config, stack_name: str, template_path: Path, template: dict[str, Any], seconds: float
+) -> dict[str, Any]:
+    from mwaa_pause_resume.infra.names import schedule_expression
+
+    schedules = [
+        {
+            "environment": env.name,
+            "action": action,
+            "expression": schedule_expression(cron),
+            "timezone": env.timezone,
+        }
+        for env in config.environments
+        for action, cron in (("pause", env.pause_schedule), ("resume", env.resume_schedule))
+    ]
+    return {
+        "stack_name": stack_name,
+        "template": str(template_path),
+        "resources": len(template.get("Resources", {})),
+        "seconds": round(seconds, 2),
+        "environments": [env.name for env in config.environments],
+        "schedules": schedules,
+    }
+
+
+def _target(config: Config, profile: str | None, region: str | None) -> tuple[Config, Any]:
+    from mwaa_pause_resume.infra.target import resolve_target
+
+    target = resolve_target(config, profile, region)
+    deployment = dataclasses.replace(
+        config.deployment, account=target.account, region=target.region
+    )
+    return dataclasses.replace(config, deployment=deployment), target
+
+
+def _endpoint_context(config: Config, target: Any) -> dict[str, Any]:
+    """Check private environments' VPC endpoints; what exists decides what the stack creates."""
+    from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX, lookup_plans
+
+    envs = [e for e in config.environments if e.vpc_id]
+    if not envs:
+        return {}
+    err = error_console()
+    try:
+        plans = lookup_plans(target.session, target.region, envs)
+    except Exception as exc:  # the check is advice: never block a deploy on it
+        err.print(f"[yellow]Warning:[/] could not check the VPC endpoints: {exc}", highlight=False)
+        return {}
+    creating = {e.vpc_id for e in envs if e.create_vpc_endpoints}
+    context: dict[str, Any] = {}
+    for plan in plans:
+        missing = [
+            what
+            for what, needed in (
+                ("S3 gateway", bool(plan.s3_route_tables)),
+                ("KMS interface", plan.kms),
+            )
+            if needed
+        ]
+        if plan.vpc_id in creating:
+            context[CONTEXT_PREFIX + plan.vpc_id] = plan.as_context()
+            if missing:
+                err.print(f"{plan.vpc_id}: creating the {' and '.join(missing)} endpoint(s)")
+        elif missing:
+            err.print(
+                f"[yellow]Warning:[/] {plan.vpc_id} has no {' or '.join(missing)} endpoint: "
+                "the DAGs of a private environment without internet cannot reach the backup "
+                "bucket/key. Set create_vpc_endpoints = true or add them.",
+                highlight=False,
+            )
+        for problem in plan.problems:
+            err.print(f"[yellow]Warning:[/] {problem}", highlight=False)
+    return context
+
+
+def _synth_for_cli(config: Config, out: Path, context: dict[str, Any] | None) -> Path:
+    from mwaa_pause_resume.infra.app import synth as synthesize
+
+    result = synthesize(config, out, context=context)
+    return result.outdir.resolve()
+
+
+def _run(command: list[str], project: Path, region: str) -> None:
+    from mwaa_pause_resume.infra.cdk_cli import run_cdk
+
+    env = {"AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+    if "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" in os.environ:
+        env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = os.environ[
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"
+        ]
+    code = run_cdk(command, project, env)
+    if code != 0:
+        action = command[3] if len(command) > 3 else "cdk"
+        raise OperationFailed(f"`cdk {action}` failed (exit {code}); see its output above")
+
+
+def _deployed_outputs(config: Config, profile: str | None, region: str | None) -> dict[str, str]:
+    import boto3
+
+    from mwaa_pause_resume.infra.names import OUTPUT_BUCKET, OUTPUT_KEY
+    from mwaa_pause_resume.infra.stack_outputs import stack_outputs
+
+    session = boto3.Session(profile_name=profile, region_name=region)
+    chosen = region or config.deployment.region or session.region_name
+    if not chosen:
+        raise UserError(
+            "no AWS region to look up the deployed stack",
+            hint="pass --region, set [deployment] region, or pass --bucket and --key-arn",
+        )
+    outputs = stack_outputs(session, chosen, config.deployment.stack_name)
+    if OUTPUT_BUCKET not in outputs or OUTPUT_KEY not in outputs:
+        raise UserError(
+            f"stack {config.deployment.stack_name} has no {OUTPUT_BUCKET}/{OUTPUT_KEY} outputs",
+            hint="deploy this version of mwaa-pause-resume, or pass --bucket and --key-arn",
+        )
+    return {"bucket": outputs[OUTPUT_BUCKET], "key": outputs[OUTPUT_KEY]}

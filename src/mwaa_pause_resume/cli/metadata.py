@@ -1,0 +1,236 @@
+"""``mwaa-pause-resume metadata``: export, import and verify Airflow metadata snapshots.
+
+Useful on its own with any PostgreSQL-backed Airflow 2.10/2.11/3.0 (self-managed
+Airflow, migrations between environments). psycopg2 and boto3 load lazily.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from mwaa_pause_resume.cli.output import console, error_console, handle_errors, print_json
+from mwaa_pause_resume.errors import UserError
+
+if TYPE_CHECKING:
+    from mwaa_pause_resume.metadata.restore import RestoreReport
+
+app = typer.Typer(
+    help="Export, import and verify Airflow metadata snapshots (works with any "
+    "PostgreSQL-backed Airflow).",
+    no_args_is_help=True,
+)
+
+DbUrl = Annotated[
+    str,
+    typer.Option(
+        "--db-url",
+        envvar="AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        help="postgresql://USER:PASSWORD@HOST:PORT/DB of the Airflow metadata database.",
+        show_default=False,
+    ),
+]
+FernetKey = Annotated[
+    str | None,
+    typer.Option(
+        "--fernet-key",
+        envvar="AIRFLOW__CORE__FERNET_KEY",
+        help="This database's core.fernet_key (a comma-separated list is allowed). Omit "
+        "only if Airflow runs without encryption.",
+        show_default=False,
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+
+def _progress(quiet: bool) -> Any:
+    if quiet:
+        return None
+    err = error_console()
+    return lambda table, rows: err.print(f"  {table}: {rows} rows", highlight=False)
+
+
+def _parse_runs(values: list[str]) -> list[tuple[str, str]]:
+    runs = []
+    for value in values:
+        dag_id, sep, run_id = value.partition("/")
+        if not (sep and dag_id and run_id):
+            raise UserError(
+                f"--exclude-run {value!r} is not DAG_ID/RUN_ID",
+                hint="e.g. --exclude-run mwaa_pause_resume_export/manual__2026-01-01T00:00:00",
+            )
+        runs.append((dag_id, run_id))
+    return runs
+
+
+@app.command("export")
+@handle_errors
+def export_cmd(  # noqa: PLR0917  (Typer maps parameters to options)
+    db_url: DbUrl,
+    to: Annotated[
+        str, typer.Option("--to", help="Snapshot folder: a local directory or s3://bucket/prefix/.")
+    ],
+    fernet_key: FernetKey = None,
+    kms_key_id: Annotated[
+        str | None,
+        typer.Option(
+            "--kms-key-id",
+            help="KMS key for S3 SSE-KMS and envelope encryption of "
+            "the secrets (then import needs kms:Decrypt, not the source key).",
+        ),
+    ] = None,
+    exclude_run: Annotated[
+        list[str] | None,
+        typer.Option("--exclude-run", help="DAG_ID/RUN_ID of a run to leave out (repeatable)."),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Export the metadata database into a snapshot (gzip CSV per table + manifest)."""
+    from mwaa_pause_resume.metadata import connect, export_snapshot, open_store
+
+    runs = _parse_runs(exclude_run or [])
+    store = open_store(to, kms_key_id=kms_key_id)
+    conn = connect(db_url)
+    try:
+        manifest = export_snapshot(
+            conn,
+            store,
+            fernet_key=fernet_key or None,
+            exclude_dag_runs=runs,
+            progress=_progress(as_json),
+        )
+    finally:
+        conn.close()
+    rows = {name: t.rows for name, t in manifest.tables.items()}
+    if as_json:
+        print_json(
+            {
+                "location": store.location,
+                "alembic_revision": manifest.alembic_revision,
+                "created_at": manifest.created_at,
+                "secrets": manifest.secrets.scheme,
+                "bytes": sum(t.bytes for t in manifest.tables.values()),
+                "interrupted": manifest.interrupted,
+                "rows": rows,
+            }
+        )
+        return
+    out = console()
+    out.print(_rows_table("Exported", rows))
+    out.print(
+        f"[green]Snapshot written to[/] {store.location} "
+        f"(secrets: {manifest.secrets.scheme}, {len(manifest.interrupted)} interrupted "
+        "task instances recorded)",
+        highlight=False,
+    )
+    if manifest.secrets.scheme == "source-fernet-key":
+        out.print(
+            "[yellow]Import needs this Fernet key again:[/] --source-fernet-key", highlight=False
+        )
+
+
+@app.command("import")
+@handle_errors
+def import_cmd(  # noqa: PLR0917
+    db_url: DbUrl,
+    source: Annotated[str, typer.Option("--from", help="Snapshot folder (directory or s3://).")],
+    fernet_key: FernetKey = None,
+    source_fernet_key: Annotated[
+        str | None,
+        typer.Option(
+            "--source-fernet-key",
+            envvar="MWAA_PR_SOURCE_FERNET_KEY",
+            help="The exported environment's Fernet key, for snapshots written without KMS.",
+            show_default=False,
+        ),
+    ] = None,
+    interrupted: Annotated[
+        str,
+        typer.Option(
+            "--interrupted",
+            help="What to do with work that was running at "
+            "export: rerun (clear and re-run) or fail.",
+        ),
+    ] = "rerun",
+    as_json: AsJson = False,
+) -> None:
+    """Verify a snapshot, then restore it into the database in one transaction."""
+    from mwaa_pause_resume.metadata import connect, open_store, restore_snapshot
+
+    store = open_store(source)
+    conn = connect(db_url)
+    try:
+        report = restore_snapshot(
+            conn,
+            store,
+            fernet_key=fernet_key or None,
+            snapshot_key=source_fernet_key or None,
+            interrupted_policy=interrupted,
+            progress=_progress(as_json),
+        )
+    finally:
+        conn.close()
+    if as_json:
+        print_json(report.to_dict())
+        return
+    _print_restore(report)
+
+
+def _print_restore(report: RestoreReport) -> None:
+    out = console()
+    table = Table(
+        "table", "snapshot", "inserted", "updated", "matched", "skipped", title="Restored"
+    )
+    for name, t in report.tables.items():
+        skipped = t.kept_target + t.skipped_with_parent + t.skipped_conflict
+        table.add_row(
+            name,
+            str(t.snapshot_rows),
+            str(t.inserted),
+            str(t.updated),
+            str(t.matched),
+            str(skipped),
+        )
+    out.print(table)
+    out.print(
+        f"Paused states applied: {report.paused_states_applied}; interrupted work "
+        f"({report.interrupted_policy}): {report.interrupted_runs} runs, "
+        f"{report.interrupted_task_instances} task instances",
+        highlight=False,
+    )
+    if report.paused_states_pending:
+        out.print(
+            f"[yellow]DAGs not in the database:[/] {', '.join(report.paused_states_pending)}",
+            highlight=False,
+        )
+
+
+@app.command("verify")
+@handle_errors
+def verify_cmd(
+    source: Annotated[str, typer.Option("--from", help="Snapshot folder (directory or s3://).")],
+    as_json: AsJson = False,
+) -> None:
+    """Check a snapshot: manifest well-formed, every file present, sizes and sha256 match."""
+    from mwaa_pause_resume.metadata import open_store, verify_snapshot
+
+    report = verify_snapshot(open_store(source))
+    if as_json:
+        print_json(report.to_dict())
+        return
+    out = console()
+    out.print(_rows_table("Verified", report.rows))
+    out.print(
+        f"[green]OK[/] {report.files} files, {report.bytes} bytes, schema revision "
+        f"{report.manifest.alembic_revision}",
+        highlight=False,
+    )
+
+
+def _rows_table(title: str, rows: dict[str, int]) -> Table:
+    table = Table("table", "rows", title=title)
+    for name, count in rows.items():
+        table.add_row(name, str(count))
+    return table

@@ -1,0 +1,538 @@
+"""``pause ENV``, ``resume ENV``, ``status [ENV]``: start the deployed workflows now,
+follow them, and say where every environment stands.
+
+Exit codes: 0 done (or started, without --wait), 1 the workflow failed, 2 bad
+input or an AWS error the user can fix (credentials, permissions, region).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
+from mwaa_pause_resume.cli.output import console, handle_errors, print_json
+from mwaa_pause_resume.errors import EXIT_FAILED, OperationFailed, UserError
+from mwaa_pause_resume.operations.aws_gateway import AwsGateway, NotDeployed
+from mwaa_pause_resume.operations.deployment import (
+    ACTIONS,
+    Action,
+    Deployment,
+    execution_name,
+    start_input,
+)
+from mwaa_pause_resume.operations.progress import Progress, Step, outcome_text, parse_history
+from mwaa_pause_resume.operations.status import (
+    ExecutionRecord,
+    duration_text,
+    environment_status,
+    record_from,
+)
+
+if TYPE_CHECKING:
+    from mwaa_pause_resume.config.model import Config, EnvironmentConfig
+
+ProfileOption = Annotated[
+    str | None,
+    typer.Option("--profile", help="AWS profile to use (default: the standard credential chain)."),
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="AWS region (default: the configuration's deployment region, else the profile's).",
+    ),
+]
+WaitOption = Annotated[
+    bool,
+    typer.Option("--wait", help="Follow the workflow until it ends; exit 1 if it fails."),
+]
+# How often --wait reads the execution. Tests lower it.
+POLL_SECONDS = 2.0
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``pause``, ``resume`` and ``status`` to the application."""
+    app.command("pause")(pause)
+    app.command("resume")(resume)
+    app.command("status")(status)
+
+
+# -- shared by the operator commands -------------------------------------------------------
+@dataclass
+class Session:
+    """The configuration, one AWS session and (once asked for) the deployment."""
+
+    config: Config
+    aws: AwsGateway
+    _deployment: Deployment | None = None
+
+    @property
+    def deployment(self) -> Deployment:
+        if self._deployment is None:
+            self._deployment = self.aws.deployment(self.config.deployment.stack_name)
+        return self._deployment
+
+
+def open_session(config: Path | None, profile: str | None, region: str | None) -> Session:
+    from mwaa_pause_resume.config import load_config
+
+    loaded = load_config(config)
+    return Session(loaded, AwsGateway(profile, region or loaded.deployment.region))
+
+
+def collect_records(
+    session: Session, environments: set[str], *, running_only: bool = False
+) -> list[ExecutionRecord]:
+    """Running executions of ``environments``, plus (unless ``running_only``) the last
+    finished pause and resume of each: newest first, described only as far as needed."""
+    deployment = session.deployment
+    records: list[ExecutionRecord] = []
+    for action in ACTIONS:
+        missing = set() if running_only else set(environments)
+        listed = session.aws.recent_executions(
+            deployment.state_machine(action), running_only=running_only
+        )
+        for item in listed:
+            if item.get("status") != "RUNNING" and not missing:
+                continue
+            record = record_from(action, session.aws.describe_execution(item["executionArn"]))
+            if record.environment not in environments:
+                continue
+            records.append(record)
+            if not record.running:
+                missing.discard(str(record.environment))
+    return records
+
+
+def running_for(session: Session, environment: str) -> list[ExecutionRecord]:
+    return [r for r in collect_records(session, {environment}, running_only=True) if r.running]
+
+
+def console_url(region: str | None, execution_arn: str) -> str:
+    region = region or "us-east-1"
+    return (
+        f"https://{region}.console.aws.amazon.com/states/home?region={region}"
+        f"#/v2/executions/details/{execution_arn}"
+    )
+
+
+# -- pause / resume ------------------------------------------------------------------------
+@handle_errors
+def pause(
+    environment: Annotated[
+        str, typer.Argument(metavar="ENV", help="Name of a configured environment.")
+    ],
+    *,
+    wait: WaitOption = False,
+    config: ConfigOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Pause ENV now: snapshot its metadata, verify it, then delete the environment."""
+    _start(
+        "pause",
+        environment,
+        None,
+        wait=wait,
+        config=config,
+        profile=profile,
+        region=region,
+        as_json=as_json,
+    )
+
+
+@handle_errors
+def resume(
+    environment: Annotated[
+        str, typer.Argument(metavar="ENV", help="Name of a configured environment.")
+    ],
+    *,
+    snapshot: Annotated[
+        str | None,
+        typer.Option("--snapshot", help="Snapshot id to restore (default: the latest)."),
+    ] = None,
+    wait: WaitOption = False,
+    config: ConfigOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Resume ENV now: re-create the environment and restore its metadata."""
+    _start(
+        "resume",
+        environment,
+        snapshot,
+        wait=wait,
+        config=config,
+        profile=profile,
+        region=region,
+        as_json=as_json,
+    )
+
+
+def _start(
+    action: Action,
+    environment: str,
+    snapshot: str | None,
+    *,
+    wait: bool,
+    config: Path | None,
+    profile: str | None,
+    region: str | None,
+    as_json: bool,
+) -> None:
+    session = open_session(config, profile, region)
+    env = session.config.environment(environment)
+    deployment = session.deployment
+    if snapshot is not None:
+        _check_snapshot(session, env, snapshot)
+    busy = running_for(session, env.name)
+    if busy:
+        raise UserError(
+            f"A {busy[0].action} of {env.name} is already running "
+            f"(execution {busy[0].name}, started {busy[0].started:%Y-%m-%d %H:%M:%S %Z}).",
+            hint="follow it with `mwaa-pause-resume status`, or stop it in the Step Functions "
+            "console, then try again",
+        )
+    name = execution_name(env.name, action, datetime.now(UTC))
+    arn = session.aws.start_execution(
+        deployment.state_machine(action), name, start_input(env, action, deployment, snapshot)
+    )
+    out = console()
+    if not wait:
+        if as_json:
+            print_json({"action": action, "environment": env.name, "execution_arn": arn})
+            return
+        out.print(f"Started the {action} of {escape(env.name)}: execution {escape(name)}.")
+        out.print(f"Follow it with `mwaa-pause-resume status {env.name}` or in the console:")
+        out.print(console_url(session.aws.region, arn), markup=False, highlight=False)
+        return
+    progress = follow(session.aws, arn, env.name, action, out=None if as_json else out)
+    if as_json:
+        print_json(progress_json(progress, env.name, action, arn))
+        if progress.status != "SUCCEEDED":
+            raise typer.Exit(EXIT_FAILED)
+        return
+    if progress.status != "SUCCEEDED":
+        raise OperationFailed(
+            outcome_text(progress, env.name),
+            hint=f"execution details: {console_url(session.aws.region, arn)}",
+        )
+    out.print(f"[green]Done:[/] {escape(outcome_text(progress, env.name))}", highlight=False)
+
+
+def _check_snapshot(session: Session, env: EnvironmentConfig, snapshot: str) -> None:
+    from mwaa_pause_resume.functions import layout
+
+    if not layout.is_snapshot_id(snapshot):
+        raise UserError(
+            f"{snapshot!r} is not a snapshot id (they look like 20261125T170200Z-1a2b).",
+            hint=f"list them with `mwaa-pause-resume snapshots list {env.name}`",
+        )
+    bucket = session.deployment.bucket
+    marker = layout.key(env.name, snapshot, layout.COMPLETE_FILE)
+    if session.aws.read_json(bucket, marker) is None:
+        raise UserError(
+            f"Snapshot {snapshot} of {env.name} does not exist or is not complete "
+            f"(no s3://{bucket}/{marker}).",
+            hint=f"list the usable ones with `mwaa-pause-resume snapshots list {env.name}`",
+        )
+
+
+# -- following an execution -----------------------------------------------------------------
+def follow(
+    aws: AwsGateway,
+    execution_arn: str,
+    environment: str,
+    action: Action,
+    *,
+    out: Console | None,
+    poll_seconds: float | None = None,
+) -> Progress:
+    """Poll the execution until it ends, showing its steps on ``out`` (None: silently).
+
+    On a terminal the steps redraw in place (Rich Live); elsewhere (CI logs, pipes)
+    one line is printed per step and per change of its detail."""
+    from rich.live import Live
+
+    interval = POLL_SECONDS if poll_seconds is None else poll_seconds
+    title = f"{'Pausing' if action == 'pause' else 'Resuming'} {environment}"
+    printed: dict[int, tuple[str, ...]] = {}
+    try:
+        if out is not None and out.is_terminal:
+            with Live(console=out, refresh_per_second=4, transient=False) as live:
+                while True:
+                    progress, started = _read(aws, execution_arn)
+                    live.update(render(progress, title, started, datetime.now(UTC)))
+                    if progress.finished:
+                        return progress
+                    time.sleep(interval)
+        while True:
+            progress, started = _read(aws, execution_arn)
+            if out is not None:
+                _print_new_lines(out, progress, started, printed)
+            if progress.finished:
+                return progress
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        if out is not None:
+            out.print(
+                f"\nStopped following; the {action} of {escape(environment)} goes on in AWS "
+                f"({escape(execution_arn)}). `mwaa-pause-resume status {environment}` shows it."
+            )
+        raise typer.Exit(130) from None
+
+
+def _read(aws: AwsGateway, execution_arn: str) -> tuple[Progress, datetime]:
+    described = aws.describe_execution(execution_arn)
+    status = str(described["status"])
+    # Read the history after the status: a finished status implies a complete history.
+    progress = parse_history(aws.history(execution_arn), status)
+    return progress, described["startDate"]
+
+
+def _offset(started: datetime, when: datetime) -> str:
+    return f"+{duration_text(max(0.0, (when - started).total_seconds()))}"
+
+
+def _print_new_lines(
+    out: Console, progress: Progress, started: datetime, printed: dict[int, tuple[str, ...]]
+) -> None:
+    """Append-only output: a line when a step starts, an indented line when its detail
+    changes, and a line naming the step that failed."""
+    for index, step in enumerate(progress.steps):
+        seen = printed.setdefault(index, ())
+        lines: list[str] = []
+        if "start" not in seen:
+            lines.append(f"[{_offset(started, step.started)}] {step.label}")
+        if step.detail and f"detail:{step.detail}" not in seen:
+            lines.append(f"{'':8}{step.detail}")
+        if step.failed and "failed" not in seen:
+            lines.append(f"[{_offset(started, step.ended or step.started)}] Failed: {step.label}")
+        printed[index] = (
+            *seen,
+            "start",
+            *([f"detail:{step.detail}"] if step.detail else []),
+            *(["failed"] if step.failed else []),
+        )
+        for line in lines:
+            out.print(line, markup=False, highlight=False)
+
+
+def _step_row(step: Step, now: datetime) -> tuple[Text, Text, Text]:
+    if step.failed:
+        icon = Text("✗", style="bold red")
+    elif step.ended is None:
+        icon = Text("…", style="bold yellow")
+    else:
+        icon = Text("✓", style="green")
+    label = Text(step.label)
+    if step.detail:
+        label.append(f"  {step.detail}", style="dim")
+    if step.polls > 1:
+        label.append(f" (poll {step.polls})", style="dim")
+    took = ((step.ended or now) - step.started).total_seconds()
+    return icon, label, Text(duration_text(took), style="dim")
+
+
+def render(progress: Progress, title: str, started: datetime, now: datetime) -> Group:
+    """The live view: a title with the elapsed time, then one row per step."""
+    elapsed = duration_text(((now if not progress.finished else _end(progress, now)) - started)
+                            .total_seconds())  # fmt: skip
+    state = "" if progress.status == "RUNNING" else f" · {progress.status}"
+    header = Text(f"{title} · {elapsed}{state}", style="bold")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=1)
+    grid.add_column()
+    grid.add_column(justify="right")
+    for step in progress.steps:
+        grid.add_row(*_step_row(step, now))
+    return Group(header, grid)
+
+
+def _end(progress: Progress, now: datetime) -> datetime:
+    ends = [s.ended for s in progress.steps if s.ended is not None]
+    return max(ends) if ends else now
+
+
+def progress_json(
+    progress: Progress, environment: str, action: Action, execution_arn: str
+) -> dict[str, Any]:
+    output = progress.output or {}
+    return {
+        "action": action,
+        "environment": environment,
+        "execution_arn": execution_arn,
+        "status": progress.status,
+        "outcome": output.get("outcome"),
+        "snapshot_id": output.get("snapshot_id"),
+        "error": progress.error,
+        "cause": progress.cause,
+        "steps": [
+            {
+                "step": s.key,
+                "label": s.label,
+                "started": s.started.isoformat(),
+                "ended": s.ended.isoformat() if s.ended else None,
+                "detail": s.detail,
+                "failed": s.failed,
+            }
+            for s in progress.steps
+        ],
+    }
+
+
+# -- status --------------------------------------------------------------------------------
+@handle_errors
+def status(
+    environment: Annotated[
+        str | None,
+        typer.Argument(metavar="[ENV]", help="One configured environment (default: all)."),
+    ] = None,
+    *,
+    config: ConfigOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Where environments stand: state, running workflow, last runs, next times, snapshot."""
+    session = open_session(config, profile, region)
+    envs = (
+        [session.config.environment(environment)]
+        if environment
+        else list(session.config.environments)
+    )
+    now = datetime.now(UTC)
+    warnings: list[str] = []
+    records: list[ExecutionRecord] = []
+    deployed = True
+    try:
+        records = collect_records(session, {e.name for e in envs})
+    except NotDeployed as exc:
+        deployed = False
+        warnings.append(exc.message)
+    result = []
+    for env in envs:
+        latest = _latest_snapshot(session, env.name) if deployed else None
+        result.append(
+            environment_status(
+                env,
+                session.aws.get_environment(env.name),
+                records,
+                latest,
+                now,
+                deployed=deployed,
+                warnings=warnings,
+            )
+        )
+    if as_json:
+        print_json({"environments": result})
+        return
+    _print_status(console(), result, now)
+
+
+def _latest_snapshot(session: Session, environment: str) -> dict[str, Any] | None:
+    from mwaa_pause_resume.functions import layout
+    from mwaa_pause_resume.operations.snapshot_index import latest_id, manifest_summary, taken_at
+
+    bucket = session.deployment.bucket
+    snapshot_id = latest_id(session.aws.read_json(bucket, layout.latest_key(environment)))
+    if snapshot_id is None:
+        return None
+    objects = session.aws.list_objects(bucket, layout.snapshot_prefix(environment, snapshot_id))
+    manifest = session.aws.read_json(bucket, layout.key(environment, snapshot_id, "manifest.json"))
+    summary = manifest_summary(manifest) if isinstance(manifest, dict) else {}
+    when = taken_at(snapshot_id)
+    return {
+        "snapshot_id": snapshot_id,
+        "taken_at": when.isoformat() if when else None,
+        "bytes": sum(int(o.get("Size") or 0) for o in objects),
+        "tables": summary.get("tables"),
+        "rows": summary.get("rows"),
+    }
+
+
+def _when(iso: str | None, zone: str | None = None) -> str:
+    """``Wed 2026-11-25 20:00 CET``: in ``zone`` (IANA) when given, else as recorded."""
+    if not iso:
+        return "-"
+    when = datetime.fromisoformat(iso)
+    if zone:
+        from zoneinfo import ZoneInfo
+
+        when = when.astimezone(ZoneInfo(zone))
+    return when.strftime("%a %Y-%m-%d %H:%M %Z").strip()
+
+
+def _run_line(run: dict[str, Any] | None) -> str:
+    if run is None:
+        return "none recorded"
+    text = f"{_when(run['started'])}, {duration_text(run['duration_seconds'])}, {run['status']}" + (
+        f" ({run['outcome']})" if run.get("outcome") else ""
+    )
+    if run.get("error"):
+        text += f": {run['error']}"
+    return text
+
+
+def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> None:
+    from mwaa_pause_resume.operations.snapshot_index import human_bytes
+
+    for warning in result[0]["warnings"] if result else []:
+        out.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False)
+    for item in result:
+        state = item["state"]
+        colour = {"AVAILABLE": "green", "PAUSED": "blue"}.get(state, "yellow")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold")
+        grid.add_column()
+        details = item["details"] or {}
+        extra = ", ".join(
+            str(details[k]) for k in ("AirflowVersion", "EnvironmentClass") if k in details
+        )
+        grid.add_row("State", Text.from_markup(f"[{colour}]{state}[/]") + Text(
+            f"  {extra}" if extra else ""))  # fmt: skip
+        if details.get("LastError"):
+            grid.add_row("Last error", Text(str(details["LastError"])))
+        for run in item["running"]:
+            grid.add_row(
+                "Running",
+                Text(
+                    f"{run['action']} since {_when(run['started'])} "
+                    f"({duration_text(run['duration_seconds'])})"
+                ),
+            )
+        if item["deployed"]:  # without the workflows there is no history to read
+            grid.add_row("Last pause", Text(_run_line(item["last_pause"])))
+            grid.add_row("Last resume", Text(_run_line(item["last_resume"])))
+        nxt = item["next"]
+        grid.add_row(
+            "Next",
+            Text(
+                f"pause {_when(nxt['pause'], nxt['timezone'])}, "
+                f"resume {_when(nxt['resume'], nxt['timezone'])} ({nxt['timezone']})"
+            ),
+        )
+        snap = item["latest_snapshot"]
+        if snap:
+            figures = []
+            if snap.get("tables") is not None:
+                figures.append(f"{snap['tables']} tables, {snap['rows']} rows")
+            figures.append(human_bytes(int(snap["bytes"])))
+            grid.add_row("Latest snapshot", Text(f"{snap['snapshot_id']} ({', '.join(figures)})"))
+        elif item["deployed"]:
+            grid.add_row("Latest snapshot", Text("none"))
+        out.print(Text(item["environment"], style="bold underline"))
+        out.print(grid)
+        out.print()

@@ -1,0 +1,238 @@
+"""``snapshots list|show|prune ENV``: the metadata snapshots in the backup bucket.
+
+``prune`` never deletes the snapshot ``latest.json`` points to, nor one a running
+pause or resume uses.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
+from mwaa_pause_resume.cli.ops import (
+    ProfileOption,
+    RegionOption,
+    Session,
+    open_session,
+    running_for,
+)
+from mwaa_pause_resume.cli.output import console, handle_errors, print_json
+from mwaa_pause_resume.errors import UserError
+from mwaa_pause_resume.functions import layout
+from mwaa_pause_resume.operations.snapshot_index import (
+    SnapshotInfo,
+    human_bytes,
+    index,
+    keys_of,
+    latest_id,
+    manifest_summary,
+    prune_plan,
+)
+from mwaa_pause_resume.operations.status import ExecutionRecord
+
+app = typer.Typer(
+    help="List, inspect and prune the metadata snapshots of an environment.",
+    no_args_is_help=True,
+)
+EnvArgument = Annotated[
+    str, typer.Argument(metavar="ENV", help="Name of a configured environment.")
+]
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``snapshots`` command group to the application."""
+    root.add_typer(app, name="snapshots")
+
+
+def in_use(records: list[ExecutionRecord], latest: str | None) -> set[str]:
+    """Snapshots a running workflow reads or writes: a resume's chosen one (the latest
+    when it chose none), a pause's new one (its id is derived from the execution)."""
+    used: set[str] = set()
+    for record in records:
+        if record.action == "resume":
+            chosen = record.snapshot_id or latest
+            if chosen:
+                used.add(chosen)
+        else:
+            used.add(layout.stamp(record.started.isoformat(), record.name))
+    return used
+
+
+def _snapshots(session: Session, environment: str) -> tuple[list[SnapshotInfo], list[Any]]:
+    bucket = session.deployment.bucket
+    objects = session.aws.list_objects(bucket, f"{environment}/")
+    latest = latest_id(session.aws.read_json(bucket, layout.latest_key(environment)))
+    used = in_use(running_for(session, environment), latest)
+    return index(environment, objects, latest, used), objects
+
+
+@app.command("list")
+@handle_errors
+def list_snapshots(
+    environment: EnvArgument,
+    config: ConfigOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The snapshots of ENV, newest first: complete or not, size, which one is the latest."""
+    session = open_session(config, profile, region)
+    env = session.config.environment(environment)
+    snapshots, _ = _snapshots(session, env.name)
+    if as_json:
+        print_json(
+            {
+                "environment": env.name,
+                "bucket": session.deployment.bucket,
+                "snapshots": [s.to_dict() for s in snapshots],
+            }
+        )
+        return
+    out = console()
+    if not snapshots:
+        out.print(
+            f"No snapshots of {escape(env.name)} in s3://{escape(session.deployment.bucket)}/"
+            f"{escape(env.name)}/ (it has not been paused yet)."
+        )
+        return
+    table = Table("Snapshot", "Taken (UTC)", "State", "Size", "Objects", box=None)
+    for s in snapshots:
+        marks = ["complete" if s.complete else "incomplete"]
+        if s.latest:
+            marks.append("latest")
+        if s.in_use:
+            marks.append("in use")
+        taken = s.taken_at.strftime("%Y-%m-%d %H:%M") if s.taken_at else "-"
+        table.add_row(s.snapshot_id, taken, ", ".join(marks), human_bytes(s.bytes), str(s.objects))
+    out.print(table)
+
+
+@app.command("show")
+@handle_errors
+def show(
+    environment: EnvArgument,
+    snapshot_id: Annotated[str, typer.Argument(metavar="ID", help="Snapshot id (see list).")],
+    *,
+    config: ConfigOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What snapshot ID of ENV holds: tables, rows, bytes, Airflow version, interrupted work."""
+    from mwaa_pause_resume.metadata.manifest import Manifest
+
+    session = open_session(config, profile, region)
+    env = session.config.environment(environment)
+    bucket = session.deployment.bucket
+    if not layout.is_snapshot_id(snapshot_id):
+        raise UserError(
+            f"{snapshot_id!r} is not a snapshot id (they look like 20261125T170200Z-1a2b).",
+            hint=f"list them with `mwaa-pause-resume snapshots list {env.name}`",
+        )
+    raw = session.aws.read_json(bucket, layout.key(env.name, snapshot_id, layout.MANIFEST_FILE))
+    if raw is None:
+        raise UserError(
+            f"Snapshot {snapshot_id} of {env.name} has no manifest in s3://{bucket}/"
+            f"{layout.snapshot_prefix(env.name, snapshot_id)}: it does not exist, or its "
+            "export did not finish.",
+            hint=f"list the snapshots with `mwaa-pause-resume snapshots list {env.name}`",
+        )
+    summary = manifest_summary(Manifest.from_dict(raw).to_dict())
+    complete = session.aws.read_json(bucket, layout.key(env.name, snapshot_id, "complete.json"))
+    latest = latest_id(session.aws.read_json(bucket, layout.latest_key(env.name)))
+    result = {
+        "environment": env.name,
+        "snapshot_id": snapshot_id,
+        "location": layout.snapshot_url(bucket, env.name, snapshot_id),
+        "complete": complete is not None,
+        "latest": latest == snapshot_id,
+        **summary,
+    }
+    if as_json:
+        print_json(result)
+        return
+    _print_show(result)
+
+
+def _size(size: int) -> str:
+    return f"{human_bytes(size)} compressed"
+
+
+def _print_show(result: dict[str, Any]) -> None:
+    out = console()
+    state = "complete" if result["complete"] else "incomplete (not verified; cannot be resumed)"
+    if result["latest"]:
+        state += ", latest"
+    out.print(f"[bold]{escape(result['snapshot_id'])}[/] of {escape(result['environment'])}: "
+              f"{state}", highlight=False)  # fmt: skip
+    facts = [
+        ("Location", result["location"]),
+        ("Created", result["created_at"]),
+        ("Airflow", f"{result['airflow_version']} (alembic {result['alembic_revision']})"),
+        ("Scope", result["scope"]),
+        ("Totals", f"{result['tables']} tables, {result['rows']} rows, {_size(result['bytes'])}"),
+        ("DAGs", f"{result['dags']} ({result['dags_active']} active before the pause)"),
+        ("Secrets", result["secrets"]),
+        ("Interrupted", f"{len(result['interrupted'])} task/run(s) were running at the export"),
+    ]
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for label, value in facts:
+        grid.add_row(label, escape(str(value)))
+    out.print(grid)
+    for item in result["interrupted"][:20]:
+        task = f" task {item['task_id']}" if item.get("task_id") else ""
+        out.print(f"  - {escape(item['dag_id'])} run {escape(item['run_id'])}{escape(task)}"
+                  f" ({escape(str(item.get('state') or '?'))})", highlight=False)  # fmt: skip
+    table = Table("Table", "Rows", "Bytes", box=None)
+    for row in result["per_table"]:
+        table.add_row(row["table"], str(row["rows"]), human_bytes(row["bytes"]))
+    out.print(table)
+
+
+@app.command("prune")
+@handle_errors
+def prune(
+    environment: EnvArgument,
+    *,
+    keep: Annotated[
+        int, typer.Option("--keep", min=1, help="Complete snapshots to keep (newest first).")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be deleted; delete nothing.")
+    ] = False,
+    config: ConfigOption = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete all but the KEEP newest complete snapshots of ENV (and abandoned ones older
+    than them). The latest and any in use by a running workflow are always kept."""
+    session = open_session(config, profile, region)
+    env = session.config.environment(environment)
+    snapshots, objects = _snapshots(session, env.name)
+    plan = prune_plan(snapshots, keep)
+    if not dry_run:
+        for snapshot_id in plan.delete:
+            session.aws.delete_keys(
+                session.deployment.bucket, keys_of(env.name, snapshot_id, objects)
+            )
+    if as_json:
+        print_json({"environment": env.name, "dry_run": dry_run, **plan.to_dict()})
+        return
+    out = console()
+    verb = "Would delete" if dry_run else "Deleted"
+    if not plan.delete:
+        out.print(f"Nothing to delete: {len(plan.keep)} snapshot(s) of {escape(env.name)} kept.")
+    for snapshot_id in plan.delete:
+        out.print(f"{verb} {snapshot_id}")
+    for snapshot_id, why in sorted(plan.protected.items()):
+        out.print(f"Kept {snapshot_id}: {why}")
+    stamp = datetime.now(UTC).strftime("%H:%M:%S UTC")
+    out.print(f"{len(plan.delete)} deleted, {len(plan.keep)} kept ({stamp}).", highlight=False)

@@ -1,0 +1,98 @@
+"""The DAG run ``conf`` of the export and import DAGs: parsed and checked, no Airflow import."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_DB_CONN_ID = "mwaa_pause_resume_metadb"
+DEFAULT_DRAIN_TIMEOUT_MINUTES = 10.0
+DEFAULT_INTERRUPTED_POLICY = "rerun"
+
+EXPORT_KEYS = frozenset({"snapshot", "kms_key_id", "drain_timeout_minutes", "db_conn_id"})
+IMPORT_KEYS = frozenset({"snapshot", "kms_key_id", "db_conn_id", "interrupted_policy"})
+
+
+class RunConfError(ValueError):
+    """The DAG run's conf is unusable; the message says which key and what is expected."""
+
+
+@dataclass(frozen=True)
+class ExportConf:
+    snapshot: str
+    kms_key_id: str | None = None
+    drain_timeout_minutes: float = DEFAULT_DRAIN_TIMEOUT_MINUTES
+    db_conn_id: str = DEFAULT_DB_CONN_ID
+
+    @property
+    def drain_timeout_seconds(self) -> float:
+        return self.drain_timeout_minutes * 60.0
+
+
+@dataclass(frozen=True)
+class ImportConf:
+    snapshot: str
+    kms_key_id: str | None = None
+    db_conn_id: str = DEFAULT_DB_CONN_ID
+    interrupted_policy: str = DEFAULT_INTERRUPTED_POLICY
+
+
+def _check_keys(conf: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(conf) - allowed)
+    if unknown:
+        raise RunConfError(
+            f"unknown key(s) in the DAG run conf: {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _text(conf: Mapping[str, Any], key: str, default: str | None) -> str | None:
+    value = conf.get(key, default)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise RunConfError(f"conf key {key!r} must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _snapshot(conf: Mapping[str, Any]) -> str:
+    value = _text(conf, "snapshot", None)
+    if value is None:
+        raise RunConfError(
+            "the DAG run conf has no 'snapshot': give the snapshot folder, "
+            'e.g. {"snapshot": "s3://my-bucket/my-env/2025-01-01T00-00-00Z/"}'
+        )
+    return value
+
+
+def parse_export_conf(conf: Mapping[str, Any] | None) -> ExportConf:
+    conf = conf or {}
+    _check_keys(conf, EXPORT_KEYS)
+    raw_timeout = conf.get("drain_timeout_minutes", DEFAULT_DRAIN_TIMEOUT_MINUTES)
+    if isinstance(raw_timeout, bool) or not isinstance(raw_timeout, int | float):
+        raise RunConfError(
+            f"conf key 'drain_timeout_minutes' must be a number, got {raw_timeout!r}"
+        )
+    timeout = float(raw_timeout)
+    if not math.isfinite(timeout) or timeout < 0:
+        raise RunConfError(f"conf key 'drain_timeout_minutes' must be >= 0, got {raw_timeout!r}")
+    return ExportConf(
+        snapshot=_snapshot(conf),
+        kms_key_id=_text(conf, "kms_key_id", None),
+        drain_timeout_minutes=timeout,
+        db_conn_id=_text(conf, "db_conn_id", DEFAULT_DB_CONN_ID) or DEFAULT_DB_CONN_ID,
+    )
+
+
+def parse_import_conf(conf: Mapping[str, Any] | None) -> ImportConf:
+    conf = conf or {}
+    _check_keys(conf, IMPORT_KEYS)
+    return ImportConf(
+        snapshot=_snapshot(conf),
+        kms_key_id=_text(conf, "kms_key_id", None),
+        db_conn_id=_text(conf, "db_conn_id", DEFAULT_DB_CONN_ID) or DEFAULT_DB_CONN_ID,
+        interrupted_policy=_text(conf, "interrupted_policy", DEFAULT_INTERRUPTED_POLICY)
+        or DEFAULT_INTERRUPTED_POLICY,
+    )

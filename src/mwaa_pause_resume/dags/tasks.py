@@ -1,0 +1,273 @@
+"""The task callables of the export and import DAGs (thin: conf -> engine -> run note).
+
+Each callable receives the Airflow task context as keyword arguments. They reach
+the metadata database through :mod:`.metadb_connection` (never the ORM) and
+publish their result as the DAG run's note (:mod:`.result_note`). Any failure
+writes a failure note when the database is reachable, then fails the task.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from mwaa_pause_resume.dags import quiesce
+from mwaa_pause_resume.dags.metadb_connection import open_metadb
+from mwaa_pause_resume.dags.result_note import failure_note, parse_note, success_note
+from mwaa_pause_resume.dags.run_conf import (
+    DEFAULT_DB_CONN_ID,
+    RunConfError,
+    parse_export_conf,
+    parse_import_conf,
+)
+
+log = logging.getLogger(__name__)
+
+PAUSE_TASK = "pause_dags"
+DRAIN_TASK = "drain"
+EXPORT_TASK = "export"
+RESTORE_PAUSED_TASK = "restore_paused_states"
+IMPORT_TASK = "import_snapshot"
+
+
+# Snapshots written without a KMS key protect secrets with the source environment's
+# Fernet key; the import reads it from this variable (never from the run conf, which
+# Airflow stores and shows).
+SNAPSHOT_KEY_ENV = "MWAA_PAUSE_RESUME_SNAPSHOT_KEY"
+
+
+class SnapshotStepFailed(RuntimeError):
+    """Fails the run on purpose after cleaning up (the note holds the details)."""
+
+
+def _run_key(context: dict[str, Any]) -> quiesce.RunKey:
+    dag_run = context["dag_run"]
+    return str(dag_run.dag_id), str(dag_run.run_id)
+
+
+def _run_conf(context: dict[str, Any]) -> dict[str, Any]:
+    conf = getattr(context["dag_run"], "conf", None) or {}
+    if not isinstance(conf, dict):
+        raise RunConfError(f"the DAG run conf must be a JSON object, got {type(conf).__name__}")
+    return conf
+
+
+def _conn_id(context: dict[str, Any]) -> str:
+    """The db_conn_id from conf even when the rest of the conf is invalid (to report it)."""
+    try:
+        value = _run_conf(context).get("db_conn_id")
+    except RunConfError:
+        value = None
+    return value if isinstance(value, str) and value.strip() else DEFAULT_DB_CONN_ID
+
+
+def environment_fernet_key() -> str:
+    """This environment's Fernet key: Airflow config, else MWAA's MWAA__CORE__FERNET_KEY."""
+    from airflow.configuration import conf
+
+    key = str(conf.get("core", "fernet_key", fallback="") or "")
+    if key:
+        return key
+    raw = os.environ.get("MWAA__CORE__FERNET_KEY", "")
+    if raw.startswith("{"):
+        return str(json.loads(raw).get("FernetKey", ""))
+    return raw
+
+
+def _airflow_version() -> str:
+    from airflow import __version__
+
+    return str(__version__)
+
+
+@contextlib.contextmanager
+def _metadb(conn_id: str) -> Iterator[Any]:
+    conn, params = open_metadb(conn_id)
+    log.info(
+        "metadata database via %s (%s:%s/%s)",
+        params.source,
+        params.host,
+        params.port,
+        params.dbname,
+    )
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def _reported(step: str, context: dict[str, Any], snapshot: str | None = None) -> Iterator[None]:
+    """On any error: best-effort failure note on the run, then re-raise."""
+    try:
+        yield
+    except Exception as exc:
+        log.exception("step %s failed", step)
+        try:
+            with _metadb(_conn_id(context)) as conn:
+                quiesce.write_run_note(
+                    conn,
+                    _run_key(context),
+                    failure_note(step, f"{type(exc).__name__}: {exc}", snapshot=snapshot),
+                )
+        except Exception:  # the note is a courtesy; the failed state is what counts
+            log.warning("could not write the failure note", exc_info=True)
+        raise
+
+
+# -- export DAG ------------------------------------------------------------------
+def pause_dags(**context: Any) -> dict[str, bool]:
+    """Record every DAG's paused state and pause all others; returns the record (XCom)."""
+    with _reported(PAUSE_TASK, context):
+        cfg = parse_export_conf(_run_conf(context))
+        dag_id, _ = _run_key(context)
+        from mwaa_pause_resume.metadata import open_store
+
+        store = open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id)
+
+        def save_record(recorded: dict[str, bool]) -> None:
+            payload = {"export_dag_id": dag_id, "paused_states": recorded}
+            store.put_json(quiesce.PAUSED_STATES_FILE, payload)
+
+        with _metadb(cfg.db_conn_id) as conn:
+            recorded = quiesce.pause_all_dags(conn, except_dag_id=dag_id, before_commit=save_record)
+        active = sorted(d for d, paused in recorded.items() if not paused and d != dag_id)
+        log.info("paused %d active DAG(s): %s", len(active), ", ".join(active))
+        return recorded
+
+
+def drain(**context: Any) -> dict[str, Any]:
+    """Wait for executing tasks to finish (up to the timeout); report what is unfinished."""
+    with _reported(DRAIN_TASK, context):
+        cfg = parse_export_conf(_run_conf(context))
+        run = _run_key(context)
+        with _metadb(cfg.db_conn_id) as conn:
+            drained = quiesce.wait_for_drain(
+                conn,
+                run,
+                cfg.drain_timeout_seconds,
+                on_wait=lambda busy, left: log.info(
+                    "%d task instance(s) still executing, %.0f s left", busy, left
+                ),
+            )
+            interrupted = quiesce.unfinished_work(conn, run)
+        if not drained:
+            log.warning("drain timeout (%.1f min) reached", cfg.drain_timeout_minutes)
+        log.info("%d unfinished run(s)/task instance(s) recorded as interrupted", len(interrupted))
+        return {"drained": drained, "interrupted": interrupted}
+
+
+def _manifest_totals(manifest: Any) -> tuple[int, int]:
+    """(tables, rows) of a :class:`mwaa_pause_resume.metadata.Manifest`."""
+    return len(manifest.tables), sum(int(t.rows) for t in manifest.tables.values())
+
+
+def export(**context: Any) -> dict[str, Any]:
+    """Export the metadata database (minus this run) to the snapshot location."""
+    with _reported(EXPORT_TASK, context):
+        cfg = parse_export_conf(_run_conf(context))
+    with _reported(EXPORT_TASK, context, snapshot=cfg.snapshot):
+        from mwaa_pause_resume.metadata import export_snapshot, open_store
+
+        ti = context["ti"]
+        recorded = ti.xcom_pull(task_ids=PAUSE_TASK) or {}
+        drained = ti.xcom_pull(task_ids=DRAIN_TASK) or {}
+        interrupted = list(drained.get("interrupted", []))
+        run = _run_key(context)
+        store = open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id)
+        with _metadb(cfg.db_conn_id) as conn:
+            manifest = export_snapshot(
+                conn,
+                store,
+                fernet_key=environment_fernet_key(),
+                airflow_version=_airflow_version(),
+                exclude_dag_runs=[run],
+                original_paused=recorded,
+                interrupted=interrupted,
+                progress=lambda *args: log.info("export: %s", " ".join(map(str, args))),
+            )
+        tables, rows = _manifest_totals(manifest)
+        # The engine adds what it finds executing itself to the drain's list.
+        interrupted_count = len(manifest.interrupted)
+        with _metadb(cfg.db_conn_id) as conn:  # fresh session: the engine's was read-only
+            quiesce.write_run_note(
+                conn,
+                run,
+                success_note(cfg.snapshot, tables=tables, rows=rows, interrupted=interrupted_count),
+            )
+        log.info("exported %d rows from %d tables to %s", rows, tables, cfg.snapshot)
+        return {
+            "snapshot": cfg.snapshot,
+            "tables": tables,
+            "rows": rows,
+            "interrupted": interrupted_count,
+        }
+
+
+def restore_paused(**context: Any) -> None:
+    """Runs only when a step failed: put paused states back, then fail the run."""
+    run = _run_key(context)
+    recorded = context["ti"].xcom_pull(task_ids=PAUSE_TASK) or {}
+    with _metadb(_conn_id(context)) as conn:
+        changed = quiesce.restore_paused_states(conn, recorded, except_dag_id=run[0])
+        result = parse_note(quiesce.read_run_note(conn, run)) or {
+            "status": "failed",
+            "step": "unknown",
+            "error": "see the task logs",
+        }
+        note = failure_note(
+            str(result.get("step")),
+            str(result.get("error")),
+            snapshot=result.get("snapshot"),
+            paused_restored=changed,
+        )
+        quiesce.write_run_note(conn, run, note)
+    raise SnapshotStepFailed(
+        f"the export failed at step {result.get('step')!r}: {result.get('error')}; "
+        f"paused states put back ({changed} DAG(s) unpaused again)"
+    )
+
+
+# -- import DAG ------------------------------------------------------------------
+def _report_totals(report: Any) -> tuple[int, int, int]:
+    """(tables, rows, interrupted) of a :class:`mwaa_pause_resume.metadata.RestoreReport`."""
+    rows = sum(int(t.snapshot_rows) for t in report.tables.values())
+    return len(report.tables), rows, report.interrupted_runs + report.interrupted_task_instances
+
+
+def import_snapshot(**context: Any) -> dict[str, Any]:
+    """Restore the snapshot into this environment's database: all or nothing."""
+    with _reported(IMPORT_TASK, context):
+        cfg = parse_import_conf(_run_conf(context))
+    with _reported(IMPORT_TASK, context, snapshot=cfg.snapshot):
+        from mwaa_pause_resume.metadata import open_store, restore_snapshot
+
+        run = _run_key(context)
+        store = open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id)
+        with _metadb(cfg.db_conn_id) as conn:
+            report = restore_snapshot(
+                conn,
+                store,
+                fernet_key=environment_fernet_key(),
+                snapshot_key=os.environ.get(SNAPSHOT_KEY_ENV) or None,
+                interrupted_policy=cfg.interrupted_policy,
+                progress=lambda *args: log.info("import: %s", " ".join(map(str, args))),
+            )
+        tables, rows, interrupted = _report_totals(report)
+        with _metadb(cfg.db_conn_id) as conn:
+            quiesce.write_run_note(
+                conn,
+                run,
+                success_note(cfg.snapshot, tables=tables, rows=rows, interrupted=interrupted),
+            )
+        log.info("restored %d rows into %d tables from %s", rows, tables, cfg.snapshot)
+        return {
+            "snapshot": cfg.snapshot,
+            "tables": tables,
+            "rows": rows,
+            "interrupted": interrupted,
+        }

@@ -1,0 +1,45 @@
+"""Unpause a DAG and trigger it with a known run id (the export DAG at pause, the import
+DAG at resume) through InvokeRestApi.
+
+Input ``{"environment", "dag_id", "run_id", "conf", "airflow_version", "deadline",
+"wait_for_parse"}``. Output ``{"dag_id", "run_id"}``. A DAG that a fresh environment
+has not parsed yet answers 404: with ``wait_for_parse`` (resume) that is
+``DagNotParsedYet`` (retried by the state machine) until the deadline, then
+``DagNotParsed``; without it (pause: the environment has been running for long)
+``DagNotParsed`` at once. An existing run id (a retried trigger) is fine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mwaa_pause_resume.functions import airflow_api, clock
+from mwaa_pause_resume.functions.errors import DagNotParsed, DagNotParsedYet
+
+
+def trigger_body(run_id: str, conf: dict[str, Any], airflow_version: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"dag_run_id": run_id, "conf": conf}
+    if airflow_api.airflow_major(airflow_version) >= 3:
+        body["logical_date"] = None  # required key in Airflow 3 (null: "now")
+    return body
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    name, dag_id, run_id = str(event["environment"]), str(event["dag_id"]), str(event["run_id"])
+    unpause = airflow_api.call(name, "PATCH", f"/dags/{dag_id}", {"is_paused": False})
+    if unpause.status == 404:
+        waiting = bool(event.get("wait_for_parse", True))
+        if not waiting or clock.now() > float(event["deadline"]):
+            raise DagNotParsed(
+                f"DAG {dag_id} is not in environment {name}"
+                + (" (waited until the deadline). " if waiting else ". ")
+                + "Check that its file is in the environment's DAGs folder and imports cleanly "
+                "(see the DAG processing logs)."
+            )
+        raise DagNotParsedYet(f"DAG {dag_id} is not parsed yet in environment {name}.")
+    airflow_api.expect_ok(unpause, name, f"unpause DAG {dag_id}")
+    body = trigger_body(run_id, dict(event.get("conf") or {}), event.get("airflow_version"))
+    answer = airflow_api.call(name, "POST", f"/dags/{dag_id}/dagRuns", body)
+    if answer.status != 409:  # 409: this run id exists, our earlier attempt went through
+        airflow_api.expect_ok(answer, name, f"trigger DAG {dag_id}")
+    return {"dag_id": dag_id, "run_id": run_id}

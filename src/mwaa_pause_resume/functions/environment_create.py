@@ -1,0 +1,58 @@
+"""CreateEnvironment from a snapshot's environment.json (GetEnvironment as captured),
+through :func:`mwaa_pause_resume.environment.create_request` (validated by botocore).
+
+Input ``{"environment", "bucket", "snapshot_id", "deadline", "poll_timeout_minutes"}``;
+output ``{"deadline"}`` for the "until AVAILABLE" loop. Raises
+``SnapshotNotFound`` (no environment.json), ``EnvironmentRequestInvalid``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mwaa_pause_resume.functions import aws, layout, snapshot_io
+from mwaa_pause_resume.functions.environment_delete import loop_deadline
+from mwaa_pause_resume.functions.errors import EnvironmentRequestInvalid, SnapshotNotFound
+
+
+def load_environment(bucket: str, environment: str, snapshot_id: str) -> dict[str, Any]:
+    key = layout.key(environment, snapshot_id, layout.ENVIRONMENT_FILE)
+    captured = snapshot_io.read_json(bucket, key)
+    if not isinstance(captured, dict):
+        raise SnapshotNotFound(f"s3://{bucket}/{key} is missing: cannot re-create {environment}.")
+    inner = captured.get("Environment", captured)
+    assert isinstance(inner, dict)
+    return inner
+
+
+def build_request(captured: dict[str, Any], environment: str) -> dict[str, Any]:
+    from mwaa_pause_resume.environment import create_request
+    from mwaa_pause_resume.errors import UserError
+
+    if captured.get("Name") != environment:
+        raise EnvironmentRequestInvalid(
+            f"The snapshot describes environment {captured.get('Name')!r}, not {environment!r}."
+        )
+    try:
+        return create_request(captured)
+    except UserError as exc:
+        raise EnvironmentRequestInvalid(str(exc)) from exc
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    name, bucket = str(event["environment"]), str(event["bucket"])
+    request = build_request(load_environment(bucket, name, str(event["snapshot_id"])), name)
+    try:
+        aws.client("mwaa").create_environment(**request)
+    except Exception as exc:
+        code, message = aws.error_code(exc), aws.error_message(exc)
+        if code == "ValidationException" and "already exists" in message:
+            pass  # a retried call after a create that went through
+        elif code in ("ValidationException", "AccessDeniedException"):
+            raise EnvironmentRequestInvalid(
+                f"MWAA refused to create {name}: {message}. The snapshot is kept; fix the "
+                "cause (execution role, subnets, pinned S3 object versions) and resume again."
+            ) from exc
+        else:
+            raise aws.translate(exc, f"CreateEnvironment {name}") from exc
+    return {"deadline": loop_deadline(event)}

@@ -1,0 +1,103 @@
+"""Named errors the Lambda handlers raise.
+
+Step Functions matches a Lambda failure by the exception's class name (the
+``errorType`` of the payload), so these names are the workflow's vocabulary:
+the state machines retry ``AwsThrottled`` / ``AwsUnavailable`` /
+``DagNotParsedYet`` and every other name ends the run with a readable cause.
+Renaming a class is a change to the ASL (see ``infra.workflows.policy``).
+"""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """Base: the message is what the notification and the CLI show."""
+
+
+# -- transient: retried by the state machines ------------------------------------------
+class AwsThrottled(WorkflowError):
+    """An AWS API throttled the call."""
+
+
+class AwsUnavailable(WorkflowError):
+    """An AWS API answered 5xx or could not be reached."""
+
+
+class DagNotParsedYet(WorkflowError):
+    """A fresh environment has not parsed the DAG yet (Airflow answers 404)."""
+
+
+# -- final -----------------------------------------------------------------------------
+class InvalidInput(WorkflowError):
+    """The execution input is missing or has a bad setting."""
+
+
+class LockHeld(WorkflowError):
+    """Another pause or resume of the same environment is running."""
+
+
+class EnvironmentNotReady(WorkflowError):
+    """The environment is in a status the workflow cannot start from."""
+
+
+class EnvironmentNotFound(WorkflowError):
+    """The environment does not exist and there is nothing to do for it."""
+
+
+class EnvironmentCreateFailed(WorkflowError):
+    """MWAA reported CREATE_FAILED; the message is MWAA's LastUpdate error."""
+
+
+class EnvironmentUpdateFailed(WorkflowError):
+    """MWAA reported UPDATE_FAILED."""
+
+
+class EnvironmentTimedOut(WorkflowError):
+    """The environment did not reach the awaited status before the deadline."""
+
+
+class EnvironmentRequestInvalid(WorkflowError):
+    """MWAA or botocore refused the Create/Update/Delete request."""
+
+
+class NoSnapshot(WorkflowError):
+    """No complete snapshot to resume from."""
+
+
+class SnapshotNotFound(WorkflowError):
+    """The chosen snapshot does not exist or is not complete."""
+
+
+class SnapshotInvalid(WorkflowError):
+    """The snapshot does not match its manifest (missing file, size, sha256)."""
+
+
+class DagNotParsed(WorkflowError):
+    """The DAG never appeared before the deadline."""
+
+
+class DagRunFailed(WorkflowError):
+    """The export or import DAG run failed; the message carries its error."""
+
+
+class DagRunTimedOut(WorkflowError):
+    """The DAG run did not finish before the deadline."""
+
+
+class AirflowApiError(WorkflowError):
+    """Airflow's REST API (through InvokeRestApi) refused a call."""
+
+
+class AwsCallFailed(WorkflowError):
+    """An AWS API refused a call for a reason that retrying will not fix."""
+
+
+# Error names the state machines retry with backoff (Lambda's own transient errors too).
+RETRYABLE = (
+    "AwsThrottled",
+    "AwsUnavailable",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+)

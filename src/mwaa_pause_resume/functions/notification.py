@@ -1,0 +1,96 @@
+"""Readable notification text for a pause/resume execution that changed status
+(EventBridge "Step Functions Execution Status Change" event), published to SNS when
+``NOTIFICATION_TOPIC_ARN`` is set.
+
+Output ``{"subject", "message"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from mwaa_pause_resume.functions import aws
+
+SUBJECT_LIMIT = 100  # SNS e-mail subjects
+# Published as SNS message attributes so each address's subscription filter policy
+# delivers only its own environments' configured statuses (infra/notifications.py).
+MESSAGE_ATTRIBUTES = ("environment", "status")
+
+
+def workflow_of(state_machine_arn: str) -> str:
+    """pause / resume, from the state machine name (the word that comes last wins:
+    ``PauseResumeWorkflowsResumeWorkflow-...`` is the resume workflow)."""
+    name = state_machine_arn.rsplit(":", 1)[-1].lower()
+    positions = {w: name.rfind(w) for w in ("pause", "resume")}
+    best = max(positions, key=lambda w: positions[w])
+    return best if positions[best] >= 0 else "workflow"
+
+
+def console_link(execution_arn: str) -> str:
+    region = execution_arn.split(":")[3] if execution_arn.count(":") >= 4 else "us-east-1"
+    return (
+        f"https://{region}.console.aws.amazon.com/states/home?region={region}"
+        f"#/v2/executions/details/{execution_arn}"
+    )
+
+
+def _json(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else {}
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def format_notification(event: dict[str, Any]) -> dict[str, str]:
+    detail = event.get("detail") or {}
+    status = str(detail.get("status") or "UNKNOWN")
+    execution_arn = str(detail.get("executionArn") or "")
+    workflow = workflow_of(str(detail.get("stateMachineArn") or ""))
+    environment = str(_json(detail.get("input")).get("environment") or "?")
+    output = _json(detail.get("output"))
+    lines = [
+        f"Environment: {environment}",
+        f"Workflow:    {workflow}",
+        f"Status:      {status}",
+    ]
+    if output.get("outcome"):
+        lines.append(f"Outcome:     {output['outcome']}")
+    if output.get("snapshot_id"):
+        lines.append(f"Snapshot:    {output['snapshot_id']}")
+    if detail.get("error"):
+        lines.append(f"Error:       {detail['error']}")
+    if detail.get("cause"):
+        lines.append(f"Cause:       {detail['cause']}")
+    if execution_arn:
+        lines += ["", f"Execution: {console_link(execution_arn)}"]
+    subject = f"MWAA {workflow} of {environment}: {status}"[:SUBJECT_LIMIT]
+    return {
+        "subject": subject,
+        "message": "\n".join(lines),
+        "environment": environment,
+        "status": status,
+    }
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, str]:
+    text = format_notification(event)
+    topic = os.environ.get("NOTIFICATION_TOPIC_ARN")
+    if topic:
+        try:
+            aws.client("sns").publish(
+                TopicArn=topic,
+                Subject=text["subject"],
+                Message=text["message"],
+                MessageAttributes={
+                    name: {"DataType": "String", "StringValue": text[name]}
+                    for name in MESSAGE_ATTRIBUTES
+                },
+            )
+        except Exception as exc:
+            raise aws.translate(exc, f"publish to {topic}") from exc
+    return text

@@ -1,0 +1,103 @@
+"""The execution input of both workflows: validation and defaults (pure).
+
+The EventBridge schedule (or the CLI) starts an execution with::
+
+    {"environment": "dev", "bucket": "my-backups",            # required
+     "snapshot_id": null,                                      # resume: null = latest
+     "export_dag_id": "mwaa_export_data", "import_dag_id": "mwaa_import_data",
+     "poll_seconds": 60, "timeout_minutes": 60, "poll_timeout_minutes": 60,
+     "drain_timeout_minutes": 10, "update_after_restore": false,
+     "retention": 7, "kms_key_id": null}
+
+Defaults match :class:`mwaa_pause_resume.config.model.EnvironmentConfig`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mwaa_pause_resume.functions.errors import InvalidInput
+
+DEFAULTS: dict[str, Any] = {
+    "snapshot_id": None,
+    "export_dag_id": "mwaa_export_data",
+    "import_dag_id": "mwaa_import_data",
+    "poll_seconds": 60,
+    "timeout_minutes": 60,
+    "poll_timeout_minutes": None,  # None: timeout_minutes
+    "drain_timeout_minutes": 10,
+    "update_after_restore": False,
+    "retention": 7,
+    "kms_key_id": None,
+}
+ENV_NAME = re.compile(r"^[a-zA-Z][0-9a-zA-Z_-]{0,79}$")
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+DAG_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+# InvokeRestApi's Path is at most 64 characters: /dags/<dag_id>/dagRuns/<run_id>.
+MAX_REST_PATH = 64
+RUN_ID_PREFIX = "mpr-"
+
+
+def run_id(stamp: str) -> str:
+    return f"{RUN_ID_PREFIX}{stamp}"
+
+
+def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
+    """The validated settings with defaults applied; :class:`InvalidInput` names the field."""
+    if not isinstance(raw, dict):
+        raise InvalidInput("The execution input must be a JSON object.")
+    unknown = sorted(set(raw) - set(DEFAULTS) - {"environment", "bucket"})
+    if unknown:
+        raise InvalidInput(
+            f"Unknown execution input field(s): {', '.join(unknown)}. "
+            f"Known: environment, bucket, {', '.join(DEFAULTS)}."
+        )
+    out = {**DEFAULTS, **{k: v for k, v in raw.items() if v is not None}}
+    for name in ("environment", "bucket"):
+        if not isinstance(out.get(name), str) or not out[name]:
+            raise InvalidInput(f"The execution input needs {name!r} (a non-empty string).")
+    if not ENV_NAME.match(out["environment"]):
+        raise InvalidInput(f"{out['environment']!r} is not a valid MWAA environment name.")
+    if not BUCKET_NAME.match(out["bucket"]):
+        raise InvalidInput(f"{out['bucket']!r} is not a valid S3 bucket name.")
+    for name, low, high in (
+        ("poll_seconds", 1, 3600),
+        ("timeout_minutes", 1, 24 * 60),
+        ("drain_timeout_minutes", 0, 24 * 60),
+        ("retention", 1, 1000),
+    ):
+        _check_int(out, name, low, high)
+    if out["poll_timeout_minutes"] is None:
+        out["poll_timeout_minutes"] = out["timeout_minutes"]
+    _check_int(out, "poll_timeout_minutes", 1, 24 * 60)
+    if not isinstance(out["update_after_restore"], bool):
+        raise InvalidInput("'update_after_restore' must be true or false.")
+    for name in ("export_dag_id", "import_dag_id"):
+        dag_id = out[name]
+        if not isinstance(dag_id, str) or not DAG_ID.match(dag_id):
+            raise InvalidInput(f"{name} {dag_id!r} is not a valid DAG id.")
+        path = f"/dags/{dag_id}/dagRuns/{run_id(stamp)}"
+        if len(path) > MAX_REST_PATH:
+            raise InvalidInput(
+                f"{name} {dag_id!r} is too long: InvokeRestApi paths are limited to "
+                f"{MAX_REST_PATH} characters and {path!r} has {len(path)}. "
+                f"Use a DAG id of at most {MAX_REST_PATH - len(path) + len(dag_id)} characters."
+            )
+    snapshot_id = out["snapshot_id"]
+    if snapshot_id is not None and (
+        workflow != "resume" or not isinstance(snapshot_id, str) or "/" in snapshot_id
+    ):
+        raise InvalidInput(
+            "'snapshot_id' is only for resume and must be a snapshot id such as "
+            "20261125T170200Z-1a2b (see `mwaa-pause-resume snapshots list`)."
+        )
+    if out["kms_key_id"] is not None and not isinstance(out["kms_key_id"], str):
+        raise InvalidInput("'kms_key_id' must be a KMS key id or ARN.")
+    return out
+
+
+def _check_int(out: dict[str, Any], name: str, low: int, high: int) -> None:
+    value = out[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"{name!r} must be a whole number from {low} to {high}, not {value!r}.")

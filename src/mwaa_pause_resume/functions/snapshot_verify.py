@@ -1,0 +1,34 @@
+"""Verify a snapshot against its manifest (every file present, sizes and sha256 match)
+with the metadata engine, before anything is deleted.
+
+Input ``{"environment", "bucket", "snapshot_id"}``; output ``{"verified": true, "files", "bytes"}``.
+Raises ``SnapshotInvalid`` naming what does not match.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mwaa_pause_resume.functions import layout
+from mwaa_pause_resume.functions.errors import SnapshotInvalid
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    from mwaa_pause_resume.metadata.errors import SnapshotInvalid as EngineSnapshotInvalid
+    from mwaa_pause_resume.metadata.store import open_store
+    from mwaa_pause_resume.metadata.verify import verify_snapshot
+
+    bucket, name, snapshot_id = (
+        str(event["bucket"]),
+        str(event["environment"]),
+        str(event["snapshot_id"]),
+    )
+    location = layout.snapshot_url(bucket, name, snapshot_id)
+    try:
+        report = verify_snapshot(open_store(location))
+    except EngineSnapshotInvalid as exc:
+        raise SnapshotInvalid(
+            f"Snapshot {location} does not match its manifest: {exc}. "
+            f"The environment {name} was kept running."
+        ) from exc
+    return {"verified": True, "files": report.files, "bytes": report.bytes}

@@ -1,0 +1,95 @@
+"""The backup bucket that holds snapshots, its KMS key and its access-log bucket."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from mwaa_pause_resume.config.model import EnvironmentConfig
+from mwaa_pause_resume.infra.execution_role_policy import snapshot_statements
+
+# Snapshots are immutable once complete; superseded object versions (retention deletes,
+# re-written latest.json pointers) are kept this long for recovery, then expire.
+NONCURRENT_VERSION_DAYS = 30
+ACCESS_LOG_DAYS = 365
+
+
+class BackupStorage(Construct):
+    """KMS key (rotated) + versioned, TLS-only, private bucket + server access logs.
+
+    Both the key and the bucket are retained when the stack is deleted: a
+    paused environment exists only as its snapshot.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, environments: Sequence[EnvironmentConfig]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="Encrypts MWAA metadata snapshots (mwaa-pause-resume)",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,  # log delivery only supports SSE-S3
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(ACCESS_LOG_DAYS))],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        cdk.Validations.of(self.access_logs).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-S1",
+                reason="The access-log bucket of the backup bucket: logging it would recurse.",
+            )
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Snapshots",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            versioned=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="snapshots/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-superseded-versions",
+                    noncurrent_version_expiration=cdk.Duration.days(NONCURRENT_VERSION_DAYS),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
+                    expired_object_delete_marker=True,
+                )
+            ],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        partition = cdk.Stack.of(self).partition
+        for env in environments:
+            self.grant_environment(env, partition)
+
+    def grant_environment(self, env: EnvironmentConfig, partition: str) -> None:
+        """Let the execution role read and write its own ``<env>/`` prefix, nothing else."""
+        statements = snapshot_statements(
+            env.name, self.bucket.bucket_name, self.key.key_arn, partition
+        )
+        for statement in statements:
+            if statement["Sid"] == "UseBackupKey":
+                continue  # a key grant: the identity policy (execution_role_policy) carries it
+            body = {k: v for k, v in statement.items() if k != "Sid"}  # Sids repeat per env
+            self.bucket.add_to_resource_policy(
+                iam.PolicyStatement.from_json(
+                    {**body, "Principal": {"AWS": env.execution_role_arn}}
+                )
+            )

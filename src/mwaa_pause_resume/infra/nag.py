@@ -1,0 +1,209 @@
+"""cdk-nag acknowledgments: each AwsSolutions finding we accept, with the reason, in code.
+
+Wildcard findings (``AwsSolutions-IAM5[...]``) are acknowledged statement by
+statement by :class:`WildcardReasons`, an aspect that resolves every IAM policy
+in the stack and looks each wildcard up in :func:`wildcard_reason`. A wildcard
+that no rule explains stays unacknowledged and fails the synthesis: a new
+broad grant cannot slip in unnoticed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import IConstruct
+
+from mwaa_pause_resume.infra.lambdas import RUNTIME
+
+BUCKET_DEPLOYMENT = "Custom::CDKBucketDeployment"
+
+# (actions every one of which matches, resource pattern) -> reason
+_RULES: list[tuple[str, str, str]] = [
+    (
+        r"xray:.*",
+        r"\*",
+        "X-Ray tracing (PutTraceSegments, PutTelemetryRecords, sampling) supports no "
+        "resource-level permissions.",
+    ),
+    (
+        r"logs:(Create|Get|Update|Delete)LogDelivery|logs:ListLogDeliveries|"
+        r"logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)",
+        r"\*",
+        "Step Functions logging to CloudWatch Logs: the log-delivery APIs support no "
+        "resource-level permissions (AWS documentation).",
+    ),
+    (
+        r"ec2:Describe.*",
+        r"\*",
+        "MWAA's CreateEnvironment describes the VPC, subnets, security groups, route tables and "
+        "endpoints; EC2 Describe actions support no resource-level permissions.",
+    ),
+    (
+        r"lambda:InvokeFunction",
+        r"<[A-Za-z0-9]+\.Arn>:\*",
+        "The workflows invoke versions/aliases of this stack's own functions only.",
+    ),
+    (
+        r"s3:(AbortMultipartUpload|DeleteObject|GetObject|PutObject)",
+        r"<BackupSnapshots[A-Za-z0-9]+\.Arn>/\*",
+        "Objects of this stack's own backup bucket (snapshots of every configured environment).",
+    ),
+    (
+        r"s3:(GetObject|PutObject|AbortMultipartUpload|ListMultipartUploadParts)",
+        r"arn:<AWS::Partition>:s3:::<BackupSnapshots[A-Za-z0-9]+>/[A-Za-z0-9_-]+/\*",
+        "The execution role's own <environment>/ prefix of the backup bucket.",
+    ),
+    (
+        r"ec2:CreateVpcEndpoint|ec2:CreateNetworkInterface",
+        r"arn:<AWS::Partition>:ec2:[^:]+:[^:]+:(vpc-endpoint|network-interface)/\*",
+        "Endpoints and network interfaces MWAA creates during CreateEnvironment: their ids "
+        "cannot be known in advance; scoped to this account and region.",
+    ),
+    (
+        r"ec2:CreateVpcEndpoint|ec2:CreateNetworkInterface",
+        r"arn:<AWS::Partition>:ec2:[^:]+:[^:]+:(vpc|subnet|security-group)/\*",
+        "An environment configured without network ids is re-created in the VPC, subnets and "
+        "security groups recorded in its snapshot; scoped to this account and region.",
+    ),
+    (
+        r"logs:CreateLogGroup|logs:DescribeLogGroups",
+        r"arn:<AWS::Partition>:logs:[^:]+:[^:]+:log-group:airflow-[A-Za-z0-9_-]+-\*",
+        "MWAA's log groups of a configured environment (airflow-<environment>-<module>).",
+    ),
+    (
+        r"kms:CreateGrant|kms:DescribeKey",
+        r"arn:<AWS::Partition>:kms:[^:]+:[^:]+:key/\*",
+        "An environment encrypted with its own customer managed key: the key is only known "
+        "from the snapshot; limited to grants for AWS resources (kms:GrantIsForAWSResource).",
+    ),
+    # CDK's BucketDeployment handler (copies the DAG bundle; prune=False, retained on delete).
+    (
+        r"s3:(GetObject\*|GetBucket\*|List\*|DeleteObject\*|PutObject|PutObjectLegalHold|"
+        r"PutObjectRetention|PutObjectTagging|PutObjectVersionTagging|Abort\*)",
+        r"arn:<AWS::Partition>:s3:::(cdk-[a-z0-9]+-assets-[^/]+|[a-z0-9.-]+)(/\*)?",
+        "CDK BucketDeployment: reads the DAG bundle from the CDK asset bucket and writes it "
+        "into the environment's source bucket (prune=False, retained on delete).",
+    ),
+    (
+        r"s3:(GetObject\*|GetBucket\*|List\*)",
+        r"arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-.+",
+        "CDK BucketDeployment reads its asset from the CDK bootstrap bucket.",
+    ),
+]
+_ACTION_RULES: list[tuple[str, str]] = [
+    (
+        r"s3:(GetObject|GetBucket|List|DeleteObject|Abort)\*",
+        "CDK BucketDeployment's own grant on the asset and source buckets (resources scoped).",
+    ),
+]
+
+
+def render(value: Any) -> str:
+    """A resolved template value as cdk-nag prints it in finding ids."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((fn, arg),) = value.items()
+        if fn == "Fn::Join":
+            return str(arg[0]).join(render(part) for part in arg[1])
+        if fn == "Ref":
+            return f"<{arg}>"
+        if fn == "Fn::GetAtt":
+            return f"<{'.'.join(arg) if isinstance(arg, list) else arg}>"
+    return str(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def wildcard_reason(actions: list[str], resource: str) -> str | None:
+    for action_pattern, resource_pattern, reason in _RULES:
+        if re.fullmatch(resource_pattern, resource) and all(
+            re.fullmatch(action_pattern, a) for a in actions
+        ):
+            return reason
+    return None
+
+
+def statement_findings(statement: dict[str, Any]) -> Iterator[tuple[str, str | None]]:
+    """(finding id, reason or None when no rule explains it) for each wildcard of a statement."""
+    if statement.get("Effect") != "Allow":
+        return
+    actions = [str(a) for a in _as_list(statement.get("Action", []))]
+    for resource in _as_list(statement.get("Resource", [])):
+        text = render(resource)
+        if "*" in text:
+            yield f"AwsSolutions-IAM5[Resource::{text}]", wildcard_reason(actions, text)
+    for action in actions:
+        if "*" in action:
+            reason = next((r for p, r in _ACTION_RULES if re.fullmatch(p, action)), None)
+            yield f"AwsSolutions-IAM5[Action::{action}]", reason
+
+
+def document_findings(documents: list[Any]) -> dict[str, str]:
+    """Finding id -> reason, for findings every statement raising them explains.
+
+    cdk-nag names a finding by the wildcard text alone (``Resource::*``), per
+    construct: one unexplained statement among explained ones with the same
+    wildcard keeps the finding unacknowledged.
+    """
+    reasons: dict[str, set[str | None]] = {}
+    for document in documents:
+        for statement in (document or {}).get("Statement", []):
+            for finding, reason in statement_findings(statement):
+                reasons.setdefault(finding, set()).add(reason)
+    return {
+        finding: " ".join(sorted(r for r in found if r))
+        for finding, found in reasons.items()
+        if None not in found
+    }
+
+
+def _documents(node: IConstruct) -> list[Any]:
+    stack = cdk.Stack.of(node)
+    if isinstance(node, iam.CfnPolicy):
+        return [stack.resolve(node.policy_document)]
+    if isinstance(node, iam.CfnRole) and node.policies is not None:
+        # Resolved L1 structs keep their property names in camelCase.
+        return [
+            p.get("policyDocument") or p.get("PolicyDocument")
+            for p in _as_list(stack.resolve(node.policies))
+        ]
+    return []
+
+
+@jsii.implements(cdk.IAspect)
+class WildcardReasons:
+    def visit(self, node: IConstruct) -> None:
+        acknowledged = document_findings(_documents(node))
+        if isinstance(node, lambda_.CfnFunction):
+            acknowledged.update(_function_findings(node))
+        if isinstance(node, iam.CfnRole) and BUCKET_DEPLOYMENT in node.node.path:
+            acknowledged[
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]"
+            ] = "CDK BucketDeployment's handler role (managed by CDK) writes its own logs."
+        for finding, reason in sorted(acknowledged.items()):
+            cdk.Validations.of(node).acknowledge(cdk.Acknowledgment(id=finding, reason=reason))
+
+
+def _function_findings(node: lambda_.CfnFunction) -> dict[str, str]:
+    if BUCKET_DEPLOYMENT in node.node.path:
+        return {"AwsSolutions-L1": "CDK BucketDeployment's handler: CDK chooses its runtime."}
+    if node.runtime == RUNTIME.name:
+        return {
+            "AwsSolutions-L1": f"{RUNTIME.name} is a supported Lambda runtime (deprecation "
+            "announced for 2029); the handlers are tested on it and pinned deliberately."
+        }
+    return {}
+
+
+def acknowledge_findings(stack: cdk.Stack) -> None:
+    cdk.Aspects.of(stack).add(WildcardReasons())

@@ -1,0 +1,32 @@
+"""The execution input each schedule passes to the workflows (pure).
+
+The format is the workflows' (``functions/settings.py``): the environment's
+name and its settings, so one pair of state machines serves every environment.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from mwaa_pause_resume.config.model import EnvironmentConfig
+
+Action = Literal["pause", "resume"]
+
+
+def execution_input(
+    env: EnvironmentConfig, action: Action, bucket: str, kms_key_id: str | None
+) -> dict[str, Any]:
+    timeout = env.pause_timeout_minutes if action == "pause" else env.resume_timeout_minutes
+    return {
+        "environment": env.name,
+        "bucket": bucket,
+        "export_dag_id": env.export_dag_id,
+        "import_dag_id": env.import_dag_id,
+        "poll_seconds": env.poll_frequency_seconds,
+        "timeout_minutes": timeout,
+        "poll_timeout_minutes": env.poll_timeout_minutes,
+        "drain_timeout_minutes": env.drain_timeout_minutes,
+        "update_after_restore": env.update_after_restore,
+        "retention": env.snapshot_retention,
+        "kms_key_id": kms_key_id,
+    }

@@ -1,0 +1,176 @@
+"""The one stack of a deployment: everything every configured environment needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from mwaa_pause_resume.config.model import Config, EnvironmentConfig
+from mwaa_pause_resume.infra.backup import BackupStorage
+from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
+from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
+from mwaa_pause_resume.infra.lambdas import LOG_RETENTION, WorkflowFunctions
+from mwaa_pause_resume.infra.names import (
+    OUTPUT_BUCKET,
+    OUTPUT_KEY,
+    OUTPUT_PAUSE,
+    OUTPUT_RESUME,
+    OUTPUT_TOPIC,
+    construct_id,
+)
+from mwaa_pause_resume.infra.network import PrivateEndpoints
+from mwaa_pause_resume.infra.notifications import Notifications, notifier_sets_attributes
+from mwaa_pause_resume.infra.permissions import Scope
+from mwaa_pause_resume.infra.schedules import Schedules
+from mwaa_pause_resume.infra.workflows import PauseResumeWorkflows
+
+
+class PauseResumeStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id_: str,
+        *,
+        config: Config,
+        lambda_bundle: LambdaBundle,
+        dag_bundle: Path,
+        env: cdk.Environment | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id_,
+            stack_name=config.deployment.stack_name,
+            env=env,
+            description=_description(config),
+        )
+        envs = config.environments
+        self.backup = BackupStorage(self, "Backup", envs)
+        self.functions = WorkflowFunctions(
+            self,
+            "Functions",
+            lambda_bundle,
+            Scope(
+                partition=self.partition,
+                region=self.region,
+                account=self.account,
+                environments=envs,
+                backup_bucket_arn=self.backup.bucket.bucket_arn,
+                backup_key_arn=self.backup.key.key_arn,
+            ),
+        )
+        workflow_logs = logs.LogGroup(
+            self,
+            "WorkflowLogs",
+            # Step Functions requires vended log groups to be named /aws/vendedlogs/...
+            log_group_name=f"/aws/vendedlogs/states/{config.deployment.stack_name}",
+            retention=LOG_RETENTION,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        self.workflows = PauseResumeWorkflows(
+            self,
+            "Workflows",
+            functions={k: f for k, f in self.functions.functions.items() if k != "notification"},
+            logs=sfn.LogOptions(
+                destination=workflow_logs, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
+            tracing_enabled=True,
+        )
+        self.notifications = Notifications(
+            self,
+            "Notifications",
+            environments=envs,
+            state_machines=[self.workflows.pause, self.workflows.resume],
+            notifier=self.functions.functions["notification"],
+            filter_by_attributes=notifier_sets_attributes(),
+        )
+        self._wire_notifier()
+        self.schedules = Schedules(
+            self,
+            "Schedules",
+            environments=envs,
+            pause=self.workflows.pause,
+            resume=self.workflows.resume,
+            bucket_name=self.backup.bucket.bucket_name,
+            kms_key_arn=self.backup.key.key_arn,
+        )
+        self.endpoints = PrivateEndpoints(self, "PrivateEndpoints", envs)
+        deployed: set[tuple[str, str]] = set()
+        for env_config in envs:
+            target = (env_config.source_bucket, env_config.dags_s3_path.strip("/"))
+            if target not in deployed:  # environments sharing a DAGs folder get one copy
+                deployed.add(target)
+                self._deploy_dags(env_config, dag_bundle)
+            if env_config.update_execution_role:
+                self._attach_execution_role_policy(env_config)
+        for name, value, what in (
+            (OUTPUT_BUCKET, self.backup.bucket.bucket_name, "backup bucket"),
+            (OUTPUT_KEY, self.backup.key.key_arn, "backup KMS key"),
+            (OUTPUT_TOPIC, self.notifications.topic.topic_arn, "notification topic"),
+            (OUTPUT_PAUSE, self.workflows.pause.state_machine_arn, "pause workflow"),
+            (OUTPUT_RESUME, self.workflows.resume.state_machine_arn, "resume workflow"),
+        ):
+            cdk.CfnOutput(self, name, value=value, description=f"The {what}")
+
+    def _wire_notifier(self) -> None:
+        """The notification function publishes to the (encrypted) topic the rule feeds it for."""
+        notifier = self.functions.functions["notification"]
+        role = self.functions.roles["notification"]
+        topic, key = self.notifications.topic, self.notifications.key
+        notifier.add_environment("NOTIFICATION_TOPIC_ARN", topic.topic_arn)
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
+            )
+        )
+
+    def _deploy_dags(self, env: EnvironmentConfig, dag_bundle: Path) -> None:
+        """Copy the DAG bundle next to the user's DAGs; never delete their files."""
+        cid = construct_id(env)
+        source = s3.Bucket.from_bucket_name(self, f"{cid}SourceBucket", env.source_bucket)
+        s3deploy.BucketDeployment(
+            self,
+            f"{cid}Dags",
+            sources=[s3deploy.Source.asset(str(dag_bundle))],
+            destination_bucket=source,
+            destination_key_prefix=env.dags_s3_path.strip("/"),
+            prune=False,  # the user's own DAGs live there
+            retain_on_delete=True,  # deleting the stack must not empty the DAGs folder
+            extract=True,
+        )
+
+    def _attach_execution_role_policy(self, env: EnvironmentConfig) -> None:
+        cid = construct_id(env)
+        role = iam.Role.from_role_arn(
+            self, f"{cid}ExecutionRole", env.execution_role_arn, mutable=True
+        )
+        iam.Policy(
+            self,
+            f"{cid}ExecutionRolePolicy",
+            document=iam.PolicyDocument.from_json(
+                execution_role_policy(
+                    env.name,
+                    self.backup.bucket.bucket_name,
+                    self.backup.key.key_arn,
+                    self.partition,
+                )
+            ),
+            roles=[role],
+        )
+
+
+def _description(config: Config) -> str:
+    """CloudFormation allows 1024 characters; name the environments while they fit."""
+    head = "mwaa-pause-resume: pause and resume MWAA environments on schedule"
+    names = ", ".join(e.name for e in config.environments)
+    text = f"{head} ({names})"
+    return text if len(text) <= 1024 else f"{head} ({len(config.environments)} environments)"

@@ -1,0 +1,136 @@
+"""The resume workflow: re-create the environment from a snapshot and restore its metadata.
+
+Begin (validate, lock) -> Inspect -> [exists: already running] -> SelectSnapshot
+(latest.json or the chosen id) -> CreateEnvironment -> poll until AVAILABLE
+-> TriggerImport (retried until the DAG is parsed) -> poll the import run
+-> [update_after_restore: UpdateEnvironment -> poll until AVAILABLE]
+-> ApplyRetention -> release the lock. A failure keeps every snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from mwaa_pause_resume.infra.workflows.states import (
+    StateBuilder,
+    begin_payload,
+    loop_payload,
+    retry_until_parsed,
+    wait_for_payload,
+)
+
+
+def build_resume(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -> sfn.IChainable:
+    b = StateBuilder(scope, "resume", functions)
+    begin = b.task("Begin", "begin", begin_payload("resume"), "$.ctx")
+    inspect = b.task(
+        "Inspect",
+        "environment_status",
+        {
+            "environment.$": "$.ctx.environment",
+            "accept": ["AVAILABLE", "NOT_FOUND", "DELETED"],
+            "purpose": "a resume",
+        },
+        "$.env",
+    )
+    already_running = b.release("ReleaseLockAlreadyRunning").next(
+        b.done("AlreadyRunning", "already_running", None)
+    )
+    select = b.task(
+        "SelectSnapshot",
+        "snapshot_pointer",
+        {
+            "action": "select",
+            "environment.$": "$.ctx.environment",
+            "bucket.$": "$.ctx.bucket",
+            "snapshot_id.$": "$.ctx.snapshot_id",
+        },
+        "$.snapshot",
+    )
+    create = b.task("CreateEnvironment", "environment_create", loop_payload(), "$.poll")
+    wait_created = b.wait("WaitForCreation")
+    creation_state = b.task(
+        "CreationState", "environment_status", wait_for_payload("AVAILABLE"), "$.env"
+    )
+    trigger = b.task(
+        "TriggerImport",
+        "dag_trigger",
+        {
+            "environment.$": "$.ctx.environment",
+            "dag_id.$": "$.ctx.import_dag_id",
+            "run_id.$": "$.ctx.run_id",
+            "airflow_version.$": "$.env.airflow_version",
+            "deadline.$": "$.ctx.deadline",
+            "wait_for_parse": True,
+            "conf": {"snapshot.$": "$.snapshot.location", "kms_key_id.$": "$.ctx.kms_key_id"},
+        },
+        "$.run",
+    )
+    retry_until_parsed(trigger)
+    wait_import = b.wait("WaitForImport")
+    import_state = b.task(
+        "ImportRunState",
+        "dag_run_state",
+        {
+            "environment.$": "$.ctx.environment",
+            "dag_id.$": "$.run.dag_id",
+            "run_id.$": "$.run.run_id",
+            "deadline.$": "$.ctx.deadline",
+        },
+        "$.import",
+    )
+    update = b.task("UpdateEnvironment", "environment_update", loop_payload(), "$.poll")
+    wait_updated = b.wait("WaitForUpdate")
+    update_state = b.task(
+        "UpdateState", "environment_status", wait_for_payload("AVAILABLE"), "$.env"
+    )
+    retention = b.task(
+        "ApplyRetention",
+        "snapshot_retention",
+        {
+            "environment.$": "$.ctx.environment",
+            "bucket.$": "$.ctx.bucket",
+            "retention.$": "$.ctx.retention",
+        },
+        "$.retention",
+    )
+    finish = retention.next(b.release("ReleaseLock")).next(
+        b.done("Resumed", "resumed", "$.snapshot.snapshot_id")
+    )
+
+    updated = (
+        sfn.Choice(scope, "Updated?")
+        .when(sfn.Condition.boolean_equals("$.env.done", True), finish)
+        .otherwise(wait_updated)
+    )
+    wait_updated.next(update_state).next(updated)
+    update_wanted = (
+        sfn.Choice(scope, "UpdateAfterRestore?")
+        .when(
+            sfn.Condition.boolean_equals("$.ctx.update_after_restore", True),
+            update.next(wait_updated),
+        )
+        .otherwise(finish)
+    )
+    imported = (
+        sfn.Choice(scope, "Imported?")
+        .when(sfn.Condition.boolean_equals("$.import.done", True), update_wanted)
+        .otherwise(wait_import)
+    )
+    wait_import.next(import_state).next(imported)
+    created = (
+        sfn.Choice(scope, "Created?")
+        .when(sfn.Condition.boolean_equals("$.env.done", True), trigger.next(wait_import))
+        .otherwise(wait_created)
+    )
+    wait_created.next(creation_state).next(created)
+    exists = (
+        sfn.Choice(scope, "Exists?")
+        .when(sfn.Condition.boolean_equals("$.env.exists", True), already_running)
+        .otherwise(select.next(create).next(wait_created))
+    )
+    return begin.next(inspect).next(exists)

@@ -1,0 +1,162 @@
+"""Building blocks shared by the pause and resume definitions: Lambda tasks with the
+standard retries and a catch into the failure tail, polling waits, the failure tail."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from mwaa_pause_resume.infra.workflows import policy
+
+
+class StateBuilder:
+    """States of one workflow, all in ``scope``; every task fails into one tail."""
+
+    def __init__(
+        self, scope: Construct, workflow: str, functions: Mapping[str, lambda_.IFunction]
+    ) -> None:
+        self.scope = scope
+        self.workflow = workflow
+        self.functions = functions
+        self.failure = self._failure_tail()
+
+    def task(
+        self,
+        name: str,
+        function: str,
+        payload: Mapping[str, Any],
+        result_path: str | None,
+        *,
+        catch: bool = True,
+    ) -> tasks.LambdaInvoke:
+        """Invoke ``function`` with ``payload`` (JSONPath ``.$`` keys allowed); its result
+        goes to ``result_path`` (None: discarded)."""
+        task = tasks.LambdaInvoke(
+            self.scope,
+            name,
+            lambda_function=self.functions[function],
+            payload=sfn.TaskInput.from_object(dict(payload)),
+            payload_response_only=True,
+            retry_on_service_exceptions=False,  # our own Retry below covers Lambda's errors
+            result_path=result_path if result_path is not None else sfn.JsonPath.DISCARD,
+        )
+        task.add_retry(
+            errors=list(policy.TRANSIENT_ERRORS),
+            interval=cdk.Duration.seconds(policy.TRANSIENT_INTERVAL_SECONDS),
+            backoff_rate=policy.TRANSIENT_BACKOFF,
+            max_attempts=policy.TRANSIENT_MAX_ATTEMPTS,
+            max_delay=cdk.Duration.seconds(policy.TRANSIENT_MAX_DELAY_SECONDS),
+        )
+        if catch:
+            task.add_catch(self.failure, errors=["States.ALL"], result_path="$.error")
+        return task
+
+    def wait(self, name: str) -> sfn.Wait:
+        return sfn.Wait(self.scope, name, time=sfn.WaitTime.seconds_path("$.ctx.poll_seconds"))
+
+    def done(self, name: str, outcome: str, snapshot_path: str | None) -> sfn.Pass:
+        """The execution's output: what happened, to which environment, which snapshot."""
+        parameters: dict[str, Any] = {
+            "outcome": outcome,
+            "workflow": self.workflow,
+            "environment.$": "$.ctx.environment",
+        }
+        if snapshot_path:
+            parameters["snapshot_id.$"] = snapshot_path
+        return sfn.Pass(self.scope, name, parameters=parameters)
+
+    def release(self, name: str) -> tasks.LambdaInvoke:
+        return self.task(
+            name,
+            "lock_release",
+            {
+                "bucket.$": "$.ctx.bucket",
+                "environment.$": "$.ctx.environment",
+                "owner.$": "$.ctx.owner",
+            },
+            None,
+        )
+
+    def _failure_tail(self) -> sfn.IChainable:
+        explain = tasks.LambdaInvoke(
+            self.scope,
+            "CleanUpAfterFailure",
+            lambda_function=self.functions["failure"],
+            payload=sfn.TaskInput.from_object(
+                {
+                    "workflow": self.workflow,
+                    "execution.$": "$$.Execution.Id",
+                    "state.$": "$",
+                }
+            ),
+            payload_response_only=True,
+            retry_on_service_exceptions=False,
+            result_path="$.failure",
+        )
+        explain.add_retry(
+            errors=list(policy.TRANSIENT_ERRORS),
+            interval=cdk.Duration.seconds(policy.TRANSIENT_INTERVAL_SECONDS),
+            backoff_rate=policy.TRANSIENT_BACKOFF,
+            max_attempts=policy.TRANSIENT_MAX_ATTEMPTS,
+        )
+        # If even the clean-up fails, still end with the original error.
+        explain.add_catch(
+            sfn.Fail(
+                self.scope,
+                "FailedWithoutCleanUp",
+                error_path="$.error.Error",
+                cause_path="$.error.Cause",
+            ),
+            errors=["States.ALL"],
+            result_path="$.cleanup_error",
+        )
+        return explain.next(
+            sfn.Fail(
+                self.scope, "Failed", error_path="$.failure.error", cause_path="$.failure.cause"
+            )
+        )
+
+
+def retry_until_parsed(task: tasks.LambdaInvoke) -> None:
+    """A fresh environment may not have parsed the DAG yet: retry the trigger."""
+    task.add_retry(
+        errors=[policy.DAG_NOT_PARSED_ERROR],
+        interval=cdk.Duration.seconds(policy.DAG_NOT_PARSED_INTERVAL_SECONDS),
+        backoff_rate=1.0,
+        max_attempts=policy.DAG_NOT_PARSED_MAX_ATTEMPTS,
+    )
+
+
+def begin_payload(workflow: str) -> dict[str, Any]:
+    return {
+        "workflow": workflow,
+        "input.$": "$",
+        "execution.$": "$$.Execution.Id",
+        "execution_name.$": "$$.Execution.Name",
+        "started_at.$": "$$.Execution.StartTime",
+    }
+
+
+def wait_for_payload(wait_for: str) -> dict[str, Any]:
+    return {
+        "environment.$": "$.ctx.environment",
+        "wait_for": wait_for,
+        "deadline.$": "$.poll.deadline",
+    }
+
+
+def loop_payload() -> dict[str, Any]:
+    """Input of the handlers that start an environment polling loop."""
+    return {
+        "environment.$": "$.ctx.environment",
+        "bucket.$": "$.ctx.bucket",
+        "snapshot_id.$": "$.snapshot.snapshot_id",
+        "deadline.$": "$.ctx.deadline",
+        "poll_timeout_minutes.$": "$.ctx.poll_timeout_minutes",
+    }

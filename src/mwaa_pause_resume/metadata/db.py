@@ -1,0 +1,117 @@
+"""Connection handling shared by export and restore (psycopg2, imported lazily)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from mwaa_pause_resume.errors import UserError
+from mwaa_pause_resume.metadata.errors import DatabaseUnavailable
+
+# Fixed text formats so that COPY output of one server parses identically on another.
+SESSION_SETTINGS = (
+    "SET LOCAL TimeZone = 'UTC'",
+    "SET LOCAL DateStyle = 'ISO, YMD'",
+    "SET LOCAL IntervalStyle = 'postgres'",
+    "SET LOCAL extra_float_digits = 1",
+    "SET LOCAL bytea_output = 'hex'",
+)
+
+
+def connect(url: str) -> Any:
+    """psycopg2 connection for a postgresql:// URL, with errors a user can act on."""
+    import psycopg2
+
+    if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg2://")):
+        raise DatabaseUnavailable(
+            f"{_redact(url)!r} is not a PostgreSQL URL",
+            hint="write postgresql://USER:PASSWORD@HOST:PORT/DBNAME",
+        )
+    url = url.replace("postgresql+psycopg2://", "postgresql://", 1)
+    try:
+        return psycopg2.connect(url, connect_timeout=15, application_name="mwaa-pause-resume")
+    except psycopg2.OperationalError as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        hint = "check host, port, database name, user and password, and that the server runs"
+        if "password" in text or "authentication" in text:
+            hint = "check the user name and password in the URL"
+        elif "does not exist" in text:
+            hint = "check the database name in the URL"
+        raise DatabaseUnavailable(
+            f"cannot connect to the database {_redact(url)}: {text}", hint=hint
+        ) from None
+    except psycopg2.ProgrammingError as exc:  # malformed DSN
+        raise DatabaseUnavailable(
+            f"invalid database URL {_redact(url)}: {exc}",
+            hint="write postgresql://USER:PASSWORD@HOST:PORT/DBNAME",
+        ) from None
+
+
+def _redact(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if not at:
+        return url
+    user = creds.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}" if ":" in creds else url
+
+
+@contextlib.contextmanager
+def transaction(conn: Any, *, read_only: bool) -> Iterator[Any]:
+    """One transaction with fixed formats; commit on success, roll back on any error.
+
+    Export uses REPEATABLE READ READ ONLY (one consistent view of every table);
+    restore uses the default READ COMMITTED so it never waits on, nor blocks, the
+    scheduler beyond the rows it writes. The connection's settings come back after.
+    """
+    from psycopg2 import extensions
+
+    _end_read_only_transaction(conn)
+    saved = (conn.isolation_level, conn.readonly, conn.autocommit)
+    if read_only:
+        conn.set_session(isolation_level="REPEATABLE READ", readonly=True, autocommit=False)
+    else:
+        conn.set_session(isolation_level="READ COMMITTED", readonly=False, autocommit=False)
+    try:
+        cur = conn.cursor()
+        for statement in SESSION_SETTINGS:
+            cur.execute(statement)
+        try:
+            yield cur
+        except BaseException:
+            conn.rollback()
+            raise
+        if read_only:
+            conn.rollback()
+        else:
+            conn.commit()
+    finally:
+        with contextlib.suppress(Exception):
+            if conn.get_transaction_status() != extensions.TRANSACTION_STATUS_IDLE:
+                conn.rollback()
+            # None means "server default"; set_session treats None as "leave as is"
+            conn.set_session(
+                isolation_level="DEFAULT" if saved[0] is None else saved[0],
+                readonly="DEFAULT" if saved[1] is None else saved[1],
+                autocommit=saved[2],
+            )
+
+
+def _end_read_only_transaction(conn: Any) -> None:
+    """Close the caller's open transaction if it only read; refuse to drop its writes."""
+    from psycopg2 import extensions
+
+    status = conn.get_transaction_status()
+    if status == extensions.TRANSACTION_STATUS_INTRANS:
+        with conn.cursor() as cur:
+            cur.execute("SELECT txid_current_if_assigned()")
+            wrote = cur.fetchone()[0] is not None
+        if wrote:
+            raise UserError(
+                "the database connection has uncommitted changes",
+                hint="commit (or roll back) before calling export_snapshot/restore_snapshot: "
+                "they run in their own transaction",
+            )
+    if status != extensions.TRANSACTION_STATUS_IDLE:
+        conn.rollback()

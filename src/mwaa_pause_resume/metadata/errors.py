@@ -1,0 +1,25 @@
+"""Errors of the metadata engine (all reach the user as one paragraph plus a hint)."""
+
+from __future__ import annotations
+
+from mwaa_pause_resume.errors import OperationFailed, UserError
+
+
+class SnapshotInvalid(UserError):
+    """The snapshot is missing, incomplete, corrupted or not a snapshot at all."""
+
+
+class SnapshotIncompatible(UserError):
+    """The snapshot cannot go into this database (schema revision, columns)."""
+
+
+class WrongKey(UserError):
+    """A Fernet key or snapshot key does not decrypt what it should."""
+
+
+class DatabaseUnavailable(UserError):
+    """Bad database URL, unreachable server, authentication failure."""
+
+
+class RestoreFailed(OperationFailed):
+    """The restore transaction failed and was rolled back: the database is unchanged."""

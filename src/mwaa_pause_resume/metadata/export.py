@@ -1,0 +1,241 @@
+"""Export: one consistent read of the metadata database into a snapshot store.
+
+One REPEATABLE READ READ ONLY transaction; per kept table one
+``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` streamed through gzip into the
+store while sha256, size and row count are taken. Tables with Fernet columns
+(small: variables, connections, triggers) take a Python path that decrypts
+with the source key and re-encrypts under the snapshot key. The manifest is
+written last: a snapshot without one is incomplete by definition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from mwaa_pause_resume.errors import UserError
+from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
+from mwaa_pause_resume.metadata.db import transaction
+from mwaa_pause_resume.metadata.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    TableEntry,
+    validate_interrupted,
+)
+from mwaa_pause_resume.metadata.secrets import (
+    Cipher,
+    new_snapshot_key,
+    optional_cipher,
+    reencrypt,
+    secret_fields,
+)
+from mwaa_pause_resume.metadata.store import SnapshotStore
+from mwaa_pause_resume.metadata.streams import GZIP_LEVEL, HashingSink, RowBuffer, csv_line
+from mwaa_pause_resume.metadata.tables import INTERRUPTED_TI_STATES, REGENERATED, kept_tables
+from mwaa_pause_resume.metadata.topology import restore_order
+
+ENGINE = {"name": "mwaa-pause-resume", "format": "csv+gzip"}
+Progress = Callable[[str, int], None]
+
+
+def export_snapshot(
+    conn: Any,
+    store: SnapshotStore,
+    *,
+    fernet_key: str | None,
+    snapshot_key: str | None = None,
+    airflow_version: str | None = None,
+    exclude_dag_runs: Sequence[tuple[str, str]] = (),
+    original_paused: Mapping[str, bool] | None = None,
+    interrupted: Sequence[Mapping[str, Any]] = (),
+    progress: Progress | None = None,
+) -> Manifest:
+    """Write every kept table and the manifest to ``store``; return the manifest.
+
+    Secrets in the snapshot are encrypted under a KMS data key when the store has
+    ``kms_key_id``; else under ``snapshot_key`` (a Fernet key) when given; else
+    under the source's primary Fernet key. The last two must be given again to
+    :func:`restore_snapshot` as ``snapshot_key``.
+    """
+    excluded = [(str(d), str(r)) for d, r in exclude_dag_runs]
+    for item in interrupted:
+        validate_interrupted(item, lambda what: UserError(f"the interrupted argument {what}"))
+    if store.exists(MANIFEST_NAME):  # never overwrite a complete snapshot
+        raise UserError(
+            f"{store.location} already holds a complete snapshot ({MANIFEST_NAME})",
+            hint="export into a new snapshot folder (<env>/<new-snapshot-id>/)",
+        )
+    source = optional_cipher(fernet_key, "source Fernet key")
+    snap_cipher, secrets = new_snapshot_key(
+        source,
+        store.kms_key_id,
+        store.kms_client() if store.kms_key_id else None,
+        explicit=snapshot_key,
+    )
+    entries: dict[str, TableEntry] = {}
+    with transaction(conn, read_only=True) as cur:
+        catalog = read_catalog(cur)
+        names = kept_tables(set(catalog.tables))
+        order = restore_order(catalog, names)
+        for name in order:
+            info = catalog.tables[name]
+            where = _exclusion_filter(catalog, info, excluded)
+            entries[name] = _export_table(cur, store, info, where, source=source, snap=snap_cipher)
+            if progress:
+                progress(name, entries[name].rows)
+        paused = _paused_states(cur, catalog, original_paused)
+        auto = _running_work(cur, catalog, excluded)
+    manifest = Manifest(
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        airflow_version=airflow_version,
+        alembic_revision=catalog.alembic_revision,
+        scope="full",
+        tables=entries,
+        secrets=secrets,
+        excluded_dag_runs=[{"dag_id": d, "run_id": r} for d, r in excluded],
+        interrupted=_merge_interrupted(interrupted, auto),
+        paused_states=paused,
+        engine={**ENGINE, "not_copied": sorted(t for t in catalog.tables if t not in entries)},
+    )
+    store.put_json(MANIFEST_NAME, manifest.to_dict())
+    return manifest
+
+
+def table_file(name: str) -> str:
+    return f"tables/{name}.csv.gz"
+
+
+def _export_table(
+    cur: Any,
+    store: SnapshotStore,
+    info: TableInfo,
+    where: str,
+    *,
+    source: Cipher | None,
+    snap: Cipher | None,
+) -> TableEntry:
+    cols = info.column_names
+    select = f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(info.name)}{where}"
+    fields = secret_fields(info.name, cols)
+    file = table_file(info.name)
+    with store.open_write(file) as raw:
+        sink = HashingSink(raw)
+        with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as gz:  # type: ignore[arg-type]
+            buf = RowBuffer(gz)
+            if fields:
+                rows = _export_secret_rows(
+                    cur, info, where, buf, fields=fields, source=source, snap=snap
+                )
+            else:
+                cur.copy_expert(f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER false)", buf)
+                rows = cur.rowcount
+            buf.close()
+    return TableEntry(
+        columns=tuple(info.columns), rows=rows, bytes=sink.bytes, sha256=sink.sha256, file=file
+    )
+
+
+def _export_secret_rows(
+    cur: Any,
+    info: TableInfo,
+    where: str,
+    buf: RowBuffer,
+    *,
+    fields: Any,
+    source: Cipher | None,
+    snap: Cipher | None,
+) -> int:
+    cols = info.column_names
+    # ::text gives PostgreSQL's own text form of every value, which COPY FROM parses back.
+    flags = {f.flag for f in fields if f.flag}
+    exprs = [f"{quote(c)}::text" for c in cols]
+    cur.execute(f"SELECT {', '.join(exprs)} FROM {quote(info.name)}{where}")
+    count = 0
+    key_col = "key" if "key" in cols else ("conn_id" if "conn_id" in cols else "id")
+    for values in cur.fetchall():
+        row = dict(zip(cols, values, strict=True))
+        for flag in flags:
+            row[flag] = None if row[flag] is None else row[flag] == "true"
+        label = f"{info.name} {row.get(key_col)!r}"
+        row = reencrypt(row, fields, source, snap, label)
+        for flag in flags:
+            row[flag] = None if row[flag] is None else ("true" if row[flag] else "false")
+        buf.write(csv_line([row[c] for c in cols]))
+        count += 1
+    return count
+
+
+def _exclusion_filter(catalog: Catalog, info: TableInfo, excluded: list[tuple[str, str]]) -> str:
+    """WHERE clause dropping the excluded runs and everything that belongs to them."""
+    if not excluded:
+        return ""
+    values = ", ".join(f"({_literal(d)}, {_literal(r)})" for d, r in excluded)
+    runs = f"(VALUES {values}) AS x(dag_id, run_id)"
+    cols = set(info.column_names)
+    if {"dag_id", "run_id"} <= cols:
+        return (
+            f" WHERE NOT EXISTS (SELECT 1 FROM {runs} WHERE x.dag_id = "
+            f"{quote(info.name)}.dag_id AND x.run_id = {quote(info.name)}.run_id)"
+        )
+    conds = []
+    for fk in catalog.foreign_keys:
+        if fk.table != info.name or len(fk.columns) != 1:
+            continue
+        if fk.ref_table in ("dag_run", "task_instance"):
+            col, ref = fk.columns[0], fk.ref_columns[0]
+            conds.append(
+                f"NOT EXISTS (SELECT 1 FROM {quote(fk.ref_table)} p JOIN {runs} "
+                f"ON x.dag_id = p.dag_id AND x.run_id = p.run_id "
+                f"WHERE p.{quote(ref)} = {quote(info.name)}.{quote(col)})"
+            )
+    return " WHERE " + " AND ".join(conds) if conds else ""
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _paused_states(
+    cur: Any, catalog: Catalog, original: Mapping[str, bool] | None
+) -> dict[str, bool]:
+    states: dict[str, bool] = {}
+    if "dag" in catalog.tables:
+        cur.execute("SELECT dag_id, is_paused FROM dag ORDER BY dag_id")
+        states = {d: bool(p) for d, p in cur.fetchall()}
+    for dag_id, paused in (original or {}).items():
+        states[str(dag_id)] = bool(paused)
+    return states
+
+
+def _running_work(
+    cur: Any, catalog: Catalog, excluded: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Task instances a process was working on at export time (they cannot continue)."""
+    if "task_instance" not in catalog.tables:
+        return []
+    cur.execute(
+        "SELECT dag_id, run_id, task_id, map_index, state FROM task_instance "
+        "WHERE state = ANY(%s) ORDER BY dag_id, run_id, task_id, map_index",
+        (list(INTERRUPTED_TI_STATES),),
+    )
+    skip = set(excluded)
+    return [
+        {"dag_id": d, "run_id": r, "task_id": t, "map_index": m, "state": s}
+        for d, r, t, m, s in cur.fetchall()
+        if (d, r) not in skip
+    ]
+
+
+def _merge_interrupted(
+    given: Sequence[Mapping[str, Any]], found: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for item in [*given, *found]:
+        key = (item["dag_id"], item["run_id"], item.get("task_id"), item.get("map_index"))
+        out.setdefault(key, {k: v for k, v in item.items() if v is not None})
+    return list(out.values())
+
+
+__all__ = ["REGENERATED", "export_snapshot", "table_file"]

@@ -1,0 +1,592 @@
+"""Restore: load a verified snapshot into a (fresh) Airflow metadata database, all or nothing.
+
+One transaction. Per table in foreign-key order: ``COPY ... FROM STDIN`` into a
+temporary staging table, re-encrypt Fernet columns, apply the paused states and
+the interrupted-work policy, drop rows whose parent row was not restored, then
+one set-based ``INSERT ... SELECT`` that gives surrogate ids new values from the
+target's sequences and rewrites every reference through a mapping table. Rows
+that already exist in the target follow the table's policy (see ``tables``).
+Any error rolls everything back.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mwaa_pause_resume.errors import MwaaPauseResumeError, UserError
+from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
+from mwaa_pause_resume.metadata.db import transaction
+from mwaa_pause_resume.metadata.errors import RestoreFailed, SnapshotIncompatible, SnapshotInvalid
+from mwaa_pause_resume.metadata.manifest import Manifest
+from mwaa_pause_resume.metadata.secrets import (
+    Cipher,
+    open_snapshot_key,
+    optional_cipher,
+    reencrypt,
+    secret_fields,
+)
+from mwaa_pause_resume.metadata.store import SnapshotStore
+from mwaa_pause_resume.metadata.streams import BUFFER
+from mwaa_pause_resume.metadata.tables import FINISHED_TI_STATES, INTERRUPTED_TI_STATES, KEPT
+from mwaa_pause_resume.metadata.topology import INTEGER_TYPES, Link, links, restore_order
+from mwaa_pause_resume.metadata.verify import verify_snapshot
+
+INTERRUPTED_POLICIES = ("rerun", "fail")
+
+# Alembic heads (from Airflow's own _REVISION_HEADS_MAP), for messages.
+KNOWN_REVISIONS = {
+    "405de8318b3a": "Airflow 2.7.x",
+    "10b52ebd31f7": "Airflow 2.8.0",
+    "88344c1d9134": "Airflow 2.8.1-2.8.4",
+    "1949afb29106": "Airflow 2.9.0-2.9.1",
+    "686269002441": "Airflow 2.9.2-2.9.3",
+    "22ed7efa9da2": "Airflow 2.10.0-2.10.2",
+    "5f2621c13b39": "Airflow 2.10.3-2.11.x",
+    "29ce7909c52b": "Airflow 3.0.0-3.0.2",
+    "fe199e1abd77": "Airflow 3.0.3-3.0.6",
+}
+
+# Revisions whose kept tables have identical columns (the later migration only renames
+# constraints), so a snapshot of one restores into the other. Columns are still checked.
+COMPATIBLE_REVISIONS = (frozenset({"22ed7efa9da2", "5f2621c13b39"}),)
+
+
+def compatible(snapshot: str | None, target: str | None) -> bool:
+    if snapshot == target:
+        return True
+    return any({snapshot, target} <= group for group in COMPATIBLE_REVISIONS)
+
+
+@dataclass
+class TableResult:
+    snapshot_rows: int
+    inserted: int = 0
+    updated: int = 0  # merge: the target's row overwritten by the snapshot's
+    matched: int = 0  # reuse: the target's row kept, references redirected to it
+    kept_target: int = 0  # keep_target: the target's row kept, this one skipped with dependents
+    skipped_with_parent: int = 0  # its parent row was skipped (e.g. the import DAG's own run)
+    skipped_conflict: int = 0  # collided with a unique key of the target
+
+
+@dataclass
+class RestoreReport:
+    location: str
+    snapshot_created_at: str
+    airflow_version: str | None
+    alembic_revision: str | None
+    tables: dict[str, TableResult] = field(default_factory=dict)
+    interrupted_policy: str = "rerun"
+    interrupted_runs: int = 0
+    interrupted_task_instances: int = 0
+    paused_states_applied: int = 0
+    paused_states_pending: list[str] = field(default_factory=list)  # DAG not in the target
+    paused_states_kept_busy: list[str] = field(default_factory=list)  # run in progress
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["rows"] = {name: t.inserted + t.updated for name, t in self.tables.items()}
+        return data
+
+
+def describe_revision(revision: str | None) -> str:
+    if revision is None:
+        return "no Airflow schema"
+    known = KNOWN_REVISIONS.get(revision)
+    return f"{revision} ({known})" if known else revision
+
+
+def restore_snapshot(
+    conn: Any,
+    store: SnapshotStore,
+    *,
+    fernet_key: str | None,
+    snapshot_key: str | None = None,
+    interrupted_policy: str = "rerun",
+    progress: Callable[[str, int], None] | None = None,
+) -> RestoreReport:
+    """Verify ``store`` then restore it into ``conn``'s database in one transaction."""
+    if interrupted_policy not in INTERRUPTED_POLICIES:
+        raise UserError(
+            f"unknown interrupted policy {interrupted_policy!r}",
+            hint=f"use one of: {', '.join(INTERRUPTED_POLICIES)}",
+        )
+    manifest = verify_snapshot(store).manifest
+    target = optional_cipher(fernet_key, "target Fernet key")
+    kms = store.kms_client() if manifest.secrets.scheme == "kms-envelope" else None
+    snap = open_snapshot_key(manifest.secrets, snapshot_key, kms)
+    job = _Restore(
+        store, manifest, snap=snap, target=target, policy=interrupted_policy, progress=progress
+    )
+    import psycopg2
+
+    try:
+        with transaction(conn, read_only=False) as cur:
+            return job.run(cur)
+    except MwaaPauseResumeError as exc:
+        if isinstance(exc, SnapshotIncompatible | SnapshotInvalid):
+            raise
+        raise type(exc)(
+            f"{exc.message} (restore rolled back: nothing was changed)", hint=exc.hint
+        ) from None
+    except psycopg2.Error as exc:
+        detail = (exc.pgerror or str(exc)).strip().splitlines()
+        raise RestoreFailed(
+            f"restoring table {job.current or '(setup)'} failed: "
+            f"{' '.join(detail[:3])}. The transaction was rolled back; nothing was changed.",
+            hint="the target must be a migrated Airflow database of the snapshot's version; "
+            "report the message if it is",
+        ) from None
+
+
+class _Restore:
+    def __init__(
+        self,
+        store: SnapshotStore,
+        manifest: Manifest,
+        *,
+        snap: Cipher | None,
+        target: Cipher | None,
+        policy: str,
+        progress: Callable[[str, int], None] | None,
+    ) -> None:
+        self.store = store
+        self.manifest = manifest
+        self.snap = snap
+        self.target = target
+        self.policy = policy
+        self.progress = progress
+        self.current: str | None = None
+        self.skipped: dict[str, int] = {}  # table -> rows in its skip table
+        self.report = RestoreReport(
+            location=store.location,
+            snapshot_created_at=manifest.created_at,
+            airflow_version=manifest.airflow_version,
+            alembic_revision=manifest.alembic_revision,
+            interrupted_policy=policy,
+        )
+
+    # -- plan --------------------------------------------------------------------
+    def run(self, cur: Any) -> RestoreReport:
+        self.cur = cur
+        self.catalog = read_catalog(cur)
+        check_compatible(self.manifest, self.catalog)
+        self.names = restore_order(self.catalog, list(self.manifest.tables))
+        self.links = links(self.catalog, self.names)
+        restored = set(self.names)
+        self.has_children = {lk.parent for lk in self.links if lk.table in restored}
+        self.mapped = {
+            lk.parent
+            for lk in self.links
+            if lk.parent in restored
+            and len(lk.columns) == 1
+            and lk.parent_columns == (self.catalog.tables[lk.parent].serial,)
+        }
+        self._load_lookups()
+        for name in self.names:
+            self.current = name
+            self._table(name)
+            if self.progress:
+                self.progress(name, self.report.tables[name].inserted)
+        self.current = "dag (paused states)"
+        self._paused_states()
+        self.current = "(sequences)"
+        self._sequences()
+        self.current = None
+        return self.report
+
+    def _exec(self, sql: str, args: Any = None) -> int:
+        self.cur.execute(sql, args)
+        return int(self.cur.rowcount)
+
+    def _load_lookups(self) -> None:
+        from psycopg2.extras import execute_values
+
+        self._exec(
+            "CREATE TEMP TABLE _mpr_paused (dag_id text PRIMARY KEY, paused boolean) ON COMMIT DROP"
+        )
+        if self.manifest.paused_states:
+            execute_values(
+                self.cur,
+                "INSERT INTO _mpr_paused VALUES %s",
+                list(self.manifest.paused_states.items()),
+            )
+        # DAGs with a run in progress in the target (the import DAG itself) keep their
+        # paused state: pausing them would stall their own run.
+        self._exec(
+            "CREATE TEMP TABLE _mpr_busy ON COMMIT DROP AS SELECT DISTINCT dag_id "
+            "FROM dag_run WHERE state IN ('running', 'queued')"
+            if "dag_run" in self.catalog.tables
+            else "CREATE TEMP TABLE _mpr_busy (dag_id text) ON COMMIT DROP"
+        )
+        self._exec(
+            "DELETE FROM _mpr_paused p USING _mpr_busy b WHERE b.dag_id = p.dag_id "
+            "RETURNING p.dag_id"
+        )
+        self.report.paused_states_kept_busy = sorted(r[0] for r in self.cur.fetchall())
+        self._exec(
+            "CREATE TEMP TABLE _mpr_interrupted (dag_id text, run_id text, task_id text, "
+            "map_index integer) ON COMMIT DROP"
+        )
+        if self.manifest.interrupted:
+            execute_values(
+                self.cur,
+                "INSERT INTO _mpr_interrupted VALUES %s",
+                [
+                    (i["dag_id"], i["run_id"], i.get("task_id"), i.get("map_index"))
+                    for i in self.manifest.interrupted
+                ],
+            )
+
+    # -- one table -----------------------------------------------------------------
+    def _table(self, name: str) -> None:
+        info = self.catalog.tables[name]
+        entry = self.manifest.tables[name]
+        cols = entry.column_names
+        result = TableResult(snapshot_rows=entry.rows)
+        self.report.tables[name] = result
+        stg = quote(f"_mpr_s_{name}")
+        types = {c.name: c.type for c in info.columns}  # == the snapshot's (checked)
+        fields = secret_fields(name, cols)
+        defs = ", ".join(f"{quote(c)} {types[c]}" for c in cols)
+        if fields:
+            defs += ", _mpr_row bigint GENERATED ALWAYS AS IDENTITY"
+        self._exec(f"CREATE TEMP TABLE {stg} ({defs}) ON COMMIT DROP")
+        with self.store.open_read(entry.file) as raw, gzip.GzipFile(fileobj=raw) as gz:
+            self.cur.copy_expert(
+                f"COPY {stg} ({', '.join(quote(c) for c in cols)}) FROM STDIN WITH (FORMAT csv)",
+                gz,
+                size=BUFFER,
+            )
+        if self.cur.rowcount != entry.rows:
+            raise SnapshotInvalid(
+                f"{entry.file} holds {self.cur.rowcount} rows, the manifest says {entry.rows}",
+                hint="the snapshot is damaged; use another snapshot",
+            )
+        self._exec(f"ANALYZE {stg}")
+        if fields:
+            self._reencrypt(name, stg, cols, fields)
+        self._adjust(name, stg, cols)
+        result.skipped_with_parent = self._drop_orphans(name, stg)
+        self._apply_policy(info, stg, cols, result)
+        self._insert(info, stg, cols, result)
+
+    def _skip_table(self, name: str, stg: str) -> str:
+        skip = quote(f"_mpr_k_{name}")
+        if name not in self.skipped:
+            self._exec(
+                f"CREATE TEMP TABLE {skip} ON COMMIT DROP AS SELECT * FROM {stg} WITH NO DATA"
+            )
+            self.skipped[name] = 0
+        return skip
+
+    def _delete_into_skip(self, name: str, stg: str, using: str, cond: str) -> int:
+        """Delete matching staging rows, remembering them when other tables depend on them."""
+        if name in self.has_children:
+            skip = self._skip_table(name, stg)
+            count = self._exec(
+                f"WITH d AS (DELETE FROM {stg} s {using} WHERE {cond} "
+                f"RETURNING s.*) INSERT INTO {skip} SELECT * FROM d"
+            )
+            self.skipped[name] += count
+            return count
+        return self._exec(f"DELETE FROM {stg} s {using} WHERE {cond}")
+
+    def _drop_orphans(self, name: str, stg: str) -> int:
+        total = 0
+        for link in self.links:
+            if link.table != name or not self.skipped.get(link.parent):
+                continue
+            skip = quote(f"_mpr_k_{link.parent}")
+            match = " AND ".join(
+                f"k.{quote(p)} = s.{quote(c)}"
+                for c, p in zip(link.columns, link.parent_columns, strict=True)
+            )
+            total += self._delete_into_skip(
+                name, stg, "", f"EXISTS (SELECT 1 FROM {skip} k WHERE {match})"
+            )
+        return total
+
+    def _match_key(self, info: TableInfo) -> tuple[str, ...]:
+        rule = KEPT[info.name]
+        if rule.match:
+            return rule.match
+        keys = info.natural_keys()
+        if not keys:
+            raise SnapshotIncompatible(
+                f"table {info.name} has no natural key in the target to match rows on",
+                hint="the target schema differs from what this tool knows",
+            )
+        return keys[0]
+
+    def _apply_policy(
+        self, info: TableInfo, stg: str, cols: list[str], result: TableResult
+    ) -> None:
+        rule = KEPT[info.name]
+        name, table = info.name, quote(info.name)
+        if rule.policy == "insert":
+            if name in self.has_children:  # a colliding row takes its dependents with it
+                for key in info.natural_keys():
+                    cond = " AND ".join(f"s.{quote(k)} = t.{quote(k)}" for k in key)
+                    result.skipped_conflict += self._delete_into_skip(
+                        name, stg, f"USING {table} t", cond
+                    )
+            return
+        if rule.policy == "keep_target":
+            for key in info.natural_keys():
+                cond = " AND ".join(f"s.{quote(k)} = t.{quote(k)}" for k in key)
+                result.kept_target += self._delete_into_skip(name, stg, f"USING {table} t", cond)
+            return
+        key = self._match_key(info)
+        cond = " AND ".join(f"s.{quote(k)} = t.{quote(k)}" for k in key)
+        if rule.policy == "merge":
+            targets = [
+                c
+                for c in (rule.merge_columns or cols)
+                if c in cols and c not in key and c != info.serial
+            ]
+            sets = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in targets)
+            busy = (
+                " AND NOT EXISTS (SELECT 1 FROM _mpr_busy b WHERE b.dag_id = t.dag_id)"
+                if name == "dag"
+                else ""
+            )
+            result.updated = self._exec(
+                f"UPDATE {table} t SET {sets} FROM {stg} s WHERE {cond}{busy}"
+            )
+        if name in self.mapped and info.serial:
+            serial = quote(info.serial)
+            self._ensure_map(name)
+            self._exec(
+                f"INSERT INTO {quote('_mpr_m_' + name)} SELECT s.{serial}, t.{serial} "
+                f"FROM {stg} s JOIN {table} t ON {cond}"
+            )
+        matched = self._exec(f"DELETE FROM {stg} s USING {table} t WHERE {cond}")
+        if rule.policy == "reuse":
+            result.matched = matched
+
+    def _ensure_map(self, name: str) -> None:
+        self._exec(
+            f"CREATE TEMP TABLE IF NOT EXISTS {quote('_mpr_m_' + name)} "
+            "(old_id bigint PRIMARY KEY, new_id bigint NOT NULL) ON COMMIT DROP"
+        )
+
+    def _insert(self, info: TableInfo, stg: str, cols: list[str], result: TableResult) -> None:
+        name, rule = info.name, KEPT[info.name]
+        self.cur.execute(f"SELECT count(*) FROM {stg}")
+        remaining = int(self.cur.fetchone()[0])
+        joins: list[str] = []
+        targets: list[str] = []
+        exprs: list[str] = []
+        refs = {lk.columns[0]: lk for lk in self.links if lk.table == name and len(lk.columns) == 1}
+        types = {c.name: c.type for c in info.columns}
+        order = ""
+        for col in cols:
+            q = quote(col)
+            if col == info.serial:
+                order = f" ORDER BY s.{q}"
+                if name not in self.mapped:
+                    continue  # the column default (nextval) numbers the rows
+                self._ensure_map(name)
+                mapping = quote("_mpr_m_" + name)
+                self._exec(
+                    f"INSERT INTO {mapping} SELECT x.id, nextval(%s) FROM "
+                    f"(SELECT s.{q} AS id FROM {stg} s ORDER BY s.{q}) x",
+                    (info.sequence,),
+                )
+                joins.append(f"JOIN {mapping} m ON m.old_id = s.{q}")
+                expr = "m.new_id"
+            elif col in rule.clear:
+                expr = "NULL"
+            elif col in refs and self._is_id_link(refs[col]):
+                link = refs[col]
+                if link.parent in self.mapped:
+                    alias = f"r{len(joins)}"
+                    joins.append(
+                        f"LEFT JOIN {quote('_mpr_m_' + link.parent)} {alias} "
+                        f"ON {alias}.old_id = s.{q}"
+                    )
+                    expr = f"{alias}.new_id"
+                elif link.parent not in self.names and types.get(col) in INTEGER_TYPES:
+                    expr = "NULL"  # e.g. note authors in ab_user, which is not copied
+                else:
+                    expr = f"s.{q}"
+            else:
+                expr = f"s.{q}"
+            targets.append(q)
+            exprs.append(expr)
+        sql = (
+            f"INSERT INTO {quote(name)} ({', '.join(targets)}) SELECT {', '.join(exprs)} "
+            f"FROM {stg} s {' '.join(joins)}{order} ON CONFLICT DO NOTHING"
+        )
+        result.inserted = self._exec(sql)
+        result.skipped_conflict += remaining - result.inserted
+
+    def _is_id_link(self, link: Link) -> bool:
+        parent = self.catalog.tables.get(link.parent)
+        return parent is None or link.parent_columns == (parent.serial,)
+
+    # -- content adjustments -----------------------------------------------------------
+    def _reencrypt(self, name: str, stg: str, cols: list[str], fields: Any) -> None:
+        from psycopg2.extras import execute_values
+
+        touched = [c for f in fields for c in (f.column, f.flag) if c]
+        label_col = next((c for c in ("key", "conn_id", "id") if c in cols), None)
+        select = ", ".join(quote(c) for c in touched)
+        self.cur.execute(f"SELECT _mpr_row, {quote(label_col or touched[0])}, {select} FROM {stg}")
+        updates = []
+        for row_id, label, *values in self.cur.fetchall():
+            row = dict(zip(touched, values, strict=True))
+            new = reencrypt(row, fields, self.snap, self.target, f"{name} {label!r}")
+            updates.append((row_id, *[new[c] for c in touched]))
+        if not updates:
+            return
+        flags = {f.flag for f in fields if f.flag}
+        casts = ", ".join("%s::boolean" if c in flags else "%s::text" for c in touched)
+        sets = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in touched)
+        names = ", ".join(quote(c) for c in touched)
+        execute_values(
+            self.cur,
+            f"UPDATE {stg} s SET {sets} FROM (VALUES %s) AS v(_mpr_row, {names}) "
+            "WHERE s._mpr_row = v._mpr_row",
+            updates,
+            template=f"(%s, {casts})",
+            page_size=1000,
+        )
+
+    def _adjust(self, name: str, stg: str, cols: list[str]) -> None:
+        present = set(cols)
+        if name == "dag" and "is_paused" in present:
+            self._exec(
+                f"UPDATE {stg} s SET is_paused = p.paused FROM _mpr_paused p "
+                "WHERE s.dag_id = p.dag_id"
+            )
+        elif name == "dag_run" and self.manifest.interrupted:
+            if self.policy == "rerun":
+                sets = "state = 'queued', end_date = NULL"
+            else:
+                sets = "state = 'failed', end_date = coalesce(end_date, now())"
+            self.report.interrupted_runs = self._exec(
+                f"UPDATE {stg} s SET {sets} WHERE EXISTS (SELECT 1 FROM _mpr_interrupted i "
+                "WHERE i.dag_id = s.dag_id AND i.run_id = s.run_id)"
+            )
+        elif name == "task_instance" and self.manifest.interrupted:
+            self.report.interrupted_task_instances = self._interrupt_tis(stg, present)
+        elif name == "dag_version":
+            self._renumber_versions(stg)
+
+    def _interrupt_tis(self, stg: str, present: set[str]) -> int:
+        if self.policy == "rerun":  # cleared: the scheduler runs it again
+            sets = {"state": "NULL", "end_date": "NULL", "pid": "NULL"}
+        else:
+            sets = {"state": "'failed'", "end_date": "coalesce(end_date, now())", "pid": "NULL"}
+        for col in (
+            "next_method",
+            "next_kwargs",
+            "trigger_id",
+            "trigger_timeout",
+            "queued_by_job_id",
+            "external_executor_id",
+        ):
+            sets[col] = "NULL"
+        assignments = ", ".join(f"{quote(c)} = {v}" for c, v in sets.items() if c in present)
+        if self.policy == "rerun":  # of an interrupted run, what was cut off is cleared
+            states = ", ".join(f"'{s}'" for s in INTERRUPTED_TI_STATES)
+            in_run = f"s.state IN ({states})"
+        else:  # a failed run leaves nothing unfinished behind (no deferred task resuming)
+            states = ", ".join(f"'{s}'" for s in FINISHED_TI_STATES)
+            in_run = f"(s.state IS NULL OR s.state NOT IN ({states}))"
+        return self._exec(
+            f"UPDATE {stg} s SET {assignments} WHERE EXISTS (SELECT 1 FROM _mpr_interrupted i "
+            "WHERE i.dag_id = s.dag_id AND i.run_id = s.run_id AND ("
+            f"(i.task_id IS NULL AND {in_run}) OR "
+            "(i.task_id = s.task_id AND (i.map_index IS NULL OR i.map_index = s.map_index))))"
+        )
+
+    def _renumber_versions(self, stg: str) -> None:
+        """Airflow 3: the target's own DAG versions move after the snapshot's history."""
+        top = f"(SELECT dag_id, max(version_number) AS top FROM {stg} GROUP BY dag_id) AS m"
+        outside = f"NOT EXISTS (SELECT 1 FROM {stg} x WHERE x.id = t.id)"
+        # two steps, so no intermediate number collides with the unique (dag_id, version)
+        self._exec(
+            f"UPDATE dag_version t SET version_number = -t.version_number FROM {top} "
+            f"WHERE t.dag_id = m.dag_id AND {outside}"
+        )
+        self._exec(
+            f"UPDATE dag_version t SET version_number = m.top - t.version_number "
+            f"FROM {top} WHERE t.dag_id = m.dag_id AND t.version_number < 0"
+        )
+
+    def _paused_states(self) -> None:
+        if "dag" not in self.catalog.tables or not self.manifest.paused_states:
+            return
+        self._exec(
+            "UPDATE dag d SET is_paused = p.paused FROM _mpr_paused p "
+            "WHERE d.dag_id = p.dag_id AND d.is_paused IS DISTINCT FROM p.paused"
+        )
+        self.cur.execute("SELECT count(*) FROM _mpr_paused p JOIN dag d USING (dag_id)")
+        self.report.paused_states_applied = int(self.cur.fetchone()[0])
+        self.cur.execute(
+            "SELECT p.dag_id FROM _mpr_paused p WHERE NOT EXISTS "
+            "(SELECT 1 FROM dag d WHERE d.dag_id = p.dag_id) ORDER BY 1"
+        )
+        self.report.paused_states_pending = [r[0] for r in self.cur.fetchall()]
+
+    def _sequences(self) -> None:
+        """Sequences already cover every id we drew; lift any that lags behind max(id)."""
+        for name in self.names:
+            info = self.catalog.tables[name]
+            if not (info.serial and info.sequence):
+                continue
+            self._exec(
+                f"SELECT setval(%s::regclass, x.m) FROM (SELECT max({quote(info.serial)}) AS m "
+                f"FROM {quote(name)}) x WHERE x.m IS NOT NULL AND x.m > "
+                "coalesce(pg_sequence_last_value(%s::regclass), 0)",
+                (info.sequence, info.sequence),
+            )
+
+
+def check_compatible(manifest: Manifest, catalog: Catalog) -> None:
+    """Same alembic revision (or a rest-only snapshot) and the same columns and types."""
+    if catalog.alembic_revision is None:
+        raise SnapshotIncompatible(
+            "the target database has no alembic_version table: it is not an Airflow "
+            "metadata database (or is not migrated)",
+            hint="run `airflow db migrate` against it (MWAA does this when it creates an "
+            "environment), then import again",
+        )
+    if manifest.scope == "full" and not compatible(
+        manifest.alembic_revision, catalog.alembic_revision
+    ):
+        raise SnapshotIncompatible(
+            f"the snapshot was taken from schema revision "
+            f"{describe_revision(manifest.alembic_revision)} (Airflow "
+            f"{manifest.airflow_version or 'unknown'}), the target database is at "
+            f"{describe_revision(catalog.alembic_revision)}",
+            hint="restore into an environment of the same Airflow version (2.10.x and 2.11.x "
+            "share one schema; see docs/metadata.md), then upgrade Airflow in place if needed",
+        )
+    for name, entry in manifest.tables.items():
+        if name not in KEPT:
+            raise SnapshotInvalid(
+                f"the snapshot holds table {name!r}, which this tool never exports",
+                hint="the snapshot was not written by mwaa-pause-resume; use another one",
+            )
+        info = catalog.tables.get(name)
+        if info is None:
+            raise SnapshotIncompatible(
+                f"the target database has no table {name!r} (the snapshot has {entry.rows} rows "
+                "of it)",
+                hint="restore into an environment of the snapshot's Airflow version",
+            )
+        target = {c.name: c.type for c in info.columns}
+        for col in entry.columns:
+            if target.get(col.name) != col.type:
+                have = target.get(col.name, "no such column")
+                raise SnapshotIncompatible(
+                    f"column {name}.{col.name} is {col.type} in the snapshot but {have} in "
+                    "the target database",
+                    hint="restore into an environment of the snapshot's Airflow version",
+                )

@@ -1,0 +1,485 @@
+"""Run the real pause/resume state machines locally: the ASL the CDK app deploys
+(:func:`~mwaa_pause_resume.infra.workflows.synth.synthesize_definitions`) executed
+by moto's Step Functions interpreter, the real Lambda handlers run in-process,
+S3 in moto, MWAA answered by the emulator (:mod:`.mwaa`).
+
+Used by the workflow tests, the ``sandbox`` command and the CLI tests::
+
+    with LocalWorkflows(MwaaBackend(InMemoryAirflowBackend([...]))) as local:
+        local.create_bucket("backups")
+        result = local.run("pause", {"environment": "dev", "bucket": "backups"})
+
+Time is virtual: Wait states and Retry intervals do not sleep, they move
+:attr:`LocalWorkflows.clock`, which the handlers (:mod:`mwaa_pause_resume.functions.clock`)
+and the emulator read; :meth:`hold` stops executions at their next Wait.
+
+This touches moto internals (pinned: moto==5.2.5): the simple Lambda backend's
+``invoke``, the Wait function's ``_wait_interval`` and the retrier's ``time``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import threading
+import time
+import traceback
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import SimpleNamespace, TracebackType
+from typing import Any
+from unittest import mock
+
+from mwaa_pause_resume.dags.quiesce import PAUSED_STATES_FILE
+from mwaa_pause_resume.dags.result_note import failure_note, success_note
+from mwaa_pause_resume.sandbox.mwaa import DagSpec, InMemoryAirflowBackend, MwaaBackend, MwaaServer
+
+EXPORT_DAG_ID = "mwaa_export_data"
+IMPORT_DAG_ID = "mwaa_import_data"
+ROLE_NAME = "mwaa-pause-resume-local"
+TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+
+
+class VirtualClock:
+    """Epoch seconds that start at the real time and move only when told (thread-safe)."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self._now = time.time() if start is None else start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += max(0.0, float(seconds))
+
+
+@dataclass
+class ExecutionResult:
+    """A finished execution: status, parsed output, error/cause, history events."""
+
+    arn: str
+    status: str
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def entered_states(self) -> list[str]:
+        """Names of the states entered, in order."""
+        return [
+            e["stateEnteredEventDetails"]["name"]
+            for e in self.history
+            if e["type"].endswith("StateEntered")
+        ]
+
+    @property
+    def transitions(self) -> int:
+        """State transitions as Step Functions bills them: one per state entered."""
+        return len(self.entered_states())
+
+
+class LocalWorkflows:
+    """moto + MWAA emulator + the synthesized state machines, with in-process Lambdas."""
+
+    def __init__(
+        self,
+        mwaa: MwaaBackend | None = None,
+        *,
+        region: str = "us-east-1",
+        wait_pause_seconds: float = 0.0,
+    ) -> None:
+        self.mwaa = mwaa or MwaaBackend()
+        self.region = region
+        self.clock = VirtualClock()
+        self.invocations: list[tuple[str, dict[str, Any]]] = []
+        self.state_machine_arns: dict[str, str] = {}
+        self._wait_pause = wait_pause_seconds
+        self._gate = threading.Event()
+        self._gate.set()
+        self._stack: ExitStack | None = None
+        self._server: MwaaServer | None = None
+        self._handlers: dict[str, Any] = {}
+        self._counter = 0
+
+    # -- lifecycle ------------------------------------------------------------------
+    def start(self) -> LocalWorkflows:
+        from moto import mock_aws
+
+        from mwaa_pause_resume.functions import aws as function_aws
+        from mwaa_pause_resume.functions import clock as function_clock
+
+        stack = ExitStack()
+        self._stack = stack
+        try:
+            self.mwaa.clock = self.clock
+            self._server = stack.enter_context(MwaaServer(self.mwaa))
+            stack.enter_context(
+                mock.patch.dict(
+                    os.environ,
+                    {
+                        **self._server.client_environ(),
+                        "AWS_DEFAULT_REGION": self.region,
+                        "AWS_REGION": self.region,
+                        "AWS_ACCESS_KEY_ID": "testing",
+                        "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_SESSION_TOKEN": "testing",
+                    },
+                )
+            )
+            stack.enter_context(
+                mock_aws(
+                    config={
+                        "stepfunctions": {"execute_state_machine": True},
+                        "lambda": {"use_docker": False},
+                    }
+                )
+            )
+            self._patch_moto(stack)
+            function_clock.set_source(self.clock)
+            stack.callback(function_clock.set_source, None)
+            function_aws.reset_clients()
+            stack.callback(function_aws.reset_clients)
+            stack.callback(self._gate.set)  # never leave an execution blocked
+            self._deploy()
+        except BaseException:
+            stack.close()
+            self._stack = None
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self._stack is not None:
+            self._gate.set()
+            self._stack.close()
+            self._stack = None
+
+    def __enter__(self) -> LocalWorkflows:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- helpers for callers --------------------------------------------------------
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, region_name=self.region)
+
+    def create_bucket(self, name: str) -> None:
+        kwargs: dict[str, Any] = {}
+        if self.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        self.client("s3").create_bucket(Bucket=name, **kwargs)
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Executions stop at their next Wait state until the block ends."""
+        self._gate.clear()
+        try:
+            yield
+        finally:
+            self._gate.set()
+
+    def start_execution(
+        self, workflow: str, execution_input: Mapping[str, Any], name: str | None = None
+    ) -> str:
+        self._counter += 1
+        name = name or f"{workflow}-{self._counter}-{int(self.clock())}"
+        answer = self.client("stepfunctions").start_execution(
+            stateMachineArn=self.state_machine_arns[workflow],
+            name=name,
+            input=json.dumps(dict(execution_input)),
+        )
+        return str(answer["executionArn"])
+
+    def wait(self, execution_arn: str, timeout: float = 120.0) -> ExecutionResult:
+        """Block (real time) until the execution ends; its status, output and history."""
+        sfn = self.client("stepfunctions")
+        give_up = time.monotonic() + timeout
+        while True:
+            described = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] in TERMINAL:
+                break
+            if time.monotonic() > give_up:
+                raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout}s")
+            time.sleep(0.02)
+        history = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)
+        events: list[dict[str, Any]] = list(history["events"])
+        token = history.get("nextToken")
+        while token:
+            page = sfn.get_execution_history(
+                executionArn=execution_arn, maxResults=1000, nextToken=token
+            )
+            events += page["events"]
+            token = page.get("nextToken")
+        output = described.get("output")
+        return ExecutionResult(
+            arn=execution_arn,
+            status=str(described["status"]),
+            output=json.loads(output) if output else None,
+            error=described.get("error"),
+            cause=described.get("cause"),
+            history=events,
+        )
+
+    def run(
+        self,
+        workflow: str,
+        execution_input: Mapping[str, Any],
+        name: str | None = None,
+        timeout: float = 120.0,
+    ) -> ExecutionResult:
+        return self.wait(self.start_execution(workflow, execution_input, name), timeout)
+
+    def wait_until(self, predicate: Any, timeout: float = 30.0) -> None:
+        """Poll ``predicate()`` (real time) until true."""
+        give_up = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > give_up:
+                raise TimeoutError("condition not reached")
+            time.sleep(0.02)
+
+    # -- internals ------------------------------------------------------------------
+    def _deploy(self) -> None:
+        from mwaa_pause_resume.functions import WORKFLOW_FUNCTIONS, resolve
+        from mwaa_pause_resume.infra.workflows import policy
+        from mwaa_pause_resume.infra.workflows.synth import (
+            substitute_function_arns,
+            synthesize_definitions,
+        )
+
+        iam = self.client("iam")
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        role_arn = iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))[
+            "Role"
+        ]["Arn"]
+        lam = self.client("lambda")
+        arns: dict[str, str] = {}
+        for key in WORKFLOW_FUNCTIONS:
+            name = policy.function_name(key)
+            created = lam.create_function(
+                FunctionName=name,
+                Runtime="python3.12",
+                Role=role_arn,
+                Handler=f"{key}.handler",
+                Code={"ZipFile": _stub_zip()},
+            )
+            arns[key] = str(created["FunctionArn"])
+            self._handlers[name] = resolve(key)
+        sfn = self.client("stepfunctions")
+        for workflow, definition in synthesize_definitions().items():
+            asl = substitute_function_arns(definition, arns)
+            created = sfn.create_state_machine(
+                name=f"mwaa-pause-resume-{workflow}",
+                definition=json.dumps(asl),
+                roleArn=role_arn,
+                type="STANDARD",
+            )
+            self.state_machine_arns[workflow] = str(created["stateMachineArn"])
+
+    def _patch_moto(self, stack: ExitStack) -> None:
+        from moto.awslambda_simple.models import LambdaSimpleBackend
+        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (
+            wait_function,
+        )
+
+        harness = self
+
+        def invoke(  # noqa: PLR0917 - moto's signature
+            backend: Any,
+            function_name: str,
+            qualifier: str | None,
+            body: Any,
+            headers: Any,
+            response_headers: dict[str, Any],
+        ) -> bytes:
+            return harness._invoke(function_name, body, response_headers)
+
+        def wait_interval(component: Any, env: Any, wait_seconds: int) -> None:
+            harness._virtual_wait(float(wait_seconds))
+
+        stack.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
+        stack.enter_context(
+            mock.patch.object(wait_function.WaitFunction, "_wait_interval", wait_interval)
+        )
+        stack.enter_context(
+            mock.patch.object(
+                retrier_decl, "time", SimpleNamespace(sleep=self._virtual_sleep, time=time.time)
+            )
+        )
+
+    def _virtual_wait(self, seconds: float) -> None:
+        self._gate.wait()
+        self.clock.advance(seconds)
+        if self._wait_pause:
+            time.sleep(self._wait_pause)
+
+    def _virtual_sleep(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    def _invoke(self, function_name: str, body: Any, response_headers: dict[str, Any]) -> bytes:
+        name = function_name.split(":function:", 1)[-1].split(":", 1)[0]
+        handler = self._handlers[name]
+        raw = body.decode() if isinstance(body, bytes) else (body or "{}")
+        event = json.loads(raw) if raw else {}
+        self.invocations.append((name, event))
+        try:
+            result = handler(event, None)
+        except Exception as exc:  # as the Lambda runtime reports an unhandled error
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(
+                {
+                    "errorMessage": str(exc),
+                    "errorType": type(exc).__name__,
+                    "stackTrace": traceback.format_tb(exc.__traceback__)[-3:],
+                }
+            ).encode()
+        return json.dumps(result).encode()
+
+
+class ScriptedDagsAirflow(InMemoryAirflowBackend):
+    """The in-memory Airflow fake, plus what the real export/import DAGs do that the
+    workflows observe: the export pauses the other DAGs, writes a snapshot (manifest +
+    gzip CSV per table, see :func:`write_demo_snapshot`) to ``conf["snapshot"]`` and
+    publishes a note (``mwaa_pause_resume.dags.result_note``); a failed export puts the
+    paused states back; the import publishes a note. A stand-in for control-flow tests
+    and benchmarks: the sandbox runs the real DAGs instead."""
+
+    def __init__(
+        self,
+        dags: Iterable[DagSpec],
+        *,
+        export_dag_id: str = EXPORT_DAG_ID,
+        import_dag_id: str = IMPORT_DAG_ID,
+    ) -> None:
+        super().__init__(dags)
+        self.export_dag_id = export_dag_id
+        self.import_dag_id = import_dag_id
+        self.recorded: dict[tuple[str, str], dict[str, bool]] = {}
+        self.notes: dict[tuple[str, str, str], str] = {}
+        self.imported: list[tuple[str, str]] = []  # (environment, snapshot)
+
+    def invoke_rest_api(
+        self, name: str, method: str, path: str, query: Mapping[str, Any], body: Any
+    ) -> tuple[int, dict[str, Any]]:
+        status, payload = super().invoke_rest_api(name, method, path, query, body)
+        parts = [p for p in path.split("/") if p]
+        triggered = method == "POST" and parts[-1] == "dagRuns"
+        if status == 200 and triggered and parts[1] == self.export_dag_id:
+            conf = (body or {}).get("conf") if isinstance(body, dict) else None
+            self._pause_others(name, payload["dag_run_id"], conf or {})
+        if status == 200 and method == "GET" and len(parts) == 4 and parts[2] == "dagRuns":
+            self._on_poll(name, parts[1], parts[3], payload)
+        return status, payload
+
+    def _pause_others(self, name: str, run_id: str, conf: Mapping[str, Any]) -> None:
+        airflow = self.airflow(name)
+        recorded = {d.dag_id: d.is_paused for d in airflow.dags.values()}
+        self.recorded[(name, run_id)] = recorded
+        if str(conf.get("snapshot", "")).startswith("s3://"):  # as the DAG's pause_dags step
+            _put_s3_json(
+                f"{conf['snapshot']}{PAUSED_STATES_FILE}",
+                {"export_dag_id": self.export_dag_id, "paused_states": recorded},
+            )
+        for dag in airflow.dags.values():
+            if dag.dag_id != self.export_dag_id:
+                dag.is_paused = True
+
+    def _on_poll(self, name: str, dag_id: str, run_id: str, payload: dict[str, Any]) -> None:
+        key = (name, dag_id, run_id)
+        if key not in self.notes and payload["state"] in ("success", "failed"):
+            snapshot = str(payload["conf"].get("snapshot"))
+            if dag_id == self.export_dag_id and payload["state"] == "success":
+                tables = write_demo_snapshot(snapshot, self.recorded[(name, run_id)])
+                self.notes[key] = success_note(snapshot, tables=tables, rows=3, interrupted=0)
+            elif dag_id == self.export_dag_id:
+                for dag_id_, paused in self.recorded[(name, run_id)].items():
+                    if dag_id_ != self.export_dag_id:
+                        self.airflow(name).dags[dag_id_].is_paused = paused
+                self.notes[key] = failure_note("export", "OperationalError: disk full")
+            elif dag_id != self.import_dag_id:
+                return
+            elif payload["state"] == "success":
+                self.imported.append((name, snapshot))
+                self.notes[key] = success_note(snapshot, tables=2, rows=3, interrupted=0)
+            else:
+                self.notes[key] = failure_note("import_snapshot", "SnapshotIncompatible: revision")
+        payload["note"] = self.notes.get(key)
+
+
+def _put_s3_json(url: str, value: Any) -> None:
+    import boto3
+
+    bucket, _, key = url[len("s3://") :].partition("/")
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(value).encode())
+
+
+def write_demo_snapshot(location: str, paused_states: dict[str, bool]) -> int:
+    """A small snapshot the metadata engine verifies (two gzip CSV tables + manifest.json)
+    at ``s3://bucket/prefix/``; returns the number of tables."""
+    import boto3
+
+    s3 = boto3.client("s3")
+    bucket, _, prefix = location[len("s3://") :].partition("/")
+    tables = {"variable": b"key,val\na,1\nb,2\n", "slot_pool": b"pool,slots\ndefault,128\n"}
+    entries = {}
+    for table, csv in tables.items():
+        data = gzip.compress(csv, mtime=0)
+        file = f"tables/{table}.csv.gz"
+        s3.put_object(Bucket=bucket, Key=prefix + file, Body=data)
+        entries[table] = {
+            "columns": [
+                {"name": c, "type": "text"} for c in csv.split(b"\n")[0].decode().split(",")
+            ],
+            "rows": csv.count(b"\n") - 1,
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "file": file,
+        }
+    manifest = {
+        "format_version": 1,
+        "created_at": datetime.now(UTC).isoformat(),
+        "airflow_version": "2.10.3",
+        "alembic_revision": "5f2621c13b39",
+        "scope": "full",
+        "engine": {},
+        "tables": entries,
+        "excluded_dag_runs": [],
+        "interrupted": [],
+        "paused_states": paused_states,
+        "secrets": {"scheme": "none"},
+    }
+    s3.put_object(Bucket=bucket, Key=prefix + "manifest.json", Body=json.dumps(manifest).encode())
+    return len(tables)
+
+
+def _stub_zip() -> bytes:
+    """Lambda wants a code package; the handlers run in-process instead."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "handlers run in-process (mwaa_pause_resume.functions)\n")
+    return buffer.getvalue()

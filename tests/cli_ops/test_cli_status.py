@@ -1,0 +1,82 @@
+"""``status``: environment state, running and last workflows, next times, latest snapshot."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from cli_ops_helpers import ENV, MakeDeployed
+
+from mwaa_pause_resume.schedule import next_fire_times
+
+
+def test_status_after_a_pause(make_deployed: MakeDeployed) -> None:
+    deployed = make_deployed()
+    assert deployed.cli("pause", ENV, "--wait").exit_code == 0
+    before = datetime.now(UTC)
+
+    result = deployed.cli("status", ENV, "--json")
+
+    assert result.exit_code == 0, result.output
+    (status,) = json.loads(result.stdout)["environments"]
+    assert status["state"] == "PAUSED"
+    assert status["running"] == []
+    pause = status["last_pause"]
+    assert (pause["status"], pause["outcome"]) == ("SUCCEEDED", "paused")
+    assert pause["duration_seconds"] >= 0
+    assert status["last_resume"] is None
+    snapshot = status["latest_snapshot"]
+    assert snapshot["snapshot_id"] == pause["snapshot_id"]
+    assert (snapshot["tables"], snapshot["rows"]) == (2, 3)  # the scripted export's manifest
+    assert snapshot["bytes"] > 0
+    expected = next_fire_times("0 6 ? * MON-FRI *", "Europe/Paris", before, 1)[0]
+    assert status["next"]["resume"] == expected.isoformat()
+
+    human = deployed.cli("status")
+
+    assert human.exit_code == 0
+    assert "PAUSED" in human.stdout
+    assert f"{pause['snapshot_id']} (2 tables, 3 rows" in human.stdout
+    assert "SUCCEEDED (paused)" in human.stdout
+    assert "(Europe/Paris)" in human.stdout and "CET" in human.stdout
+
+
+def test_status_shows_running_workflow_and_last_failure(make_deployed: MakeDeployed) -> None:
+    deployed = make_deployed()
+    deployed.mwaa.faults.fail_next("DeleteEnvironment", "ValidationException", "busy")
+    assert deployed.cli("pause", ENV, "--wait").exit_code == 1
+
+    with deployed.local.hold():
+        assert deployed.cli("pause", ENV).exit_code == 0
+        result = deployed.cli("status", "--json")
+
+    assert result.exit_code == 0, result.output
+    (status,) = json.loads(result.stdout)["environments"]
+    assert status["state"] == "AVAILABLE"
+    assert status["details"]["EnvironmentClass"] == "mw1.medium"
+    assert [r["action"] for r in status["running"]] == ["pause"]
+    assert status["last_pause"]["status"] == "FAILED"
+    assert "busy" in status["last_pause"]["error"]
+
+
+def test_status_without_deployment_still_reports_the_environment(
+    make_deployed: MakeDeployed,
+) -> None:
+    deployed = make_deployed(stack=False)
+
+    result = deployed.cli("status")
+
+    assert result.exit_code == 0, result.output
+    assert "Warning: Stack mwaa-pause-resume does not exist" in result.stdout
+    assert "AVAILABLE" in result.stdout
+    assert "Latest snapshot" not in result.stdout
+    assert "Last pause" not in result.stdout
+
+
+def test_status_of_unknown_environment(make_deployed: MakeDeployed) -> None:
+    deployed = make_deployed()
+
+    result = deployed.cli("status", "nope")
+
+    assert result.exit_code == 2
+    assert "environment 'nope' is not in" in result.stderr

@@ -1,0 +1,161 @@
+"""Helpers for the DAG tests: run a DAG or a script in an Airflow virtualenv, read tables."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+
+from mwaa_pause_resume.dags.bundle import write_dags_folder
+from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
+from mwaa_pause_resume.sandbox.history import HistorySummary
+
+HERE = Path(__file__).resolve().parent
+DAG_RUNNER = HERE / "dag_runner.py"
+READ_SECRETS = HERE / "read_secrets.py"
+OUR_DAGS = ("mwaa_export_data", "mwaa_import_data")
+# Every MWAA Airflow version the DAGs support; 2.11.0 shares 2.10's code paths.
+VERSIONS = ("2.10.3", "2.11.0", "3.0.6")
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """A seeded template database of one Airflow version (clone it, never use it)."""
+
+    template: str
+    fernet_key: str
+    summary: HistorySummary
+    runtime: AirflowRuntime
+
+
+@dataclass(frozen=True)
+class AirflowEnv:
+    """One environment: an Airflow version bound to a metadata DB and a Fernet key."""
+
+    runtime: AirflowRuntime
+    db_url: str
+    fernet_key: str
+    home: Path
+    dags_folder: Path
+
+    def environ(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        conn: dict[str, str] = {}
+        if self.runtime.major >= 3:  # Airflow 3 tasks need the documented connection
+            conn["AIRFLOW_CONN_MWAA_PAUSE_RESUME_METADB"] = self.db_url
+        return self.runtime.environ(
+            self.db_url,
+            self.fernet_key,
+            self.home,
+            dags_folder=self.dags_folder,
+            extra={**conn, **(extra or {})},
+        )
+
+    def script(self, path: Path, *args: str, extra: dict[str, str] | None = None) -> Any:
+        done = self.runtime.run([str(path), *args], self.environ(extra), check=False)
+        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+        if not lines:
+            raise AssertionError(
+                f"{path.name} {args} printed no result (exit "
+                f"{done.returncode}):\n{done.stdout[-4000:]}\n"
+                f"{done.stderr[-4000:]}"
+            )
+        return json.loads(lines[-1][len("RESULT ") :])
+
+    def run_dag(
+        self, dag_id: str, conf: dict[str, Any], extra: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = self.script(
+            DAG_RUNNER, "run", dag_id, json.dumps(conf), extra=extra
+        )
+        return result
+
+    def secrets(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.script(READ_SECRETS)
+        return result
+
+
+def bundle_dags_folder(dest: Path) -> Path:
+    write_dags_folder(dest)
+    return dest
+
+
+def clone_database(admin_url: str, template: str, name: str) -> str:
+    conn = psycopg2.connect(admin_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        conn.close()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def query(db_url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    conn = psycopg2.connect(db_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            rows = [tuple(row) for row in cur.fetchall()]
+        conn.commit()
+        return rows
+    finally:
+        conn.close()
+
+
+def paused_states(db_url: str) -> dict[str, bool]:
+    return {str(d): bool(p) for d, p in query(db_url, "SELECT dag_id, is_paused FROM dag")}
+
+
+def run_note(db_url: str, dag_id: str, run_id: str) -> dict[str, Any]:
+    rows = query(
+        db_url,
+        "SELECT n.content FROM dag_run_note n JOIN dag_run r "
+        "ON r.id = n.dag_run_id WHERE r.dag_id = %s AND r.run_id = %s",
+        (dag_id, run_id),
+    )
+    assert rows, f"run {dag_id}/{run_id} has no note"
+    value: dict[str, Any] = json.loads(rows[0][0])
+    return value
+
+
+def history_view(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Natural-key projections of the user-visible history (our own DAGs' runs left out)."""
+    ours = list(OUR_DAGS)
+    views = {
+        "variable": "SELECT key, description FROM variable",
+        "connection": "SELECT conn_id, conn_type, host, schema, login, port FROM connection",
+        "slot_pool": "SELECT pool, slots, description FROM slot_pool",
+        "dag_run": "SELECT dag_id, run_id, state, run_type FROM dag_run "
+        "WHERE dag_id <> ALL(%(ours)s)",
+        "task_instance": "SELECT dag_id, run_id, task_id, map_index, state, try_number "
+        "FROM task_instance WHERE dag_id <> ALL(%(ours)s)",
+        "xcom": "SELECT dag_id, run_id, task_id, map_index, key FROM xcom "
+        "WHERE dag_id <> ALL(%(ours)s)",
+        "dag_run_note": "SELECT r.dag_id, r.run_id, n.content FROM dag_run_note n "
+        "JOIN dag_run r ON r.id = n.dag_run_id WHERE r.dag_id <> ALL(%(ours)s)",
+        "rendered_task_instance_fields": "SELECT dag_id, run_id, task_id, map_index "
+        "FROM rendered_task_instance_fields "
+        "WHERE dag_id <> ALL(%(ours)s)",
+        "trigger": "SELECT classpath FROM trigger",
+        # References to job rows, by what they point at (ids are remapped on restore).
+        "dag_run_creating_job": "SELECT r.dag_id, r.run_id, j.job_type FROM dag_run r "
+        "JOIN job j ON j.id = r.creating_job_id",
+        "ti_queued_by_job": "SELECT t.dag_id, t.run_id, t.task_id, t.map_index, j.job_type "
+        "FROM task_instance t JOIN job j ON j.id = t.queued_by_job_id",
+        "job": "SELECT job_type, state, hostname FROM job",
+        "log": "SELECT event, owner, extra FROM log WHERE owner = 'seed'",
+    }
+    conn = psycopg2.connect(db_url)
+    try:
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        with conn.cursor() as cur:
+            for name, sql in views.items():
+                cur.execute(sql, {"ours": ours})
+                out[name] = sorted((tuple(r) for r in cur.fetchall()), key=repr)
+        return out
+    finally:
+        conn.close()

@@ -1,0 +1,205 @@
+"""The export and import DAGs run by real Airflow (dag.test) on seeded metadata databases.
+
+Source: a clone of a database seeded by running the sample DAGs. Target: a fresh
+migrated database with another Fernet key. The DAGs folder has the MWAA layout
+(bundle.write_dags_folder).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dags_helpers import VERSIONS, AirflowEnv, Seeded, history_view, paused_states, query
+
+from mwaa_pause_resume.dags.tasks import SNAPSHOT_KEY_ENV
+from mwaa_pause_resume.sandbox.history import PAUSED_DAG_ID
+
+pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
+
+EXPORT, IMPORT = "mwaa_export_data", "mwaa_import_data"
+SourceEnv = Callable[[str], tuple[AirflowEnv, Seeded]]
+TargetEnv = Callable[[str], AirflowEnv]
+
+
+def _note(result: dict[str, Any]) -> dict[str, Any]:
+    assert result["note"], f"the run has no note: {result}"
+    value: dict[str, Any] = json.loads(result["note"])
+    return value
+
+
+def _without_run(
+    view: dict[str, list[tuple[Any, ...]]], run: tuple[str, str]
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Drop one run's rows (the interrupted run, whose restore follows the policy)."""
+    return {
+        name: [r for r in rows if tuple(r[:2]) != run]
+        for name, rows in view.items()
+        if name != "trigger"
+    }
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_export_then_import_restores_history_and_secrets(
+    version: str, source_env: SourceEnv, target_env: TargetEnv, tmp_path: Path
+) -> None:
+    from mwaa_pause_resume.metadata import open_store, verify_snapshot
+
+    src, seed = source_env(version)
+    paused_before = paused_states(src.db_url)
+    view_before = history_view(src.db_url)
+    secrets_before = src.secrets()
+    assert not all(paused_before.values()) and paused_before[PAUSED_DAG_ID]
+    assert all(view_before.values()), "every compared view must hold seeded rows"
+    snap = tmp_path / "snapshot"
+
+    result = src.run_dag(EXPORT, {"snapshot": str(snap), "drain_timeout_minutes": 0.05})
+
+    assert result["state"] == "success", result
+    assert result["tasks"] == {
+        "pause_dags": "success",
+        "drain": "success",
+        "export": "success",
+        "restore_paused_states": "skipped",
+    }
+    note = _note(result)
+    assert result["api_note"] == result["note"]  # what the workflows read via the REST API
+    assert note["status"] == "success" and note["snapshot"] == str(snap)
+    assert note["tables"] >= 10 and note["rows"] > 50
+    assert note["interrupted"] == 2  # the deferred run and its deferred task instance
+    # Success leaves every other DAG paused: the environment is about to be deleted.
+    paused_after = paused_states(src.db_url)
+    assert all(p for d, p in paused_after.items() if d != EXPORT)
+    manifest = json.loads((snap / "manifest.json").read_text())
+    assert manifest["excluded_dag_runs"] == [{"dag_id": EXPORT, "run_id": result["run_id"]}]
+    assert {d: manifest["paused_states"][d] for d in paused_before} == paused_before
+    deferred = seed.summary.deferred_run
+    assert {
+        "dag_id": deferred[0],
+        "run_id": deferred[1],
+        "task_id": "wait_far_future",
+        "map_index": -1,
+        "state": "deferred",
+        "kind": "task_instance",
+    } in manifest["interrupted"]
+    verify_snapshot(open_store(str(snap)))
+
+    dst = target_env(version)
+    # No KMS here: the snapshot's secrets are under the source key, given out of band.
+    imported = dst.run_dag(
+        IMPORT, {"snapshot": str(snap)}, extra={SNAPSHOT_KEY_ENV: src.fernet_key}
+    )
+
+    assert imported["state"] == "success", imported
+    imp_note = _note(imported)
+    assert imp_note["status"] == "success" and imp_note["rows"] == note["rows"]
+    assert _without_run(history_view(dst.db_url), deferred) == _without_run(view_before, deferred)
+    # Policy "rerun": the interrupted run is queued again, its deferred task cleared.
+    assert query(
+        dst.db_url, "SELECT state FROM dag_run WHERE dag_id = %s AND run_id = %s", deferred
+    ) == [("queued",)]
+    assert query(
+        dst.db_url,
+        "SELECT state, next_method, trigger_id FROM task_instance "
+        "WHERE dag_id = %s AND run_id = %s",
+        deferred,
+    ) == [(None, None, None)]
+    restored_paused = paused_states(dst.db_url)
+    assert {d: restored_paused[d] for d in paused_before} == paused_before
+    # Secrets decrypt with the target's own key through Airflow's models.
+    assert dst.fernet_key != src.fernet_key
+    assert dst.secrets() == secrets_before
+    assert secrets_before["connections"]["sample_postgres"]["password"] == 'p@ss,w"rd|\\\u00e9'
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_export_failure_puts_paused_states_back_and_fails(
+    version: str, source_env: SourceEnv, tmp_path: Path
+) -> None:
+    src, _ = source_env(version)
+    paused_before = paused_states(src.db_url)
+    active = [d for d, p in paused_before.items() if not p]
+    assert active, "the seed must leave active DAGs, or this test proves nothing"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+
+    result = src.run_dag(
+        EXPORT, {"snapshot": str(blocker / "snapshot"), "drain_timeout_minutes": 0}
+    )
+
+    assert result["state"] == "failed", result
+    assert result["tasks"] == {
+        "pause_dags": "success",
+        "drain": "success",
+        "export": "failed",
+        "restore_paused_states": "failed",
+    }
+    paused_after = paused_states(src.db_url)
+    assert {d: paused_after[d] for d in paused_before} == paused_before
+    note = _note(result)
+    assert (note["status"], note["step"], note["paused_restored"]) == (
+        "failed",
+        "export",
+        len(active),
+    )
+    assert note["error"]
+
+
+def test_bad_conf_fails_before_pausing_anything(source_env: SourceEnv) -> None:
+    src, _ = source_env("2.10.3")
+    paused_before = paused_states(src.db_url)
+
+    result = src.run_dag(EXPORT, {"snapshot": "/tmp/x", "drain_timeout": 5})
+
+    assert result["state"] == "failed"
+    assert result["tasks"]["pause_dags"] == "failed"
+    assert {
+        d: p for d, p in paused_states(src.db_url).items() if d in paused_before
+    } == paused_before
+    note = _note(result)
+    assert note["step"] == "pause_dags" and "drain_timeout" in note["error"]
+
+
+def test_drain_timeout_records_running_task(source_env: SourceEnv, tmp_path: Path) -> None:
+    """A task still running when the timeout ends is exported and listed as interrupted."""
+    src, seed = source_env("2.10.3")
+    run_id = seed.summary.runs["sample_etl"][1]
+    query(
+        src.db_url,
+        "UPDATE task_instance SET state = 'running' WHERE dag_id = 'sample_etl' "
+        "AND run_id = %s AND task_id = 'load' RETURNING 1",
+        (run_id,),
+    )
+    snap = tmp_path / "snapshot"
+
+    result = src.run_dag(EXPORT, {"snapshot": str(snap), "drain_timeout_minutes": 0.02})
+
+    assert result["state"] == "success", result
+    assert _note(result)["interrupted"] == 3
+    manifest = json.loads((snap / "manifest.json").read_text())
+    assert {
+        "kind": "task_instance",
+        "dag_id": "sample_etl",
+        "run_id": run_id,
+        "task_id": "load",
+        "map_index": -1,
+        "state": "running",
+    } in manifest["interrupted"]
+
+
+@pytest.mark.parametrize("version", ["2.10.3", "3.0.6"])
+def test_import_failure_changes_nothing(
+    version: str, target_env: TargetEnv, tmp_path: Path
+) -> None:
+    dst = target_env(version)
+    result = dst.run_dag(IMPORT, {"snapshot": str(tmp_path / "no-such-snapshot")})
+
+    assert result["state"] == "failed", result
+    note = _note(result)
+    assert (note["status"], note["step"]) == ("failed", "import_snapshot")
+    rows = query(dst.db_url, "SELECT dag_id FROM dag_run")
+    assert rows == [(IMPORT,)]  # only the import run itself
+    assert query(dst.db_url, "SELECT count(*) FROM variable") == [(0,)]

@@ -1,0 +1,103 @@
+"""The DAGs folder as shipped to MWAA parses on every Airflow version, with nothing of
+ours on PYTHONPATH; the Airflow 3 task path reaches the database with the ORM blocked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dags_helpers import DAG_RUNNER, HERE, VERSIONS, AirflowEnv
+
+from mwaa_pause_resume.dags.bundle import DAG_FILES, dags_folder_files
+from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime, new_fernet_key
+
+pytestmark = [pytest.mark.airflow]
+
+
+def test_bundle_lists_dag_files_package_and_ignore_file() -> None:
+    files = dags_folder_files()
+    assert set(DAG_FILES) <= set(files)
+    assert "mwaa_pause_resume/dags/tasks.py" in files
+    assert "mwaa_pause_resume/dags/mwaa_export_data.py" not in files  # no duplicate DAG ids
+    assert files["mwaa_pause_resume/.airflowignore"] == b"[._a-z]*\n"
+    assert any(name.startswith("mwaa_pause_resume/metadata/") for name in files)
+
+
+@pytest.mark.parametrize("syntax", ["regexp", "glob"])
+@pytest.mark.parametrize("version", VERSIONS)
+def test_dags_folder_parses_without_our_source_on_path(
+    version: str, syntax: str, dags_folder: Path, tmp_path: Path
+) -> None:
+    """Only the two DAG files are parsed (the package is ignored in either ignore-file
+    syntax) and they import our package from the DAGs folder itself."""
+    runtime = AirflowRuntime(version).ensure()
+    env = AirflowEnv(
+        runtime, "postgresql://unused@127.0.0.1:1/none", new_fernet_key(), tmp_path, dags_folder
+    )
+    result = env.script(
+        DAG_RUNNER,
+        "parse",
+        extra={"PYTHONPATH": "", "AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX": syntax},
+    )
+    assert result["import_errors"] == {}
+    assert result["dag_ids"] == ["mwaa_export_data", "mwaa_import_data"]
+    assert [Path(f).name for f in result["files"]] == list(DAG_FILES)
+
+
+@pytest.mark.postgres
+def test_airflow3_task_path_reaches_db_with_orm_blocked(
+    metadata_databases: object, tmp_path: Path, dags_folder: Path
+) -> None:
+    dbs = metadata_databases("3.0.6")  # type: ignore[operator]
+    url = dbs.create("dags_orm_block")
+    env = AirflowEnv(dbs.runtime, url, new_fernet_key(), tmp_path, dags_folder)
+    result = env.script(HERE / "airflow3_db_access.py")
+    assert result["orm_blocked"] is True
+    assert result["sql_alchemy_conn"].startswith("airflow-db-not-allowed")
+    assert result["source"] == "Airflow connection 'mwaa_pause_resume_metadb'"
+    assert result["dag_rows"] == 0
+
+
+TASK_PATH_MODULES = (
+    "tasks.py",
+    "quiesce.py",
+    "metadb_connection.py",
+    "result_note.py",
+    "run_conf.py",
+)
+ALLOWED_AIRFLOW = {
+    "airflow",
+    "airflow.configuration",
+    "airflow.exceptions",
+    "airflow.sdk",
+    "airflow.hooks.base",
+}
+
+
+def test_task_code_path_imports_no_orm() -> None:
+    """What the tasks run imports nothing of Airflow's ORM (blocked on Airflow 3 workers)."""
+    import ast
+    import sys
+
+    from mwaa_pause_resume.dags import bundle
+
+    for name in TASK_PATH_MODULES:
+        tree = ast.parse((bundle.DAGS_DIR / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top == "airflow":
+                    assert module in ALLOWED_AIRFLOW, f"{name} imports {module}"
+                else:
+                    assert top in sys.stdlib_module_names or top in {
+                        "psycopg2",
+                        "boto3",
+                        "mwaa_pause_resume",
+                        "__future__",
+                    }, f"{name} imports {module}"

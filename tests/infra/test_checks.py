@@ -1,0 +1,60 @@
+"""cdk-nag AwsSolutions and cfn-lint on the synthesized stack."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from infra_config import CONFIG
+
+
+def test_nag_passes_with_every_acknowledgment_carrying_a_reason(synthesized: Any) -> None:
+    # The session synthesis ran AwsSolutionsChecks: it raises on any unacknowledged finding.
+    report = json.loads((synthesized.outdir / "validation-report.json").read_text())
+    assert all(p["conclusion"] == "success" for p in report["pluginReports"])
+    assert not any(p["pluginName"] == "AwsSolutions" for p in report["pluginReports"])
+    tree = (synthesized.outdir / "MwaaPauseResume.metadata.json").read_text()
+    acknowledged = [m for m in json.loads(tree).values() for m in m]
+    rules = {
+        rule: reason
+        for entry in acknowledged
+        if entry["type"] == "aws:cdk:acknowledged-rules"
+        for rule, reason in entry["data"].items()
+    }
+    assert any("AwsSolutions-IAM5[" in rule for rule in rules)
+    assert all(len(reason) > 20 for reason in rules.values())
+
+
+def test_an_unexplained_wildcard_grant_fails_the_synthesis(tmp_path: Path) -> None:
+    from aws_cdk import aws_iam as iam
+
+    from mwaa_pause_resume.infra.app import build_app
+
+    app, stack = build_app(CONFIG, tmp_path / "out")
+    # In the role's default policy, next to X-Ray's acknowledged Resource::* statement.
+    stack.functions.roles["begin"].add_to_policy(
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"])
+    )
+    with pytest.raises(RuntimeError, match=r"[Vv]alidation"):
+        app.synth()
+    report = json.loads((tmp_path / "out" / "validation-report.json").read_text())
+    failing = [v["ruleName"] for p in report["pluginReports"] for v in p["violations"]]
+    assert failing == ["AwsSolutions-IAM5[Resource::*]"]
+    assert "Begin" in json.dumps(report)
+
+
+def test_cfn_lint_finds_no_error(synthesized: Any) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cfnlint", "--format", "json", str(synthesized.template_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    matches = json.loads(result.stdout or "[]")
+    rules = {m["Rule"]["Id"] for m in matches}
+    # W3005 (redundant DependsOn) is how CDK writes dependencies.
+    assert rules <= {"W3005"}, [m for m in matches if m["Rule"]["Id"] != "W3005"][:3]

@@ -1,0 +1,84 @@
+"""Pairs of real Airflow-migrated databases: a busy source (key K1) and a fresh target (K2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+from cryptography.fernet import Fernet
+from metadata_seed import seed_source, seed_target
+
+from mwaa_pause_resume.metadata import open_store
+from mwaa_pause_resume.metadata.store import SnapshotStore
+from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
+
+VERSIONS = ["2.10.3", "2.11.0", "3.0.6"]
+
+
+@dataclass
+class EnvPair:
+    version: str
+    major: int
+    source_url: str
+    target_url: str
+    source: Any  # psycopg2 connections
+    target: Any
+    k1: str
+    k2: str
+    facts: dict[str, Any]
+    store: SnapshotStore
+    databases: MetadataDatabases
+
+
+@pytest.fixture
+def make_pair(
+    metadata_databases: Callable[[str], MetadataDatabases],
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+) -> Iterator[Callable[..., EnvPair]]:
+    conns: list[Any] = []
+    names: list[tuple[MetadataDatabases, str]] = []
+
+    def make(
+        version: str,
+        *,
+        source_key: bool = True,
+        target_key: bool = True,
+        seed_target_rows: bool = True,
+    ) -> EnvPair:
+        dbs = metadata_databases(version)
+        src_name, tgt_name = unique_name("src"), unique_name("tgt")
+        source_url, target_url = dbs.create(src_name), dbs.create(tgt_name)
+        names.extend([(dbs, src_name), (dbs, tgt_name)])
+        k1 = f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}"
+        k2 = Fernet.generate_key().decode()
+        major = int(version.split(".", maxsplit=1)[0])
+        source, target = psycopg2.connect(source_url), psycopg2.connect(target_url)
+        conns.extend([source, target])
+        facts = seed_source(source, major, k1 if source_key else None)
+        if seed_target_rows:
+            seed_target(target, major, k2 if target_key else None)
+        store = open_store(str(tmp_path / f"snap-{src_name}"))
+        return EnvPair(
+            version,
+            major,
+            source_url,
+            target_url,
+            source,
+            target,
+            k1 if source_key else "",
+            k2 if target_key else "",
+            facts,
+            store,
+            dbs,
+        )
+
+    yield make
+    for conn in conns:
+        conn.close()
+    for dbs, name in names:
+        dbs.server.drop_database(name)

@@ -1,0 +1,424 @@
+"""Each Lambda handler on its own: pure parts directly, AWS parts against moto (S3) and
+the MWAA emulator, through the same harness as the workflows (no state machine run)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from workflow_fakes import (
+    BUCKET,
+    ENV,
+    EXPORT_DAG,
+    IMPORT_DAG,
+    ContractAirflow,
+    dag_specs,
+    read_json,
+    s3_keys,
+)
+
+from mwaa_pause_resume.functions import (
+    HANDLERS,
+    WORKFLOW_FUNCTIONS,
+    aws,
+    begin,
+    dag_run_state,
+    dag_trigger,
+    environment_create,
+    environment_delete,
+    environment_status,
+    failure,
+    layout,
+    lock,
+    notification,
+    resolve,
+    settings,
+    snapshot_pointer,
+    snapshot_retention,
+    snapshot_start,
+    snapshot_verify,
+)
+from mwaa_pause_resume.functions import errors as e
+from mwaa_pause_resume.sandbox.mwaa import RunScript
+from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
+from mwaa_pause_resume.sandbox.sfn_local import write_demo_snapshot as write_snapshot
+
+MakeLocal = Callable[..., LocalWorkflows]
+STAMP = "20261125T170200Z-1a2b"
+OWNER = "arn:aws:states:us-east-1:123456789012:execution:mwaa-pause-resume-pause:p-1"
+
+
+def client_error(code: str, status: int, message: str = "boom") -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        "Op",
+    )
+
+
+# -- pure ------------------------------------------------------------------------------
+def test_every_handler_key_resolves() -> None:
+    for key in HANDLERS:
+        assert callable(resolve(key)), key
+    assert "notification" not in WORKFLOW_FUNCTIONS
+
+
+def test_settings_defaults_and_errors() -> None:
+    out = settings.normalize({"environment": ENV, "bucket": BUCKET}, workflow="pause", stamp=STAMP)
+    assert out["poll_seconds"] == 60 and out["poll_timeout_minutes"] == out["timeout_minutes"]
+    assert out["export_dag_id"] == "mwaa_export_data" and out["snapshot_id"] is None
+    with pytest.raises(e.InvalidInput, match="Unknown execution input field"):
+        settings.normalize(
+            {"environment": ENV, "bucket": BUCKET, "pol_seconds": 1}, workflow="pause", stamp=STAMP
+        )
+    with pytest.raises(e.InvalidInput, match="'poll_seconds' must be a whole number"):
+        settings.normalize(
+            {"environment": ENV, "bucket": BUCKET, "poll_seconds": 0}, workflow="pause", stamp=STAMP
+        )
+    with pytest.raises(e.InvalidInput, match="too long: InvokeRestApi paths are limited to 64"):
+        settings.normalize(
+            {"environment": ENV, "bucket": BUCKET, "export_dag_id": "x" * 30},
+            workflow="pause",
+            stamp=STAMP,
+        )
+    with pytest.raises(e.InvalidInput, match="only for resume"):
+        settings.normalize(
+            {"environment": ENV, "bucket": BUCKET, "snapshot_id": STAMP},
+            workflow="pause",
+            stamp=STAMP,
+        )
+
+
+def test_stamp_is_stable_sortable_and_short() -> None:
+    a = layout.stamp("2026-11-25T17:02:00.123Z", "exec-1")
+    assert a == layout.stamp("2026-11-25T17:02:00.123Z", "exec-1")
+    assert a != layout.stamp("2026-11-25T17:02:00.123Z", "exec-2")
+    assert a.startswith("20261125T170200Z-") and layout.is_snapshot_id(a)
+    assert layout.stamp("2026-11-25T18:02:00+01:00", "x").startswith("20261125T170200Z")
+    assert not layout.is_snapshot_id("latest.json")
+
+
+def test_aws_errors_are_translated_by_kind() -> None:
+    assert isinstance(aws.translate(client_error("ThrottlingException", 400), "x"), e.AwsThrottled)
+    assert isinstance(
+        aws.translate(client_error("InternalServerException", 500), "x"), e.AwsUnavailable
+    )
+    assert isinstance(aws.translate(client_error("ValidationException", 400), "x"), e.AwsCallFailed)
+    assert set(e.RETRYABLE) >= {"AwsThrottled", "AwsUnavailable"}
+
+
+def test_environment_status_decisions() -> None:
+    available = {"Status": "AVAILABLE", "AirflowVersion": "2.10.3"}
+    out = environment_status.evaluate(ENV, available, {"accept": ["AVAILABLE", "NOT_FOUND"]})
+    assert out == {
+        "status": "AVAILABLE",
+        "exists": True,
+        "airflow_version": "2.10.3",
+        "done": False,
+    }
+    assert environment_status.evaluate(ENV, None, {})["exists"] is False
+    with pytest.raises(e.EnvironmentNotReady, match="is UPDATING; a pause can start only"):
+        environment_status.evaluate(
+            ENV, {"Status": "UPDATING"}, {"accept": ["AVAILABLE"], "purpose": "a pause"}
+        )
+    failed = {
+        "Status": "CREATE_FAILED",
+        "LastUpdate": {"Error": {"ErrorCode": "X", "ErrorMessage": "no subnet"}},
+    }
+    with pytest.raises(e.EnvironmentCreateFailed, match="X: no subnet"):
+        environment_status.evaluate(ENV, failed, {"wait_for": "AVAILABLE", "deadline": 0})
+    assert environment_status.evaluate(ENV, None, {"wait_for": "GONE", "deadline": 0})["done"]
+    with pytest.raises(e.EnvironmentTimedOut, match="still DELETING, not GONE"):
+        environment_status.evaluate(
+            ENV, {"Status": "DELETING"}, {"wait_for": "GONE", "deadline": 0}
+        )
+
+
+def test_retention_plan() -> None:
+    snapshots = {"a1": True, "a2": False, "a3": True, "a4": True, "a5": False}
+    kept, deleted = snapshot_retention.plan(snapshots, "a1", keep=2)
+    assert kept == ["a4", "a3", "a1"]  # newest two, plus the one latest.json points to
+    assert deleted == ["a2"]  # incomplete and older than the newest complete; a5 may be in use
+    kept, deleted = snapshot_retention.plan(snapshots, "a4", keep=1)
+    assert kept == ["a4"] and deleted == ["a1", "a2", "a3"]
+    assert snapshot_retention.plan({}, None, keep=3) == ([], [])
+
+
+def test_failure_cause_is_readable() -> None:
+    cause = json.dumps(
+        {"errorMessage": "DAG run x failed", "errorType": "DagRunFailed", "stackTrace": []}
+    )
+    assert failure.error_text(cause) == "DAG run x failed"
+    assert failure.error_text("plain text") == "plain text"
+    out = failure.handler(
+        {"workflow": "resume", "state": {"environment": ENV, "error": {"Error": "States.Timeout"}}}
+    )
+    assert out == {
+        "error": "States.Timeout",
+        "cause": f"Resume of environment {ENV} failed: States.Timeout",
+    }
+
+
+def test_notification_text() -> None:
+    arn = "arn:aws:states:eu-west-1:123456789012:execution:StackWorkflowsResumeWorkflowAB12-x:r-1"
+    event = {
+        "detail": {
+            "executionArn": arn,
+            "stateMachineArn": "arn:aws:states:eu-west-1:123456789012:stateMachine:"
+            "PauseResumeWorkflowsResumeWorkflowAB12-x",
+            "status": "FAILED",
+            "input": json.dumps({"environment": ENV, "bucket": BUCKET}),
+            "error": "EnvironmentCreateFailed",
+            "cause": "Resume of environment dev-env failed: MWAA could not create it",
+        }
+    }
+    text = notification.format_notification(event)
+    assert text["subject"] == f"MWAA resume of {ENV}: FAILED"
+    for part in (ENV, "resume", "FAILED", "EnvironmentCreateFailed", "MWAA could not create it"):
+        assert part in text["message"]
+    assert (
+        "https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/"
+        + arn
+        in text["message"]
+    )
+    assert (
+        notification.workflow_of("arn:...:stateMachine:PauseResumeWorkflowsPauseWorkflow1-y")
+        == "pause"
+    )
+
+
+def test_trigger_body_per_airflow_major() -> None:
+    assert "logical_date" not in dag_trigger.trigger_body("r", {}, "2.10.3")
+    assert dag_trigger.trigger_body("r", {"a": 1}, "3.0.6") == {
+        "dag_run_id": "r",
+        "conf": {"a": 1},
+        "logical_date": None,
+    }
+
+
+# -- against moto and the emulator -------------------------------------------------------
+def test_lock_refuses_a_second_owner_and_expires(make_local: MakeLocal) -> None:
+    local = make_local(seed=False)
+    lock.acquire(BUCKET, ENV, OWNER, "pause", ttl_seconds=600)
+    assert lock.acquire(BUCKET, ENV, OWNER, "pause", 600).owner == OWNER  # idempotent
+    with pytest.raises(e.LockHeld, match=f"A pause of environment {ENV} is already running"):
+        lock.acquire(BUCKET, ENV, "other", "resume", 600)
+    assert lock.release(BUCKET, ENV, "other") is False
+    local.clock.advance(601)
+    assert lock.acquire(BUCKET, ENV, "other", "resume", 600).owner == "other"  # took over
+    assert lock.release(BUCKET, ENV, OWNER) is False
+    assert lock.release(BUCKET, ENV, "other") is True
+    assert lock.holder(BUCKET, ENV) is None
+
+
+def test_begin_returns_context_and_locks(make_local: MakeLocal) -> None:
+    make_local(seed=False)
+    out = begin.handler(
+        {
+            "workflow": "resume",
+            "input": {"environment": ENV, "bucket": BUCKET, "timeout_minutes": 30},
+            "execution": OWNER,
+            "execution_name": "p-1",
+            "started_at": "2026-11-25T17:02:00Z",
+        }
+    )
+    assert out["owner"] == OWNER and out["run_id"] == f"mpr-{out['stamp']}"
+    assert lock.holder(BUCKET, ENV) is not None
+    with pytest.raises(e.LockHeld):
+        begin.handler(
+            {
+                "workflow": "pause",
+                "input": {"environment": ENV, "bucket": BUCKET},
+                "execution": "x",
+                "execution_name": "x",
+                "started_at": "2026-11-25T17:03:00Z",
+            }
+        )
+
+
+def test_snapshot_start_captures_environment(make_local: MakeLocal) -> None:
+    local = make_local()
+    out = snapshot_start.handler(
+        {"environment": ENV, "bucket": BUCKET, "stamp": STAMP, "kms_key_id": None}
+    )
+    assert out == {"snapshot_id": STAMP, "location": f"s3://{BUCKET}/{ENV}/{STAMP}/"}
+    captured = read_json(local, f"{ENV}/{STAMP}/environment.json")["Environment"]
+    assert captured["Name"] == ENV and captured["Status"] == "AVAILABLE"
+    request = environment_create.build_request(captured, ENV)
+    assert "Arn" not in request and request["Name"] == ENV
+    with pytest.raises(e.EnvironmentRequestInvalid, match="not 'other'"):
+        environment_create.build_request(captured, "other")
+    with pytest.raises(e.EnvironmentRequestInvalid, match="not known to this version"):
+        environment_create.build_request({**captured, "Shiny": 1}, ENV)
+
+
+def test_pointer_select_and_complete(make_local: MakeLocal) -> None:
+    local = make_local(seed=False)
+    with pytest.raises(e.NoSnapshot, match="nothing to resume from"):
+        snapshot_pointer.handler({"action": "select", "environment": ENV, "bucket": BUCKET})
+    with pytest.raises(e.EnvironmentNotFound, match="nothing to pause"):
+        snapshot_pointer.handler(
+            {"action": "select", "environment": ENV, "bucket": BUCKET, "purpose": "pause"}
+        )
+    with pytest.raises(e.SnapshotNotFound, match=STAMP):
+        snapshot_pointer.handler(
+            {"action": "select", "environment": ENV, "bucket": BUCKET, "snapshot_id": STAMP}
+        )
+    snapshot_pointer.handler(
+        {"action": "complete", "environment": ENV, "bucket": BUCKET, "snapshot_id": STAMP}
+    )
+    assert read_json(local, f"{ENV}/latest.json")["snapshot_id"] == STAMP
+    chosen = snapshot_pointer.handler({"action": "select", "environment": ENV, "bucket": BUCKET})
+    assert chosen == {"snapshot_id": STAMP, "location": f"s3://{BUCKET}/{ENV}/{STAMP}/"}
+
+
+def test_verify_accepts_a_good_snapshot_and_names_a_bad_file(make_local: MakeLocal) -> None:
+    local = make_local(seed=False)
+    write_snapshot(f"s3://{BUCKET}/{ENV}/{STAMP}/", {"etl_daily": False})
+    event = {"environment": ENV, "bucket": BUCKET, "snapshot_id": STAMP}
+    assert snapshot_verify.handler(event)["verified"] is True
+    local.client("s3").delete_object(Bucket=BUCKET, Key=f"{ENV}/{STAMP}/tables/slot_pool.csv.gz")
+    with pytest.raises(e.SnapshotInvalid, match=r"slot_pool\.csv\.gz .* is missing"):
+        snapshot_verify.handler(event)
+
+
+def test_retention_deletes_old_snapshots(make_local: MakeLocal) -> None:
+    local = make_local(seed=False)
+    ids = ["20260101T000000Z-aaaa", "20260102T000000Z-bbbb", "20260103T000000Z-cccc"]
+    for snapshot_id in ids:
+        write_snapshot(f"s3://{BUCKET}/{ENV}/{snapshot_id}/", {})
+        snapshot_pointer.complete(BUCKET, ENV, snapshot_id)
+    snapshot_pointer.complete(BUCKET, ENV, ids[0])  # latest.json -> the oldest (a chosen resume)
+    out = snapshot_retention.handler({"environment": ENV, "bucket": BUCKET, "retention": 1})
+    assert out == {"kept": [ids[2], ids[0]], "deleted": [ids[1]]}
+    assert not [k for k in s3_keys(local) if ids[1] in k]
+    assert [k for k in s3_keys(local) if ids[0] in k]
+
+
+def test_trigger_and_run_state_against_the_emulator(make_local: MakeLocal) -> None:
+    failing = RunScript(state="failed", polls=1, failed_tasks=("export",))
+    airflow = ContractAirflow(dag_specs(export=failing, import_hidden=1))
+    local = make_local(airflow)
+    deadline = local.clock() + 60
+    with pytest.raises(e.DagNotParsedYet):
+        dag_trigger.handler(
+            {"environment": ENV, "dag_id": IMPORT_DAG, "run_id": "r1", "deadline": deadline}
+        )
+    event = {
+        "environment": ENV,
+        "dag_id": EXPORT_DAG,
+        "run_id": "r1",
+        "deadline": deadline,
+        "conf": {"snapshot": f"s3://{BUCKET}/{ENV}/{STAMP}/"},
+        "airflow_version": "2.10.3",
+    }
+    assert dag_trigger.handler(event) == {"dag_id": EXPORT_DAG, "run_id": "r1"}
+    assert dag_trigger.handler(event) == {"dag_id": EXPORT_DAG, "run_id": "r1"}  # 409 tolerated
+    poll = {"environment": ENV, "dag_id": EXPORT_DAG, "run_id": "r1", "deadline": deadline}
+    assert dag_run_state.handler(poll)["done"] is False
+    with pytest.raises(e.DagRunFailed, match="at step export: OperationalError: disk full"):
+        dag_run_state.handler(poll)
+    with pytest.raises(e.DagNotParsed, match=f"DAG missing is not in environment {ENV}. Check"):
+        dag_trigger.handler(
+            {
+                "environment": ENV,
+                "dag_id": "missing",
+                "run_id": "r",
+                "deadline": deadline,
+                "wait_for_parse": False,
+            }
+        )
+    local.clock.advance(120)
+    with pytest.raises(e.DagNotParsed, match="waited until the deadline"):
+        dag_trigger.handler(
+            {"environment": ENV, "dag_id": "missing", "run_id": "r", "deadline": deadline}
+        )
+
+
+def test_run_state_times_out(make_local: MakeLocal) -> None:
+    local = make_local(ContractAirflow(dag_specs(export=RunScript(polls=100))))
+    event: dict[str, Any] = {
+        "environment": ENV,
+        "dag_id": EXPORT_DAG,
+        "run_id": "r1",
+        "deadline": local.clock() + 10,
+        "conf": {},
+    }
+    dag_trigger.handler(event)
+    assert dag_run_state.handler(event)["state"] == "running"
+    local.clock.advance(11)
+    with pytest.raises(e.DagRunTimedOut, match="still running at the deadline"):
+        dag_run_state.handler(event)
+
+
+def test_delete_is_idempotent_and_returns_loop_deadline(make_local: MakeLocal) -> None:
+    local = make_local()
+    event = {"environment": ENV, "deadline": local.clock() + 3600, "poll_timeout_minutes": 10}
+    out = environment_delete.handler(event)
+    assert out["deadline"] == pytest.approx(local.clock() + 600)
+    environment_delete.handler(event)  # DELETING or gone: fine
+    assert environment_status.handler(
+        {"environment": ENV, "wait_for": "GONE", "deadline": out["deadline"]}
+    )["done"]
+
+
+def test_notification_attributes_drive_per_address_filters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Published attributes match the filter policies the stack gives each address."""
+    import boto3
+    from moto import mock_aws
+
+    from mwaa_pause_resume.config.model import EnvironmentConfig
+    from mwaa_pause_resume.infra.notifications import subscription_filters
+
+    def env(name: str, email: str) -> EnvironmentConfig:
+        return EnvironmentConfig(
+            name=name,
+            source_bucket="b",
+            execution_role_arn="arn:aws:iam::123456789012:role/r",
+            pause_schedule="0 20 ? * MON-FRI *",
+            resume_schedule="0 6 ? * MON-FRI *",
+            notification_emails=(email,),
+        )
+
+    filters = subscription_filters([env("dev-a", "a@example.com"), env("dev-b", "b@example.com")])
+    with mock_aws():
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+        sns, sqs = boto3.client("sns"), boto3.client("sqs")
+        topic = sns.create_topic(Name="notify")["TopicArn"]
+        queues = {}
+        for email, policy in filters.items():
+            url = sqs.create_queue(QueueName=email.split("@")[0])["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+            sns.subscribe(
+                TopicArn=topic,
+                Protocol="sqs",
+                Endpoint=arn["Attributes"]["QueueArn"],
+                Attributes={
+                    "FilterPolicy": json.dumps(policy),
+                    "FilterPolicyScope": "MessageAttributes",
+                    "RawMessageDelivery": "true",
+                },
+            )
+            queues[email] = url
+        monkeypatch.setenv("NOTIFICATION_TOPIC_ARN", topic)
+        notification.handler(
+            {
+                "detail": {
+                    "status": "FAILED",
+                    "stateMachineArn": "arn:aws:states:eu-west-1:1:stateMachine:PauseWorkflow",
+                    "input": json.dumps({"environment": "dev-a"}),
+                }
+            }
+        )
+        got = {
+            email: len(sqs.receive_message(QueueUrl=url).get("Messages", []))
+            for email, url in queues.items()
+        }
+    assert got == {"a@example.com": 1, "b@example.com": 0}
