@@ -13,18 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from mwaa_pause_resume.errors import MwaaPauseResumeError, OperationFailed, UserError
+from mwaa_pause_resume.functions.aws import THROTTLING_CODES  # one list for both sides
 
-THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "SlowDown",
-        "RequestThrottled",
-    }
-)
 ACCESS_DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
 )
