@@ -100,6 +100,24 @@ def test_init_writes_a_valid_commented_file(mwaa: MwaaBackend, tmp_path: Path) -
     assert "PLACEHOLDER schedules" in result.stdout
 
 
+def test_init_reads_the_region_of_the_file_it_extends(
+    mwaa: MwaaBackend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No --region and no AWS_DEFAULT_REGION: [deployment] region is the one to use,
+    # as --region's help says.
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        EXISTING.replace('stack_name = "tools"', 'stack_name = "tools"\nregion = "us-east-1"')
+    )
+
+    result = init(path)
+
+    assert result.exit_code == 0, result.output
+    assert load_config(path).environment(ENV).source_bucket == "mwaa-dags"
+
+
 def test_init_refuses_to_overwrite_without_force(mwaa: MwaaBackend, tmp_path: Path) -> None:
     path = tmp_path / "mwaa-pause-resume.toml"
     assert init(path).exit_code == 0

@@ -138,6 +138,18 @@ def test_prune_keeps_latest_even_when_older(make_deployed: MakeDeployed) -> None
     assert remaining == {OLD, NEW, "latest.json", "notes"}
 
 
+def test_prune_dry_run_says_what_would_be_deleted(make_deployed: MakeDeployed) -> None:
+    deployed = seeded(make_deployed, latest=OLD)
+
+    result = deployed.cli("snapshots", "prune", ENV, "--keep", "1", "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert f"Would delete {MIDDLE}" in result.stdout
+    assert "2 would be deleted (dry run), " in result.stdout
+    assert "2 deleted" not in result.stdout
+    assert len(deployed.keys(f"{ENV}/{MIDDLE}/")) == 4
+
+
 def test_prune_keeps_the_snapshot_a_running_resume_uses(make_deployed: MakeDeployed) -> None:
     deployed = seeded(make_deployed, seed=False)  # no environment: the resume creates it
     with deployed.local.hold():  # the resume stops at its first Wait (creating)

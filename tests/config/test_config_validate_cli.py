@@ -254,7 +254,7 @@ CASES: list[tuple[str, str, str, str]] = [
         "retention zero",
         one(snapshot_retention=0),
         "environments[0].snapshot_retention",
-        "1 snapshots or more",
+        "use 1 snapshot or more",
     ),
     (
         "min above max workers",

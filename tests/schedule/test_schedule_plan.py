@@ -170,6 +170,20 @@ def test_schedules_that_do_not_alternate_are_reported() -> None:
     assert any("resume fires twice without a pause in between" in w for w in plan.warnings)
 
 
+def test_warning_counts_read_as_english() -> None:
+    # Daily 02:30 pause, 01:30 resume: the 02:30 that does not exist on 2027-03-14 makes
+    # resume fire twice in a row exactly once in the next 4 weeks.
+    plan = plan_environment(
+        env(pause_schedule="30 2 * * ? *", resume_schedule="30 1 * * ? *"),
+        utc(2027, 3, 12, 12),
+        1,
+        PRICES,
+    )
+    (warning,) = [w for w in plan.warnings if "resume fires twice" in w]
+    assert "; once in the next 4 weeks)" in warning
+    assert "1 times" not in warning
+
+
 def test_short_pause_window_is_reported() -> None:
     plan = plan_environment(
         env(pause_schedule="0 20 * * ? *", resume_schedule="30 20 * * ? *"),

@@ -34,7 +34,15 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def validate(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Check the configuration and list every problem with its fix (exit 0 valid, 2 invalid)."""
+    """Check the configuration and list every problem with its fix (exit 0 valid, 2 invalid).
+
+    Offline: no AWS call. With --json the problems are printed on stdout as
+    {"valid", "source", "environments", "problems": [{"field", "message", "fix"}]}.
+
+    Examples:
+    $ mwaa-pause-resume validate
+    $ mwaa-pause-resume validate --config .env --json
+    """
     try:
         loaded = load_config(config)
     except ConfigError as exc:

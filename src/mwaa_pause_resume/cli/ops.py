@@ -139,7 +139,15 @@ def pause(
     region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Pause ENV now: snapshot its metadata, verify it, then delete the environment."""
+    """Pause ENV now: snapshot its metadata, verify it, then delete the environment.
+
+    Without --wait it returns once the workflow has started (exit 0); with --wait
+    it shows each step live and exits 0 when paused, 1 when the workflow failed.
+
+    Examples:
+    $ mwaa-pause-resume pause analytics-dev --wait
+    $ mwaa-pause-resume pause analytics-dev --profile ops --json
+    """
     _start(
         "pause",
         environment,
@@ -168,7 +176,15 @@ def resume(
     region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Resume ENV now: re-create the environment and restore its metadata."""
+    """Resume ENV now: re-create the environment and restore its metadata.
+
+    Restores the latest complete snapshot unless --snapshot names another one
+    (`mwaa-pause-resume snapshots list ENV` lists them).
+
+    Examples:
+    $ mwaa-pause-resume resume analytics-dev --wait
+    $ mwaa-pause-resume resume analytics-dev --snapshot 20261125T170200Z-1a2b
+    """
     _start(
         "resume",
         environment,
@@ -194,6 +210,8 @@ def _start(
 ) -> None:
     session = open_session(config, profile, region)
     env = session.config.environment(environment)
+    if snapshot is not None:
+        check_snapshot_id(snapshot, env.name)  # a typo is reported before any AWS call
     deployment = session.deployment
     if snapshot is not None:
         _check_snapshot(session, env, snapshot)
@@ -232,14 +250,19 @@ def _start(
     out.print(f"[green]Done:[/] {escape(outcome_text(progress, env.name))}", highlight=False)
 
 
-def _check_snapshot(session: Session, env: EnvironmentConfig, snapshot: str) -> None:
+def check_snapshot_id(snapshot: str, environment: str) -> None:
     from mwaa_pause_resume.functions import layout
 
     if not layout.is_snapshot_id(snapshot):
         raise UserError(
             f"{snapshot!r} is not a snapshot id (they look like 20261125T170200Z-1a2b).",
-            hint=f"list them with `mwaa-pause-resume snapshots list {env.name}`",
+            hint=f"list them with `mwaa-pause-resume snapshots list {environment}`",
         )
+
+
+def _check_snapshot(session: Session, env: EnvironmentConfig, snapshot: str) -> None:
+    from mwaa_pause_resume.functions import layout
+
     bucket = session.deployment.bucket
     marker = layout.key(env.name, snapshot, layout.COMPLETE_FILE)
     if session.aws.read_json(bucket, marker) is None:
@@ -398,7 +421,7 @@ def progress_json(
 def status(
     environment: Annotated[
         str | None,
-        typer.Argument(metavar="[ENV]", help="One configured environment (default: all)."),
+        typer.Argument(metavar="ENV", help="One configured environment (default: all)."),
     ] = None,
     *,
     config: ConfigOption = None,
@@ -406,7 +429,12 @@ def status(
     region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Where environments stand: state, running workflow, last runs, next times, snapshot."""
+    """Where environments stand: state, running workflow, last runs, next times, snapshot.
+
+    Examples:
+    $ mwaa-pause-resume status
+    $ mwaa-pause-resume status analytics-dev --json
+    """
     session = open_session(config, profile, region)
     envs = (
         [session.config.environment(environment)]

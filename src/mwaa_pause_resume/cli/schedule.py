@@ -50,7 +50,12 @@ def plan(
 
     Per environment: the next pause and resume times in its time zone and in UTC
     (daylight-saving aware), schedule warnings, paused hours per week and the
-    estimated monthly saving.
+    estimated monthly saving. Works offline: no AWS call, no credentials.
+
+    Examples:
+    $ mwaa-pause-resume plan
+    $ mwaa-pause-resume plan --config examples/seed.env --count 10
+    $ mwaa-pause-resume plan --json | jq '.environments[].paused_hours_per_week'
     """
     from mwaa_pause_resume.config import load_config
     from mwaa_pause_resume.schedule.plan import plan_environment

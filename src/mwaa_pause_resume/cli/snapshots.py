@@ -18,6 +18,7 @@ from mwaa_pause_resume.cli.ops import (
     ProfileOption,
     RegionOption,
     Session,
+    check_snapshot_id,
     open_session,
     running_for,
 )
@@ -80,7 +81,12 @@ def list_snapshots(
     region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The snapshots of ENV, newest first: complete or not, size, which one is the latest."""
+    """The snapshots of ENV, newest first: complete or not, size, which one is the latest.
+
+    Examples:
+    $ mwaa-pause-resume snapshots list analytics-dev
+    $ mwaa-pause-resume snapshots list analytics-dev --json
+    """
     session = open_session(config, profile, region)
     env = session.config.environment(environment)
     snapshots, _ = _snapshots(session, env.name)
@@ -123,17 +129,18 @@ def show(
     region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """What snapshot ID of ENV holds: tables, rows, bytes, Airflow version, interrupted work."""
+    """What snapshot ID of ENV holds: tables, rows, bytes, Airflow version, interrupted work.
+
+    Examples:
+    $ mwaa-pause-resume snapshots show analytics-dev 20261125T170200Z-1a2b
+    $ mwaa-pause-resume snapshots show analytics-dev 20261125T170200Z-1a2b --json
+    """
     from mwaa_pause_resume.metadata.manifest import Manifest
 
     session = open_session(config, profile, region)
     env = session.config.environment(environment)
+    check_snapshot_id(snapshot_id, env.name)  # a typo is reported before any AWS call
     bucket = session.deployment.bucket
-    if not layout.is_snapshot_id(snapshot_id):
-        raise UserError(
-            f"{snapshot_id!r} is not a snapshot id (they look like 20261125T170200Z-1a2b).",
-            hint=f"list them with `mwaa-pause-resume snapshots list {env.name}`",
-        )
     raw = session.aws.read_json(bucket, layout.key(env.name, snapshot_id, layout.MANIFEST_FILE))
     if raw is None:
         raise UserError(
@@ -212,8 +219,14 @@ def prune(
     region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Delete all but the KEEP newest complete snapshots of ENV (and abandoned ones older
-    than them). The latest and any in use by a running workflow are always kept."""
+    """Delete all but the KEEP newest complete snapshots of ENV, and abandoned ones older than them.
+
+    The snapshot latest.json points to and any in use by a running workflow are always kept.
+
+    Examples:
+    $ mwaa-pause-resume snapshots prune analytics-dev --keep 3 --dry-run
+    $ mwaa-pause-resume snapshots prune analytics-dev --keep 3
+    """
     session = open_session(config, profile, region)
     env = session.config.environment(environment)
     snapshots, objects = _snapshots(session, env.name)
@@ -235,4 +248,5 @@ def prune(
     for snapshot_id, why in sorted(plan.protected.items()):
         out.print(f"Kept {snapshot_id}: {why}")
     stamp = datetime.now(UTC).strftime("%H:%M:%S UTC")
-    out.print(f"{len(plan.delete)} deleted, {len(plan.keep)} kept ({stamp}).", highlight=False)
+    deleted = "would be deleted (dry run)" if dry_run else "deleted"
+    out.print(f"{len(plan.delete)} {deleted}, {len(plan.keep)} kept ({stamp}).", highlight=False)

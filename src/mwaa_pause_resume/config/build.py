@@ -54,6 +54,8 @@ class Naming:
         return key
 
     def missing_fix(self, key: str) -> str:
+        if key == "name":  # the one key [defaults] refuses: it must differ per environment
+            return 'add name = "..." (the MWAA environment\'s name) to this [[environments]] entry'
         return f"add {key} = ... to this [[environments]] entry or to [defaults]"
 
 
@@ -70,9 +72,15 @@ def coerce(spec: FieldSpec, value: Any) -> Any:
             return None
     elif spec.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
+            example = _int_example(spec.key)
+            if isinstance(value, float):
+                raise Invalid(
+                    f"must be a whole number, not {value!r}",
+                    f"write it without a decimal point: {spec.key} = {example}",
+                )
             raise Invalid(
                 f"must be a whole number, not {_type_name(value)}",
-                f"write a number without quotes: {spec.key} = 60",
+                f"write a number without quotes: {spec.key} = {example}",
             )
     elif spec.kind == "bool":
         if not isinstance(value, bool):
@@ -89,6 +97,12 @@ def coerce(spec: FieldSpec, value: Any) -> Any:
             )
         value = tuple(i.strip() for i in items if i.strip())
     return spec.rule(value) if spec.rule is not None else value
+
+
+def _int_example(key: str) -> int:
+    """The field's own default as the example (min_workers = 1, not 60)."""
+    default = {**ENVIRONMENT_DEFAULTS, **DEPLOYMENT_DEFAULTS}.get(key)
+    return default if isinstance(default, int) and not isinstance(default, bool) else 1
 
 
 def _type_name(value: Any) -> str:
@@ -169,7 +183,14 @@ class _Builder:
                 "write [[environments]] (double brackets) before each environment",
             )
             return ()
-        if not isinstance(entries, list) or not entries:
+        if not isinstance(entries, list):
+            self.add(
+                ("environments",),
+                f"must be an array of tables, not {_type_name(entries)}",
+                "write [[environments]] (double brackets) followed by key = value lines",
+            )
+            return ()
+        if not entries:
             self.add(
                 ("environments",),
                 "no environment is configured",

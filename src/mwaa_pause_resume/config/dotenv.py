@@ -23,6 +23,8 @@ class DotEnv:
     values: dict[str, str] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # key -> line number, for messages
     problems: list[Problem] = field(default_factory=list)
+    # Keys whose line could not be read: already reported, so not "missing" as well.
+    unreadable: set[str] = field(default_factory=set)
 
 
 def parse_dotenv(text: str, name: str = ".env") -> DotEnv:
@@ -60,6 +62,7 @@ def parse_dotenv(text: str, name: str = ".env") -> DotEnv:
                     "close the quote, or remove it if the value has no spaces",
                 )
             )
+            out.unreadable.add(key)
             continue
         out.values[key] = value
         out.lines[key] = number

@@ -37,18 +37,16 @@ def load_config(
     if path is not None:
         path = path if path.is_absolute() else cwd / path
         if not path.is_file():
-            what = "is a directory" if path.is_dir() else "does not exist"
-            raise ConfigError(
-                [
-                    Problem(
-                        "--config",
-                        f"{path} {what}",
-                        f"pass the path of a TOML file, or create {path.name} "
-                        "(examples/ has a commented one)",
-                    )
-                ],
-                source=str(path),
-            )
+            if path.is_dir():
+                what = "is a directory"
+                fix = f"pass the file itself, e.g. --config {path / DEFAULT_FILE_NAME}"
+            else:
+                what = "does not exist"
+                fix = (
+                    f"check the path, or create {path.name} "
+                    "(examples/mwaa-pause-resume.toml is a commented one)"
+                )
+            raise ConfigError([Problem("--config", f"{path} {what}", fix)], source=str(path))
         if path.name.endswith(DOTENV_FILE_NAME):
             return _load_seed(environ, path)
         return load_toml(path)
@@ -77,8 +75,8 @@ def load_config(
 
 def load_toml(path: Path) -> Config:
     try:
-        with path.open("rb") as handle:
-            tree = tomllib.load(handle)
+        # utf-8-sig: editors on Windows save a byte-order mark that tomllib rejects.
+        tree = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             [
@@ -92,35 +90,39 @@ def load_toml(path: Path) -> Config:
             source=str(path),
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            [Problem(str(path), f"cannot be read: {exc}", "check the path and its permissions")],
-            source=str(path),
-        ) from None
+        raise ConfigError([_unreadable(path, exc)], source=str(path)) from None
     return build_config(tree, source=str(path))
+
+
+def _unreadable(path: Path, exc: Exception) -> Problem:
+    if isinstance(exc, UnicodeDecodeError):
+        return Problem(
+            str(path),
+            f"is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            "save the file with UTF-8 encoding",
+        )
+    return Problem(str(path), f"cannot be read: {exc}", "check the path and its permissions")
 
 
 def _load_seed(environ: Mapping[str, str], dotenv_path: Path | None) -> Config:
     dotenv: DotEnv | None = None
     if dotenv_path is not None:
         try:
-            dotenv = parse_dotenv(dotenv_path.read_text(encoding="utf-8"), str(dotenv_path))
+            text = dotenv_path.read_text(encoding="utf-8-sig")  # tolerate a byte-order mark
+            dotenv = parse_dotenv(text, str(dotenv_path))
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(
-                [
-                    Problem(
-                        str(dotenv_path),
-                        f"cannot be read: {exc}",
-                        "check the path and its permissions",
-                    )
-                ],
-                source=str(dotenv_path),
-            ) from None
+            raise ConfigError([_unreadable(dotenv_path, exc)], source=str(dotenv_path)) from None
     source = "environment variables" + (f" and {dotenv_path}" if dotenv_path else "")
     tree, naming, problems = read_seed_variables(environ, dotenv, str(dotenv_path or ""))
     try:
         config = build_config(tree, source=source, naming=naming)
     except ConfigError as exc:
-        problems.extend(p for p in exc.problems if p not in problems)
+        unreadable = dotenv.unreadable if dotenv else set()
+        problems.extend(
+            p
+            for p in exc.problems
+            if p not in problems and not (p.field in unreadable and p.message == "is required")
+        )
     if problems:
         raise ConfigError(problems, source=source)
     return config

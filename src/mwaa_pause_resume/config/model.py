@@ -80,10 +80,19 @@ class Config:
         for env in self.environments:
             if env.name == name:
                 return env
+        import difflib
+
         from mwaa_pause_resume.errors import UserError
 
-        known = ", ".join(e.name for e in self.environments) or "none"
+        names = [e.name for e in self.environments]
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean {close[0]!r}? If not, add an [[environments]] entry for {name}"
+            if close
+            else "check the name, or add an [[environments]] entry for it"
+        )
         raise UserError(
-            f"environment {name!r} is not in {self.source} (configured: {known})",
-            hint="check the name, or add an [[environments]] entry for it",
+            f"environment {name!r} is not in {self.source} "
+            f"(configured: {', '.join(names) or 'none'})",
+            hint=hint,
         )

@@ -76,7 +76,9 @@ def in_range(low: int, high: int, unit: str) -> Callable[[int], int]:
 def at_least(low: int, unit: str) -> Callable[[int], int]:
     def check(value: int) -> int:
         if value < low:
-            raise Invalid(f"{value} is too small", f"use {low} {unit} or more")
+            # "use 1 snapshot or more", not "1 snapshots"
+            shown = unit[:-1] if low == 1 and unit.endswith("s") else unit
+            raise Invalid(f"{value} is too small", f"use {low} {shown} or more")
         return value
 
     return check

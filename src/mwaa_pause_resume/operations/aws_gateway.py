@@ -22,6 +22,18 @@ RECENT_EXECUTIONS = 100
 HISTORY_PAGE = 1000
 
 
+def _check_region(region: str) -> None:
+    """Reject a mistyped --region before any call: botocore would only report an
+    unreachable endpoint (or missing credentials) for it."""
+    from mwaa_pause_resume.config.problems import Invalid
+    from mwaa_pause_resume.config.rules import region as region_rule
+
+    try:
+        region_rule(region)
+    except Invalid as exc:
+        raise UserError(f"--region: {exc.message}.", hint=exc.fix) from None
+
+
 class NotDeployed(UserError):
     """The deployment's stack is not in this account and region."""
 
@@ -30,6 +42,8 @@ class AwsGateway:
     """A boto3 session (``profile``, ``region``; None: the standard chain) and its calls."""
 
     def __init__(self, profile: str | None = None, region: str | None = None) -> None:
+        if region is not None:
+            _check_region(region)
         self.profile = profile
         self._region = region
         self._session: Any = None

@@ -215,9 +215,10 @@ def parse_cron(expr: str) -> CronExpression:
     lowered = text.lower()
     if lowered.startswith(("rate(", "at(")):
         kind = lowered.split("(", 1)[0]
+        article = "an" if kind == "at" else "a"
         raise CronError(
-            f"{text!r} is a {kind}() expression; pause and resume schedules must be cron(...) "
-            "expressions naming wall-clock times",
+            f"{text!r} is {article} {kind}() expression; pause and resume schedules must be "
+            "cron(...) expressions naming wall-clock times",
         )
     if lowered.startswith("cron("):
         if not text.endswith(")"):

@@ -183,7 +183,7 @@ def _alternation_warnings(events: list[tuple[datetime, Kind]], tz: ZoneInfo) -> 
         first, _ = seen["same"][0]
         warnings.append(
             f"pause and resume both fire at {_local(first, tz)} "
-            f"({len(seen['same'])} times in the next 4 weeks): give them different times"
+            f"({_times(len(seen['same']))} in the next 4 weeks): give them different times"
         )
     for kind, other, effect in (
         ("pause", "resume", "pausing a paused environment does nothing"),
@@ -193,7 +193,7 @@ def _alternation_warnings(events: list[tuple[datetime, Kind]], tz: ZoneInfo) -> 
             a, b = seen[kind][0]
             warnings.append(
                 f"{kind} fires twice without a {other} in between ({_local(a, tz)} then "
-                f"{_local(b, tz)}; {len(seen[kind])} times in the next 4 weeks): {effect}, "
+                f"{_local(b, tz)}; {_times(len(seen[kind]))} in the next 4 weeks): {effect}, "
                 "so the schedules do not alternate"
             )
     return warnings
@@ -209,18 +209,22 @@ def _short_window_warnings(events: list[tuple[datetime, Kind]], tz: ZoneInfo) ->
         a, b = short["pause"][0]
         warnings.append(
             f"pause window of {_minutes(b - a)} min ({_local(a, tz)} to {_local(b, tz)}; "
-            f"{len(short['pause'])} times in the next 4 weeks) is shorter than ~60 min, about the "
-            "time MWAA needs to delete and re-create an environment: the resume would start "
-            "before the pause has finished"
+            f"{_times(len(short['pause']))} in the next 4 weeks) is shorter than ~60 min, "
+            "about the time MWAA needs to delete and re-create an environment: the resume would "
+            "start before the pause has finished"
         )
     if short["resume"]:
         a, b = short["resume"][0]
         warnings.append(
             f"running window of {_minutes(b - a)} min ({_local(a, tz)} to {_local(b, tz)}; "
-            f"{len(short['resume'])} times in the next 4 weeks) is shorter than ~60 min: the "
+            f"{_times(len(short['resume']))} in the next 4 weeks) is shorter than ~60 min: the "
             "pause would start before the environment has been re-created"
         )
     return warnings
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
 
 
 def _minutes(delta: timedelta) -> int:
