@@ -122,3 +122,157 @@ def test_execution_role_policy_matches_what_the_policy_command_prints() -> None:
         "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
         "Resource": "arn:aws:kms:eu-west-1:1:key/k",
     }
+
+
+# -- least privilege of each Lambda role --------------------------------------------------
+def _role_statements(template: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The inline ``Permissions`` statements of one handler's role."""
+    from mwaa_pause_resume.infra.names import construct_id
+
+    prefix = f"Functions{construct_id(key.replace('_', '-'))}Role"
+    roles = [
+        r
+        for i, r in template["Resources"].items()
+        if i.startswith(prefix) and r["Type"] == "AWS::IAM::Role"
+    ]
+    assert len(roles) == 1, key
+    return [
+        s
+        for p in roles[0]["Properties"].get("Policies", [])
+        for s in p["PolicyDocument"]["Statement"]
+    ]
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    return {str(a) for s in statements for a in _as_list(s["Action"])}
+
+
+def test_every_policy_names_each_statement_once(template: dict[str, Any]) -> None:
+    """IAM rejects a policy document whose Sids repeat (MalformedPolicyDocument)."""
+    for logical_id, resource in template["Resources"].items():
+        props = resource.get("Properties", {})
+        docs = [p["PolicyDocument"] for p in props.get("Policies", [])]
+        if "PolicyDocument" in props:
+            docs.append(props["PolicyDocument"])
+        for doc in docs:
+            sids = [s["Sid"] for s in doc["Statement"] if "Sid" in s]
+            assert len(sids) == len(set(sids)), (logical_id, sids)
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        # Only the lock object: get, take (conditional put), release.
+        ("begin", {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
+        ("lock_release", {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
+        ("snapshot_verify", {"s3:ListBucket", "s3:GetObject"}),
+        (
+            "environment_create",  # + what MWAA checks on the environment's source bucket
+            {
+                "s3:ListBucket",
+                "s3:GetObject",
+                "s3:GetBucketLocation",
+                "s3:GetBucketPublicAccessBlock",
+                "s3:GetEncryptionConfiguration",
+            },
+        ),
+        ("environment_update", {"s3:ListBucket", "s3:GetObject"}),
+        ("snapshot_start", {"s3:PutObject"}),
+        ("snapshot_pointer", {"s3:ListBucket", "s3:GetObject", "s3:PutObject"}),
+        ("snapshot_retention", {"s3:ListBucket", "s3:GetObject", "s3:DeleteObject"}),
+        ("failure", {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
+        ("environment_status", set()),
+        ("environment_delete", set()),
+        ("dag_trigger", set()),
+        ("dag_run_state", set()),
+    ],
+)
+def test_each_function_gets_only_the_s3_actions_it_calls(
+    template: dict[str, Any], key: str, expected: set[str]
+) -> None:
+    got = {a for a in _actions(_role_statements(template, key)) if a.startswith("s3:")}
+    assert got == expected
+
+
+def test_snapshot_objects_are_granted_under_the_configured_prefixes_only(
+    template: dict[str, Any],
+) -> None:
+    from mwaa_pause_resume.infra.handlers import HANDLERS
+
+    names = {e.name for e in CONFIG.environments}
+    for key in HANDLERS:
+        for statement in _role_statements(template, key):
+            actions = _as_list(statement["Action"])
+            if not any(a in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject") for a in actions):
+                continue
+            for resource in rendered(statement):
+                bucket, _, path = resource.partition(">/")
+                assert bucket.startswith("<BackupSnapshots"), (key, resource)
+                assert path.split("/")[0] in names, (key, resource)
+                # Deleting is for retention; everyone else deletes the lock object only.
+                if "s3:DeleteObject" in actions and key != "snapshot_retention":
+                    assert path.endswith("/lock.json"), (key, resource)
+
+
+def test_the_backup_key_is_usable_only_through_s3_for_the_backup_bucket(
+    template: dict[str, Any],
+) -> None:
+    from mwaa_pause_resume.infra.handlers import HANDLERS
+
+    checked = 0
+    for key in HANDLERS:
+        for statement in _role_statements(template, key):
+            if not any(str(a).startswith("kms:") for a in _as_list(statement["Action"])):
+                continue
+            if not rendered(statement)[0].startswith("<BackupKey"):
+                continue
+            checked += 1
+            assert "kms:Encrypt" not in _as_list(statement["Action"]), key  # S3 never calls it
+            assert statement["Condition"]["StringEquals"] == {
+                "kms:ViaService": f"s3.{REGION}.amazonaws.com"
+            }, key
+            context = statement["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"]
+            bucket, objects = (render(c) for c in context)
+            assert bucket.startswith("<BackupSnapshots") and objects == f"{bucket}/*", key
+    assert checked >= 8
+
+
+def test_the_notifier_uses_the_topic_key_only_through_sns(template: dict[str, Any]) -> None:
+    found = [
+        s
+        for _, s in grants(template, "kms:GenerateDataKey")
+        if rendered(s)[0].startswith("<NotificationsKey")
+    ]
+    assert len(found) == 1
+    assert found[0]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}
+    }
+
+
+def test_create_may_create_only_mwaas_service_linked_role(template: dict[str, Any]) -> None:
+    """CreateEnvironment creates AWSServiceRoleForAmazonMWAA when the account has none."""
+    found = grants(template, "iam:CreateServiceLinkedRole")
+    assert len(found) == 1
+    logical_id, statement = found[0]
+    assert "EnvironmentCreate" in logical_id
+    assert rendered(statement) == [
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/airflow.amazonaws.com/"
+        "AWSServiceRoleForAmazonMWAA"
+    ]
+    assert statement["Condition"] == {
+        "StringEquals": {"iam:AWSServiceName": "airflow.amazonaws.com"}
+    }
+
+
+def test_grant_conditions_only_on_actions_that_carry_them(template: dict[str, Any]) -> None:
+    """kms:GrantIsForAWSResource exists only in grant requests: on any other action the
+    condition never matches and the action is silently denied."""
+    grant_actions = {"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}
+    conditioned = 0
+    for logical_id, statement in statements(template):
+        keys = {k for op in (statement.get("Condition") or {}).values() for k in op}
+        if "kms:GrantIsForAWSResource" in keys:
+            conditioned += 1
+            assert set(_as_list(statement["Action"])) <= grant_actions, logical_id
+    assert conditioned >= 1
+    assert grants(template, "kms:DescribeKey"), "CreateEnvironment describes the environment's key"

@@ -139,6 +139,8 @@ def test_one_schedule_pair_per_environment_with_time_zone_and_expression(
         assert payload["update_after_restore"] == env.update_after_restore
         assert payload["export_dag_id"] == env.export_dag_id
         assert payload["bucket"] == payload["kms_key_id"] == "ref"
+        # Scheduler's context attribute: two deliveries of one fire carry the same time.
+        assert payload["scheduled_time"] == "<aws.scheduler.scheduled-time>"
     assert seen == expected
 
 
@@ -151,6 +153,14 @@ def test_schedule_input_is_accepted_by_the_workflows() -> None:
             raw = execution_input(env, action, "my-backups", "arn:aws:kms:eu-west-1:1:key/k")
             settings = normalize(raw, workflow=action, stamp="20261125T170200Z-1a2b")
             assert settings["environment"] == env.name
+            # On-demand runs carry no schedule fire, so two of them are never "duplicates";
+            # a placeholder Scheduler did not substitute counts as none either.
+            assert "scheduled_time" not in raw and settings["scheduled_time"] is None
+            raw = execution_input(env, action, "b-1", None, scheduled=True)
+            assert normalize(raw, workflow=action, stamp="x")["scheduled_time"] is None
+            raw["scheduled_time"] = "2026-11-25T20:00:00Z"
+            fire = normalize(raw, workflow=action, stamp="x")["scheduled_time"]
+            assert fire == "2026-11-25T20:00:00Z"
 
 
 def test_topic_is_encrypted_tls_only_and_subscriptions_cover_every_address(
@@ -237,3 +247,22 @@ def test_outputs_name_what_the_cli_reads_back(template: dict[str, Any]) -> None:
         names.OUTPUT_RESUME,
     } <= set(template["Outputs"])
     assert ACCOUNT in json.dumps(template)
+
+
+def test_only_this_stacks_schedules_may_assume_the_scheduler_role(
+    template: dict[str, Any],
+) -> None:
+    from mwaa_pause_resume.infra.nag import render
+
+    group = only(template, "AWS::Scheduler::ScheduleGroup")["Properties"]["Name"]
+    roles = [
+        r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        for r in resources(template, "AWS::IAM::Role").values()
+        if "scheduler.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])
+    ]
+    assert len(roles) == 1 and len(roles[0]) == 1
+    condition = roles[0][0]["Condition"]
+    assert condition["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+    assert render(condition["ArnLike"]["aws:SourceArn"]) == (
+        f"arn:<AWS::Partition>:scheduler:{REGION}:{ACCOUNT}:schedule/{group}/*"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -20,6 +21,15 @@ def definitions() -> dict[str, dict[str, Any]]:
     return synthesize_definitions()
 
 
+LAMBDA_TRANSIENT = {
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+}
+
+
 def tasks(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {n: s for n, s in definition["States"].items() if s["Type"] == "Task"}
 
@@ -29,7 +39,21 @@ def test_both_workflows_start_by_taking_the_lock(definitions: dict[str, dict[str
     for workflow, definition in definitions.items():
         begin = definition["States"][definition["StartAt"]]
         assert begin["Resource"] == policy.placeholder_arn("begin"), workflow
-        assert definition["TimeoutSeconds"] == policy.STATE_MACHINE_TIMEOUT_HOURS * 3600
+        assert definition["TimeoutSeconds"] == policy.STATE_MACHINE_TIMEOUT_SECONDS
+
+
+def test_the_state_machine_timeout_never_cuts_short_a_run_the_deadline_would_end(
+    definitions: dict[str, dict[str, Any]],
+) -> None:
+    """TimeoutSeconds skips every Catch (no clean-up, no lock release): it must not fire
+    before the longest run the input allows has failed through its own deadline, i.e. it
+    is at least the longest lock lifetime (so the lock has expired when it fires)."""
+    from mwaa_pause_resume.functions import begin, settings
+
+    longest_run = begin.lock_ttl_seconds(settings.MAX_TIMEOUT_MINUTES, settings.MAX_POLL_SECONDS)
+    assert longest_run >= settings.MAX_TIMEOUT_MINUTES * 60 + settings.MAX_POLL_SECONDS
+    for workflow, definition in definitions.items():
+        assert definition["TimeoutSeconds"] >= longest_run, workflow
 
 
 def test_every_task_retries_transient_errors_and_fails_readably(
@@ -39,16 +63,28 @@ def test_every_task_retries_transient_errors_and_fails_readably(
         for name, state in tasks(definition).items():
             retried = {err for r in state["Retry"] for err in r["ErrorEquals"]}
             assert {"AwsThrottled", "AwsUnavailable"} <= retried, (workflow, name)
+            # The Lambda service's transient errors (AWS's recommended retry for Lambda
+            # tasks; retry_on_service_exceptions is off, so they must be listed here).
+            assert retried >= LAMBDA_TRANSIENT, (workflow, name)
+            catch_all = {
+                "ErrorEquals": ["States.ALL"],
+                "ResultPath": "$.error",
+                "Next": "CleanUpAfterFailure",
+            }
             if name == "CleanUpAfterFailure":
                 assert state["Catch"][0]["Next"] == "FailedWithoutCleanUp"
-            else:
+            elif name == "Begin":  # a duplicate schedule delivery first, then everything
                 assert state["Catch"] == [
                     {
-                        "ErrorEquals": ["States.ALL"],
+                        "ErrorEquals": [errors.DuplicateDelivery.__name__],
                         "ResultPath": "$.error",
-                        "Next": "CleanUpAfterFailure",
-                    }
-                ], (workflow, name)
+                        "Next": "DuplicateDelivery",
+                    },
+                    catch_all,
+                ], workflow
+                assert definition["States"]["DuplicateDelivery"]["End"] is True
+            else:
+                assert state["Catch"] == [catch_all], (workflow, name)
         fails = {n: s for n, s in definition["States"].items() if s["Type"] == "Fail"}
         assert fails["Failed"] == {
             "Type": "Fail",
@@ -107,8 +143,10 @@ def test_resolve_intrinsics() -> None:
 
 def test_every_function_has_its_permissions_listed() -> None:
     from mwaa_pause_resume.functions import HANDLERS
+    from mwaa_pause_resume.infra.handlers import HANDLERS as GRANTS
 
-    assert set(policy.FUNCTION_PERMISSIONS) == set(HANDLERS)
+    assert set(GRANTS) == set(HANDLERS)
+    assert all(GRANTS[key].capabilities for key in HANDLERS)
 
 
 def test_construct_refuses_missing_functions() -> None:
@@ -119,3 +157,83 @@ def test_construct_refuses_missing_functions() -> None:
     stack = cdk.Stack(cdk.App())
     with pytest.raises(ValueError, match="needs functions for: begin"):
         PauseResumeWorkflows(stack, "Workflows", functions={})
+
+
+def _edges(state: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, next state) of every transition out of a state."""
+    out = [("next", state["Next"])] if "Next" in state else []
+    out += [
+        (f"choice:{json.dumps(c, sort_keys=True)}", c["Next"]) for c in state.get("Choices", [])
+    ]
+    out += [("default", state["Default"])] if "Default" in state else []
+    out += [("catch", c["Next"]) for c in state.get("Catch", [])]
+    return out
+
+
+def _paths(definition: dict[str, Any], target: str) -> list[list[tuple[str, str]]]:
+    """Every loop-free path from StartAt to ``target`` as [(state, label of the edge taken)]."""
+    states, found = definition["States"], []
+
+    def walk(name: str, path: list[tuple[str, str]], seen: frozenset[str]) -> None:
+        if name == target:
+            found.append(path)
+            return
+        for label, nxt in _edges(states[name]):
+            if nxt not in seen:
+                walk(nxt, [*path, (name, label)], seen | {nxt})
+
+    walk(definition["StartAt"], [], frozenset({definition["StartAt"]}))
+    return found
+
+
+def test_every_path_to_delete_goes_through_a_finished_export_and_a_verified_snapshot(
+    definitions: dict[str, dict[str, Any]],
+) -> None:
+    pause = definitions["pause"]
+    paths = _paths(pause, "DeleteEnvironment")
+    assert paths
+    for path in paths:
+        names = [name for name, _ in path]
+        # In order, each left by its success edge (never by a Catch).
+        required = ["StartSnapshot", "TriggerExport", "ExportRunState", "Exported?"]
+        required += ["VerifySnapshot", "MarkSnapshotComplete"]
+        positions = [names.index(n) for n in required]
+        assert positions == sorted(positions), names
+        labels = dict(path)
+        assert all(labels[n] != "catch" for n in required), path
+        # Exported? lets the run on only for a finished, successful export run.
+        assert labels["Exported?"].startswith("choice:"), path
+        assert json.loads(labels["Exported?"].removeprefix("choice:")) == {
+            "Variable": "$.export.done",
+            "BooleanEquals": True,
+            "Next": "VerifySnapshot",
+        }
+    assert "DeleteEnvironment" not in definitions["resume"]["States"]
+    # The clean-up tells "deletion accepted" by the key only DeleteEnvironment writes.
+    from mwaa_pause_resume.functions.failure import DELETION_STARTED
+
+    writers = [
+        n for n, s in pause["States"].items() if s.get("ResultPath") == f"$.{DELETION_STARTED}"
+    ]
+    assert writers == ["DeleteEnvironment"]
+
+
+def test_every_end_after_the_lock_is_taken_releases_it(
+    definitions: dict[str, dict[str, Any]],
+) -> None:
+    """Each terminal state is reached only through a lock release or the clean-up (which
+    releases it), except the Fail that ends a run whose clean-up itself failed (the lock's
+    TTL frees it) and failures of Begin, which took no lock."""
+    releasers = {policy.placeholder_arn("lock_release"), policy.placeholder_arn("failure")}
+    for workflow, definition in definitions.items():
+        states = definition["States"]
+        ends = [n for n, s in states.items() if s.get("End") or s["Type"] in ("Fail", "Succeed")]
+        for end in ends:
+            for path in _paths(definition, end):
+                if path[0] == ("Begin", "catch"):
+                    continue  # no lock was taken
+                released = any(states[n].get("Resource") in releasers for n, _ in path)
+                if end == "FailedWithoutCleanUp":
+                    assert path[-1] == ("CleanUpAfterFailure", "catch"), path
+                else:
+                    assert released, (workflow, end, path)

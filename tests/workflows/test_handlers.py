@@ -25,6 +25,7 @@ from mwaa_pause_resume.functions import (
     WORKFLOW_FUNCTIONS,
     aws,
     begin,
+    clock,
     dag_run_state,
     dag_trigger,
     environment_create,
@@ -241,6 +242,34 @@ def test_begin_returns_context_and_locks(make_local: MakeLocal) -> None:
         )
 
 
+def test_the_lock_outlives_a_run_that_overruns_its_deadline(make_local: MakeLocal) -> None:
+    """A run goes on after its deadline for one Wait (poll_seconds) and the longest handler
+    (snapshot_verify); its lock must not expire meanwhile, or a second run takes it over."""
+    from mwaa_pause_resume.infra.handlers import HANDLERS as DEPLOYED
+
+    make_local(seed=False)
+    verify = DEPLOYED["snapshot_verify"].timeout_seconds
+    for index, (timeout, poll) in enumerate([(5, 3600), (60, 600), (1440, 3600)]):
+        name = f"{ENV}-{index}"
+        begin.handler(
+            {
+                "workflow": "pause",
+                "input": {
+                    "environment": name,
+                    "bucket": BUCKET,
+                    "timeout_minutes": timeout,
+                    "poll_seconds": poll,
+                },
+                "execution": f"{OWNER}-{index}",
+                "execution_name": f"p-{index}",
+                "started_at": "2026-11-25T17:02:00Z",
+            }
+        )
+        held = lock.holder(BUCKET, name)
+        assert held is not None
+        assert held.expires_at - held.acquired_at >= timeout * 60 + poll + verify, (timeout, poll)
+
+
 def test_snapshot_start_captures_environment(make_local: MakeLocal) -> None:
     local = make_local()
     out = snapshot_start.handler(
@@ -255,6 +284,42 @@ def test_snapshot_start_captures_environment(make_local: MakeLocal) -> None:
         environment_create.build_request(captured, "other")
     with pytest.raises(e.EnvironmentRequestInvalid, match="not known to this version"):
         environment_create.build_request({**captured, "Shiny": 1}, ENV)
+
+
+def test_create_treats_a_refused_duplicate_of_its_own_create_as_done(
+    make_local: MakeLocal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retried CreateEnvironment (the first call went through) is refused by MWAA as a
+    duplicate: the run goes on polling, whatever MWAA's wording; a refusal while no
+    environment of ours exists still fails."""
+    local = make_local()
+    snapshot_start.handler({"environment": ENV, "bucket": BUCKET, "stamp": STAMP})
+    event = {
+        "environment": ENV,
+        "bucket": BUCKET,
+        "snapshot_id": STAMP,
+        "deadline": clock.now() + 3600,
+        "poll_timeout_minutes": 30,
+    }
+    # The emulator refuses the duplicate as MWAA does (ValidationException).
+    assert environment_create.handler(event)["deadline"] <= event["deadline"]
+    mwaa = aws.client("mwaa")
+    for status, wording, accepted in [
+        ("CREATING", "Environment dev-env could not be created", True),
+        ("CREATE_FAILED", "Invalid request", True),  # the poll reports MWAA's error
+        ("DELETING", "Environment dev-env is being deleted", False),
+    ]:
+        local.mwaa.set_status(ENV, status)
+
+        def refuse(message: str = wording, **request: Any) -> None:
+            raise client_error("ValidationException", 400, message)
+
+        monkeypatch.setattr(mwaa, "create_environment", refuse)
+        if accepted:
+            assert environment_create.handler(event)["deadline"] <= event["deadline"], status
+        else:
+            with pytest.raises(e.EnvironmentRequestInvalid, match="being deleted"):
+                environment_create.handler(event)
 
 
 def test_pointer_select_and_complete(make_local: MakeLocal) -> None:

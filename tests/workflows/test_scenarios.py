@@ -310,6 +310,33 @@ def test_concurrent_pause_and_resume_one_refused(make_local: MakeLocal) -> None:
     assert f"{ENV}/lock.json" not in s3_keys(local)
 
 
+def test_a_schedule_fire_delivered_twice_runs_once(make_local: MakeLocal) -> None:
+    """EventBridge Scheduler delivers at least once: a second StartExecution for the same
+    fire (same scheduled_time) succeeds without doing anything; another fire while the
+    first runs is still refused."""
+    airflow = ContractAirflow(dag_specs())
+    local = make_local(airflow)
+    fire = "2026-11-25T20:00:00Z"
+    with local.hold():
+        first_arn = local.start_execution("pause", settings(scheduled_time=fire))
+        local.wait_until(lambda: bool(airflow.airflow(ENV).runs))  # export triggered
+        second = local.run("pause", settings(scheduled_time=fire))
+        other_fire = local.run("pause", settings(scheduled_time="2026-11-26T20:00:00Z"))
+    first = local.wait(first_arn)
+
+    assert second.status == "SUCCEEDED", second.cause
+    assert second.output == {
+        "outcome": "duplicate_delivery",
+        "workflow": "pause",
+        "environment": ENV,
+    }
+    assert other_fire.status == "FAILED" and other_fire.error == "LockHeld"
+    assert first.status == "SUCCEEDED", first.cause
+    assert first.output["outcome"] == "paused"
+    assert local.mwaa.count("DeleteEnvironment") == 1
+    assert second.entered_states() == ["Begin", "DuplicateDelivery"]  # touched nothing
+
+
 def test_throttled_get_environment_is_retried(make_local: MakeLocal) -> None:
     local = make_local()
     local.mwaa.faults.throttle("GetEnvironment", times=3)
@@ -366,3 +393,20 @@ def test_invalid_input_fails_before_locking(make_local: MakeLocal) -> None:
     assert result.status == "FAILED"
     assert result.error == "InvalidInput"
     assert "'bucket'" in str(result.cause)
+
+
+def test_deletion_timeout_does_not_unpause_dags_of_the_environment_being_deleted(
+    make_local: MakeLocal,
+) -> None:
+    """Once DeleteEnvironment is accepted the environment goes away whatever happens:
+    unpausing its DAGs then would only start runs that the deletion kills half-way."""
+    local = make_local(delays=Delays(delete_polls=10**6))
+
+    result = local.run("pause", settings(timeout_minutes=30, poll_timeout_minutes=3))
+
+    assert result.status == "FAILED"
+    assert result.error == "EnvironmentTimedOut"
+    assert local.mwaa.count("DeleteEnvironment") == 1
+    assert rest_calls(local, "PATCH", "/dags/etl_daily") == []
+    assert "deletion was accepted" in str(result.cause)
+    assert read_json(local, f"{ENV}/latest.json")  # the verified snapshot is kept

@@ -17,6 +17,7 @@ from mwaa_pause_resume.cli import infra as infra_cli
 from mwaa_pause_resume.cli import init_cmd as init_cli
 from mwaa_pause_resume.cli import metadata as metadata_cli
 from mwaa_pause_resume.cli import ops as ops_cli
+from mwaa_pause_resume.cli import sandbox as sandbox_cli
 from mwaa_pause_resume.cli import schedule as schedule_cli
 from mwaa_pause_resume.cli import snapshots as snapshots_cli
 from mwaa_pause_resume.cli.output import report_error
@@ -26,7 +27,10 @@ app = typer.Typer(
     name="mwaa-pause-resume",
     help=(
         "Pause (snapshot + delete) and resume (re-create + restore) Amazon MWAA "
-        "environments on daylight-saving-aware schedules."
+        "environments on daylight-saving-aware schedules.\n\n"
+        "Start here: [bold]mwaa-pause-resume sandbox[/] runs a whole pause/resume cycle "
+        "on this machine (no AWS account); with AWS, [bold]init --from-environment NAME[/], "
+        "then [bold]plan[/], [bold]deploy[/] and [bold]status[/]."
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -59,6 +63,7 @@ app.add_typer(metadata_cli.app, name="metadata")
 init_cli.register(app)
 ops_cli.register(app)
 snapshots_cli.register(app)
+sandbox_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,10 @@ Airflow, migrations between environments). psycopg2 and boto3 load lazily.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.table import Table
@@ -44,6 +47,35 @@ FernetKey = Annotated[
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextlib.contextmanager
+def _aws_errors(action: str) -> Iterator[None]:
+    """S3/KMS failures (no credentials, access denied, no network) as user errors."""
+    try:
+        yield
+    except Exception as exc:
+        from mwaa_pause_resume.operations.aws_errors import explain
+
+        translated = explain(exc, action)
+        if translated is None:
+            raise
+        raise translated from None
+
+
+def _snapshot_errors(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with _aws_errors(action):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
 
 def _progress(quiet: bool) -> Any:
     if quiet:
@@ -67,6 +99,7 @@ def _parse_runs(values: list[str]) -> list[tuple[str, str]]:
 
 @app.command("export")
 @handle_errors
+@_snapshot_errors("write the snapshot")
 def export_cmd(  # noqa: PLR0917  (Typer maps parameters to options)
     db_url: DbUrl,
     to: Annotated[
@@ -133,6 +166,7 @@ def export_cmd(  # noqa: PLR0917  (Typer maps parameters to options)
 
 @app.command("import")
 @handle_errors
+@_snapshot_errors("read the snapshot")
 def import_cmd(  # noqa: PLR0917
     db_url: DbUrl,
     source: Annotated[str, typer.Option("--from", help="Snapshot folder (directory or s3://).")],
@@ -209,6 +243,7 @@ def _print_restore(report: RestoreReport) -> None:
 
 @app.command("verify")
 @handle_errors
+@_snapshot_errors("read the snapshot")
 def verify_cmd(
     source: Annotated[str, typer.Option("--from", help="Snapshot folder (directory or s3://).")],
     as_json: AsJson = False,

@@ -6,7 +6,8 @@ Input ``{"input": <execution input>, "workflow": "pause"|"resume",
 "started_at": $$.Execution.StartTime}``.
 Output: the normalized settings (see :mod:`settings`) plus ``workflow``,
 ``owner`` (the execution ARN), ``stamp`` (snapshot id of a pause, run-id suffix),
-``run_id`` and ``deadline`` (epoch seconds). Raises ``InvalidInput``, ``LockHeld``.
+``run_id`` and ``deadline`` (epoch seconds). Raises ``InvalidInput``, ``LockHeld``
+(``DuplicateDelivery``: a second delivery of the schedule fire that started the holder).
 """
 
 from __future__ import annotations
@@ -15,8 +16,16 @@ from typing import Any
 
 from mwaa_pause_resume.functions import clock, layout, lock, settings
 
-# The lock outlives the run's own deadline by this much, then can be taken over.
+# The lock must outlive the execution, or a second run could take it over while this one
+# still works. Handlers check the deadline when they poll, so a run can go on after it for
+# one Wait (poll_seconds), then the longest handler (snapshot_verify, 15 min) and the
+# failure tail: the margin covers those handlers and their retries.
 LOCK_MARGIN_SECONDS = 30 * 60
+
+
+def lock_ttl_seconds(timeout_minutes: int, poll_seconds: int) -> int:
+    """How long a run's lock holds before another run may take it over."""
+    return timeout_minutes * 60 + poll_seconds + LOCK_MARGIN_SECONDS
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -25,7 +34,15 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     ctx = settings.normalize(event.get("input"), workflow=workflow, stamp=stamp)
     timeout = int(ctx["timeout_minutes"]) * 60
     owner = str(event["execution"])
-    lock.acquire(ctx["bucket"], ctx["environment"], owner, workflow, timeout + LOCK_MARGIN_SECONDS)
+    ttl = lock_ttl_seconds(int(ctx["timeout_minutes"]), int(ctx["poll_seconds"]))
+    lock.acquire(
+        ctx["bucket"],
+        ctx["environment"],
+        owner,
+        workflow,
+        ttl,
+        scheduled_time=ctx["scheduled_time"],
+    )
     return {
         **ctx,
         "workflow": workflow,

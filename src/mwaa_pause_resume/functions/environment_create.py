@@ -12,6 +12,7 @@ from typing import Any
 
 from mwaa_pause_resume.functions import aws, layout, snapshot_io
 from mwaa_pause_resume.functions.environment_delete import loop_deadline
+from mwaa_pause_resume.functions.environment_status import get_environment
 from mwaa_pause_resume.functions.errors import EnvironmentRequestInvalid, SnapshotNotFound
 
 
@@ -39,6 +40,23 @@ def build_request(captured: dict[str, Any], environment: str) -> dict[str, Any]:
         raise EnvironmentRequestInvalid(str(exc)) from exc
 
 
+# Statuses a CreateEnvironment of ours can have led to: a refused duplicate in one of them
+# is our own create that went through (a retried Lambda, a timed-out call), so the run goes
+# on polling it (CREATE_FAILED is then reported with MWAA's error by the poll).
+CREATED_BY_US = frozenset({"PENDING", "CREATING", "AVAILABLE", "CREATE_FAILED"})
+
+
+def already_created(name: str) -> bool:
+    """Whether a refused CreateEnvironment was a duplicate of one that went through.
+
+    MWAA answers a duplicate name with ValidationException; its wording is no API
+    contract, so ask GetEnvironment instead of matching the message. The run holds the
+    environment's lock and found it absent, so an environment now there is its own.
+    """
+    environment = get_environment(name)
+    return environment is not None and environment.get("Status") in CREATED_BY_US
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name, bucket = str(event["environment"]), str(event["bucket"])
     request = build_request(load_environment(bucket, name, str(event["snapshot_id"])), name)
@@ -46,7 +64,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         aws.client("mwaa").create_environment(**request)
     except Exception as exc:
         code, message = aws.error_code(exc), aws.error_message(exc)
-        if code == "ValidationException" and "already exists" in message:
+        if code in ("ValidationException", "ConflictException") and already_created(name):
             pass  # a retried call after a create that went through
         elif code in ("ValidationException", "AccessDeniedException"):
             raise EnvironmentRequestInvalid(

@@ -36,6 +36,11 @@ class LockHeld(WorkflowError):
     """Another pause or resume of the same environment is running."""
 
 
+class DuplicateDelivery(LockHeld):
+    """The run holding the lock was started by the same schedule fire: this one is a
+    second delivery of it (the state machines end it as a success, doing nothing)."""
+
+
 class EnvironmentNotReady(WorkflowError):
     """The environment is in a status the workflow cannot start from."""
 
@@ -92,10 +97,13 @@ class AwsCallFailed(WorkflowError):
     """An AWS API refused a call for a reason that retrying will not fix."""
 
 
-# Error names the state machines retry with backoff (Lambda's own transient errors too).
+# Error names the state machines retry with backoff: ours, and the Lambda service's own
+# transient errors (those AWS recommends retrying for a Lambda task, plus throttling).
+# Every handler is idempotent, so retrying a call that may have run is safe.
 RETRYABLE = (
     "AwsThrottled",
     "AwsUnavailable",
+    "Lambda.ClientExecutionTimeoutException",
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",

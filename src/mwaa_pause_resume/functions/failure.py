@@ -20,6 +20,9 @@ from mwaa_pause_resume.functions.dag_run_state import get_run, parse_note
 DAG_RESTORED_ITSELF = frozenset({"DagRunFailed"})
 # After these errors the export DAG run may still be going.
 RUN_STILL_GOING = frozenset({"DagRunTimedOut", "States.Timeout"})
+# The pause stores DeleteEnvironment's answer here (infra.workflows.pause): present, MWAA
+# accepted the deletion, which nothing can cancel.
+DELETION_STARTED = "poll"
 
 
 def error_text(cause: Any) -> str:
@@ -89,7 +92,13 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
                 notes.append("export run marked failed")
         except Exception as exc:
             notes.append(f"could not stop the export run: {exc}")
-    if workflow == "pause" and ctx and error not in DAG_RESTORED_ITSELF:
+    deleting = workflow == "pause" and DELETION_STARTED in state
+    if deleting:
+        # Unpausing now would only start DAG runs that the deletion kills half-way.
+        notes.append(
+            "the deletion was accepted and goes on; the snapshot is complete, resume from it"
+        )
+    elif workflow == "pause" and ctx and error not in DAG_RESTORED_ITSELF:
         try:
             dag_ids = paused_by_export(state)
             if dag_ids:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mwaa_pause_resume.functions import aws, clock, layout
-from mwaa_pause_resume.functions.errors import LockHeld
+from mwaa_pause_resume.functions.errors import DuplicateDelivery, LockHeld
 
 CONDITION_FAILED = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 
@@ -28,6 +28,7 @@ class Lock:
     workflow: str
     acquired_at: float
     expires_at: float
+    scheduled_time: str | None = None  # the schedule fire that started the owner, if any
 
     def to_json(self) -> bytes:
         return json.dumps(self.__dict__).encode()
@@ -35,20 +36,31 @@ class Lock:
     @classmethod
     def from_json(cls, data: bytes) -> Lock:
         raw = json.loads(data)
+        scheduled = raw.get("scheduled_time")
         return cls(
             str(raw["owner"]),
             str(raw["workflow"]),
             float(raw["acquired_at"]),
             float(raw["expires_at"]),
+            None if scheduled is None else str(scheduled),
         )
 
 
-def acquire(bucket: str, environment: str, owner: str, workflow: str, ttl_seconds: float) -> Lock:
-    """Take the lock for ``owner`` or raise :class:`LockHeld` naming the holder."""
+def acquire(
+    bucket: str,
+    environment: str,
+    owner: str,
+    workflow: str,
+    ttl_seconds: float,
+    *,
+    scheduled_time: str | None = None,
+) -> Lock:
+    """Take the lock for ``owner`` or raise :class:`LockHeld` naming the holder
+    (:class:`DuplicateDelivery` when the holder was started by the same schedule fire)."""
     s3 = aws.client("s3")
     key = layout.lock_key(environment)
     now = clock.now()
-    mine = Lock(owner, workflow, now, now + ttl_seconds)
+    mine = Lock(owner, workflow, now, now + ttl_seconds, scheduled_time)
     try:
         s3.put_object(Bucket=bucket, Key=key, Body=mine.to_json(), IfNoneMatch="*")
         return mine
@@ -57,9 +69,17 @@ def acquire(bucket: str, environment: str, owner: str, workflow: str, ttl_second
             raise aws.translate(exc, f"take the lock s3://{bucket}/{key}") from exc
     current, etag = _read(bucket, key)
     if current is None:  # released meanwhile: try once more from scratch
-        return acquire(bucket, environment, owner, workflow, ttl_seconds)
+        return acquire(
+            bucket, environment, owner, workflow, ttl_seconds, scheduled_time=scheduled_time
+        )
     if current.owner == owner:
         return current  # a retried acquisition of our own lock
+    if current.expires_at > now and scheduled_time and current.scheduled_time == scheduled_time:
+        raise DuplicateDelivery(
+            f"The {current.workflow} of environment {environment} scheduled for "
+            f"{scheduled_time} is already running (execution {current.owner}); this "
+            "execution is a second delivery of the same schedule and does nothing."
+        )
     if current.expires_at > now:
         raise LockHeld(
             f"A {current.workflow} of environment {environment} is already running "

@@ -7,7 +7,7 @@ The EventBridge schedule (or the CLI) starts an execution with::
      "export_dag_id": "mwaa_export_data", "import_dag_id": "mwaa_import_data",
      "poll_seconds": 60, "timeout_minutes": 60, "poll_timeout_minutes": 60,
      "drain_timeout_minutes": 10, "update_after_restore": false,
-     "retention": 7, "kms_key_id": null}
+     "retention": 7, "kms_key_id": null, "scheduled_time": null}
 
 Defaults match :class:`mwaa_pause_resume.config.model.EnvironmentConfig`.
 """
@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "update_after_restore": False,
     "retention": 7,
     "kms_key_id": None,
+    # Set by the schedules (Scheduler's <aws.scheduler.scheduled-time>): the same value in
+    # two executions means one schedule fire delivered twice (Scheduler delivers at least once).
+    "scheduled_time": None,
 }
 ENV_NAME = re.compile(r"^[a-zA-Z][0-9a-zA-Z_-]{0,79}$")
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -37,6 +40,8 @@ DAG_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 # InvokeRestApi's Path is at most 64 characters: /dags/<dag_id>/dagRuns/<run_id>.
 MAX_REST_PATH = 64
 RUN_ID_PREFIX = "mpr-"
+MAX_POLL_SECONDS = 3600
+MAX_TIMEOUT_MINUTES = 24 * 60
 
 
 def run_id(stamp: str) -> str:
@@ -62,8 +67,8 @@ def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
     if not BUCKET_NAME.match(out["bucket"]):
         raise InvalidInput(f"{out['bucket']!r} is not a valid S3 bucket name.")
     for name, low, high in (
-        ("poll_seconds", 1, 3600),
-        ("timeout_minutes", 1, 24 * 60),
+        ("poll_seconds", 1, MAX_POLL_SECONDS),
+        ("timeout_minutes", 1, MAX_TIMEOUT_MINUTES),
         ("drain_timeout_minutes", 0, 24 * 60),
         ("retention", 1, 1000),
     ):
@@ -94,6 +99,10 @@ def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
         )
     if out["kms_key_id"] is not None and not isinstance(out["kms_key_id"], str):
         raise InvalidInput("'kms_key_id' must be a KMS key id or ARN.")
+    if out["scheduled_time"] is not None and not isinstance(out["scheduled_time"], str):
+        raise InvalidInput("'scheduled_time' must be the schedule's time as a string.")
+    if str(out["scheduled_time"]).startswith("<aws.scheduler."):
+        out["scheduled_time"] = None  # not substituted (not started by Scheduler): no fire
     return out
 
 

@@ -12,7 +12,11 @@ from enum import Enum
 
 
 class Capability(Enum):
-    SNAPSHOTS = "read/write the backup bucket and use its KMS key"
+    # The backup bucket, under the configured environments' prefixes only.
+    SNAPSHOTS_READ = "read snapshot objects (and decrypt them through S3)"
+    SNAPSHOTS_WRITE = "write snapshot objects (and encrypt them through S3)"
+    SNAPSHOTS_DELETE = "delete snapshot objects (retention)"
+    LOCK = "read, write and delete the environments' lock.json"
     ENV_READ = "airflow:GetEnvironment"
     ENV_CREATE = "airflow:CreateEnvironment + what MWAA checks while creating"
     ENV_DELETE = "airflow:DeleteEnvironment"
@@ -43,20 +47,21 @@ C = Capability
 HANDLERS: dict[str, Handler] = {
     h.key: h
     for h in (
-        _h("begin", C.SNAPSHOTS),
-        _h("lock_release", C.SNAPSHOTS),
+        _h("begin", C.LOCK),
+        _h("lock_release", C.LOCK),
         _h("environment_status", C.ENV_READ),
-        _h("environment_create", C.ENV_CREATE, C.ENV_READ, C.SNAPSHOTS),
+        # ENV_READ: a CreateEnvironment refused as a duplicate is checked with GetEnvironment.
+        _h("environment_create", C.ENV_CREATE, C.ENV_READ, C.SNAPSHOTS_READ),
         _h("environment_delete", C.ENV_DELETE),
-        _h("environment_update", C.ENV_UPDATE, C.SNAPSHOTS),
+        _h("environment_update", C.ENV_UPDATE, C.SNAPSHOTS_READ),
         _h("dag_trigger", C.REST_API),
         _h("dag_run_state", C.REST_API),
-        _h("snapshot_start", C.ENV_READ, C.SNAPSHOTS),
+        _h("snapshot_start", C.ENV_READ, C.SNAPSHOTS_WRITE),
         # Reads and hashes every file of a snapshot: gigabytes for a large metadata DB.
-        _h("snapshot_verify", C.SNAPSHOTS, timeout=900, memory=1024),
-        _h("snapshot_pointer", C.SNAPSHOTS),
-        _h("snapshot_retention", C.SNAPSHOTS, timeout=300),
-        _h("failure", C.REST_API, C.SNAPSHOTS),
+        _h("snapshot_verify", C.SNAPSHOTS_READ, timeout=900, memory=1024),
+        _h("snapshot_pointer", C.SNAPSHOTS_READ, C.SNAPSHOTS_WRITE),
+        _h("snapshot_retention", C.SNAPSHOTS_READ, C.SNAPSHOTS_DELETE, timeout=300),
+        _h("failure", C.REST_API, C.SNAPSHOTS_READ, C.LOCK),
         _h("notification", C.PUBLISH),
     )
 }

@@ -11,7 +11,7 @@ from constructs import Construct
 from mwaa_pause_resume.infra.handlers import HANDLERS, Handler
 from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
 from mwaa_pause_resume.infra.names import construct_id
-from mwaa_pause_resume.infra.permissions import Scope, capability_statements
+from mwaa_pause_resume.infra.permissions import Scope, handler_statements
 
 # Python 3.13: a current Lambda runtime (deprecation 2029) that the tool's own minimum
 # (3.11) code runs on unchanged; the bundle is pure Python, so ARM (cheaper) works.
@@ -46,9 +46,7 @@ class WorkflowFunctions(Construct):
             self, f"{cid}Logs", retention=LOG_RETENTION, removal_policy=cdk.RemovalPolicy.DESTROY
         )
         statements = [
-            iam.PolicyStatement.from_json(s)
-            for capability in sorted(handler.capabilities, key=lambda c: c.name)
-            for s in capability_statements(capability, iam_scope)
+            iam.PolicyStatement.from_json(s) for s in handler_statements(handler, iam_scope)
         ]
         role = iam.Role(
             self,

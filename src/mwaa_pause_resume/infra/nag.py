@@ -50,9 +50,10 @@ _RULES: list[tuple[str, str, str]] = [
         "The workflows invoke versions/aliases of this stack's own functions only.",
     ),
     (
-        r"s3:(AbortMultipartUpload|DeleteObject|GetObject|PutObject)",
-        r"<BackupSnapshots[A-Za-z0-9]+\.Arn>/\*",
-        "Objects of this stack's own backup bucket (snapshots of every configured environment).",
+        r"s3:(DeleteObject|GetObject|PutObject)",
+        r"<BackupSnapshots[A-Za-z0-9]+\.Arn>/[A-Za-z0-9_-]+/\*",
+        "Snapshot objects under one configured environment's <environment>/ prefix of this "
+        "stack's backup bucket: snapshot ids are made at run time.",
     ),
     (
         r"s3:(GetObject|PutObject|AbortMultipartUpload|ListMultipartUploadParts)",
@@ -77,10 +78,16 @@ _RULES: list[tuple[str, str, str]] = [
         "MWAA's log groups of a configured environment (airflow-<environment>-<module>).",
     ),
     (
-        r"kms:CreateGrant|kms:DescribeKey",
+        r"kms:CreateGrant",
         r"arn:<AWS::Partition>:kms:[^:]+:[^:]+:key/\*",
         "An environment encrypted with its own customer managed key: the key is only known "
         "from the snapshot; limited to grants for AWS resources (kms:GrantIsForAWSResource).",
+    ),
+    (
+        r"kms:DescribeKey",
+        r"arn:<AWS::Partition>:kms:[^:]+:[^:]+:key/\*",
+        "CreateEnvironment describes an environment's own customer managed key, only known "
+        "from the snapshot (key metadata only; this account and region).",
     ),
     # CDK's BucketDeployment handler (copies the DAG bundle; prune=False, retained on delete).
     (

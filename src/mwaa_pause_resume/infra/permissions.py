@@ -1,8 +1,10 @@
 """IAM statements for each handler capability, scoped to the configured environments (pure).
 
-No statement grants ``airflow:``, ``iam:PassRole`` or ``s3:`` on ``*``. The
-few actions AWS does not scope by resource (EC2 ``Describe*``) or whose
-resource is only known at resume time (a customer managed key of the
+No statement grants ``airflow:``, ``iam:PassRole`` or ``s3:`` on ``*``. Snapshot
+objects are granted under the configured environments' prefixes only, and the
+backup key only through S3 for this bucket (the Lambda functions never call KMS
+themselves). The few actions AWS does not scope by resource (EC2 ``Describe*``)
+or whose resource is only known at resume time (a customer managed key of the
 environment itself) are narrowed by conditions instead; the stack acknowledges
 them to cdk-nag with these reasons.
 """
@@ -14,13 +16,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
-from mwaa_pause_resume.infra.handlers import Capability
+from mwaa_pause_resume.functions.layout import LOCK_FILE
+from mwaa_pause_resume.infra.handlers import Capability, Handler
 from mwaa_pause_resume.infra.names import (
     AIRFLOW_SERVICE,
     bucket_arn,
+    env_prefix,
     environment_arn,
     rest_api_role_arn,
 )
+
+# MWAA's service-linked role: CreateEnvironment creates it when the account has none
+# (e.g. it was deleted while every environment was paused).
+MWAA_SERVICE_LINKED_ROLE = "aws-service-role/airflow.amazonaws.com/AWSServiceRoleForAmazonMWAA"
 
 Statement = dict[str, Any]
 
@@ -127,14 +135,76 @@ def create_environment_statements(scope: Scope) -> list[Statement]:
             _unique([scope.arn("logs", f"log-group:airflow-{e.name}-*") for e in envs]),
         ),
         _allow(
-            # An environment encrypted with its own customer managed key: the key id is only
-            # known from the snapshot, so scope by account and by AWS-service grants only.
-            "UseEnvironmentKeyThroughMwaa",
-            ["kms:CreateGrant", "kms:DescribeKey"],
+            "CreateMwaaServiceLinkedRole",
+            ["iam:CreateServiceLinkedRole"],
+            [f"arn:{scope.partition}:iam::{scope.account}:role/{MWAA_SERVICE_LINKED_ROLE}"],
+            Condition={"StringEquals": {"iam:AWSServiceName": AIRFLOW_SERVICE}},
+        ),
+        # An environment encrypted with its own customer managed key: the key id is only
+        # known from the snapshot, so scope by account and region. kms:GrantIsForAWSResource
+        # exists only in CreateGrant/ListGrants/RevokeGrant requests: a DescribeKey in the
+        # same statement would never match, hence two statements.
+        _allow(
+            "GrantEnvironmentKeyToMwaa",
+            ["kms:CreateGrant"],
             [scope.arn("kms", "key/*")],
             Condition={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         ),
+        _allow("DescribeEnvironmentKey", ["kms:DescribeKey"], [scope.arn("kms", "key/*")]),
     ]
+
+
+def _backup_key_statement(sid: str, actions: Sequence[str], scope: Scope) -> Statement:
+    """The backup key, only as S3 uses it for objects of the backup bucket (SSE-KMS)."""
+    bucket = scope.backup_bucket_arn
+    return _allow(
+        sid,
+        actions,
+        [scope.backup_key_arn],
+        Condition={
+            "StringEquals": {"kms:ViaService": f"s3.{scope.region}.amazonaws.com"},
+            # With S3 Bucket Keys the context is the bucket's ARN, otherwise the object's.
+            "StringLike": {"kms:EncryptionContext:aws:s3:arn": [bucket, f"{bucket}/*"]},
+        },
+    )
+
+
+def snapshot_statements(capability: Capability, scope: Scope) -> list[Statement]:
+    """S3 and KMS statements of the snapshot capabilities.
+
+    Readers also get ``s3:ListBucket`` (without an ``s3:prefix`` condition, which a
+    GetObject/HeadObject request does not carry): without it S3 answers 403 instead of
+    404 for a missing key, and the handlers could not tell "no lock / no latest.json /
+    no manifest yet" from a denied request.
+    """
+    bucket = scope.backup_bucket_arn
+    prefixes = [f"{bucket}/{env_prefix(e.name)}" for e in scope.environments]
+    objects = _unique([f"{p}*" for p in prefixes])
+    list_bucket = _allow("ListSnapshots", ["s3:ListBucket"], [bucket])
+    if capability is Capability.SNAPSHOTS_READ:
+        return [
+            list_bucket,
+            _allow("ReadSnapshots", ["s3:GetObject"], objects),
+            _backup_key_statement("DecryptSnapshots", ["kms:Decrypt"], scope),
+        ]
+    if capability is Capability.SNAPSHOTS_WRITE:
+        return [
+            _allow("WriteSnapshots", ["s3:PutObject"], objects),
+            # S3 Bucket Keys: S3 may decrypt the bucket-level key on a PutObject too.
+            _backup_key_statement(
+                "EncryptSnapshots", ["kms:Decrypt", "kms:GenerateDataKey"], scope
+            ),
+        ]
+    if capability is Capability.SNAPSHOTS_DELETE:
+        return [_allow("DeleteSnapshots", ["s3:DeleteObject"], objects)]
+    if capability is Capability.LOCK:
+        locks = _unique([f"{p}{LOCK_FILE}" for p in prefixes])
+        return [
+            list_bucket,
+            _allow("UseLocks", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], locks),
+            _backup_key_statement("EncryptLocks", ["kms:Decrypt", "kms:GenerateDataKey"], scope),
+        ]
+    raise AssertionError(capability)
 
 
 def capability_statements(capability: Capability, scope: Scope) -> list[Statement]:
@@ -153,21 +223,13 @@ def capability_statements(capability: Capability, scope: Scope) -> list[Statemen
             for e in scope.environments
         ]
         return [_allow("CallAirflowRestApi", ["airflow:InvokeRestApi"], roles)]
-    if capability is Capability.SNAPSHOTS:
-        bucket = scope.backup_bucket_arn
-        return [
-            _allow("ListSnapshots", ["s3:ListBucket"], [bucket]),
-            _allow(
-                "ReadWriteSnapshots",
-                ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-                [f"{bucket}/*"],
-            ),
-            _allow(
-                "UseBackupKey",
-                ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-                [scope.backup_key_arn],
-            ),
-        ]
+    if capability in (
+        Capability.SNAPSHOTS_READ,
+        Capability.SNAPSHOTS_WRITE,
+        Capability.SNAPSHOTS_DELETE,
+        Capability.LOCK,
+    ):
+        return snapshot_statements(capability, scope)
     if capability is Capability.PUBLISH:
         if scope.topic_arn is None or scope.topic_key_arn is None:
             return []
@@ -177,6 +239,19 @@ def capability_statements(capability: Capability, scope: Scope) -> list[Statemen
                 "EncryptNotifications",
                 ["kms:Decrypt", "kms:GenerateDataKey"],
                 [scope.topic_key_arn],
+                Condition={"StringEquals": {"kms:ViaService": f"sns.{scope.region}.amazonaws.com"}},
             ),
         ]
     raise AssertionError(capability)
+
+
+def handler_statements(handler: Handler, scope: Scope) -> list[Statement]:
+    """One role's statements: its capabilities' union, each Sid once (IAM rejects a policy
+    whose Sids repeat; capabilities share some statements, e.g. ``ListSnapshots``)."""
+    by_sid: dict[str, Statement] = {}
+    for capability in sorted(handler.capabilities, key=lambda c: c.name):
+        for statement in capability_statements(capability, scope):
+            seen = by_sid.setdefault(statement["Sid"], statement)
+            if seen != statement:
+                raise AssertionError(f"two different statements named {statement['Sid']}")
+    return list(by_sid.values())

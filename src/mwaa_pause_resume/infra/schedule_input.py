@@ -11,13 +11,22 @@ from typing import Any, Literal
 from mwaa_pause_resume.config.model import EnvironmentConfig
 
 Action = Literal["pause", "resume"]
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"  # an EventBridge Scheduler context attribute
 
 
 def execution_input(
-    env: EnvironmentConfig, action: Action, bucket: str, kms_key_id: str | None
+    env: EnvironmentConfig,
+    action: Action,
+    bucket: str,
+    kms_key_id: str | None,
+    *,
+    scheduled: bool = False,
 ) -> dict[str, Any]:
+    """The input of a run of ``env``. ``scheduled``: the schedules' input, which carries
+    the fire's time (Scheduler substitutes it), so a second delivery of one fire is known
+    as such; an on-demand run (CLI, sandbox) has none."""
     timeout = env.pause_timeout_minutes if action == "pause" else env.resume_timeout_minutes
-    return {
+    payload: dict[str, Any] = {
         "environment": env.name,
         "bucket": bucket,
         "export_dag_id": env.export_dag_id,
@@ -30,3 +39,6 @@ def execution_input(
         "retention": env.snapshot_retention,
         "kms_key_id": kms_key_id,
     }
+    if scheduled:
+        payload["scheduled_time"] = SCHEDULED_TIME
+    return payload

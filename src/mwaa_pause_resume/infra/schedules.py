@@ -35,7 +35,8 @@ class Schedules(Construct):
     ) -> None:
         super().__init__(scope, construct_id_)
         stack = cdk.Stack.of(self)
-        self.group = scheduler.CfnScheduleGroup(self, "Group", name=_group_name(stack.stack_name))
+        group_name = _group_name(stack.stack_name)
+        self.group = scheduler.CfnScheduleGroup(self, "Group", name=group_name)
         self.dead_letters = sqs.Queue(
             self,
             "DeadLetters",
@@ -54,7 +55,11 @@ class Schedules(Construct):
             "Role",
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                # Only this stack's schedules may use the role (confused-deputy guard).
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {"aws:SourceArn": schedules_arn(stack, group_name)},
+                },
             ),
             description="Lets EventBridge Scheduler start the pause and resume workflows",
         )
@@ -82,7 +87,7 @@ class Schedules(Construct):
                         arn=machine.state_machine_arn,
                         role_arn=self.role.role_arn,
                         input=stack.to_json_string(
-                            execution_input(env, action, bucket_name, kms_key_arn)
+                            execution_input(env, action, bucket_name, kms_key_arn, scheduled=True)
                         ),
                         retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
                             maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
@@ -94,6 +99,11 @@ class Schedules(Construct):
                     ),
                 )
                 self.schedules[(env.name, action)].node.add_dependency(self.group)
+
+
+def schedules_arn(stack: cdk.Stack, group: str) -> str:
+    """Every schedule of ``group``: what may assume the scheduler role."""
+    return f"arn:{stack.partition}:scheduler:{stack.region}:{stack.account}:schedule/{group}/*"
 
 
 def _group_name(stack_name: str) -> str:

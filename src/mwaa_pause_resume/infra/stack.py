@@ -127,9 +127,11 @@ class PauseResumeStack(cdk.Stack):
         role.add_to_policy(
             iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn])
         )
-        role.add_to_policy(
+        role.add_to_policy(  # only as SNS uses it to encrypt the published message
             iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=[key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"sns.{self.region}.amazonaws.com"}},
             )
         )
 

@@ -98,6 +98,8 @@ class AirflowEnvironment:
     fernet_key: str
     home: Path
     dags_folder: Path
+    # Added to every Airflow process's environment (the sandbox: AWS endpoint of moto).
+    extra_environ: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def major(self) -> int:
@@ -124,7 +126,11 @@ class AirflowEnvironment:
             "MWAA__DB__POSTGRES_PASSWORD": url.password or "",
         }
         return self.runtime.environ(
-            self.db_url, self.fernet_key, self.home, self.dags_folder, {**mwaa, **(extra or {})}
+            self.db_url,
+            self.fernet_key,
+            self.home,
+            self.dags_folder,
+            {**mwaa, **self.extra_environ, **(extra or {})},
         )
 
 
@@ -138,6 +144,8 @@ class AirflowBackend:
 
     ``metadata_databases(version)`` may supply shared :class:`MetadataDatabases`
     (tests reuse their migrated templates); by default the backend makes its own.
+    ``extra_environ`` goes into every Airflow process of every environment (the
+    sandbox points the DAGs' boto3 at its moto server this way).
     """
 
     def __init__(
@@ -148,8 +156,10 @@ class AirflowBackend:
         *,
         default_version: str = "2.10.3",
         metadata_databases: Callable[[str], MetadataDatabases] | None = None,
+        extra_environ: Mapping[str, str] | None = None,
     ) -> None:
         self.server = server
+        self.extra_environ = dict(extra_environ or {})
         self.work_dir = work_dir
         self.dag_sources = list(dag_sources)
         self.default_version = resolve_version(default_version, default_version)
@@ -188,7 +198,15 @@ class AirflowBackend:
         home = self.work_dir / f"{_slug(name)}-{token}"
         db_url = dbs.create(db_name)
         env = AirflowEnvironment(
-            name, version, runtime, db_name, db_url, new_fernet_key(), home, home / "dags"
+            name,
+            version,
+            runtime,
+            db_name,
+            db_url,
+            new_fernet_key(),
+            home,
+            home / "dags",
+            dict(self.extra_environ),
         )
         try:
             copy_dag_sources(self.dag_sources, env.dags_folder)

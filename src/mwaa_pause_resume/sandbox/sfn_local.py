@@ -13,6 +13,11 @@ Time is virtual: Wait states and Retry intervals do not sleep, they move
 :attr:`LocalWorkflows.clock`, which the handlers (:mod:`mwaa_pause_resume.functions.clock`)
 and the emulator read; :meth:`hold` stops executions at their next Wait.
 
+With ``moto_server=True`` the same moto backends are also served over HTTP
+(:class:`moto.server.ThreadedMotoServer` on 127.0.0.1, an ephemeral port), so that
+other processes (the real export/import DAGs in Airflow) reach the S3 and KMS the
+in-process handlers use: give them :meth:`LocalWorkflows.subprocess_environ`.
+
 This touches moto internals (pinned: moto==5.2.5): the simple Lambda backend's
 ``invoke``, the Wait function's ``_wait_interval`` and the retrier's ``time``.
 """
@@ -23,6 +28,7 @@ import gzip
 import hashlib
 import io
 import json
+import logging
 import os
 import threading
 import time
@@ -96,8 +102,11 @@ class LocalWorkflows:
         *,
         region: str = "us-east-1",
         wait_pause_seconds: float = 0.0,
+        moto_server: bool = False,
     ) -> None:
         self.mwaa = mwaa or MwaaBackend()
+        self.moto_server = moto_server
+        self.moto_endpoint_url: str | None = None
         self.region = region
         self.clock = VirtualClock()
         self.invocations: list[tuple[str, dict[str, Any]]] = []
@@ -144,6 +153,8 @@ class LocalWorkflows:
                 )
             )
             self._patch_moto(stack)
+            if self.moto_server:
+                self._serve_moto(stack)
             function_clock.set_source(self.clock)
             stack.callback(function_clock.set_source, None)
             function_aws.reset_clients()
@@ -174,6 +185,19 @@ class LocalWorkflows:
         self.stop()
 
     # -- helpers for callers --------------------------------------------------------
+    def subprocess_environ(self) -> dict[str, str]:
+        """What another process needs to use this moto (``moto_server=True`` only)."""
+        if self.moto_endpoint_url is None:
+            raise RuntimeError("LocalWorkflows was not started with moto_server=True")
+        return {
+            "AWS_ENDPOINT_URL": self.moto_endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+        }
+
     def client(self, service: str) -> Any:
         import boto3
 
@@ -299,6 +323,18 @@ class LocalWorkflows:
                 type="STANDARD",
             )
             self.state_machine_arns[workflow] = str(created["stateMachineArn"])
+
+    def _serve_moto(self, stack: ExitStack) -> None:
+        # Same process, so the server answers from the backends mock_aws set up.
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        stack.callback(server.stop)
+        host, port = server.get_host_and_port()
+        self.moto_endpoint_url = f"http://{host}:{port}"
+        stack.callback(setattr, self, "moto_endpoint_url", None)
 
     def _patch_moto(self, stack: ExitStack) -> None:
         from moto.awslambda_simple.models import LambdaSimpleBackend

@@ -37,7 +37,7 @@ class PauseResumeWorkflows(Construct):
         missing = sorted(set(policy.FUNCTION_KEYS) - set(functions))
         if missing:
             raise ValueError(f"PauseResumeWorkflows needs functions for: {', '.join(missing)}")
-        timeout = cdk.Duration.hours(policy.STATE_MACHINE_TIMEOUT_HOURS)
+        timeout = cdk.Duration.seconds(policy.STATE_MACHINE_TIMEOUT_SECONDS)
         self.pause = sfn.StateMachine(
             self,
             "PauseWorkflow",

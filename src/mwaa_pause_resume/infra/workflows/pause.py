@@ -16,7 +16,6 @@ from constructs import Construct
 
 from mwaa_pause_resume.infra.workflows.states import (
     StateBuilder,
-    begin_payload,
     loop_payload,
     retry_until_parsed,
     wait_for_payload,
@@ -25,7 +24,7 @@ from mwaa_pause_resume.infra.workflows.states import (
 
 def build_pause(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -> sfn.IChainable:
     b = StateBuilder(scope, "pause", functions)
-    begin = b.task("Begin", "begin", begin_payload("pause"), "$.ctx")
+    begin = b.begin()
     inspect = b.task(
         "Inspect",
         "environment_status",

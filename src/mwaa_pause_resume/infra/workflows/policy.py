@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Final
 
 from mwaa_pause_resume.functions import WORKFLOW_FUNCTIONS
+from mwaa_pause_resume.functions.begin import lock_ttl_seconds
 from mwaa_pause_resume.functions.errors import RETRYABLE
+from mwaa_pause_resume.functions.settings import MAX_POLL_SECONDS, MAX_TIMEOUT_MINUTES
 
 # Throttling, 5xx and Lambda's own transient errors: 2, 4, 8, 16, 32, 60 s (capped).
 TRANSIENT_ERRORS: Final = RETRYABLE
@@ -18,6 +20,9 @@ TRANSIENT_BACKOFF: Final = 2.0
 TRANSIENT_MAX_ATTEMPTS: Final = 6
 TRANSIENT_MAX_DELAY_SECONDS: Final = 60
 
+# Begin's error for a second delivery of one schedule fire: the run ends as a success.
+DUPLICATE_DELIVERY_ERROR: Final = "DuplicateDelivery"
+
 # A fresh environment parses its DAGs within minutes: retry the trigger every 20 s.
 # The run's deadline (checked by the handler, which then raises DagNotParsed) is what
 # really bounds it; MaxAttempts only caps a deadline set far in the future.
@@ -25,9 +30,11 @@ DAG_NOT_PARSED_ERROR: Final = "DagNotParsedYet"
 DAG_NOT_PARSED_INTERVAL_SECONDS: Final = 20
 DAG_NOT_PARSED_MAX_ATTEMPTS: Final = 200
 
-# Global cap of an execution: the longest per-environment timeout accepted (24 h,
-# see functions.settings) plus an hour. Per-environment deadlines fire first.
-STATE_MACHINE_TIMEOUT_HOURS: Final = 25
+# Global cap of an execution. When it fires no Catch runs (no clean-up, no lock release),
+# so it must never cut a run short that its own deadline would end cleanly: it equals the
+# longest lock lifetime the input allows (24 h timeout + 1 h poll + margin = 25.5 h). It
+# follows that a run's lock has always expired by the time this cap ends the run.
+STATE_MACHINE_TIMEOUT_SECONDS: Final = lock_ttl_seconds(MAX_TIMEOUT_MINUTES, MAX_POLL_SECONDS)
 
 WORKFLOWS: Final = ("pause", "resume")
 
@@ -49,40 +56,5 @@ def placeholder_arn(key: str) -> str:
 
 FUNCTION_KEYS: Final = WORKFLOW_FUNCTIONS
 
-# What each function calls, for the CDK app's least-privilege grants. "s3:bucket" means
-# the backup bucket (objects under the environments' prefixes; KMS use of its key when
-# snapshots are encrypted); MWAA actions are scoped to the configured environments'
-# ARNs, airflow:InvokeRestApi to their rest-api roles (infra.names.rest_api_role_arn).
-FUNCTION_PERMISSIONS: Final[dict[str, tuple[str, ...]]] = {
-    "begin": ("s3:GetObject", "s3:PutObject"),
-    "lock_release": ("s3:GetObject", "s3:DeleteObject"),
-    "environment_status": ("airflow:GetEnvironment",),
-    "environment_create": (
-        "s3:GetObject",
-        "airflow:CreateEnvironment",
-        "airflow:TagResource",
-        "iam:PassRole",  # the environment's execution role, to airflow.amazonaws.com
-        # MWAA creates the network interfaces, endpoints and log groups as the caller:
-        "ec2:DescribeSubnets",
-        "ec2:DescribeSecurityGroups",
-        "ec2:DescribeVpcs",
-        "ec2:CreateNetworkInterface",
-        "ec2:CreateVpcEndpoint",
-        "ec2:DescribeVpcEndpoints",
-        "logs:CreateLogGroup",
-        "logs:DescribeLogGroups",
-        "s3:GetEncryptionConfiguration",
-        "kms:DescribeKey",
-        "kms:CreateGrant",
-    ),
-    "environment_delete": ("airflow:DeleteEnvironment", "ec2:DeleteVpcEndpoints"),
-    "environment_update": ("s3:GetObject", "airflow:UpdateEnvironment", "iam:PassRole"),
-    "snapshot_start": ("airflow:GetEnvironment", "s3:PutObject"),
-    "snapshot_pointer": ("s3:GetObject", "s3:PutObject", "s3:ListBucket"),
-    "snapshot_verify": ("s3:GetObject", "s3:ListBucket"),
-    "snapshot_retention": ("s3:GetObject", "s3:ListBucket", "s3:DeleteObject"),
-    "dag_trigger": ("airflow:InvokeRestApi",),
-    "dag_run_state": ("airflow:InvokeRestApi",),
-    "failure": ("s3:GetObject", "s3:DeleteObject", "airflow:InvokeRestApi"),
-    "notification": ("sns:Publish",),
-}
+# What each function may call is granted by the CDK app from infra.handlers.HANDLERS
+# (capabilities) and infra.permissions (the statements), the single source of truth.

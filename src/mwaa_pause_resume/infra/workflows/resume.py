@@ -17,7 +17,6 @@ from constructs import Construct
 
 from mwaa_pause_resume.infra.workflows.states import (
     StateBuilder,
-    begin_payload,
     loop_payload,
     retry_until_parsed,
     wait_for_payload,
@@ -26,7 +25,7 @@ from mwaa_pause_resume.infra.workflows.states import (
 
 def build_resume(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -> sfn.IChainable:
     b = StateBuilder(scope, "resume", functions)
-    begin = b.task("Begin", "begin", begin_payload("resume"), "$.ctx")
+    begin = b.begin()
     inspect = b.task(
         "Inspect",
         "environment_status",

@@ -57,6 +57,24 @@ class StateBuilder:
             task.add_catch(self.failure, errors=["States.ALL"], result_path="$.error")
         return task
 
+    def begin(self) -> tasks.LambdaInvoke:
+        """Validate the input and take the lock. A second delivery of the schedule fire
+        that started the lock's holder ends as a success that does nothing (no e-mail
+        about a failure that is not one); every other error fails into the tail."""
+        task = self.task("Begin", "begin", begin_payload(self.workflow), "$.ctx", catch=False)
+        duplicate = sfn.Pass(
+            self.scope,
+            "DuplicateDelivery",
+            parameters={
+                "outcome": "duplicate_delivery",
+                "workflow": self.workflow,
+                "environment.$": "$.environment",
+            },
+        )
+        task.add_catch(duplicate, errors=[policy.DUPLICATE_DELIVERY_ERROR], result_path="$.error")
+        task.add_catch(self.failure, errors=["States.ALL"], result_path="$.error")
+        return task
+
     def wait(self, name: str) -> sfn.Wait:
         return sfn.Wait(self.scope, name, time=sfn.WaitTime.seconds_path("$.ctx.poll_seconds"))
 

@@ -168,6 +168,11 @@ def _annotate(run_ids: dict[str, list[str]]) -> None:
     from airflow.models import DagModel, DagRun, Log, TaskInstance
     from airflow.utils.session import create_session
 
+    if not AIRFLOW_3:
+        # Notes reference FAB's ab_user; its model is only loaded as a side effect of
+        # syncing DAG permissions, which is skipped when the DAGs were parsed before.
+        import airflow.providers.fab.auth_manager.models  # noqa: F401
+
     with create_session() as session:
         etl_run = (
             session.query(DagRun)

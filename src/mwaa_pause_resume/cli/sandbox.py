@@ -1,0 +1,172 @@
+"""``mwaa-pause-resume sandbox``: the whole pause/resume cycle on this machine.
+
+Progress (setup steps, each workflow step with elapsed time) goes to stderr; the
+result (a table, or ``--json``) to stdout. Exit 0 only if everything was restored
+equal; 1 otherwise, naming what differs.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from mwaa_pause_resume.cli.config_cmd import JsonOption
+from mwaa_pause_resume.cli.output import error_console, handle_errors, print_json
+
+if TYPE_CHECKING:
+    from rich.live import Live
+
+    from mwaa_pause_resume.operations.progress import Progress
+    from mwaa_pause_resume.sandbox.run import SandboxResult
+
+VERSIONS = ("2.10.3", "3.0.6")
+
+
+class RichReporter:
+    """Setup steps as lines; a workflow as a live step list (a line per step off a terminal)."""
+
+    def __init__(self, out: Console) -> None:
+        self.out = out
+        self.started = time.monotonic()
+        self._live: Live | None = None
+        self._printed: set[tuple[str, int, str]] = set()
+
+    def _stamp(self) -> str:
+        return f"[{time.monotonic() - self.started:6.1f}s]"
+
+    def phase(self, text: str) -> None:
+        self.out.print(f"{self._stamp()} {escape(text)}", highlight=False)
+
+    def workflow(self, workflow: str, progress: Progress, started: datetime) -> None:
+        from mwaa_pause_resume.cli.ops import render
+
+        title = f"{workflow.capitalize()} workflow (real ASL in moto, real handlers and DAGs)"
+        if self.out.is_terminal:
+            if self._live is None:
+                from rich.live import Live
+
+                self._live = Live(console=self.out, refresh_per_second=4, transient=False)
+                self._live.start()
+            self._live.update(render(progress, title, started, datetime.now(UTC)))
+            return
+        for index, step in enumerate(progress.steps):
+            key = (workflow, index, step.label)
+            if key not in self._printed:
+                self._printed.add(key)
+                offset = (step.started - started).total_seconds()
+                self.out.print(
+                    f"{self._stamp()} {workflow} +{offset:.0f}s {escape(step.label)}",
+                    highlight=False,
+                )
+
+    def workflow_done(self, workflow: str, progress: Progress, seconds: float) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+        style = "green" if progress.status == "SUCCEEDED" else "bold red"
+        line = (
+            f"{self._stamp()} {workflow} workflow [{style}]{progress.status}[/] in {seconds:.1f}s"
+        )
+        if progress.status != "SUCCEEDED":
+            line += f": {escape(str(progress.error))} {escape(str(progress.cause or ''))}"
+        self.out.print(line, highlight=False)
+
+
+def result_table(result: SandboxResult) -> Table:
+    table = Table(title=f"Restored after pause + resume (Airflow {result.airflow_version})")
+    table.add_column("kept table")
+    table.add_column("before pause", justify="right")
+    table.add_column("after resume", justify="right")
+    table.add_column("equal", justify="center")
+    comp = result.comparison
+    for name, row in comp.tables.items() if comp else ():
+        mark = "[green]yes[/]" if row.equal else "[bold red]NO[/]"
+        table.add_row(name, str(row.before), str(row.after), mark)
+    return table
+
+
+def print_result(out: Console, result: SandboxResult) -> None:
+    comp = result.comparison
+    if comp is not None:
+        out.print(result_table(result))
+        ok = "[green]equal[/]"
+        bad = "[bold red]differ[/]"
+        out.print(
+            f"Secrets ({comp.secrets_checked} variable values, connection passwords and "
+            f"extras) decrypted with the new environment's Fernet key: "
+            f"{ok if comp.secrets_equal else bad}"
+            + ("" if result.fernet_key_changed else " [bold red](the key did not change)[/]"),
+            highlight=False,
+        )
+        out.print(f"DAG paused states: {ok if comp.paused_equal else bad}", highlight=False)
+    for run_name, run in (("pause", result.pause), ("resume", result.resume)):
+        if run is not None:
+            out.print(f"{run_name}: {run.status} in {run.seconds:.1f}s", highlight=False)
+    for note in result.keep_notes:
+        out.print(f"Kept: {escape(note)}", highlight=False)
+    if result.kept:
+        out.print(f"Kept: work directory {escape(str(result.work_dir))}", highlight=False)
+    if result.restored_equal:
+        out.print(
+            f"[bold green]Everything was restored equal[/] ({result.total_seconds:.0f}s in all).",
+            highlight=False,
+        )
+    else:
+        out.print("[bold red]Not restored equal:[/]", highlight=False)
+        for diff in result.differences:
+            out.print(f"  - {escape(diff)}", highlight=False)
+
+
+@handle_errors
+def sandbox(
+    airflow_version: Annotated[
+        str,
+        typer.Option(
+            "--airflow-version",
+            help=f"Airflow of the emulated environment: {' or '.join(VERSIONS)}.",
+        ),
+    ] = "2.10.3",
+    keep: Annotated[
+        bool,
+        typer.Option("--keep", help="Keep the work directory and PostgreSQL, and say where."),
+    ] = False,
+    drop_table: Annotated[
+        str | None,
+        typer.Option(
+            "--drop-table",
+            hidden=True,
+            help="Break the restore on purpose: remove TABLE from the snapshot before resuming.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the real pause and resume workflows on this machine, no AWS account needed.
+
+    Sets itself up (an Airflow virtualenv on first use, a throwaway PostgreSQL, moto
+    and the MWAA emulator), creates an environment with history, pauses it, resumes
+    it, and compares what was restored. Exit 0 only if everything was restored equal.
+    """
+    from mwaa_pause_resume.sandbox.run import SandboxOptions, run_sandbox
+
+    out = error_console()
+    result = run_sandbox(
+        SandboxOptions(airflow_version=airflow_version, keep=keep, drop_table=drop_table),
+        RichReporter(out),
+    )
+    if as_json:
+        print_json(result.to_json())
+    else:
+        print_result(Console(soft_wrap=True), result)
+    if not result.restored_equal:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sandbox`` to the application."""
+    app.command("sandbox")(sandbox)

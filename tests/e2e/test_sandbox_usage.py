@@ -1,0 +1,22 @@
+"""Usage errors of ``sandbox`` end before any setup (exit 2, message + hint)."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from mwaa_pause_resume.cli.app import app
+
+
+def test_unsupported_airflow_version_is_a_usage_error() -> None:
+    result = CliRunner().invoke(app, ["sandbox", "--airflow-version", "2.9.2"])
+    assert result.exit_code == 2
+    assert "does not run Airflow 2.9.2" in result.output
+    assert "2.10.3, 3.0.6" in result.output
+
+
+def test_help_lists_the_options_but_not_the_test_switch() -> None:
+    result = CliRunner().invoke(app, ["sandbox", "--help"])
+    assert result.exit_code == 0
+    for option in ("--airflow-version", "--keep", "--json"):
+        assert option in result.output
+    assert "--drop-table" not in result.output
