@@ -123,12 +123,11 @@ def test_export_failure_puts_paused_states_back_and_fails(
     paused_before = paused_states(src.db_url)
     active = [d for d, p in paused_before.items() if not p]
     assert active, "the seed must leave active DAGs, or this test proves nothing"
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a directory")
+    snapshot = tmp_path / "snapshot"
+    snapshot.mkdir()
+    (snapshot / "manifest.json").write_text("{}")  # an earlier export: never overwritten
 
-    result = src.run_dag(
-        EXPORT, {"snapshot": str(blocker / "snapshot"), "drain_timeout_minutes": 0}
-    )
+    result = src.run_dag(EXPORT, {"snapshot": str(snapshot), "drain_timeout_minutes": 0})
 
     assert result["state"] == "failed", result
     assert result["tasks"] == {
@@ -146,6 +145,25 @@ def test_export_failure_puts_paused_states_back_and_fails(
         len(active),
     )
     assert note["error"]
+
+
+def test_unsaved_paused_states_record_pauses_nothing(
+    source_env: SourceEnv, tmp_path: Path
+) -> None:
+    """The record of paused states is saved before anything is paused: if it cannot be
+    written, no DAG is paused and the run fails at its first step."""
+    src, _ = source_env("2.10.3")
+    paused_before = paused_states(src.db_url)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+
+    result = src.run_dag(EXPORT, {"snapshot": str(blocker / "snapshot")})
+
+    assert result["state"] == "failed", result
+    assert result["tasks"]["pause_dags"] == "failed"
+    assert result["tasks"]["export"] != "success"
+    paused_after = paused_states(src.db_url)
+    assert {d: paused_after[d] for d in paused_before} == paused_before
 
 
 def test_bad_conf_fails_before_pausing_anything(source_env: SourceEnv) -> None:

@@ -141,6 +141,13 @@ def test_round_trip_restores_every_kept_row(make_pair: Callable[..., Any], versi
                 )
                 assert dangling == [(0,)], f"{table}.{col} -> {parent}"
     assert report.tables["job"].inserted == 4
+    # every snapshot row is accounted for in exactly one outcome (nothing silently dropped)
+    for table, t in report.tables.items():
+        outcomes = (
+            t.inserted + t.updated + t.matched + t.kept_target
+            + t.skipped_with_parent + t.skipped_conflict
+        )  # fmt: skip
+        assert outcomes == t.snapshot_rows, (table, t)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -205,6 +212,9 @@ def test_secrets_pools_paused_states_and_interrupted_work(
     assert _query(pair.target, "SELECT state FROM task_instance WHERE task_id = 'sink'") == [
         (None,)
     ]
+    assert _query(pair.target, "SELECT max_tries FROM task_instance WHERE task_id = 'sink'") == [
+        (2,)
+    ]  # the attempt cut off by the pause does not use up its retry (max_tries was 1)
     assert _query(
         pair.target, "SELECT state, end_date FROM dag_run WHERE run_id = %s", (INTERRUPTED_RUN[1],)
     ) == [("queued", None)]
@@ -333,6 +343,10 @@ def test_export_with_wrong_source_key_fails_clearly(make_pair: Callable[..., Any
         export_snapshot(pair.source, pair.store, fernet_key=Fernet.generate_key().decode())
     with pytest.raises(WrongKey, match="no Fernet key was given"):
         export_snapshot(pair.source, pair.store, fernet_key=None)
+    assert pair.store.list() == []  # the key is checked before any table is written
+    # a key list whose first key is new and whose second is the one in use is fine
+    rotated = f"{Fernet.generate_key().decode()},{pair.k1}"
+    assert export_snapshot(pair.source, pair.store, fernet_key=rotated).tables["variable"].rows
 
 
 def test_without_any_fernet_key_values_stay_plain(make_pair: Callable[..., Any]) -> None:

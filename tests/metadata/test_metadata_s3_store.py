@@ -86,6 +86,7 @@ def test_export_to_s3_with_kms_envelope_and_restore(
     secrets = manifest.secrets
     assert secrets.scheme == "kms-envelope" and secrets.kms_key_id == aws["key_id"]
     assert secrets.key_fingerprint is None
+    assert secrets.encrypted_data_key is not None
     # what is stored is the KMS-encrypted data key, which KMS turns back into the real key
     plain = aws["kms"].decrypt(CiphertextBlob=base64.b64decode(secrets.encrypted_data_key))
     data_key = base64.urlsafe_b64encode(plain["Plaintext"])

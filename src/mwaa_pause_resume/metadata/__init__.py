@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "LocalStore": "store",
     "MANIFEST_NAME": "manifest",
     "Manifest": "manifest",
+    "PermissionDenied": "errors",
     "REGENERATED": "tables",
     "RestoreFailed": "errors",
     "RestoreReport": "restore",
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from mwaa_pause_resume.metadata.db import connect
     from mwaa_pause_resume.metadata.errors import (
         DatabaseUnavailable,
+        PermissionDenied,
         RestoreFailed,
         SnapshotIncompatible,
         SnapshotInvalid,
@@ -81,6 +83,7 @@ __all__ = [
     "DatabaseUnavailable",
     "LocalStore",
     "Manifest",
+    "PermissionDenied",
     "RestoreFailed",
     "RestoreReport",
     "S3Store",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from mwaa_pause_resume.errors import UserError
-from mwaa_pause_resume.metadata.errors import DatabaseUnavailable
+from mwaa_pause_resume.metadata.errors import DatabaseUnavailable, PermissionDenied
+
+INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE
 
 # Fixed text formats so that COPY output of one server parses identically on another.
 SESSION_SETTINGS = (
@@ -23,12 +26,13 @@ def connect(url: str) -> Any:
     """psycopg2 connection for a postgresql:// URL, with errors a user can act on."""
     import psycopg2
 
-    if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg2://")):
+    # Airflow's sql_alchemy_conn may name a SQLAlchemy driver (psycopg2, psycopg 3, ...)
+    url = re.sub(r"^postgres(?:ql)?\+[A-Za-z0-9_]+://", "postgresql://", url)
+    if not url.startswith(("postgresql://", "postgres://")):
         raise DatabaseUnavailable(
             f"{_redact(url)!r} is not a PostgreSQL URL",
             hint="write postgresql://USER:PASSWORD@HOST:PORT/DBNAME",
         )
-    url = url.replace("postgresql+psycopg2://", "postgresql://", 1)
     try:
         return psycopg2.connect(url, connect_timeout=15, application_name="mwaa-pause-resume")
     except psycopg2.OperationalError as exc:
@@ -46,6 +50,27 @@ def connect(url: str) -> Any:
             f"invalid database URL {_redact(url)}: {exc}",
             hint="write postgresql://USER:PASSWORD@HOST:PORT/DBNAME",
         ) from None
+
+
+def user_error(exc: Exception, action: str, where: str | None) -> UserError | None:
+    """The user-fixable meaning of a psycopg2 error (privileges, lost server), if any."""
+    import psycopg2
+
+    detail = " ".join(str(getattr(exc, "pgerror", None) or exc).split())
+    place = f" (table {where})" if where else ""
+    if getattr(exc, "pgcode", None) == INSUFFICIENT_PRIVILEGE:
+        return PermissionDenied(
+            f"cannot {action}{place}: {detail}",
+            hint="connect as the Airflow database owner (the user in sql_alchemy_conn), or "
+            "GRANT it SELECT (export) or all privileges (import) on the Airflow tables "
+            "and sequences",
+        )
+    if isinstance(exc, psycopg2.OperationalError) and getattr(exc, "pgcode", None) is None:
+        return DatabaseUnavailable(
+            f"lost the database connection while trying to {action}{place}: {detail}",
+            hint="check that the server is up and reachable, then run the command again",
+        )
+    return None
 
 
 def _redact(url: str) -> str:

@@ -21,5 +21,9 @@ class DatabaseUnavailable(UserError):
     """Bad database URL, unreachable server, authentication failure."""
 
 
+class PermissionDenied(UserError):
+    """The database user may not read (export) or write (import) the Airflow tables."""
+
+
 class RestoreFailed(OperationFailed):
     """The restore transaction failed and was rolled back: the database is unchanged."""

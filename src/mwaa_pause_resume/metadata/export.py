@@ -17,7 +17,7 @@ from typing import Any
 
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
-from mwaa_pause_resume.metadata.db import transaction
+from mwaa_pause_resume.metadata.db import transaction, user_error
 from mwaa_pause_resume.metadata.manifest import (
     MANIFEST_NAME,
     Manifest,
@@ -26,15 +26,23 @@ from mwaa_pause_resume.metadata.manifest import (
 )
 from mwaa_pause_resume.metadata.secrets import (
     Cipher,
+    check_decrypts,
     new_snapshot_key,
     optional_cipher,
     reencrypt,
     secret_fields,
 )
 from mwaa_pause_resume.metadata.store import SnapshotStore
-from mwaa_pause_resume.metadata.streams import GZIP_LEVEL, HashingSink, RowBuffer, csv_line
+from mwaa_pause_resume.metadata.streams import (
+    GZIP_LEVEL,
+    Batches,
+    HashingSink,
+    RowBuffer,
+    csv_line,
+)
 from mwaa_pause_resume.metadata.tables import INTERRUPTED_TI_STATES, REGENERATED, kept_tables
 from mwaa_pause_resume.metadata.topology import restore_order
+from mwaa_pause_resume.metadata.verify import table_file
 
 ENGINE = {"name": "mwaa-pause-resume", "format": "csv+gzip"}
 Progress = Callable[[str, int], None]
@@ -74,19 +82,25 @@ def export_snapshot(
         store.kms_client() if store.kms_key_id else None,
         explicit=snapshot_key,
     )
-    entries: dict[str, TableEntry] = {}
-    with transaction(conn, read_only=True) as cur:
-        catalog = read_catalog(cur)
-        names = kept_tables(set(catalog.tables))
-        order = restore_order(catalog, names)
-        for name in order:
-            info = catalog.tables[name]
-            where = _exclusion_filter(catalog, info, excluded)
-            entries[name] = _export_table(cur, store, info, where, source=source, snap=snap_cipher)
-            if progress:
-                progress(name, entries[name].rows)
-        paused = _paused_states(cur, catalog, original_paused)
-        auto = _running_work(cur, catalog, excluded)
+    import psycopg2
+
+    current: list[str | None] = [None]
+    try:
+        catalog, entries, paused, auto = _export_all(
+            conn,
+            store,
+            excluded=excluded,
+            original_paused=original_paused,
+            source=source,
+            snap_cipher=snap_cipher,
+            progress=progress,
+            current=current,
+        )
+    except psycopg2.Error as exc:
+        problem = user_error(exc, "export the metadata database", current[0])
+        if problem is None:
+            raise
+        raise problem from None
     manifest = Manifest(
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         airflow_version=airflow_version,
@@ -103,8 +117,42 @@ def export_snapshot(
     return manifest
 
 
-def table_file(name: str) -> str:
-    return f"tables/{name}.csv.gz"
+def _export_all(
+    conn: Any,
+    store: SnapshotStore,
+    *,
+    excluded: list[tuple[str, str]],
+    original_paused: Mapping[str, bool] | None,
+    source: Cipher | None,
+    snap_cipher: Cipher | None,
+    progress: Progress | None,
+    current: list[str | None],
+) -> tuple[Catalog, dict[str, TableEntry], dict[str, bool], list[dict[str, Any]]]:
+    """Every kept table, the paused states and running work, from one snapshot."""
+    entries: dict[str, TableEntry] = {}
+    with transaction(conn, read_only=True) as cur:
+        catalog = read_catalog(cur)
+        if catalog.alembic_revision is None:  # an empty snapshot would "restore" nothing
+            raise UserError(
+                "the database has no alembic_version row: it is not an Airflow metadata "
+                "database (or was never migrated); nothing was exported",
+                hint="check the database name in the URL (and its search_path); an Airflow "
+                "database is created by `airflow db migrate`",
+            )
+        names = kept_tables(set(catalog.tables))
+        _check_source_key(cur, catalog, names, source)  # before any file is written
+        order = restore_order(catalog, names)
+        for name in order:
+            current[0] = name
+            info = catalog.tables[name]
+            where = _exclusion_filter(catalog, info, excluded)
+            entries[name] = _export_table(cur, store, info, where, source=source, snap=snap_cipher)
+            if progress:
+                progress(name, entries[name].rows)
+        current[0] = "dag_run, task_instance (paused states, running work)"
+        paused = _paused_states(cur, catalog, original_paused)
+        auto = _running_work(cur, catalog, excluded)
+    return catalog, entries, paused, auto
 
 
 def _export_table(
@@ -151,20 +199,44 @@ def _export_secret_rows(
     # ::text gives PostgreSQL's own text form of every value, which COPY FROM parses back.
     flags = {f.flag for f in fields if f.flag}
     exprs = [f"{quote(c)}::text" for c in cols]
-    cur.execute(f"SELECT {', '.join(exprs)} FROM {quote(info.name)}{where}")
     count = 0
-    key_col = "key" if "key" in cols else ("conn_id" if "conn_id" in cols else "id")
-    for values in cur.fetchall():
-        row = dict(zip(cols, values, strict=True))
-        for flag in flags:
-            row[flag] = None if row[flag] is None else row[flag] == "true"
-        label = f"{info.name} {row.get(key_col)!r}"
-        row = reencrypt(row, fields, source, snap, label)
-        for flag in flags:
-            row[flag] = None if row[flag] is None else ("true" if row[flag] else "false")
-        buf.write(csv_line([row[c] for c in cols]))
-        count += 1
+    key_col = _label_column(cols)
+    # a server-side cursor in the same snapshot: rows arrive in batches, never all at once
+    with cur.connection.cursor(name=f"_mpr_export_{info.name}") as reader:
+        reader.execute(f"SELECT {', '.join(exprs)} FROM {quote(info.name)}{where}")
+        for batch in Batches(reader):
+            for values in batch:
+                row = dict(zip(cols, values, strict=True))
+                for flag in flags:
+                    row[flag] = None if row[flag] is None else row[flag] == "true"
+                label = f"{info.name} {row.get(key_col)!r}"
+                row = reencrypt(row, fields, source, snap, label)
+                for flag in flags:
+                    row[flag] = None if row[flag] is None else ("true" if row[flag] else "false")
+                buf.write(csv_line([row[c] for c in cols]))
+                count += 1
     return count
+
+
+def _check_source_key(cur: Any, catalog: Catalog, names: list[str], source: Cipher | None) -> None:
+    """Decrypt one stored value per encrypted column: a wrong key fails up front."""
+    for name in names:
+        cols = catalog.tables[name].column_names
+        key_col = _label_column(cols)
+        for field in secret_fields(name, cols):
+            value = quote(field.column)
+            encrypted = quote(field.flag) if field.flag else f"left({value}, 1) <> '{{'"
+            cur.execute(
+                f"SELECT {quote(key_col)}::text, {value} FROM {quote(name)} "
+                f"WHERE {value} IS NOT NULL AND {value} <> '' AND {encrypted} LIMIT 1"
+            )
+            row = cur.fetchone()
+            if row is not None:
+                check_decrypts(source, row[1], f"{name} {row[0]!r}")
+
+
+def _label_column(cols: list[str]) -> str:
+    return "key" if "key" in cols else ("conn_id" if "conn_id" in cols else "id")
 
 
 def _exclusion_filter(catalog: Catalog, info: TableInfo, excluded: list[tuple[str, str]]) -> str:

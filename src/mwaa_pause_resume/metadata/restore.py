@@ -12,13 +12,14 @@ Any error rolls everything back.
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mwaa_pause_resume.errors import MwaaPauseResumeError, UserError
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
-from mwaa_pause_resume.metadata.db import transaction
+from mwaa_pause_resume.metadata.db import transaction, user_error
 from mwaa_pause_resume.metadata.errors import RestoreFailed, SnapshotIncompatible, SnapshotInvalid
 from mwaa_pause_resume.metadata.manifest import Manifest
 from mwaa_pause_resume.metadata.secrets import (
@@ -29,8 +30,13 @@ from mwaa_pause_resume.metadata.secrets import (
     secret_fields,
 )
 from mwaa_pause_resume.metadata.store import SnapshotStore
-from mwaa_pause_resume.metadata.streams import BUFFER
-from mwaa_pause_resume.metadata.tables import FINISHED_TI_STATES, INTERRUPTED_TI_STATES, KEPT
+from mwaa_pause_resume.metadata.streams import BUFFER, Batches
+from mwaa_pause_resume.metadata.tables import (
+    FINISHED_TI_STATES,
+    INTERRUPTED_TI_STATES,
+    KEPT,
+    UNFINISHED_RUN_STATES,
+)
 from mwaa_pause_resume.metadata.topology import INTEGER_TYPES, Link, links, restore_order
 from mwaa_pause_resume.metadata.verify import verify_snapshot
 
@@ -132,6 +138,12 @@ def restore_snapshot(
             f"{exc.message} (restore rolled back: nothing was changed)", hint=exc.hint
         ) from None
     except psycopg2.Error as exc:
+        problem = user_error(exc, "restore the snapshot", job.current)
+        if problem is not None:  # the server rolls back a transaction it did not commit
+            raise type(problem)(
+                f"{problem.message}. The restore did not complete; nothing was committed.",
+                hint=problem.hint,
+            ) from None
         detail = (exc.pgerror or str(exc)).strip().splitlines()
         raise RestoreFailed(
             f"restoring table {job.current or '(setup)'} failed: "
@@ -254,12 +266,25 @@ class _Restore:
         if fields:
             defs += ", _mpr_row bigint GENERATED ALWAYS AS IDENTITY"
         self._exec(f"CREATE TEMP TABLE {stg} ({defs}) ON COMMIT DROP")
+        import psycopg2
+
         with self.store.open_read(entry.file) as raw, gzip.GzipFile(fileobj=raw) as gz:
-            self.cur.copy_expert(
-                f"COPY {stg} ({', '.join(quote(c) for c in cols)}) FROM STDIN WITH (FORMAT csv)",
-                gz,
-                size=BUFFER,
-            )
+            reader = _GzipReader(gz)
+            try:
+                self.cur.copy_expert(
+                    f"COPY {stg} ({', '.join(quote(c) for c in cols)}) FROM STDIN "
+                    "WITH (FORMAT csv)",
+                    reader,
+                    size=BUFFER,
+                )
+            except psycopg2.Error:
+                if reader.error is None:
+                    raise
+                # psycopg2 reports the reader's exception as a failed COPY: name the file
+                raise SnapshotInvalid(
+                    f"{entry.file} is not a valid gzip file ({reader.error})",
+                    hint="the snapshot is damaged; use another snapshot",
+                ) from None
         if self.cur.rowcount != entry.rows:
             raise SnapshotInvalid(
                 f"{entry.file} holds {self.cur.rowcount} rows, the manifest says {entry.rows}",
@@ -271,7 +296,10 @@ class _Restore:
         self._adjust(name, stg, cols)
         result.skipped_with_parent = self._drop_orphans(name, stg)
         self._apply_policy(info, stg, cols, result)
+        latest = self._latest_id(info) if name == "log_template" else None
         self._insert(info, stg, cols, result)
+        if latest is not None:
+            self._keep_latest(info, latest)
 
     def _skip_table(self, name: str, stg: str) -> str:
         skip = quote(f"_mpr_k_{name}")
@@ -366,6 +394,8 @@ class _Restore:
         matched = self._exec(f"DELETE FROM {stg} s USING {table} t WHERE {cond}")
         if rule.policy == "reuse":
             result.matched = matched
+        else:  # merge: a matched row not overwritten (a DAG busy in the target) stays the target's
+            result.kept_target += matched - result.updated
 
     def _ensure_map(self, name: str) -> None:
         self._exec(
@@ -424,6 +454,31 @@ class _Restore:
         result.inserted = self._exec(sql)
         result.skipped_conflict += remaining - result.inserted
 
+    def _latest_id(self, info: TableInfo) -> int | None:
+        if not info.serial:
+            return None
+        self.cur.execute(f"SELECT max({quote(info.serial)}) FROM {quote(info.name)}")
+        value = self.cur.fetchone()[0]
+        return None if value is None else int(value)
+
+    def _keep_latest(self, info: TableInfo, latest: int) -> None:
+        """Airflow gives new runs the newest log_template row, which must stay the target's.
+
+        Snapshot templates the target lacks (an environment upgraded from an older
+        Airflow) got higher ids; a copy of the target's own template goes after them,
+        as Airflow's own template synchronisation would add it.
+        """
+        assert info.serial is not None
+        serial = quote(info.serial)
+        cols = [c for c in info.column_names if c != info.serial]
+        exprs = ["now()" if c == "created_at" else quote(c) for c in cols]
+        self._exec(
+            f"INSERT INTO {quote(info.name)} ({', '.join(quote(c) for c in cols)}) "
+            f"SELECT {', '.join(exprs)} FROM {quote(info.name)} WHERE {serial} = %s "
+            f"AND EXISTS (SELECT 1 FROM {quote(info.name)} WHERE {serial} > %s)",
+            (latest, latest),
+        )
+
     def _is_id_link(self, link: Link) -> bool:
         parent = self.catalog.tables.get(link.parent)
         return parent is None or link.parent_columns == (parent.serial,)
@@ -435,26 +490,31 @@ class _Restore:
         touched = [c for f in fields for c in (f.column, f.flag) if c]
         label_col = next((c for c in ("key", "conn_id", "id") if c in cols), None)
         select = ", ".join(quote(c) for c in touched)
-        self.cur.execute(f"SELECT _mpr_row, {quote(label_col or touched[0])}, {select} FROM {stg}")
-        updates = []
-        for row_id, label, *values in self.cur.fetchall():
-            row = dict(zip(touched, values, strict=True))
-            new = reencrypt(row, fields, self.snap, self.target, f"{name} {label!r}")
-            updates.append((row_id, *[new[c] for c in touched]))
-        if not updates:
-            return
         flags = {f.flag for f in fields if f.flag}
         casts = ", ".join("%s::boolean" if c in flags else "%s::text" for c in touched)
         sets = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in touched)
         names = ", ".join(quote(c) for c in touched)
-        execute_values(
-            self.cur,
-            f"UPDATE {stg} s SET {sets} FROM (VALUES %s) AS v(_mpr_row, {names}) "
-            "WHERE s._mpr_row = v._mpr_row",
-            updates,
-            template=f"(%s, {casts})",
-            page_size=1000,
-        )
+        # Read through a server-side cursor and write back batch by batch: bounded memory.
+        # The cursor's snapshot predates the updates, so each row is read exactly once.
+        with self.cur.connection.cursor(name=f"_mpr_reencrypt_{name}") as reader:
+            reader.execute(
+                f"SELECT _mpr_row, {quote(label_col or touched[0])}, {select} FROM {stg}"
+            )
+            for batch in Batches(reader):
+                updates = []
+                for row_id, label, *values in batch:
+                    row = dict(zip(touched, values, strict=True))
+                    new = reencrypt(row, fields, self.snap, self.target, f"{name} {label!r}")
+                    updates.append((row_id, *[new[c] for c in touched]))
+                execute_values(
+                    self.cur,
+                    f"UPDATE {stg} s SET {sets} FROM (VALUES %s) AS v(_mpr_row, {names}) "
+                    "WHERE s._mpr_row = v._mpr_row",
+                    updates,
+                    template=f"(%s, {casts})",
+                    page_size=len(updates),
+                )
+                del updates
 
     def _adjust(self, name: str, stg: str, cols: list[str]) -> None:
         present = set(cols)
@@ -468,8 +528,11 @@ class _Restore:
                 sets = "state = 'queued', end_date = NULL"
             else:
                 sets = "state = 'failed', end_date = coalesce(end_date, now())"
+            # a run that finished between the drain's list and the export stays as it is
+            unfinished = ", ".join(f"'{s}'" for s in UNFINISHED_RUN_STATES)
             self.report.interrupted_runs = self._exec(
-                f"UPDATE {stg} s SET {sets} WHERE EXISTS (SELECT 1 FROM _mpr_interrupted i "
+                f"UPDATE {stg} s SET {sets} WHERE s.state IN ({unfinished}) AND EXISTS "
+                "(SELECT 1 FROM _mpr_interrupted i "
                 "WHERE i.dag_id = s.dag_id AND i.run_id = s.run_id)"
             )
         elif name == "task_instance" and self.manifest.interrupted:
@@ -478,8 +541,11 @@ class _Restore:
             self._renumber_versions(stg)
 
     def _interrupt_tis(self, stg: str, present: set[str]) -> int:
-        if self.policy == "rerun":  # cleared: the scheduler runs it again
+        if self.policy == "rerun":  # cleared: the scheduler runs it again; like Airflow's
+            # own clear, the attempt that was cut off does not use up one of its retries
             sets = {"state": "NULL", "end_date": "NULL", "pid": "NULL"}
+            executing = ", ".join(f"'{s}'" for s in INTERRUPTED_TI_STATES)
+            sets["max_tries"] = f"max_tries + CASE WHEN state IN ({executing}) THEN 1 ELSE 0 END"
         else:
             sets = {"state": "'failed'", "end_date": "coalesce(end_date, now())", "pid": "NULL"}
         for col in (
@@ -492,15 +558,18 @@ class _Restore:
         ):
             sets[col] = "NULL"
         assignments = ", ".join(f"{quote(c)} = {v}" for c, v in sets.items() if c in present)
-        if self.policy == "rerun":  # of an interrupted run, what was cut off is cleared
+        # A recorded task instance that finished between the drain's list and the export
+        # snapshot is left as it finished: a success is never re-run nor marked failed.
+        finished = ", ".join(f"'{s}'" for s in FINISHED_TI_STATES)
+        unfinished = f"(s.state IS NULL OR s.state NOT IN ({finished}))"
+        if self.policy == "rerun":  # of a run-level entry, what was cut off is cleared
             states = ", ".join(f"'{s}'" for s in INTERRUPTED_TI_STATES)
             in_run = f"s.state IN ({states})"
         else:  # a failed run leaves nothing unfinished behind (no deferred task resuming)
-            states = ", ".join(f"'{s}'" for s in FINISHED_TI_STATES)
-            in_run = f"(s.state IS NULL OR s.state NOT IN ({states}))"
+            in_run = unfinished
         return self._exec(
-            f"UPDATE {stg} s SET {assignments} WHERE EXISTS (SELECT 1 FROM _mpr_interrupted i "
-            "WHERE i.dag_id = s.dag_id AND i.run_id = s.run_id AND ("
+            f"UPDATE {stg} s SET {assignments} WHERE {unfinished} AND EXISTS (SELECT 1 FROM "
+            "_mpr_interrupted i WHERE i.dag_id = s.dag_id AND i.run_id = s.run_id AND ("
             f"(i.task_id IS NULL AND {in_run}) OR "
             "(i.task_id = s.task_id AND (i.map_index IS NULL OR i.map_index = s.map_index))))"
         )
@@ -546,6 +615,21 @@ class _Restore:
                 "coalesce(pg_sequence_last_value(%s::regclass), 0)",
                 (info.sequence, info.sequence),
             )
+
+
+class _GzipReader:
+    """Remembers a decompression error: psycopg2 turns it into a generic COPY failure."""
+
+    def __init__(self, gz: gzip.GzipFile) -> None:
+        self._gz = gz
+        self.error: str | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._gz.read(size)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            raise
 
 
 def check_compatible(manifest: Manifest, catalog: Catalog) -> None:

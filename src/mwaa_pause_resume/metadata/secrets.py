@@ -208,6 +208,11 @@ def reencrypt(
     return out
 
 
+def check_decrypts(cipher: Cipher | None, token: str, where: str) -> None:
+    """Raise :class:`WrongKey` unless ``cipher`` decrypts ``token`` (a stored value)."""
+    _need(cipher, where).decrypt(token, where)
+
+
 def _need(cipher: Cipher | None, where: str) -> Cipher:
     if cipher is None:
         raise WrongKey(

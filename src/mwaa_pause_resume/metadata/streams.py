@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Iterable, Sequence
-from typing import IO
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any
 
 from mwaa_pause_resume.metadata.store import Writable
 
@@ -59,6 +59,31 @@ class RowBuffer:
         if self._buf:
             self._out.write(self._buf)
             self._buf = bytearray()
+
+
+class Batches:
+    """Rows of a server-side cursor in batches of about ``target`` bytes of text.
+
+    Tables with Fernet columns pass through Python; a variable can hold megabytes,
+    so the batch size follows the row size and memory stays bounded.
+    """
+
+    def __init__(self, cursor: Any, target: int = 1024 * 1024, first: int = 10) -> None:
+        self._cursor = cursor
+        self._target = target
+        self._size = first
+
+    def __iter__(self) -> Iterator[list[tuple[Any, ...]]]:
+        while True:
+            batch = self._cursor.fetchmany(self._size)
+            if not batch:
+                return
+            yield batch
+            used = sum(len(v) for row in batch for v in row if isinstance(v, str))
+            if used > self._target:
+                self._size = max(1, self._size // 2)
+            elif used < self._target // 4:
+                self._size = min(10_000, self._size * 2)
 
 
 def csv_line(values: Sequence[str | None]) -> bytes:

@@ -176,6 +176,8 @@ KEPT_ONLY_WITH = {"serialized_dag": "dag_version", "dag_code": "dag_version"}
 # Task instance states that mean "a process was working on it": such work cannot
 # continue in a new environment and is restored per the interrupted policy.
 INTERRUPTED_TI_STATES = ("running", "queued", "restarting")
+# Run states the interrupted policy may change (a finished run is never touched).
+UNFINISHED_RUN_STATES = ("running", "queued")
 # Terminal states: never touched by the interrupted policy.
 FINISHED_TI_STATES = ("success", "failed", "skipped", "upstream_failed", "removed")
 

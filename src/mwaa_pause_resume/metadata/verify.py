@@ -10,6 +10,13 @@ from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Manifest
 from mwaa_pause_resume.metadata.store import SnapshotStore
 from mwaa_pause_resume.metadata.streams import sha256_of
 
+TABLES_PREFIX = "tables/"
+
+
+def table_file(name: str) -> str:
+    """Where a table's rows live inside a snapshot folder."""
+    return f"{TABLES_PREFIX}{name}.csv.gz"
+
 
 @dataclass
 class VerifyReport:
@@ -46,6 +53,21 @@ def verify_snapshot(store: SnapshotStore) -> VerifyReport:
     """Re-read every file; raise :class:`SnapshotInvalid` naming the first one that differs."""
     manifest = read_manifest(store)
     report = VerifyReport(store.location, manifest)
+    listed = {entry.file for entry in manifest.tables.values()}
+    for name, entry in manifest.tables.items():
+        if entry.file != table_file(name):  # two tables must never share one file
+            raise SnapshotInvalid(
+                f"{MANIFEST_NAME} names {entry.file} as the file of table {name} "
+                f"(export writes {table_file(name)})",
+                hint="the manifest was edited or damaged; use another snapshot",
+            )
+    # a table file the manifest does not list: a table entry was removed, so its rows
+    # would silently not be restored
+    for extra in sorted(set(store.list(TABLES_PREFIX)) - listed):
+        raise SnapshotInvalid(
+            f"{extra} is in {store.location} but not in the manifest",
+            hint="the manifest was edited or damaged; use another snapshot",
+        )
     for name, entry in manifest.tables.items():
         size = store.size(entry.file)
         if size is None:

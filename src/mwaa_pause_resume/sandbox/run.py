@@ -11,6 +11,10 @@
 
 Progress goes to a :class:`Reporter` (the CLI draws it with Rich); the result is a
 :class:`SandboxResult`.
+
+The steps are also public (:func:`sandbox_parts`, :func:`create_environment`,
+:func:`run_workflow`) so that tests compose other cycles from the same parts: failure
+scenarios, concurrent executions, environments under other names.
 """
 
 from __future__ import annotations
@@ -162,13 +166,15 @@ def create_request(name: str, version: str) -> dict[str, Any]:
     }
 
 
-def execution_input(action: str, version: str, kms_key_id: str) -> dict[str, Any]:
-    """What the deployed schedules send, for the sandbox's environment."""
+def execution_input(
+    action: str, version: str, kms_key_id: str, environment: str = ENVIRONMENT
+) -> dict[str, Any]:
+    """What the deployed schedules send, for the sandbox's environment (or ``environment``)."""
     from mwaa_pause_resume.config.model import EnvironmentConfig
     from mwaa_pause_resume.infra.schedule_input import execution_input as schedule_input
 
     config = EnvironmentConfig(
-        name=ENVIRONMENT,
+        name=environment,
         source_bucket="mwaa-sandbox-dags",
         execution_role_arn="arn:aws:iam::123456789012:role/service-role/mwaa-sandbox-exec",
         pause_schedule="cron(0 20 ? * MON-FRI *)",
@@ -206,7 +212,9 @@ def run_sandbox(options: SandboxOptions, reporter: Reporter | None = None) -> Sa
 
 
 @dataclass
-class _Parts:
+class SandboxParts:
+    """The running sandbox: moto + emulator, the real Airflow backend, a KMS key."""
+
     local: Any  # LocalWorkflows
     airflow: Any  # AirflowBackend
     mwaa: Any  # boto3 MWAA client
@@ -215,9 +223,20 @@ class _Parts:
 
 
 @contextmanager
+def sandbox_parts(
+    options: SandboxOptions, work: Path, reporter: Reporter | None = None
+) -> Iterator[SandboxParts]:
+    """The sandbox's parts, set up in ``work`` and torn down on exit (as ``run_sandbox``
+    does, without its cycle); ``options.keep`` leaves PostgreSQL running."""
+    result = SandboxResult(options.airflow_version, work, options.keep)
+    with _parts(options, work, reporter or QuietReporter(), result) as parts:
+        yield parts
+
+
+@contextmanager
 def _parts(
     options: SandboxOptions, work: Path, report: Reporter, result: SandboxResult
-) -> Iterator[_Parts]:
+) -> Iterator[SandboxParts]:
     from mwaa_pause_resume.dags.bundle import write_dags_folder
     from mwaa_pause_resume.sandbox.airflow_backend import AirflowBackend
     from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
@@ -267,7 +286,7 @@ def _parts(
         airflow.extra_environ = local.subprocess_environ()
         local.create_bucket(BUCKET)
         key = local.client("kms").create_key(Description="mwaa-pause-resume sandbox snapshots")
-        yield _Parts(local, airflow, _mwaa_client(), str(key["KeyMetadata"]["Arn"]), version)
+        yield SandboxParts(local, airflow, _mwaa_client(), str(key["KeyMetadata"]["Arn"]), version)
 
 
 def _as_postgres() -> str:
@@ -288,7 +307,9 @@ def _mwaa_client() -> Any:
     return boto3.client("mwaa", config=config)
 
 
-def _cycle(parts: _Parts, options: SandboxOptions, report: Reporter, result: SandboxResult) -> None:
+def _cycle(
+    parts: SandboxParts, options: SandboxOptions, report: Reporter, result: SandboxResult
+) -> None:
     from mwaa_pause_resume.sandbox.history import seed_history
 
     excluded = _workflow_dag_ids()
@@ -296,14 +317,14 @@ def _cycle(parts: _Parts, options: SandboxOptions, report: Reporter, result: San
         f"Creating environment {ENVIRONMENT} (Airflow {parts.version}) through the MWAA API: "
         "a new metadata database, its DAGs parsed"
     )
-    _create_environment(parts.mwaa, ENVIRONMENT, parts.version)
+    create_environment(parts.mwaa, ENVIRONMENT, parts.version)
     source = parts.airflow.environment(ENVIRONMENT)
     baseline = read_state(source.db_url, source.fernet_key, excluded).tables
     report.phase("Filling it with history (sample DAG runs, variables, connections, pools)")
     seed_history(source.runtime, source.db_url, source.fernet_key, source.home / "seed")
     before = read_state(source.db_url, source.fernet_key, excluded)
 
-    result.pause = _run_workflow(parts, "pause", report)
+    result.pause = run_workflow(parts, "pause", report)
     if result.pause.status != "SUCCEEDED":
         return
     output = result.pause.output if isinstance(result.pause.output, dict) else {}
@@ -312,7 +333,7 @@ def _cycle(parts: _Parts, options: SandboxOptions, report: Reporter, result: San
         report.phase(f"Breaking the snapshot on purpose: dropping table {options.drop_table}")
         _drop_table(parts.local, ENVIRONMENT, str(result.snapshot_id), options.drop_table)
 
-    result.resume = _run_workflow(parts, "resume", report)
+    result.resume = run_workflow(parts, "resume", report)
     if result.resume.status != "SUCCEEDED":
         return
     report.phase("Comparing the resumed environment with the paused one")
@@ -332,7 +353,8 @@ def _workflow_dag_ids() -> tuple[str, str]:
     return str(DEFAULTS["export_dag_id"]), str(DEFAULTS["import_dag_id"])
 
 
-def _create_environment(client: Any, name: str, version: str) -> None:
+def create_environment(client: Any, name: str, version: str) -> None:
+    """CreateEnvironment through the MWAA API, then wait until it is AVAILABLE."""
     from mwaa_pause_resume.errors import UserError
 
     client.create_environment(**create_request(name, version))
@@ -349,10 +371,18 @@ def _create_environment(client: Any, name: str, version: str) -> None:
         time.sleep(0.2)
 
 
-def _run_workflow(parts: _Parts, workflow: str, report: Reporter) -> WorkflowOutcome:
+def run_workflow(
+    parts: SandboxParts,
+    workflow: str,
+    report: Reporter | None = None,
+    environment: str = ENVIRONMENT,
+) -> WorkflowOutcome:
+    """Start the ``workflow`` ("pause" or "resume") for ``environment`` as its schedule
+    would, and report its progress until it ends."""
+    report = report or QuietReporter()
     local = parts.local
     arn = local.start_execution(
-        workflow, execution_input(workflow, parts.version, parts.kms_key_arn)
+        workflow, execution_input(workflow, parts.version, parts.kms_key_arn, environment)
     )
     sfn = local.client("stepfunctions")
     begin = time.monotonic()

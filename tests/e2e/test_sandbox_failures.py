@@ -1,0 +1,160 @@
+"""The workflows' failure scenarios in the sandbox, on Airflow 2.10.3: the real ASL in
+moto, the real handlers, the real export/import DAGs run by Airflow against
+PostgreSQL, the MWAA emulator's fault injection. One set of parts serves the module;
+each scenario has its own environment (and, where it breaks one, its own KMS key)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_failure_helpers import (
+    ACTIVE_DAGS,
+    bucket_keys,
+    delete_environment,
+    delete_kms_key,
+    environment_status,
+    new_active_environment,
+    new_kms_key,
+    paused_states,
+    read_json,
+)
+
+from mwaa_pause_resume.functions import layout
+from mwaa_pause_resume.sandbox.history import seed_history
+from mwaa_pause_resume.sandbox.run import (
+    SandboxOptions,
+    SandboxParts,
+    create_environment,
+    execution_input,
+    run_workflow,
+    sandbox_parts,
+)
+from mwaa_pause_resume.sandbox.run_compare import compare, read_state
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.airflow]
+
+VERSION = "2.10.3"
+WORKFLOW_DAGS = ("mwaa_export_data", "mwaa_import_data")
+EXECUTION_TIMEOUT = 600.0  # a safety net against a hang, not a performance bound
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxParts]:
+    work: Path = tmp_path_factory.mktemp("sandbox-failures")
+    with sandbox_parts(SandboxOptions(airflow_version=VERSION, work_dir=work), work) as running:
+        yield running
+
+
+def test_export_failing_inside_the_dag_keeps_the_environment(parts: SandboxParts) -> None:
+    """The snapshot's KMS key is deleted before the pause: the real export DAG fails
+    when it asks KMS for the data key, after it paused the DAGs."""
+    env = "export-fails"
+    before = new_active_environment(parts, env)
+    key_arn = new_kms_key(parts, "deleted before the pause")
+    delete_kms_key(key_arn)
+
+    pause = run_workflow(dataclasses.replace(parts, kms_key_arn=key_arn), "pause", environment=env)
+
+    assert pause.status == "FAILED"
+    assert pause.error == "DagRunFailed", pause.cause
+    cause = str(pause.cause)
+    assert "at step 'export'" in cause or "at step export" in cause, cause
+    assert "NotFoundException" in cause and key_arn.split("/")[-1] in cause, cause
+    assert environment_status(parts, env) == "AVAILABLE"
+    assert parts.local.mwaa.count("DeleteEnvironment") == 0
+    keys = bucket_keys(parts, env)
+    assert layout.latest_key(env) not in keys
+    assert layout.lock_key(env) not in keys
+    # The DAG paused the active DAGs, then put them back: every state as before (but
+    # the export DAG's own, which the workflow unpaused to run it).
+    after = paused_states(parts, env)
+    assert {d: p for d, p in after.items() if d not in WORKFLOW_DAGS} == {
+        d: p for d, p in before.items() if d not in WORKFLOW_DAGS
+    }
+    print(cause)
+    assert f"{len(ACTIVE_DAGS)} DAG(s) unpaused again" in cause, cause
+
+
+def test_create_failed_on_resume_keeps_the_snapshot_and_a_retry_restores(
+    parts: SandboxParts,
+) -> None:
+    env = "create-fails"
+    create_environment(parts.mwaa, env, parts.version)
+    source = parts.airflow.environment(env)
+    baseline = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS).tables
+    seed_history(source.runtime, source.db_url, source.fernet_key, source.home / "seed")
+    before = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS)
+    pause = run_workflow(parts, "pause", environment=env)
+    assert pause.status == "SUCCEEDED", pause.cause
+    snapshot_id = pause.output["snapshot_id"]
+    kept = bucket_keys(parts, env)
+    assert layout.key(env, snapshot_id, layout.MANIFEST_FILE) in kept
+    message = "Subnet subnet-0a1b2c3d4e5f60001 has no free IP addresses left"
+    parts.local.mwaa.faults.fail_next_create("INCORRECT_CONFIGURATION", message)
+
+    failed = run_workflow(parts, "resume", environment=env)
+
+    assert failed.status == "FAILED"
+    assert failed.error == "EnvironmentCreateFailed", failed.cause
+    assert f"INCORRECT_CONFIGURATION: {message}" in str(failed.cause)
+    assert environment_status(parts, env) == "CREATE_FAILED"
+    assert kept <= bucket_keys(parts, env)
+    assert read_json(parts, layout.latest_key(env))["snapshot_id"] == snapshot_id
+    assert layout.lock_key(env) not in bucket_keys(parts, env)
+
+    # The workflow does not resume over a failed environment: the operator deletes it.
+    refused = run_workflow(parts, "resume", environment=env)
+    assert refused.status == "FAILED"
+    assert refused.error == "EnvironmentNotReady", refused.cause
+    assert f"Environment {env} is CREATE_FAILED" in str(refused.cause)
+    assert read_json(parts, layout.latest_key(env))["snapshot_id"] == snapshot_id
+    delete_environment(parts, env)
+
+    retried = run_workflow(parts, "resume", environment=env)
+
+    assert retried.status == "SUCCEEDED", retried.cause
+    assert environment_status(parts, env) == "AVAILABLE"
+    target = parts.airflow.environment(env)
+    assert target.fernet_key != source.fernet_key
+    comparison = compare(
+        before, read_state(target.db_url, target.fernet_key, WORKFLOW_DAGS), baseline
+    )
+    assert comparison.differences == []
+    assert comparison.tables["dag_run"].before > 0
+    assert comparison.secrets_checked > 0
+
+
+def test_concurrent_pause_and_resume_one_is_refused(parts: SandboxParts) -> None:
+    """A resume started while a pause of the same environment runs is refused by the
+    lock; the pause goes on to the end."""
+    env = "concurrent"
+    before = new_active_environment(parts, env)
+    local = parts.local
+    with local.hold():  # the pause stops at its first Wait, holding the lock
+        pause_arn = local.start_execution(
+            "pause", execution_input("pause", parts.version, parts.kms_key_arn, env)
+        )
+        local.wait_until(lambda: layout.lock_key(env) in bucket_keys(parts, env), timeout=120)
+        resume = local.run(
+            "resume",
+            execution_input("resume", parts.version, parts.kms_key_arn, env),
+            timeout=EXECUTION_TIMEOUT,
+        )
+    pause = local.wait(pause_arn, timeout=EXECUTION_TIMEOUT)
+
+    assert resume.status == "FAILED"
+    assert resume.error == "LockHeld", resume.cause
+    assert f"A pause of environment {env} is already running" in str(resume.cause)
+    assert pause_arn in str(resume.cause)
+    assert pause.status == "SUCCEEDED", pause.cause
+    assert pause.output["outcome"] == "paused"
+    keys = bucket_keys(parts, env)
+    assert read_json(parts, layout.latest_key(env))["snapshot_id"] == pause.output["snapshot_id"]
+    assert layout.lock_key(env) not in keys
+    # The snapshot recorded the paused states from before the pause.
+    manifest_key = layout.key(env, pause.output["snapshot_id"], layout.MANIFEST_FILE)
+    recorded = read_json(parts, manifest_key)["paused_states"]
+    assert {d: recorded[d] for d in ACTIVE_DAGS} == {d: before[d] for d in ACTIVE_DAGS}
