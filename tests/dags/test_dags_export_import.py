@@ -147,9 +147,7 @@ def test_export_failure_puts_paused_states_back_and_fails(
     assert note["error"]
 
 
-def test_unsaved_paused_states_record_pauses_nothing(
-    source_env: SourceEnv, tmp_path: Path
-) -> None:
+def test_unsaved_paused_states_record_pauses_nothing(source_env: SourceEnv, tmp_path: Path) -> None:
     """The record of paused states is saved before anything is paused: if it cannot be
     written, no DAG is paused and the run fails at its first step."""
     src, _ = source_env("2.10.3")
