@@ -28,6 +28,33 @@ def paused_states(parts: SandboxParts, environment: str) -> dict[str, bool]:
         conn.close()
 
 
+def last_run(parts: SandboxParts, environment: str, dag_id: str) -> dict[str, Any]:
+    """The newest run of ``dag_id`` in the environment's database: its state, its task
+    instances' states and its note (the DAG's result, parsed)."""
+    import psycopg2
+
+    from mwaa_pause_resume.dags.result_note import parse_note
+
+    conn = psycopg2.connect(parts.airflow.environment(environment).db_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT r.run_id, r.state, n.content FROM dag_run r "
+                "LEFT JOIN dag_run_note n ON n.dag_run_id = r.id "
+                "WHERE r.dag_id = %s ORDER BY r.id DESC LIMIT 1",
+                (dag_id,),
+            )
+            run_id, state, note = cur.fetchone()
+            cur.execute(
+                "SELECT task_id, state FROM task_instance WHERE dag_id = %s AND run_id = %s",
+                (dag_id, run_id),
+            )
+            tasks = {str(task): str(ti_state) for task, ti_state in cur.fetchall()}
+    finally:
+        conn.close()
+    return {"run_id": run_id, "state": state, "tasks": tasks, "note": parse_note(note)}
+
+
 def new_active_environment(parts: SandboxParts, environment: str) -> dict[str, bool]:
     """Create ``environment`` through the MWAA API and unpause :data:`ACTIVE_DAGS`
     through its REST API; returns the paused states it then has."""
