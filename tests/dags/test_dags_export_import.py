@@ -97,16 +97,18 @@ def test_export_then_import_restores_history_and_secrets(
     imp_note = _note(imported)
     assert imp_note["status"] == "success" and imp_note["rows"] == note["rows"]
     assert _without_run(history_view(dst.db_url), deferred) == _without_run(view_before, deferred)
-    # Policy "rerun": the interrupted run is queued again, its deferred task cleared.
+    # Policy "rerun": the interrupted run is queued again; its deferred task stays deferred
+    # on its restored trigger (remapped id), so it resumes instead of starting over.
     assert query(
         dst.db_url, "SELECT state FROM dag_run WHERE dag_id = %s AND run_id = %s", deferred
     ) == [("queued",)]
     assert query(
         dst.db_url,
-        "SELECT state, next_method, trigger_id FROM task_instance "
-        "WHERE dag_id = %s AND run_id = %s",
+        "SELECT ti.state, ti.next_method IS NOT NULL, t.classpath IS NOT NULL "
+        "FROM task_instance ti JOIN trigger t ON t.id = ti.trigger_id "
+        "WHERE ti.dag_id = %s AND ti.run_id = %s",
         deferred,
-    ) == [(None, None, None)]
+    ) == [("deferred", True, True)]
     restored_paused = paused_states(dst.db_url)
     assert {d: restored_paused[d] for d in paused_before} == paused_before
     # Secrets decrypt with the target's own key through Airflow's models.

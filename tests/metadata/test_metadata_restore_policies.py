@@ -59,13 +59,15 @@ def test_recorded_work_that_finished_before_the_export_is_left_alone(
     assert _query(pair.target, "SELECT state FROM dag_run WHERE run_id = 'manual__m1'") == [
         ("success",)
     ]
-    # the recorded deferred task and its run still follow the rerun policy
+    # the recorded deferred task carries on from its restored trigger; its run is queued
     assert _query(
         pair.target,
-        "SELECT ti.state, ti.trigger_id, ti.max_tries, r.state FROM task_instance ti "
-        "JOIN dag_run r USING (dag_id, run_id) WHERE ti.task_id = 'wait'",
-    ) == [(None, None, 1, "queued")]
-    assert (report.interrupted_runs, report.interrupted_task_instances) == (1, 1)
+        "SELECT ti.state, t.id IS NOT NULL, ti.max_tries, r.state FROM task_instance ti "
+        "JOIN dag_run r USING (dag_id, run_id) LEFT JOIN trigger t ON t.id = ti.trigger_id "
+        "WHERE ti.task_id = 'wait'",
+    ) == [("deferred", True, 1, "queued")]
+    assert (report.interrupted_runs, report.interrupted_task_instances) == (1, 0)
+    assert report.waiting_task_instances_kept == 1
 
 
 @pytest.mark.parametrize("version", ["2.10.3", "3.0.6"])

@@ -36,6 +36,7 @@ from mwaa_pause_resume.metadata.tables import (
     INTERRUPTED_TI_STATES,
     KEPT,
     UNFINISHED_RUN_STATES,
+    WAITING_TI_STATES,
 )
 from mwaa_pause_resume.metadata.topology import INTEGER_TYPES, Link, links, restore_order
 from mwaa_pause_resume.metadata.verify import verify_snapshot
@@ -87,6 +88,7 @@ class RestoreReport:
     interrupted_policy: str = "rerun"
     interrupted_runs: int = 0
     interrupted_task_instances: int = 0
+    waiting_task_instances_kept: int = 0  # "rerun": deferred/retrying tasks carry on
     paused_states_applied: int = 0
     paused_states_pending: list[str] = field(default_factory=list)  # DAG not in the target
     paused_states_kept_busy: list[str] = field(default_factory=list)  # run in progress
@@ -242,13 +244,25 @@ class _Restore:
             "CREATE TEMP TABLE _mpr_interrupted (dag_id text, run_id text, task_id text, "
             "map_index integer) ON COMMIT DROP"
         )
-        if self.manifest.interrupted:
+        # "rerun": a task instance that was waiting (deferred, up for retry, ...) carries
+        # on as it was; only work a process was doing is cleared.
+        affected = [
+            i
+            for i in self.manifest.interrupted
+            if not (
+                self.policy == "rerun"
+                and i.get("task_id") is not None
+                and i.get("state") in WAITING_TI_STATES
+            )
+        ]
+        self.report.waiting_task_instances_kept = len(self.manifest.interrupted) - len(affected)
+        if affected:
             execute_values(
                 self.cur,
                 "INSERT INTO _mpr_interrupted VALUES %s",
                 [
                     (i["dag_id"], i["run_id"], i.get("task_id"), i.get("map_index"))
-                    for i in self.manifest.interrupted
+                    for i in affected
                 ],
             )
 

@@ -176,6 +176,11 @@ KEPT_ONLY_WITH = {"serialized_dag": "dag_version", "dag_code": "dag_version"}
 # Task instance states that mean "a process was working on it": such work cannot
 # continue in a new environment and is restored per the interrupted policy.
 INTERRUPTED_TI_STATES = ("running", "queued", "restarting")
+# Task instance states that wait for something that survives a restore (their trigger
+# row, a retry or reschedule date, the scheduler): with the "rerun" policy they are
+# restored as they were and carry on (a deferred task resumes from its trigger instead
+# of resubmitting its work); with "fail" they are failed like the rest.
+WAITING_TI_STATES = ("deferred", "scheduled", "up_for_retry", "up_for_reschedule")
 # Run states the interrupted policy may change (a finished run is never touched).
 UNFINISHED_RUN_STATES = ("running", "queued")
 # Terminal states: never touched by the interrupted policy.
