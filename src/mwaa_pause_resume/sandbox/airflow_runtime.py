@@ -175,6 +175,24 @@ def new_fernet_key() -> str:
     return Fernet.generate_key().decode()
 
 
+def _main(versions: Sequence[str]) -> int:
+    """Build the virtualenvs (scripts/bootstrap --airflow); pip's output goes to a log."""
+    for version in versions or [DEFAULT_VERSION]:
+        try:
+            runtime = AirflowRuntime(version)
+        except UserError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        log = runtime.venv_dir.parent / f"{version}.install.log"
+        try:
+            runtime.ensure(log=log)
+        except UserError as exc:
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            print(f"{exc}\n{tail}", file=sys.stderr)
+            return 2
+        print(f"Airflow {version}: {runtime.venv_dir}")
+    return 0
+
+
 if __name__ == "__main__":  # python -m mwaa_pause_resume.sandbox.airflow_runtime 2.10.3 ...
-    for version in sys.argv[1:] or [DEFAULT_VERSION]:
-        print(f"Airflow {version}: {AirflowRuntime(version).ensure().venv_dir}")
+    sys.exit(_main(sys.argv[1:]))
