@@ -77,7 +77,13 @@ def test_policy_prints_the_document_for_the_given_bucket_and_key(config_file: Pa
     assert answer["attached_by_stack"] is False
     assert answer["execution_role_arn"] == "arn:aws:iam::111122223333:role/test-exec"
     resources = [s["Resource"] for s in answer["policy"]["Statement"]]
-    assert resources == ["arn:aws:s3:::bkt", "arn:aws:s3:::bkt/test/*", KEY]
+    assert resources == [
+        "arn:aws:s3:::bkt",
+        "arn:aws:s3:::bkt/test/*",
+        KEY,
+        # the DAGs' rest-only scope: the key's region, the execution role's account
+        f"arn:aws:airflow:{KEY.split(':')[3]}:111122223333:role/test/Op",
+    ]
     plain = run("policy", "test", "-c", str(config_file), "--bucket", "bkt", "--key-arn", KEY)
     assert json.loads(plain.stdout) == answer["policy"]
 

@@ -9,6 +9,7 @@ import pytest
 from infra_config import ACCOUNT, CONFIG, REGION
 
 from mwaa_pause_resume.infra.nag import render
+from mwaa_pause_resume.infra.names import construct_id
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -84,12 +85,19 @@ def test_environment_actions_name_exactly_the_configured_environments(
 
 def test_rest_api_is_allowed_on_each_environments_user_role_only(template: dict[str, Any]) -> None:
     found = grants(template, "airflow:InvokeRestApi")
-    assert found
+    workflows = [(i, s) for i, s in found if "ExecutionRolePolicy" not in i]
+    assert workflows
     expected = sorted(
         f"arn:aws:airflow:{REGION}:{ACCOUNT}:role/{e.name}/User" for e in CONFIG.environments
     )
-    for _, statement in found:
+    for _, statement in workflows:
         assert sorted(rendered(statement)) == expected
+    # The DAGs' rest-only scope: each execution role on its own environment's Op role.
+    own = [(i, s) for i, s in found if "ExecutionRolePolicy" in i]
+    assert own
+    for logical_id, statement in own:
+        env = next(e for e in CONFIG.environments if construct_id(e) in logical_id)
+        assert rendered(statement) == [f"arn:aws:airflow:{REGION}:{ACCOUNT}:role/{env.name}/Op"]
 
 
 def test_pass_role_only_for_the_execution_roles_and_only_to_mwaa(template: dict[str, Any]) -> None:
@@ -122,6 +130,15 @@ def test_execution_role_policy_matches_what_the_policy_command_prints() -> None:
         "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
         "Resource": "arn:aws:kms:eu-west-1:1:key/k",
     }
+    # The rest-only scope calls the environment's own REST API, as Op, nothing wider.
+    assert by_sid["InvokeOwnRestApi"] == {
+        "Sid": "InvokeOwnRestApi",
+        "Effect": "Allow",
+        "Action": "airflow:InvokeRestApi",
+        "Resource": "arn:aws:airflow:*:*:role/dev/Op",
+    }
+    scoped = execution_role_policy("dev", "b", "k", "aws-cn", region="cn-north-1", account="12")
+    assert scoped["Statement"][-1]["Resource"] == "arn:aws-cn:airflow:cn-north-1:12:role/dev/Op"
 
 
 # -- least privilege of each Lambda role --------------------------------------------------

@@ -219,7 +219,12 @@ def test_execution_role_policy_is_attached_only_where_asked(template: dict[str, 
     ]
     assert [p["Roles"] for p in attached] == [["dev-exec"]]
     sids = [s["Sid"] for s in attached[0]["PolicyDocument"]["Statement"]]
-    assert sids == ["ListOwnSnapshots", "ReadWriteOwnSnapshots", "UseBackupKey"]
+    assert sids == [
+        "ListOwnSnapshots",
+        "ReadWriteOwnSnapshots",
+        "UseBackupKey",
+        "InvokeOwnRestApi",
+    ]
 
 
 def test_private_environment_gets_a_kms_endpoint_reachable_over_https(

@@ -62,6 +62,10 @@ def test_s3_without_credentials_is_a_user_error(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    # boto3's default session caches credentials resolved by earlier tests in this process
+    import boto3
+
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     done = runner.invoke(app, ["metadata", "verify", "--from", "s3://backups/env/snap-1/"])
     assert done.exit_code == 2, done.output
     assert "credentials" in done.stderr and "Traceback" not in done.output

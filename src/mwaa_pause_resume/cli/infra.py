@@ -193,7 +193,15 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
         bucket = bucket or outputs["bucket"]
         key_arn = key_arn or outputs["key"]
     partition = key_arn.split(":")[1] if key_arn.startswith("arn:") else partition_for(region)
-    document = execution_role_policy(env.name, bucket, key_arn, partition)
+    # The environment lives in the key's region and the execution role's account.
+    key_parts = key_arn.split(":")
+    key_region = key_parts[3] if key_arn.startswith("arn:") and len(key_parts) > 4 else ""
+    env_region = key_region or region or loaded.deployment.region or "*"
+    role_parts = env.execution_role_arn.split(":")
+    account = role_parts[4] if len(role_parts) > 4 and role_parts[4] else "*"
+    document = execution_role_policy(
+        env.name, bucket, key_arn, partition, region=env_region, account=account
+    )
     if as_json:
         print_json(
             {

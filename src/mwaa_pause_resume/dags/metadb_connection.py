@@ -12,6 +12,7 @@ The metadata engine needs a DB-API connection. Where it comes from, in order:
    with ``USE_IAM_CREDENTIALS=true`` an RDS IAM token is minted, unverified).
 
 None of these touch Airflow's ORM, so the path works under Airflow 3's ORM block.
+When none exists, the DAGs fall back to the rest-only scope (:mod:`.rest_api`).
 """
 
 from __future__ import annotations
@@ -208,9 +209,7 @@ def resolve_params(
     raise NoMetadbConnection(missing_connection_message(conn_id))
 
 
-def open_metadb(conn_id: str) -> tuple[Any, DbParams]:
-    """A new psycopg2 connection to the metadata DB (caller closes it), and its source."""
-    import psycopg2
+def _resolve(conn_id: str) -> DbParams:
     from airflow import __version__ as airflow_version
 
     major = int(airflow_version.split(".")[0])
@@ -220,7 +219,7 @@ def open_metadb(conn_id: str) -> tuple[Any, DbParams]:
 
         return str(conf.get("database", "sql_alchemy_conn", fallback=""))
 
-    params = resolve_params(
+    return resolve_params(
         conn_id,
         major,
         get_connection=lambda cid: _airflow_connection(cid, major),
@@ -228,4 +227,23 @@ def open_metadb(conn_id: str) -> tuple[Any, DbParams]:
         environ=os.environ,
         iam_token=_rds_iam_token,
     )
+
+
+def metadb_available(conn_id: str) -> bool:
+    """Whether any source of :func:`resolve_params` exists (without connecting).
+
+    False makes the DAGs fall back to the rest-only scope (see ``dags/rest_api.py``).
+    """
+    try:
+        _resolve(conn_id)
+    except NoMetadbConnection:
+        return False
+    return True
+
+
+def open_metadb(conn_id: str) -> tuple[Any, DbParams]:
+    """A new psycopg2 connection to the metadata DB (caller closes it), and its source."""
+    import psycopg2
+
+    params = _resolve(conn_id)
     return psycopg2.connect(**params.connect_kwargs()), params

@@ -3,7 +3,12 @@
 Each callable receives the Airflow task context as keyword arguments. They reach
 the metadata database through :mod:`.metadb_connection` (never the ORM) and
 publish their result as the DAG run's note (:mod:`.result_note`). Any failure
-writes a failure note when the database is reachable, then fails the task.
+writes a failure note, then fails the task.
+
+Scope: ``full`` (the whole database) when a database source exists, else
+``rest-only`` (variables, connections, pools, paused states through the REST API
+and the Task SDK: :mod:`.rest_api`, :mod:`mwaa_pause_resume.metadata.rest_scope`).
+The run note and the manifest say which.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mwaa_pause_resume.dags import quiesce
-from mwaa_pause_resume.dags.metadb_connection import open_metadb
+from mwaa_pause_resume.dags.metadb_connection import metadb_available, open_metadb
 from mwaa_pause_resume.dags.result_note import failure_note, parse_note, success_note
 from mwaa_pause_resume.dags.run_conf import (
     DEFAULT_DB_CONN_ID,
@@ -38,6 +43,10 @@ IMPORT_TASK = "import_snapshot"
 # Fernet key; the import reads it from this variable (never from the run conf, which
 # Airflow stores and shows).
 SNAPSHOT_KEY_ENV = "MWAA_PAUSE_RESUME_SNAPSHOT_KEY"
+
+
+FULL_SCOPE = "full"
+REST_SCOPE = "rest-only"
 
 
 class SnapshotStepFailed(RuntimeError):
@@ -108,18 +117,64 @@ def _reported(step: str, context: dict[str, Any], snapshot: str | None = None) -
     except Exception as exc:
         log.exception("step %s failed", step)
         try:
-            with _metadb(_conn_id(context)) as conn:
-                quiesce.write_run_note(
-                    conn,
-                    _run_key(context),
-                    failure_note(step, f"{type(exc).__name__}: {exc}", snapshot=snapshot),
-                )
+            _write_note(
+                context, failure_note(step, f"{type(exc).__name__}: {exc}", snapshot=snapshot)
+            )
         except Exception:  # the note is a courtesy; the failed state is what counts
             log.warning("could not write the failure note", exc_info=True)
         raise
 
 
+def _scope(context: dict[str, Any]) -> str:
+    """full when a metadata database source exists, else rest-only."""
+    return FULL_SCOPE if metadb_available(_conn_id(context)) else REST_SCOPE
+
+
+def _rest_api() -> Any:
+    from mwaa_pause_resume.dags.rest_api import AirflowRestApi, own_environment_name
+
+    return AirflowRestApi(own_environment_name())
+
+
+def _write_note(context: dict[str, Any], note: str) -> None:
+    run = _run_key(context)
+    if _scope(context) == REST_SCOPE:
+        _rest_api().write_note(run[0], run[1], note)
+        return
+    with _metadb(_conn_id(context)) as conn:
+        quiesce.write_run_note(conn, run, note)
+
+
+def _read_note(context: dict[str, Any]) -> str | None:
+    run = _run_key(context)
+    if _scope(context) == REST_SCOPE:
+        note: str | None = _rest_api().read_note(*run)
+        return note
+    with _metadb(_conn_id(context)) as conn:
+        return quiesce.read_run_note(conn, run)
+
+
 # -- export DAG ------------------------------------------------------------------
+def _pause_through_rest(dag_id: str, save_record: Any) -> dict[str, bool]:
+    """rest-only: record, save the record, then pause the others one by one (PATCH);
+    a failure part-way unpauses again what this call paused."""
+    api = _rest_api()
+    recorded: dict[str, bool] = api.paused_states()
+    save_record(recorded)
+    paused: list[str] = []
+    try:
+        for other, was_paused in sorted(recorded.items()):
+            if other != dag_id and not was_paused:
+                api.set_paused(other, True)
+                paused.append(other)
+    except BaseException:
+        for other in paused:
+            with contextlib.suppress(Exception):
+                api.set_paused(other, False)
+        raise
+    return recorded
+
+
 def pause_dags(**context: Any) -> dict[str, bool]:
     """Record every DAG's paused state and pause all others; returns the record (XCom)."""
     with _reported(PAUSE_TASK, context):
@@ -133,6 +188,12 @@ def pause_dags(**context: Any) -> dict[str, bool]:
             payload = {"export_dag_id": dag_id, "paused_states": recorded}
             store.put_json(quiesce.PAUSED_STATES_FILE, payload)
 
+        if _scope(context) == REST_SCOPE:
+            log.info("no metadata database source: rest-only scope, pausing via the REST API")
+            recorded = _pause_through_rest(dag_id, save_record)
+            active = sorted(d for d, paused in recorded.items() if not paused and d != dag_id)
+            log.info("paused %d active DAG(s): %s", len(active), ", ".join(active))
+            return recorded
         with _metadb(cfg.db_conn_id) as conn:
             recorded = quiesce.pause_all_dags(conn, except_dag_id=dag_id, before_commit=save_record)
         active = sorted(d for d, paused in recorded.items() if not paused and d != dag_id)
@@ -145,6 +206,10 @@ def drain(**context: Any) -> dict[str, Any]:
     with _reported(DRAIN_TASK, context):
         cfg = parse_export_conf(_run_conf(context))
         run = _run_key(context)
+        if _scope(context) == REST_SCOPE:
+            # Run history is not in this scope: nothing to keep consistent by waiting.
+            log.info("rest-only scope: no drain (run history is not exported)")
+            return {"drained": True, "interrupted": [], "scope": REST_SCOPE}
         with _metadb(cfg.db_conn_id) as conn:
             drained = quiesce.wait_for_drain(
                 conn,
@@ -179,6 +244,8 @@ def export(**context: Any) -> dict[str, Any]:
         interrupted = list(drained.get("interrupted", []))
         run = _run_key(context)
         store = open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id)
+        if _scope(context) == REST_SCOPE:
+            return _export_rest(context, cfg.snapshot, store, recorded)
         with _metadb(cfg.db_conn_id) as conn:
             manifest = export_snapshot(
                 conn,
@@ -197,7 +264,13 @@ def export(**context: Any) -> dict[str, Any]:
             quiesce.write_run_note(
                 conn,
                 run,
-                success_note(cfg.snapshot, tables=tables, rows=rows, interrupted=interrupted_count),
+                success_note(
+                    cfg.snapshot,
+                    tables=tables,
+                    rows=rows,
+                    interrupted=interrupted_count,
+                    scope=FULL_SCOPE,
+                ),
             )
         log.info("exported %d rows from %d tables to %s", rows, tables, cfg.snapshot)
         return {
@@ -208,24 +281,63 @@ def export(**context: Any) -> dict[str, Any]:
         }
 
 
+def _export_rest(
+    context: dict[str, Any], snapshot: str, store: Any, recorded: dict[str, bool]
+) -> dict[str, Any]:
+    """rest-only export: keys from the REST API, secrets from the Task SDK."""
+    from mwaa_pause_resume.dags.rest_api import collect
+    from mwaa_pause_resume.metadata.rest_scope import write_rest_snapshot
+
+    run = _run_key(context)
+    records = collect(_rest_api())
+    manifest = write_rest_snapshot(
+        store,
+        records,
+        paused_states=recorded,
+        airflow_version=_airflow_version(),
+        fernet_key=environment_fernet_key() or None,
+        excluded_dag_runs=[{"dag_id": run[0], "run_id": run[1]}],
+    )
+    tables, rows = _manifest_totals(manifest)
+    _write_note(
+        context, success_note(snapshot, tables=tables, rows=rows, interrupted=0, scope=REST_SCOPE)
+    )
+    log.info("rest-only export: %d records of %d kinds to %s", rows, tables, snapshot)
+    return {"snapshot": snapshot, "tables": tables, "rows": rows, "interrupted": 0}
+
+
+def _restore_paused_rest(recorded: dict[str, bool], except_dag_id: str) -> int:
+    api = _rest_api()
+    current = api.paused_states()
+    changed = 0
+    for dag_id, paused in sorted(recorded.items()):
+        if dag_id != except_dag_id and dag_id in current and current[dag_id] != paused:
+            api.set_paused(dag_id, paused)
+            changed += 1
+    return changed
+
+
 def restore_paused(**context: Any) -> None:
     """Runs only when a step failed: put paused states back, then fail the run."""
     run = _run_key(context)
     recorded = context["ti"].xcom_pull(task_ids=PAUSE_TASK) or {}
-    with _metadb(_conn_id(context)) as conn:
-        changed = quiesce.restore_paused_states(conn, recorded, except_dag_id=run[0])
-        result = parse_note(quiesce.read_run_note(conn, run)) or {
-            "status": "failed",
-            "step": "unknown",
-            "error": "see the task logs",
-        }
-        note = failure_note(
-            str(result.get("step")),
-            str(result.get("error")),
-            snapshot=result.get("snapshot"),
-            paused_restored=changed,
-        )
-        quiesce.write_run_note(conn, run, note)
+    if _scope(context) == REST_SCOPE:
+        changed = _restore_paused_rest(recorded, except_dag_id=run[0])
+    else:
+        with _metadb(_conn_id(context)) as conn:
+            changed = quiesce.restore_paused_states(conn, recorded, except_dag_id=run[0])
+    result = parse_note(_read_note(context)) or {
+        "status": "failed",
+        "step": "unknown",
+        "error": "see the task logs",
+    }
+    note = failure_note(
+        str(result.get("step")),
+        str(result.get("error")),
+        snapshot=result.get("snapshot"),
+        paused_restored=changed,
+    )
+    _write_note(context, note)
     raise SnapshotStepFailed(
         f"the export failed at step {result.get('step')!r}: {result.get('error')}; "
         f"paused states put back ({changed} DAG(s) unpaused again)"
@@ -245,9 +357,13 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
         cfg = parse_import_conf(_run_conf(context))
     with _reported(IMPORT_TASK, context, snapshot=cfg.snapshot):
         from mwaa_pause_resume.metadata import open_store, restore_snapshot
+        from mwaa_pause_resume.metadata.rest_scope import SCOPE as REST_SNAPSHOT_SCOPE
+        from mwaa_pause_resume.metadata.verify import read_manifest
 
         run = _run_key(context)
         store = open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id)
+        if read_manifest(store).scope == REST_SNAPSHOT_SCOPE:
+            return _import_rest(context, cfg.snapshot, store)
         with _metadb(cfg.db_conn_id) as conn:
             report = restore_snapshot(
                 conn,
@@ -262,7 +378,13 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
             quiesce.write_run_note(
                 conn,
                 run,
-                success_note(cfg.snapshot, tables=tables, rows=rows, interrupted=interrupted),
+                success_note(
+                    cfg.snapshot,
+                    tables=tables,
+                    rows=rows,
+                    interrupted=interrupted,
+                    scope=FULL_SCOPE,
+                ),
             )
         log.info("restored %d rows into %d tables from %s", rows, tables, cfg.snapshot)
         return {
@@ -271,3 +393,57 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
             "rows": rows,
             "interrupted": interrupted,
         }
+
+
+def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str, Any]:
+    """rest-only snapshot: verify, then write pools, connections, variables and paused
+    states through this environment's REST API (the snapshot wins on conflict)."""
+    from mwaa_pause_resume.dags.rest_api import rest_body
+    from mwaa_pause_resume.metadata.rest_scope import read_rest_snapshot
+    from mwaa_pause_resume.metadata.verify import verify_snapshot
+
+    manifest = verify_snapshot(store).manifest
+    data = read_rest_snapshot(
+        store,
+        manifest,
+        snapshot_key=os.environ.get(SNAPSHOT_KEY_ENV) or None,
+    )
+    api = _rest_api()
+    counts: dict[str, int] = {}
+    for kind in ("pools", "connections", "variables"):
+        for record in data.records(kind):
+            outcome = api.upsert(kind, rest_body(kind, record))
+            counts[f"{kind}_{outcome}"] = counts.get(f"{kind}_{outcome}", 0) + 1
+    current = api.paused_states()
+    unpaused = paused = missing = 0
+    # The workflows' own DAGs keep the states the workflows gave them.
+    ours = {_run_key(context)[0], *(str(e["dag_id"]) for e in manifest.excluded_dag_runs)}
+    for dag_id, was_paused in sorted(data.paused_states.items()):
+        if dag_id in ours:
+            continue
+        if dag_id not in current:
+            missing += 1  # not (yet) parsed in this environment
+            continue
+        if current[dag_id] != was_paused:
+            api.set_paused(dag_id, was_paused)
+            if was_paused:
+                paused += 1
+            else:
+                unpaused += 1
+    rows = sum(len(data.records(k)) for k in ("variables", "connections", "pools"))
+    _write_note(
+        context,
+        success_note(
+            snapshot,
+            tables=len(manifest.tables),
+            rows=rows,
+            interrupted=0,
+            scope=REST_SCOPE,
+            dags_unpaused=unpaused,
+            dags_paused=paused,
+            dags_missing=missing,
+            **counts,
+        ),
+    )
+    log.info("rest-only import from %s: %s", snapshot, counts)
+    return {"snapshot": snapshot, "tables": len(manifest.tables), "rows": rows, "interrupted": 0}

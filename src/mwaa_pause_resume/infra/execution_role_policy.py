@@ -9,6 +9,10 @@ backup KMS key is used twice: by S3 for the objects (SSE-KMS) and directly by
 the metadata engine for the snapshot's data key (envelope encryption of the
 Airflow secrets), so the KMS grant carries no ``kms:ViaService`` condition.
 The DAGs never call Step Functions (the workflows poll through InvokeRestApi).
+Where a task can reach no metadata database (Airflow 3 without one), the DAGs fall
+back to the rest-only scope and call their own environment's Airflow REST API
+through ``airflow:InvokeRestApi`` as the ``Op`` role (Op may read and write
+variables, connections and pools and pause DAGs; Viewer/User may not).
 """
 
 from __future__ import annotations
@@ -58,14 +62,35 @@ def snapshot_statements(
     ]
 
 
+REST_API_ROLE = "Op"
+
+
+def rest_api_statement(
+    env_name: str, partition: str = "aws", region: str = "*", account: str = "*"
+) -> dict[str, Any]:
+    """InvokeRestApi on the environment's own Airflow, as the Op role (rest-only scope)."""
+    return {
+        "Sid": "InvokeOwnRestApi",
+        "Effect": "Allow",
+        "Action": "airflow:InvokeRestApi",
+        "Resource": f"arn:{partition}:airflow:{region}:{account}:role/{env_name}/{REST_API_ROLE}",
+    }
+
+
 def execution_role_policy(
     env_name: str,
     bucket_name: str,
     key_arn: str,
     partition: str = "aws",
+    *,
+    region: str = "*",
+    account: str = "*",
 ) -> dict[str, Any]:
     """The IAM policy document to attach to ``env_name``'s execution role."""
     return {
         "Version": "2012-10-17",
-        "Statement": snapshot_statements(env_name, bucket_name, key_arn, partition),
+        "Statement": [
+            *snapshot_statements(env_name, bucket_name, key_arn, partition),
+            rest_api_statement(env_name, partition, region, account),
+        ],
     }

@@ -164,6 +164,8 @@ class PauseResumeStack(cdk.Stack):
                     self.backup.bucket.bucket_name,
                     self.backup.key.key_arn,
                     self.partition,
+                    region=self.region,
+                    account=self.account,
                 )
             ),
             roles=[role],

@@ -13,9 +13,17 @@ from mwaa_pause_resume.metadata.streams import sha256_of
 TABLES_PREFIX = "tables/"
 
 
+REST_PREFIX = "rest/"  # the rest-only scope's files (metadata.rest_scope writes them)
+
+
 def table_file(name: str) -> str:
     """Where a table's rows live inside a snapshot folder."""
     return f"{TABLES_PREFIX}{name}.csv.gz"
+
+
+def entry_file(scope: str, name: str) -> str:
+    """The file a manifest entry must name: a table's CSV, or a rest-only kind's JSON lines."""
+    return f"{REST_PREFIX}{name}.jsonl.gz" if scope == "rest-only" else table_file(name)
 
 
 @dataclass
@@ -54,16 +62,18 @@ def verify_snapshot(store: SnapshotStore) -> VerifyReport:
     manifest = read_manifest(store)
     report = VerifyReport(store.location, manifest)
     listed = {entry.file for entry in manifest.tables.values()}
+    prefix = REST_PREFIX if manifest.scope == "rest-only" else TABLES_PREFIX
     for name, entry in manifest.tables.items():
-        if entry.file != table_file(name):  # two tables must never share one file
+        expected = entry_file(manifest.scope, name)
+        if entry.file != expected:  # two tables must never share one file
             raise SnapshotInvalid(
                 f"{MANIFEST_NAME} names {entry.file} as the file of table {name} "
-                f"(export writes {table_file(name)})",
+                f"(export writes {expected})",
                 hint="the manifest was edited or damaged; use another snapshot",
             )
     # a table file the manifest does not list: a table entry was removed, so its rows
     # would silently not be restored
-    for extra in sorted(set(store.list(TABLES_PREFIX)) - listed):
+    for extra in sorted(set(store.list(prefix)) - listed):
         raise SnapshotInvalid(
             f"{extra} is in {store.location} but not in the manifest",
             hint="the manifest was edited or damaged; use another snapshot",

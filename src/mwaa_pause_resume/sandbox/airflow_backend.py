@@ -11,7 +11,8 @@ An emulated environment gets, when it leaves CREATING:
 
 Its REST API (``InvokeRestApi``) answers Airflow 2's ``/api/v1`` or Airflow 3's
 ``/api/v2`` shapes: reads and the pause switch straight from the database
-(:mod:`.airflow_backend_rest`); a trigger starts one process in the environment's
+(:mod:`.airflow_backend_rest`; Airflow 3's variables, connections, pools and run
+notes: :mod:`.airflow_backend_rest_items`); a trigger starts one process in the environment's
 Airflow virtualenv (:mod:`.airflow_backend_runner`) that creates the run with the
 REST API's own code, answers, then executes the run with real Airflow while the
 caller polls. Each run's log is ``HOME/logs/runs/DAG_ID/RUN_ID.log``.
@@ -35,7 +36,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mwaa_pause_resume.metadata.secrets import Cipher
 from mwaa_pause_resume.sandbox import airflow_backend_rest as rest
+from mwaa_pause_resume.sandbox import airflow_backend_rest_items as items
 from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime, new_fernet_key
 from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
 from mwaa_pause_resume.sandbox.postgres import LocalPostgres
@@ -261,6 +264,10 @@ class AirflowBackend:
         try:
             conn.autocommit = True
             with conn.cursor() as cur:
+                if env.major >= 3 and parts[:1] in (["variables"], ["connections"], ["pools"]):
+                    return self._route_items(
+                        env, cur, method, parts, query=dict(query or {}), body=body
+                    )
                 return self._route(env, cur, method, parts, body)
         finally:
             conn.close()
@@ -290,9 +297,11 @@ class AirflowBackend:
                     return rest.dag_not_found(major, parts[1])
                 return rest.list_runs(cur, major, parts[1])
         elif len(parts) == 4 and parts[0] == "dags" and parts[2] == "dagRuns":
-            allowed = "GET"
+            allowed = "GET, PATCH" if major >= 3 else "GET"
             if method == "GET":
                 return rest.get_run(cur, major, parts[1], parts[3])
+            if method == "PATCH" and major >= 3:
+                return items.patch_run_note(cur, parts[1], parts[3], body)
         elif len(parts) == 5 and parts[0] == "dags" and parts[2::2] == ["dagRuns", "taskInstances"]:
             allowed = "GET"
             if method == "GET":
@@ -302,6 +311,40 @@ class AirflowBackend:
         return rest.error(
             major, 405, "Method Not Allowed", f"{method} is not allowed here (allowed: {allowed})"
         )
+
+    def _route_items(
+        self,
+        env: AirflowEnvironment,
+        cur: Any,
+        method: str,
+        parts: list[str],
+        *,
+        query: dict[str, Any],
+        body: Any,
+    ) -> tuple[int, dict[str, Any]]:
+        """Airflow 3's variables, connections and pools (the DAGs' rest-only scope)."""
+        cipher = Cipher(env.fernet_key, "environment Fernet key")
+        kind = parts[0]
+        if len(parts) == 1:
+            if method == "GET":
+                if kind == "pools":
+                    return items.list_pools(cur, query)
+                lister = items.list_variables if kind == "variables" else items.list_connections
+                return lister(cur, cipher, query)
+            if method == "POST":
+                if kind == "pools":
+                    return items.post_pool(cur, body)
+                poster = items.post_variable if kind == "variables" else items.post_connection
+                return poster(cur, cipher, body)
+            return 405, {"detail": "Method Not Allowed"}
+        if len(parts) == 2 and method == "PATCH":
+            if kind == "pools":
+                return items.patch_pool(cur, parts[1], body)
+            patcher = items.patch_variable if kind == "variables" else items.patch_connection
+            return patcher(cur, cipher, parts[1], body)
+        if len(parts) == 2:
+            return 405, {"detail": "Method Not Allowed"}
+        return 404, {"detail": "Not Found"}
 
     def _trigger(
         self, env: AirflowEnvironment, cur: Any, dag_id: str, body: Any

@@ -1,0 +1,75 @@
+"""What the rest-only scope tests do through an emulated environment's REST API
+(InvokeRestApi on the MWAA emulator) and read back from its own metadata database."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from mwaa_pause_resume.dags.result_note import parse_note
+from mwaa_pause_resume.metadata.secrets import Cipher
+from mwaa_pause_resume.sandbox.run import SandboxParts
+
+RUN_TIMEOUT = 600.0  # a safety net against a hang, not a performance bound
+FINISHED = ("success", "failed")
+
+
+def rest(parts: SandboxParts, env: str, method: str, path: str, body: Any = None) -> Any:
+    """Airflow's answer to one call that must succeed (2xx)."""
+    params: dict[str, Any] = {"Name": env, "Method": method, "Path": path}
+    if body is not None:
+        params["Body"] = body
+    got = parts.mwaa.invoke_rest_api(**params)
+    assert 200 <= got["RestApiStatusCode"] < 300, got
+    return got["RestApiResponse"]
+
+
+def run_dag(parts: SandboxParts, env: str, dag_id: str, run_id: str, conf: dict[str, Any]) -> Any:
+    """Unpause and trigger ``dag_id`` as the workflows do, then poll until it ends;
+    returns the finished run (its note parsed)."""
+    rest(parts, env, "PATCH", f"/dags/{dag_id}", {"is_paused": False})
+    body = {"dag_run_id": run_id, "logical_date": None, "conf": conf}
+    rest(parts, env, "POST", f"/dags/{dag_id}/dagRuns", body)
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        run = rest(parts, env, "GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+        if run["state"] in FINISHED:
+            run["result"] = parse_note(run.get("note"))
+            return run
+        if time.monotonic() > deadline:
+            log = parts.airflow.environment(env).run_log(dag_id, run_id)
+            raise AssertionError(f"{dag_id} still {run['state']}: {log.read_text()[-3000:]}")
+        time.sleep(1.0)
+
+
+def read_items(parts: SandboxParts, env: str) -> dict[str, Any]:
+    """Variables, connections (secrets decrypted with the environment's own Fernet
+    key), pools and paused states, straight from the environment's database."""
+    import psycopg2
+
+    facts = parts.airflow.environment(env)
+    cipher = Cipher(facts.fernet_key, "environment key")
+
+    def plain(value: Any, encrypted: Any) -> Any:
+        return cipher.decrypt(value, "value") if value and encrypted else value
+
+    conn = psycopg2.connect(facts.db_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT key, val, is_encrypted, description FROM variable")
+            variables = {k: (plain(v, e), d) for k, v, e, d in cur.fetchall()}
+            cur.execute(
+                "SELECT conn_id, conn_type, host, login, schema, port, password, "
+                "is_encrypted, extra, is_extra_encrypted FROM connection"
+            )
+            connections = {
+                row[0]: (*row[1:6], plain(row[6], row[7]), plain(row[8], row[9]))
+                for row in cur.fetchall()
+            }
+            cur.execute("SELECT pool, slots, description, include_deferred FROM slot_pool")
+            pools = {row[0]: row[1:] for row in cur.fetchall()}
+            cur.execute("SELECT dag_id, is_paused FROM dag")
+            paused = {str(d): bool(p) for d, p in cur.fetchall()}
+    finally:
+        conn.close()
+    return {"variables": variables, "connections": connections, "pools": pools, "paused": paused}

@@ -1,0 +1,153 @@
+"""The rest-only scope end to end on Airflow 3.0.6, with no database source for the tasks.
+
+The MWAA emulator runs real Airflow; moto serves S3 and KMS to the Airflow processes.
+The environments' workers get neither MWAA__DB__* variables nor the metadb connection,
+so the export and import DAGs must fall back to the REST API (InvokeRestApi) and the
+Task SDK: variables (one sensitive), connections with passwords, pools and paused
+states travel through a KMS-encrypted rest-only snapshot into a new environment with
+another Fernet key.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rest_scope_helpers import read_items, rest, run_dag
+
+from mwaa_pause_resume.metadata import open_store
+from mwaa_pause_resume.metadata.verify import verify_snapshot
+from mwaa_pause_resume.sandbox.run import (
+    BUCKET,
+    SandboxOptions,
+    SandboxParts,
+    create_environment,
+    sandbox_parts,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
+
+VERSION = "3.0.6"
+SOURCE, TARGET = "rest-src", "rest-dst"
+SECRET = "s3cr3t-Value/with+chars"
+VARIABLES = {
+    "region": ("eu-west-1", "plain"),
+    "api_secret": (SECRET, "sensitive: the API shows ***"),
+    "settings": ('{"password": "pw-in-json", "size": 3}', None),
+}
+CONNECTIONS = [
+    {
+        "connection_id": "warehouse",
+        "conn_type": "postgres",
+        "host": "db.example.com",
+        "login": "etl",
+        "schema": "dw",
+        "port": 5439,
+        "password": "conn-Pa55!",
+        "extra": '{"sslmode": "require", "token": "tok-123"}',
+    },
+    {"connection_id": "plain_http", "conn_type": "http", "host": "example.com"},
+]
+POOLS = [{"name": "etl_pool", "slots": 7, "description": "ETL", "include_deferred": True}]
+ACTIVE = "sample_etl"
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxParts]:
+    work: Path = tmp_path_factory.mktemp("rest-scope")
+    with sandbox_parts(SandboxOptions(airflow_version=VERSION, work_dir=work), work) as running:
+        running.airflow.extra_environ = {
+            **running.airflow.extra_environ,
+            # the tasks call their own environment's REST API through the emulator
+            "AWS_ENDPOINT_URL_MWAA": os.environ["AWS_ENDPOINT_URL_MWAA"],
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+            # no database source: no MWAA__DB__* host (and no metadb connection)
+            "MWAA__DB__POSTGRES_HOST": "",
+        }
+        yield running
+
+
+def _seed(parts: SandboxParts) -> None:
+    for key, (value, description) in VARIABLES.items():
+        body = {"key": key, "value": value, "description": description}
+        rest(parts, SOURCE, "POST", "/variables", body)
+    for conn in CONNECTIONS:
+        rest(parts, SOURCE, "POST", "/connections", conn)
+    for pool in POOLS:
+        rest(parts, SOURCE, "POST", "/pools", pool)
+    rest(parts, SOURCE, "PATCH", f"/dags/{ACTIVE}", {"is_paused": False})
+
+
+def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
+    parts: SandboxParts,
+) -> None:
+    create_environment(parts.mwaa, SOURCE, VERSION)
+    _seed(parts)
+    # The REST API redacts what the export needs whole: the Task SDK must supply it.
+    listed = {v["key"]: v["value"] for v in rest(parts, SOURCE, "GET", "/variables")["variables"]}
+    assert listed["api_secret"] == "***" and listed["region"] == "eu-west-1"
+    conns = rest(parts, SOURCE, "GET", "/connections")["connections"]
+    assert {c["connection_id"]: c["password"] for c in conns}["warehouse"] == "***"
+    before = read_items(parts, SOURCE)
+
+    snapshot = f"s3://{BUCKET}/{SOURCE}/snap-1/"
+    conf = {"snapshot": snapshot, "kms_key_id": parts.kms_key_arn, "drain_timeout_minutes": 0}
+    exported = run_dag(parts, SOURCE, "mwaa_export_data", "export-1", conf)
+    assert exported["state"] == "success", exported
+    assert exported["result"]["scope"] == "rest-only"
+    assert exported["result"]["rows"] == len(before["variables"]) + len(
+        before["connections"]
+    ) + len(before["pools"])
+    # the export leaves the DAGs paused (the environment is about to be deleted)
+    assert read_items(parts, SOURCE)["paused"][ACTIVE] is True
+
+    store = open_store(snapshot)
+    report = verify_snapshot(store)
+    assert report.manifest.scope == "rest-only"
+    assert report.manifest.secrets.scheme == "kms-envelope"
+    assert report.manifest.paused_states[ACTIVE] is False
+    assert set(report.rows) == {"variables", "connections", "pools"}
+    s3 = parts.local.client("s3")
+    for entry in report.manifest.tables.values():
+        raw = s3.get_object(Bucket=BUCKET, Key=f"{SOURCE}/snap-1/{entry.file}")["Body"].read()
+        text = gzip.decompress(raw).decode()
+        assert SECRET not in text and "conn-Pa55!" not in text and "tok-123" not in text
+
+    create_environment(parts.mwaa, TARGET, VERSION)
+    assert (
+        parts.airflow.environment(TARGET).fernet_key != parts.airflow.environment(SOURCE).fernet_key
+    )
+    # a conflicting value in the target: the snapshot wins
+    rest(parts, TARGET, "POST", "/variables", {"key": "region", "value": "us-east-1"})
+    imported = run_dag(
+        parts,
+        TARGET,
+        "mwaa_import_data",
+        "import-1",
+        {"snapshot": snapshot, "kms_key_id": parts.kms_key_arn},
+    )
+    assert imported["state"] == "success", imported
+    result = imported["result"]
+    assert result["scope"] == "rest-only"
+    assert result["variables_updated"] == 1 and result["variables_created"] == 2
+    assert result["connections_created"] == len(before["connections"])
+
+    after = read_items(parts, TARGET)
+    assert after["variables"] == before["variables"]
+    assert after["variables"]["api_secret"][0] == SECRET
+    assert after["connections"] == before["connections"]
+    assert after["connections"]["warehouse"][5] == "conn-Pa55!"
+    assert after["pools"] == before["pools"]
+    assert after["pools"]["etl_pool"] == (7, "ETL", True)
+    assert after["paused"][ACTIVE] is False
+    workflow_dags = {"mwaa_export_data", "mwaa_import_data"}
+    assert {
+        d: p for d, p in after["paused"].items() if d in before["paused"] and d not in workflow_dags
+    } == {
+        d: p
+        for d, p in report.manifest.paused_states.items()
+        if d in after["paused"] and d not in workflow_dags
+    }

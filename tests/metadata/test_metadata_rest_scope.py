@@ -1,0 +1,164 @@
+"""The rest-only snapshot files and manifest (metadata.rest_scope): written, verified,
+read back; secrets never in clear; damage and wrong keys refused."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from cryptography.fernet import Fernet
+from moto import mock_aws
+
+from mwaa_pause_resume.metadata import open_store, verify_snapshot
+from mwaa_pause_resume.metadata.errors import SnapshotInvalid, WrongKey
+from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Manifest
+from mwaa_pause_resume.metadata.rest_scope import (
+    SCOPE,
+    read_rest_snapshot,
+    rest_file,
+    write_rest_snapshot,
+)
+
+REGION = "eu-west-1"
+RECORDS: dict[str, list[dict[str, Any]]] = {
+    "variables": [
+        {"key": "b_plain", "value": "1", "description": None},
+        {"key": "a_secret", "value": "top-secret", "description": "sensitive"},
+        {"key": "none_value", "value": None, "description": None},
+    ],
+    "connections": [
+        {
+            "connection_id": "db",
+            "conn_type": "postgres",
+            "host": "h",
+            "login": "u",
+            "schema": "s",
+            "port": 5432,
+            "password": "pw-secret",
+            "extra": '{"token": "tok-secret"}',
+            "ignored": "not a field",
+        },
+        {"connection_id": "bare", "conn_type": "http"},
+    ],
+    "pools": [{"name": "p", "slots": 3, "description": None, "include_deferred": False}],
+}
+PAUSED = {"etl": False, "old": True}
+
+
+def _plain(kind: str) -> list[dict[str, Any]]:
+    from mwaa_pause_resume.metadata.rest_scope import normalise
+
+    return sorted(
+        (normalise(kind, r) for r in RECORDS[kind]), key=lambda r: str(next(iter(r.values())))
+    )
+
+
+def _file_text(root: Path, kind: str) -> str:
+    return gzip.decompress((root / rest_file(kind)).read_bytes()).decode()
+
+
+def test_source_key_roundtrip_verifies_and_hides_secrets(tmp_path: Path) -> None:
+    key = Fernet.generate_key().decode()
+    store = open_store(str(tmp_path))
+    manifest = write_rest_snapshot(
+        store, RECORDS, paused_states=PAUSED, airflow_version="3.0.6", fernet_key=key
+    )
+    assert manifest.scope == SCOPE and manifest.secrets.scheme == "source-fernet-key"
+    report = verify_snapshot(store)
+    assert report.rows == {"variables": 3, "connections": 2, "pools": 1}
+    assert report.to_dict()["scope"] == "rest-only"
+    for kind in RECORDS:
+        assert "secret" not in _file_text(tmp_path, kind).replace("a_secret", "")
+    data = read_rest_snapshot(store, report.manifest, snapshot_key=key)
+    for kind in RECORDS:
+        assert data.records(kind) == _plain(kind)
+    assert data.paused_states == PAUSED
+    # the manifest round-trips through its strict reader
+    assert Manifest.from_json((tmp_path / MANIFEST_NAME).read_text()).scope == SCOPE
+
+
+def test_wrong_or_missing_key_is_refused(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path))
+    write_rest_snapshot(
+        store,
+        RECORDS,
+        paused_states=PAUSED,
+        airflow_version="3.0.6",
+        fernet_key=Fernet.generate_key().decode(),
+    )
+    manifest = verify_snapshot(store).manifest
+    with pytest.raises(WrongKey, match="fingerprint mismatch"):
+        read_rest_snapshot(store, manifest, snapshot_key=Fernet.generate_key().decode())
+    with pytest.raises(WrongKey, match="no such key was given"):
+        read_rest_snapshot(store, manifest)
+
+
+def test_without_any_key_values_stay_plain(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path))
+    manifest = write_rest_snapshot(store, RECORDS, paused_states={}, airflow_version=None)
+    assert manifest.secrets.scheme == "none"
+    assert "pw-secret" in _file_text(tmp_path, "connections")
+    data = read_rest_snapshot(store, verify_snapshot(store).manifest)
+    assert data.records("connections") == _plain("connections")
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="backups", CreateBucketConfiguration={"LocationConstraint": REGION})
+        kms = boto3.client("kms", region_name=REGION)
+        key_id = kms.create_key(Description="snapshots")["KeyMetadata"]["KeyId"]
+        yield {"s3": s3, "kms": kms, "key_id": key_id}
+
+
+def test_kms_envelope_on_s3(aws: dict[str, Any]) -> None:
+    location = "s3://backups/env/rest-1/"
+    store = open_store(location, kms_key_id=aws["key_id"], s3_client=aws["s3"])
+    manifest = write_rest_snapshot(
+        store,
+        RECORDS,
+        paused_states=PAUSED,
+        airflow_version="3.0.6",
+        fernet_key=Fernet.generate_key().decode(),  # KMS wins over the source key
+    )
+    assert manifest.secrets.scheme == "kms-envelope"
+    raw = aws["s3"].get_object(Bucket="backups", Key="env/rest-1/" + rest_file("variables"))
+    assert b"top-secret" not in gzip.decompress(raw["Body"].read())
+    reader = open_store(location, s3_client=aws["s3"], kms_client=aws["kms"])
+    data = read_rest_snapshot(reader, verify_snapshot(reader).manifest)
+    assert data.records("variables") == _plain("variables")
+
+
+def test_damage_is_refused(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path))
+    write_rest_snapshot(store, RECORDS, paused_states=PAUSED, airflow_version="3.0.6")
+    target = tmp_path / rest_file("pools")
+    target.write_bytes(gzip.compress(b'{"name": "evil", "slots": 1}\n'))
+    with pytest.raises(SnapshotInvalid, match="pools"):
+        verify_snapshot(store)
+    # a file the manifest does not list
+    write_rest_snapshot(store, RECORDS, paused_states=PAUSED, airflow_version="3.0.6")
+    (tmp_path / "rest" / "extra.jsonl.gz").write_bytes(b"x")
+    with pytest.raises(SnapshotInvalid, match="not in the manifest"):
+        verify_snapshot(store)
+
+
+def test_a_full_manifest_is_not_read_as_rest_only(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path))
+    manifest = write_rest_snapshot(store, RECORDS, paused_states=PAUSED, airflow_version="3")
+    data = manifest.to_dict()
+    data["scope"] = "full"
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(data))
+    with pytest.raises(SnapshotInvalid, match=r"tables/variables\.csv\.gz"):
+        verify_snapshot(store)
+    with pytest.raises(SnapshotInvalid, match="not 'rest-only'"):
+        read_rest_snapshot(store, Manifest.from_dict(data))
