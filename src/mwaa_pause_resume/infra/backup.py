@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
+from mwaa_pause_resume.infra.bucket_guard import break_glass_role_arn, guard_statements
 from mwaa_pause_resume.infra.execution_role_policy import snapshot_statements
 
 # Snapshots are immutable once complete; superseded object versions (retention deletes,
@@ -75,6 +76,7 @@ class BackupStorage(Construct):
             ],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        self.environments = tuple(environments)
         partition = cdk.Stack.of(self).partition
         for env in environments:
             self.grant_environment(env, partition)
@@ -93,3 +95,19 @@ class BackupStorage(Construct):
                     {**body, "Principal": {"AWS": env.execution_role_arn}}
                 )
             )
+
+    def deny_other_principals(self, handler_roles: Mapping[str, iam.IRole]) -> None:
+        """Snapshot objects only for the roles granted them (DESIGN: who may read).
+
+        Called once the Lambda roles exist. Bucket-level actions stay open to IAM, so
+        an administrator can always edit this policy (bucket_guard explains).
+        """
+        stack = cdk.Stack.of(self)
+        statements = guard_statements(
+            self.bucket.bucket_arn,
+            self.environments,
+            {key: role.role_arn for key, role in handler_roles.items()},
+            break_glass_role_arn(stack.partition, stack.account),
+        )
+        for statement in statements:
+            self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))

@@ -65,6 +65,7 @@ class PauseResumeStack(cdk.Stack):
                 backup_key_arn=self.backup.key.key_arn,
             ),
         )
+        self.backup.deny_other_principals(self.functions.roles)
         workflow_logs = logs.LogGroup(
             self,
             "WorkflowLogs",
