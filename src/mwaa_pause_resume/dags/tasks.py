@@ -154,6 +154,22 @@ def _read_note(context: dict[str, Any]) -> str | None:
         return quiesce.read_run_note(conn, run)
 
 
+def _publish_success(
+    conn_id: str, run: quiesce.RunKey, snapshot: str, *, tables: int, rows: int, interrupted: int
+) -> dict[str, Any]:
+    """Full scope: the success note on the run (fresh session: the engine's may be
+    read-only), and the same figures as the task's XCom."""
+    with _metadb(conn_id) as conn:
+        quiesce.write_run_note(
+            conn,
+            run,
+            success_note(
+                snapshot, tables=tables, rows=rows, interrupted=interrupted, scope=FULL_SCOPE
+            ),
+        )
+    return {"snapshot": snapshot, "tables": tables, "rows": rows, "interrupted": interrupted}
+
+
 # -- export DAG ------------------------------------------------------------------
 def _pause_through_rest(dag_id: str, save_record: Any) -> dict[str, bool]:
     """rest-only: record, save the record, then pause the others one by one (PATCH);
@@ -260,25 +276,15 @@ def export(**context: Any) -> dict[str, Any]:
         tables, rows = _manifest_totals(manifest)
         # The engine adds what it finds executing itself to the drain's list.
         interrupted_count = len(manifest.interrupted)
-        with _metadb(cfg.db_conn_id) as conn:  # fresh session: the engine's was read-only
-            quiesce.write_run_note(
-                conn,
-                run,
-                success_note(
-                    cfg.snapshot,
-                    tables=tables,
-                    rows=rows,
-                    interrupted=interrupted_count,
-                    scope=FULL_SCOPE,
-                ),
-            )
         log.info("exported %d rows from %d tables to %s", rows, tables, cfg.snapshot)
-        return {
-            "snapshot": cfg.snapshot,
-            "tables": tables,
-            "rows": rows,
-            "interrupted": interrupted_count,
-        }
+        return _publish_success(
+            cfg.db_conn_id,
+            run,
+            cfg.snapshot,
+            tables=tables,
+            rows=rows,
+            interrupted=interrupted_count,
+        )
 
 
 def _export_rest(
@@ -374,25 +380,10 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
                 progress=lambda *args: log.info("import: %s", " ".join(map(str, args))),
             )
         tables, rows, interrupted = _report_totals(report)
-        with _metadb(cfg.db_conn_id) as conn:
-            quiesce.write_run_note(
-                conn,
-                run,
-                success_note(
-                    cfg.snapshot,
-                    tables=tables,
-                    rows=rows,
-                    interrupted=interrupted,
-                    scope=FULL_SCOPE,
-                ),
-            )
         log.info("restored %d rows into %d tables from %s", rows, tables, cfg.snapshot)
-        return {
-            "snapshot": cfg.snapshot,
-            "tables": tables,
-            "rows": rows,
-            "interrupted": interrupted,
-        }
+        return _publish_success(
+            cfg.db_conn_id, run, cfg.snapshot, tables=tables, rows=rows, interrupted=interrupted
+        )
 
 
 def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str, Any]:
