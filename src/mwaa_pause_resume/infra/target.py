@@ -35,23 +35,11 @@ def resolve_target(config: Config, profile: str | None, region: str | None) -> T
             "no AWS region: none in the configuration, --region or the AWS profile",
             hint="set [deployment] region (CDK_DEFAULT_REGION), pass --region, or set AWS_REGION",
         )
-    try:
+    from mwaa_pause_resume.operations.aws_errors import translated
+
+    # The operator commands' error mapping: no credentials, expired SSO, refused keys...
+    with translated("check the AWS credentials for the deploy", region=chosen):
         identity = session.client("sts", region_name=chosen).get_caller_identity()
-    except (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError):
-        raise UserError(
-            "no AWS credentials found",
-            hint="configure them (aws configure / aws sso login, AWS_PROFILE or --profile)",
-        ) from None
-    except botocore.exceptions.ClientError as exc:
-        raise UserError(
-            f"the AWS credentials were refused: {exc}",
-            hint="refresh them (aws sso login, new access keys) and try again",
-        ) from None
-    except botocore.exceptions.BotoCoreError as exc:
-        raise UserError(
-            f"cannot check the AWS credentials: {exc}",
-            hint="check the network and the credential configuration",
-        ) from None
     account = str(identity["Account"])
     configured = config.deployment.account
     if configured and configured != account:
