@@ -114,10 +114,17 @@ def test_index_reads_the_layout() -> None:
 
 
 def test_execution_names_fit_step_functions() -> None:
-    name = execution_name("e" * 80, "resume", T0)
+    name = execution_name("e" * 80, "resume", T0, tag="1a2b")
 
-    assert len(name) <= 80
-    assert name.startswith("cli-resume-e") and name.endswith("-20261125T200000Z")
+    assert len(name) == 80
+    assert name.startswith("cli-resume-e") and name.endswith("-20261125T200000Z-1a2b")
+
+
+def test_execution_names_differ_within_one_second() -> None:
+    # Step Functions refuses a reused name: a retry in the same second must not collide.
+    names = {execution_name("dev", "pause", T0) for _ in range(20)}
+
+    assert len(names) > 1
 
 
 def test_outputs_missing_say_to_deploy() -> None:

@@ -10,6 +10,7 @@ the bucket; the stack name is the one name the user chose.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,12 +82,17 @@ def start_input(
     return payload
 
 
-def execution_name(env_name: str, action: Action, now: datetime) -> str:
-    """``cli-pause-dev-20261125T170200Z``: says who started it; unique per second."""
+def execution_name(env_name: str, action: Action, now: datetime, tag: str | None = None) -> str:
+    """``cli-pause-dev-20261125T170200Z-1a2b``: says who started it and when.
+
+    The random tag keeps two starts within one second apart: Step Functions refuses a
+    name it has seen in the last 90 days (ExecutionAlreadyExists), and a retry right
+    after a quick failure is exactly when that happens.
+    """
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    tail = f"-{stamp}-{tag if tag is not None else secrets.token_hex(2)}"
     head = f"cli-{action}-"
-    room = MAX_EXECUTION_NAME - len(head) - len(stamp) - 1
-    return f"{head}{env_name[:room]}-{stamp}"
+    return f"{head}{env_name[: MAX_EXECUTION_NAME - len(head) - len(tail)]}{tail}"
 
 
 def input_environment(raw_input: str | None) -> str | None:
