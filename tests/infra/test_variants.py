@@ -36,5 +36,7 @@ def test_found_endpoints_shared_folders_and_filtered_subscriptions(
         s["Properties"]["Endpoint"]: s["Properties"]["FilterPolicy"]
         for s in resources(template, "AWS::SNS::Subscription").values()
     }
-    expected = {"environment": ["staging_2", "staging_3"], "status": ["FAILED", "SUCCEEDED"]}
+    per_env = {"environment": ["staging_2", "staging_3"], "status": ["FAILED", "SUCCEEDED"]}
+    # CloudWatch alarms (no message attributes) reach every subscriber too.
+    expected = {"$or": [per_env, {"environment": [{"exists": False}]}]}
     assert filters == {"ops@example.com": expected, "staging@example.com": expected}

@@ -258,28 +258,25 @@ def _target(config: Config, profile: str | None, region: str | None) -> tuple[Co
 
 def _endpoint_context(config: Config, target: Any) -> dict[str, Any]:
     """Check private environments' VPC endpoints; what exists decides what the stack creates."""
-    from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX, lookup_plans
+    from mwaa_pause_resume.infra.vpc_endpoints import (
+        CONTEXT_PREFIX,
+        endpoint_needs,
+        lookup_plans,
+    )
 
     envs = [e for e in config.environments if e.vpc_id]
-    if not envs:
+    if not envs and not config.deployment.lambdas_in_vpc:
         return {}
     err = error_console()
     try:
-        plans = lookup_plans(target.session, target.region, envs)
+        plans = lookup_plans(target.session, target.region, envs, config.deployment)
     except Exception as exc:  # the check is advice: never block a deploy on it
         err.print(f"[yellow]Warning:[/] could not check the VPC endpoints: {exc}", highlight=False)
         return {}
-    creating = {e.vpc_id for e in envs if e.create_vpc_endpoints}
+    creating = set(endpoint_needs(config.environments, config.deployment))
     context: dict[str, Any] = {}
     for plan in plans:
-        missing = [
-            what
-            for what, needed in (
-                ("S3 gateway", bool(plan.s3_route_tables)),
-                ("KMS interface", plan.kms),
-            )
-            if needed
-        ]
+        missing = plan.missing()
         if plan.vpc_id in creating:
             context[CONTEXT_PREFIX + plan.vpc_id] = plan.as_context()
             if missing:

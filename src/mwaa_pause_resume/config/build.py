@@ -8,6 +8,7 @@ environments; nothing is raised until everything has been looked at.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -28,6 +29,7 @@ from mwaa_pause_resume.config.model import (
     EnvironmentConfig,
     PriceOverride,
 )
+from mwaa_pause_resume.config.network import known_lambda_vpcs
 from mwaa_pause_resume.config.problems import ConfigError, Invalid, Problem, did_you_mean
 
 FieldPath = tuple[str | int, ...]
@@ -118,6 +120,7 @@ class _Builder:
         self.defaults: Mapping[str, Any] = {}
         self.default_values: dict[str, Any] = {}
         self.default_broken: set[str] = set()
+        self.deployment_broken: set[str] = set()
 
     def add(self, path: FieldPath, message: str, fix: str) -> None:
         problem = Problem(self.naming.name(path), message, fix)
@@ -154,8 +157,81 @@ class _Builder:
 
     def deployment(self, tree: Mapping[str, Any]) -> DeploymentConfig:
         table = self.table(tree, "deployment", "write [deployment] followed by key = value lines")
-        values, _ = self.fields(table, DEPLOYMENT_FIELDS, ("deployment",))
+        values, self.deployment_broken = self.fields(table, DEPLOYMENT_FIELDS, ("deployment",))
         return DeploymentConfig(**{**DEPLOYMENT_DEFAULTS, **values})
+
+    def lambda_network(
+        self, deployment: DeploymentConfig, environments: tuple[EnvironmentConfig, ...]
+    ) -> DeploymentConfig:
+        """Lambda subnets and security groups go together, in one known VPC.
+
+        Returns ``deployment`` with ``lambda_vpc_id`` filled in from the environments
+        when the Lambda subnets are theirs.
+        """
+        k = self.naming.key
+        subnets, groups = deployment.lambda_subnet_ids, deployment.lambda_security_group_ids
+        given_vpc = deployment.lambda_vpc_id
+        broken = self.deployment_broken
+
+        def problem(key: str, message: str, fix: str) -> None:
+            self.add(("deployment", key), message, fix)
+
+        both = f"set both {k('lambda_subnet_ids')} and {k('lambda_security_group_ids')}"
+        if broken & {"lambda_subnet_ids", "lambda_security_group_ids"}:
+            return deployment
+        if bool(subnets) != bool(groups):
+            have, lack = (
+                ("lambda_subnet_ids", "lambda_security_group_ids")
+                if subnets
+                else ("lambda_security_group_ids", "lambda_subnet_ids")
+            )
+            problem(
+                lack,
+                f"is empty but {k(have)} is set: the functions need both to run in a VPC",
+                f"{both} (the security groups the functions use in those subnets), "
+                f"or remove {k(have)} to keep the functions outside any VPC",
+            )
+            return deployment
+        if not subnets:
+            if given_vpc is not None:
+                problem(
+                    "lambda_vpc_id",
+                    f"is set but {k('lambda_subnet_ids')} is not",
+                    f"{both}, or remove {k('lambda_vpc_id')}",
+                )
+            return deployment
+        if "lambda_vpc_id" in broken:
+            return deployment
+        vpcs = known_lambda_vpcs(subnets, environments)
+        if given_vpc is not None:
+            for vpc, listed in vpcs.items():
+                if vpc != given_vpc:
+                    problem(
+                        "lambda_vpc_id",
+                        f"is {given_vpc} but {', '.join(listed)} belong(s) to {vpc} "
+                        "(an environment's vpc_id and subnet_ids say so)",
+                        f"set {k('lambda_vpc_id')} to the VPC of the subnets, or correct "
+                        f"{k('lambda_subnet_ids')}",
+                    )
+            return deployment
+        if len(vpcs) > 1:
+            problem(
+                "lambda_subnet_ids",
+                "lists subnets of several VPCs ("
+                + "; ".join(f"{', '.join(s)} in {v}" for v, s in vpcs.items())
+                + ")",
+                "list subnets of one VPC: a Lambda function runs in a single VPC",
+            )
+            return deployment
+        if not vpcs:
+            problem(
+                "lambda_vpc_id",
+                f"is required: {k('lambda_subnet_ids')} are not subnet_ids of a configured "
+                "environment, so their VPC is unknown",
+                f"set {k('lambda_vpc_id')} to the VPC of those subnets (VPC console, Subnets)",
+            )
+            return deployment
+        return dataclasses.replace(deployment, lambda_vpc_id=next(iter(vpcs)))
 
     def environments(
         self, tree: Mapping[str, Any], deployment: DeploymentConfig
@@ -413,6 +489,7 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
             )
     deployment = builder.deployment(tree)
     environments = builder.environments(tree, deployment)
+    deployment = builder.lambda_network(deployment, environments)
     prices = builder.prices(tree)
     if builder.problems:
         raise ConfigError(builder.problems, source)

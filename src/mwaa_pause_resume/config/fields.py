@@ -88,7 +88,13 @@ DEPLOYMENT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("account", "optional_str", ("CDK_DEFAULT_ACCOUNT",), rules.account_id),
     FieldSpec("region", "optional_str", ("CDK_DEFAULT_REGION",), rules.region),
     FieldSpec("resources_folder", "optional_str", ("MWAA_RESOURCES_FOLDER",), rules.non_empty),
-)
+    FieldSpec("lambda_subnet_ids", "list", ("MWAA_LAMBDA_SUBNETS",),
+              rules.each(rules.subnet_id), seed=False),
+    FieldSpec("lambda_security_group_ids", "list", ("MWAA_LAMBDA_SECURITY_GROUPS",),
+              rules.each(rules.security_group_id), seed=False),
+    FieldSpec("lambda_vpc_id", "optional_str", ("MWAA_LAMBDA_VPC_ID",), rules.vpc_id,
+              seed=False),
+)  # fmt: skip
 
 PRICE_KEYS = ("environment", "extra_worker", "extra_scheduler")
 

@@ -67,6 +67,16 @@ class DeploymentConfig:
     # The seed's MWAA_RESOURCES_FOLDER: a local folder with replacement export/import DAG
     # files to deploy; None deploys the DAGs bundled with this package.
     resources_folder: str | None = None
+    # Attach the functions that call MWAA's InvokeRestApi to these subnets and security
+    # groups (private environments; both or neither). lambda_vpc_id is their VPC: the
+    # builder fills it in when the subnets are those of a configured environment.
+    lambda_subnet_ids: tuple[str, ...] = ()
+    lambda_security_group_ids: tuple[str, ...] = ()
+    lambda_vpc_id: str | None = None
+
+    @property
+    def lambdas_in_vpc(self) -> bool:
+        return bool(self.lambda_subnet_ids)
 
 
 @dataclass(frozen=True)

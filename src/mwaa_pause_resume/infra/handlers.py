@@ -33,6 +33,16 @@ class Handler:
     memory_mb: int = 256
 
     @property
+    def joins_vpc(self) -> bool:
+        """Attached to ``[deployment] lambda_subnet_ids`` when set: the InvokeRestApi callers.
+
+        Whether InvokeRestApi reaches a PRIVATE_ONLY webserver from outside its VPC is
+        not verified (RESEARCH.md), so these can run inside it; everything else the
+        functions call is an AWS API that needs no VPC.
+        """
+        return Capability.REST_API in self.capabilities
+
+    @property
     def entry_point(self) -> str:
         from mwaa_pause_resume.functions import HANDLERS as ENTRY_POINTS
 

@@ -1,30 +1,73 @@
-"""The Lambda functions: one per handler, each with its own least-privilege role."""
+"""The Lambda functions: one per handler, each with its own least-privilege role.
+
+With ``[deployment] lambda_subnet_ids`` the functions that call InvokeRestApi
+(:attr:`Handler.joins_vpc`) run in those subnets with those security groups; the
+others stay outside any VPC. The subnets, groups and VPC are imported by id: no
+lookup, so ``synth`` still needs no AWS credentials.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from mwaa_pause_resume.config.model import DeploymentConfig
 from mwaa_pause_resume.infra.handlers import HANDLERS, Handler
 from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
 from mwaa_pause_resume.infra.names import construct_id
 from mwaa_pause_resume.infra.permissions import Scope, handler_statements
+from mwaa_pause_resume.infra.vpc_endpoints import require_lambda_vpc
 
 # Python 3.13: a current Lambda runtime (deprecation 2029) that the tool's own minimum
 # (3.11) code runs on unchanged; the bundle is pure Python, so ARM (cheaper) works.
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+# What Lambda does with the role of a function in a VPC: create, describe and delete its
+# network interfaces (AWSLambdaVPCAccessExecutionRole without its log grants: each
+# function already writes its own log group). DescribeNetworkInterfaces works only on
+# "*", and Lambda's interfaces get ids at run time: see nag.py.
+VPC_ACCESS_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+VPC_ACCESS_POLICY = "VpcNetworkInterfaces"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the functions that join a VPC run (imported, never looked up)."""
+
+    vpc: ec2.IVpc
+    subnets: list[ec2.ISubnet]
+    security_groups: list[ec2.ISecurityGroup]
 
 
 class WorkflowFunctions(Construct):
     def __init__(
-        self, scope: Construct, construct_id_: str, bundle: LambdaBundle, iam_scope: Scope
+        self,
+        scope: Construct,
+        construct_id_: str,
+        bundle: LambdaBundle,
+        iam_scope: Scope,
+        deployment: DeploymentConfig | None = None,
     ) -> None:
         super().__init__(scope, construct_id_)
+        self.placement = (
+            self._import_placement(deployment, iam_scope)
+            if deployment is not None and deployment.lambdas_in_vpc
+            else None
+        )
         self.sdk_layer = lambda_.LayerVersion(
             self,
             "Boto3",
@@ -40,22 +83,46 @@ class WorkflowFunctions(Construct):
         for key, handler in HANDLERS.items():
             self._add(key, handler, iam_scope)
 
+    def _import_placement(self, deployment: DeploymentConfig, iam_scope: Scope) -> Placement:
+        vpc_id = require_lambda_vpc(deployment, iam_scope.environments)
+        # The zones are never used (the subnets are selected explicitly; a function's
+        # VpcConfig carries only subnet and group ids): Fn::GetAZs is no context lookup.
+        vpc = ec2.Vpc.from_vpc_attributes(
+            self, "LambdaVpc", vpc_id=vpc_id, availability_zones=cdk.Fn.get_azs()
+        )
+        subnets = [
+            ec2.Subnet.from_subnet_id(self, f"LambdaSubnet{i}", subnet)
+            for i, subnet in enumerate(deployment.lambda_subnet_ids)
+        ]
+        groups = [
+            # mutable=False: the user's groups are never given rules by this stack.
+            ec2.SecurityGroup.from_security_group_id(self, f"LambdaGroup{i}", group, mutable=False)
+            for i, group in enumerate(deployment.lambda_security_group_ids)
+        ]
+        return Placement(vpc, subnets, groups)
+
     def _add(self, key: str, handler: Handler, iam_scope: Scope) -> None:
         cid = construct_id(key.replace("_", "-"))
+        placement = self.placement if handler.joins_vpc else None
         log_group = logs.LogGroup(
             self, f"{cid}Logs", retention=LOG_RETENTION, removal_policy=cdk.RemovalPolicy.DESTROY
         )
         statements = [
             iam.PolicyStatement.from_json(s) for s in handler_statements(handler, iam_scope)
         ]
+        policies = {"Permissions": iam.PolicyDocument(statements=statements)} if statements else {}
+        if placement is not None:
+            # Inline in the role, not a separate policy: CloudFormation creates the role,
+            # with it, before the function whose network interfaces need it.
+            policies[VPC_ACCESS_POLICY] = iam.PolicyDocument(
+                statements=[iam.PolicyStatement(actions=list(VPC_ACCESS_ACTIONS), resources=["*"])]
+            )
         role = iam.Role(
             self,
             f"{cid}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"mwaa-pause-resume {key} function",
-            inline_policies={"Permissions": iam.PolicyDocument(statements=statements)}
-            if statements
-            else None,
+            inline_policies=policies or None,
         )
         log_group.grant_write(role)
         function = lambda_.Function(
@@ -72,6 +139,9 @@ class WorkflowFunctions(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             description=f"mwaa-pause-resume: {key}",
+            vpc=placement.vpc if placement else None,
+            vpc_subnets=ec2.SubnetSelection(subnets=placement.subnets) if placement else None,
+            security_groups=placement.security_groups if placement else None,
         )
         self.functions[key] = function
         self.roles[key] = role

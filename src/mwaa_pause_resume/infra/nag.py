@@ -45,6 +45,15 @@ _RULES: list[tuple[str, str, str]] = [
         "endpoints; EC2 Describe actions support no resource-level permissions.",
     ),
     (
+        r"ec2:(Create|Delete)NetworkInterface|ec2:Describe(NetworkInterfaces|Subnets)|"
+        r"ec2:(Assign|Unassign)PrivateIpAddresses",
+        r"\*",
+        "A function attached to lambda_subnet_ids: Lambda creates and deletes its network "
+        "interfaces with the function's role; their ids are made at run time and "
+        "DescribeNetworkInterfaces works only on '*' (AWS Lambda documentation). The actions "
+        "are those of AWSLambdaVPCAccessExecutionRole, without its log grants.",
+    ),
+    (
         r"lambda:InvokeFunction",
         r"<[A-Za-z0-9]+\.Arn>:\*",
         "The workflows invoke versions/aliases of this stack's own functions only.",

@@ -45,6 +45,17 @@ def subscription_filters(environments: Sequence[EnvironmentConfig]) -> dict[str,
     return filters
 
 
+def accepting_unattributed(policy: dict[str, Any]) -> dict[str, Any]:
+    """``policy``, or else any message without an ``environment`` attribute.
+
+    CloudWatch alarm notifications (``alarms.py``) carry no message attributes, and
+    SNS drops a message lacking an attribute the filter names: without this
+    branch no filtered address would receive them.
+    """
+    branches = policy.get("$or", [policy])
+    return {"$or": [*branches, {"environment": [{"exists": False}]}]}
+
+
 def notifier_sets_attributes() -> bool:
     """Whether the notification handler publishes ``environment`` and ``status`` attributes.
 
@@ -107,7 +118,7 @@ class Notifications(Construct):
                 topic_arn=self.topic.topic_arn,
                 protocol="email",
                 endpoint=email,
-                filter_policy=policy if filter_by_attributes else None,
+                filter_policy=accepting_unattributed(policy) if filter_by_attributes else None,
                 filter_policy_scope="MessageAttributes" if filter_by_attributes else None,
             )
         statuses = notified_statuses(environments)

@@ -13,6 +13,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from mwaa_pause_resume.config.model import Config, EnvironmentConfig
+from mwaa_pause_resume.infra.alarms import OperationalAlarms
 from mwaa_pause_resume.infra.backup import BackupStorage
 from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
 from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
@@ -64,6 +65,7 @@ class PauseResumeStack(cdk.Stack):
                 backup_bucket_arn=self.backup.bucket.bucket_arn,
                 backup_key_arn=self.backup.key.key_arn,
             ),
+            config.deployment,
         )
         self.backup.deny_other_principals(self.functions.roles)
         workflow_logs = logs.LogGroup(
@@ -101,7 +103,16 @@ class PauseResumeStack(cdk.Stack):
             bucket_name=self.backup.bucket.bucket_name,
             kms_key_arn=self.backup.key.key_arn,
         )
-        self.endpoints = PrivateEndpoints(self, "PrivateEndpoints", envs)
+        self.alarms = OperationalAlarms(
+            self,
+            "Alarms",
+            environments=envs,
+            notifications=self.notifications,
+            dead_letters=self.schedules.dead_letters,
+            notifier=self.functions.functions["notification"],
+            workflows={"pause": self.workflows.pause, "resume": self.workflows.resume},
+        )
+        self.endpoints = PrivateEndpoints(self, "PrivateEndpoints", envs, config.deployment)
         deployed: set[tuple[str, str]] = set()
         for env_config in envs:
             target = (env_config.source_bucket, env_config.dags_s3_path.strip("/"))

@@ -1,9 +1,18 @@
-"""Which VPC endpoints a private environment's DAGs lack (pure) and the AWS lookup (shell).
+"""Which VPC endpoints the private side of a deployment lacks (pure) and the AWS lookup (shell).
 
-The export/import DAGs reach two AWS services: S3 (the backup bucket) and KMS
-(the engine calls it directly for the snapshot's data key). Nothing inside the
-VPC calls Step Functions: the workflows poll the DAG runs through
-InvokeRestApi from outside, so no Step Functions endpoint is needed.
+Two kinds of callers sit inside a VPC without a route to the AWS APIs:
+
+- the export/import DAGs of a private environment (``create_vpc_endpoints``): S3
+  (the backup bucket) and KMS (the engine calls it directly for the snapshot's
+  data key); on Airflow 3 also MWAA's ``airflow.env`` service, which the
+  rest-only scope calls through InvokeRestApi from the environment's workers;
+- the functions that call InvokeRestApi, when ``[deployment] lambda_subnet_ids``
+  attaches them to subnets: ``airflow.env`` (InvokeRestApi's host prefix is
+  ``env.``) and S3 (the failure handler reads the lock and snapshot files). S3
+  decrypts the objects with the backup key server-side: they never call KMS.
+
+Nothing inside a VPC calls Step Functions: the workflows poll the DAG runs
+through InvokeRestApi instead of task tokens, so no Step Functions endpoint.
 """
 
 from __future__ import annotations
@@ -13,27 +22,84 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mwaa_pause_resume.config.model import EnvironmentConfig
+from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig
+from mwaa_pause_resume.config.network import lambda_vpc_id
+from mwaa_pause_resume.errors import UserError
 
 CONTEXT_PREFIX = "mwaa-pause-resume:endpoints:"
+# MWAA's data-plane APIs (InvokeRestApi, CreateCliToken, CreateWebLoginToken); the
+# control plane (Create/Get/Update/DeleteEnvironment) is "airflow.api", which nothing
+# inside a VPC calls.
+AIRFLOW_ENV_SERVICE = "airflow.env"
+LAMBDA_USERS = "the functions calling InvokeRestApi"
+
+
+def service_name(region: str, service: str) -> str:
+    return f"com.amazonaws.{region}.{service}"
+
+
+def is_airflow_3(env: EnvironmentConfig) -> bool:
+    """Only a configured 3.x version counts: an unset version is treated as Airflow 2."""
+    major = (env.airflow_version or "").split(".", 1)[0]
+    return major.isdigit() and int(major) >= 3
+
+
+@dataclass(frozen=True)
+class VpcNeeds:
+    """Why one VPC needs endpoints and where they go, from the configuration alone."""
+
+    vpc_id: str
+    kms: bool = False
+    airflow_env: bool = False
+    route_subnets: tuple[str, ...] = ()  # their route tables need the S3 gateway endpoint
+    interface_subnets: tuple[str, ...] = ()  # interface endpoints: one subnet per zone
+    kms_clients: tuple[str, ...] = ()  # security groups allowed HTTPS to each endpoint
+    airflow_env_clients: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()  # environment names and/or LAMBDA_USERS, for messages
 
 
 @dataclass(frozen=True)
 class EndpointPlan:
-    """What to create in one VPC; ``problems`` are what we will not fix ourselves."""
+    """What to create in one VPC; ``problems`` are what we will not fix ourselves.
+
+    ``airflow_env`` is None when the check did not look at it (a plan from an
+    older check): the stack then plans it from the configuration, as offline.
+    """
 
     vpc_id: str
     s3_route_tables: tuple[str, ...] = ()  # create an S3 gateway endpoint on these
     kms: bool = False  # create a KMS interface endpoint
+    airflow_env: bool | None = None  # create an airflow.env interface endpoint
     problems: tuple[str, ...] = field(default=())
 
+    def missing(self) -> list[str]:
+        """What the stack creates, in words (for ``deploy``'s messages)."""
+        return [
+            what
+            for what, needed in (
+                ("S3 gateway", bool(self.s3_route_tables)),
+                ("KMS interface", self.kms),
+                ("MWAA airflow.env interface", bool(self.airflow_env)),
+            )
+            if needed
+        ]
+
     def as_context(self) -> str:
-        return json.dumps({"s3_route_tables": list(self.s3_route_tables), "kms": self.kms})
+        data: dict[str, Any] = {"s3_route_tables": list(self.s3_route_tables), "kms": self.kms}
+        if self.airflow_env is not None:
+            data["airflow_env"] = self.airflow_env
+        return json.dumps(data)
 
     @classmethod
     def from_context(cls, vpc_id: str, value: Any) -> EndpointPlan:
         data = json.loads(value) if isinstance(value, str) else dict(value)
-        return cls(vpc_id, tuple(data.get("s3_route_tables", ())), bool(data.get("kms")))
+        airflow_env = data.get("airflow_env")
+        return cls(
+            vpc_id,
+            tuple(data.get("s3_route_tables", ())),
+            bool(data.get("kms")),
+            None if airflow_env is None else bool(airflow_env),
+        )
 
 
 def private_vpcs(environments: Sequence[EnvironmentConfig]) -> dict[str, list[EnvironmentConfig]]:
@@ -45,15 +111,86 @@ def private_vpcs(environments: Sequence[EnvironmentConfig]) -> dict[str, list[En
     return vpcs
 
 
+def _unique(*groups: Sequence[str]) -> tuple[str, ...]:
+    return tuple(sorted({item for group in groups for item in group}))
+
+
+def require_lambda_vpc(
+    deployment: DeploymentConfig, environments: Sequence[EnvironmentConfig]
+) -> str:
+    """The Lambda subnets' VPC. A loaded configuration always knows it (the builder checks);
+    one built in code may not."""
+    vpc_id = lambda_vpc_id(deployment, environments)
+    if vpc_id is None:
+        raise UserError(
+            "the VPC of [deployment] lambda_subnet_ids is unknown: they are not subnet_ids "
+            "of a configured environment",
+            hint="set [deployment] lambda_vpc_id (MWAA_LAMBDA_VPC_ID) to their VPC",
+        )
+    return vpc_id
+
+
+def endpoint_needs(
+    environments: Sequence[EnvironmentConfig], deployment: DeploymentConfig | None = None
+) -> dict[str, VpcNeeds]:
+    """VPC id -> what it needs: environments with ``create_vpc_endpoints``, and the
+    Lambda subnets' VPC when the functions calling InvokeRestApi run in a VPC."""
+    needs: dict[str, VpcNeeds] = {}
+    for vpc_id, envs in private_vpcs(environments).items():
+        airflow3 = [e for e in envs if is_airflow_3(e)]
+        needs[vpc_id] = VpcNeeds(
+            vpc_id,
+            kms=True,
+            airflow_env=bool(airflow3),
+            route_subnets=_unique(*(e.subnet_ids for e in envs)),
+            # An MWAA environment has exactly two subnets, in two zones; environments of
+            # one VPC may share zones, so the first one's subnets hold the endpoints.
+            interface_subnets=next((e.subnet_ids for e in envs if e.subnet_ids), ()),
+            kms_clients=_unique(*(e.security_group_ids for e in envs)),
+            airflow_env_clients=_unique(*(e.security_group_ids for e in airflow3)),
+            users=tuple(e.name for e in envs),
+        )
+    if deployment is None or not deployment.lambdas_in_vpc:
+        return needs
+    lambda_vpc = require_lambda_vpc(deployment, environments)
+    shared = needs.get(lambda_vpc, VpcNeeds(lambda_vpc))
+    needs[lambda_vpc] = VpcNeeds(
+        lambda_vpc,
+        kms=shared.kms,
+        airflow_env=True,
+        route_subnets=_unique(shared.route_subnets, deployment.lambda_subnet_ids),
+        # The environments' subnets when they are in this VPC (two zones), else the
+        # Lambda subnets: they must then lie in distinct zones, as an endpoint requires.
+        interface_subnets=shared.interface_subnets or deployment.lambda_subnet_ids,
+        kms_clients=shared.kms_clients,
+        airflow_env_clients=_unique(
+            shared.airflow_env_clients, deployment.lambda_security_group_ids
+        ),
+        users=(*shared.users, LAMBDA_USERS),
+    )
+    return needs
+
+
+def offline_plan(needs: VpcNeeds) -> EndpointPlan:
+    """Without ``deploy``'s check: every interface endpoint; no S3 (needs route tables)."""
+    return EndpointPlan(needs.vpc_id, kms=needs.kms, airflow_env=needs.airflow_env)
+
+
 def plan_endpoints(
     region: str,
     vpc_id: str,
     subnet_route_tables: Mapping[str, str],
     endpoints: Sequence[Mapping[str, Any]],
+    *,
+    kms: bool = True,
+    airflow_env: bool = False,
 ) -> EndpointPlan:
-    """Decide from DescribeVpcEndpoints output and the environments' subnets' route tables."""
-    s3 = f"com.amazonaws.{region}.s3"
-    kms_names = {f"com.amazonaws.{region}.kms", f"com.amazonaws.{region}.kms-fips"}
+    """Decide from DescribeVpcEndpoints output and the subnets' route tables.
+
+    ``kms`` / ``airflow_env`` say whether the VPC needs those interface endpoints at all;
+    an S3 route is always needed.
+    """
+    s3 = service_name(region, "s3")
     live = [e for e in endpoints if e.get("VpcId") == vpc_id and e.get("State") != "deleted"]
     gateways = [
         e for e in live if e.get("ServiceName") == s3 and e.get("VpcEndpointType") == "Gateway"
@@ -77,20 +214,41 @@ def plan_endpoints(
                 f"associated with route table(s) {', '.join(missing)}: associate them "
                 "(aws ec2 modify-vpc-endpoint --add-route-table-ids ...)"
             )
-    has_kms = any(
-        e.get("ServiceName") in kms_names and e.get("VpcEndpointType") == "Interface" for e in live
-    )
-    return EndpointPlan(vpc_id, create_s3, not has_kms, tuple(problems))
+
+    def interfaces(service: str) -> list[Mapping[str, Any]]:
+        names = {service_name(region, service), service_name(region, f"{service}-fips")}
+        return [
+            e
+            for e in live
+            if e.get("ServiceName") in names and e.get("VpcEndpointType") == "Interface"
+        ]
+
+    create_kms = kms and not interfaces("kms")
+    create_env: bool | None = None
+    if airflow_env:
+        existing = interfaces(AIRFLOW_ENV_SERVICE)
+        create_env = not existing
+        if existing and not any(e.get("PrivateDnsEnabled") for e in existing):
+            # boto3 calls env.airflow.<region>.amazonaws.com: only private DNS sends that
+            # name to the endpoint. A second endpoint would duplicate the first.
+            problems.append(
+                f"the airflow.env endpoint {existing[0].get('VpcEndpointId')} of {vpc_id} has "
+                "private DNS off, so InvokeRestApi calls from the VPC do not use it: enable it "
+                "(aws ec2 modify-vpc-endpoint --private-dns-enabled --vpc-endpoint-id ...)"
+            )
+    return EndpointPlan(vpc_id, create_s3, create_kms, create_env, tuple(problems))
 
 
 def lookup_plans(
-    session: Any, region: str, environments: Sequence[EnvironmentConfig]
+    session: Any,
+    region: str,
+    environments: Sequence[EnvironmentConfig],
+    deployment: DeploymentConfig | None = None,
 ) -> list[EndpointPlan]:
-    """Ask EC2 what exists for every VPC that wants endpoints (used by ``deploy``)."""
+    """Ask EC2 what exists in every VPC that needs endpoints (used by ``deploy``)."""
     ec2 = session.client("ec2", region_name=region)
     plans = []
-    for vpc_id, envs in private_vpcs(environments).items():
-        subnets = sorted({s for env in envs for s in env.subnet_ids})
+    for vpc_id, needs in endpoint_needs(environments, deployment).items():
         tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
         main = next(
             (
@@ -107,7 +265,7 @@ def lookup_plans(
             for a in t.get("Associations", [])
             if a.get("SubnetId")
         }
-        routes = {s: by_subnet.get(s) or main for s in subnets}
+        routes = {s: by_subnet.get(s) or main for s in needs.route_subnets}
         endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
         plans.append(
             plan_endpoints(
@@ -115,6 +273,8 @@ def lookup_plans(
                 vpc_id,
                 {s: rt for s, rt in routes.items() if rt},
                 endpoints["VpcEndpoints"],
+                kms=needs.kms,
+                airflow_env=needs.airflow_env,
             )
         )
     return plans

@@ -1,0 +1,70 @@
+"""``deploy``'s VPC endpoint check (``cli.infra._endpoint_context``) against moto's EC2:
+the Lambda subnets' VPC is checked too, and what it lacks travels to the stack as context."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from mwaa_pause_resume.cli.infra import _endpoint_context
+from mwaa_pause_resume.config.model import Config, DeploymentConfig, EnvironmentConfig
+from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX
+
+REGION = "eu-west-1"
+AIRFLOW_ENV = f"com.amazonaws.{REGION}.airflow.env"
+
+
+def _public_env() -> EnvironmentConfig:
+    return EnvironmentConfig(
+        name="dev",
+        source_bucket="b",
+        execution_role_arn="arn:aws:iam::111122223333:role/r",
+        pause_schedule="0 20 ? * * *",
+        resume_schedule="0 6 ? * * *",
+    )
+
+
+@mock_aws
+def test_deploy_checks_the_lambda_vpc(capsys: pytest.CaptureFixture[str]) -> None:
+    session = boto3.Session(region_name=REGION)
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    subnets = tuple(
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.2.{i}.0/24")["Subnet"]["SubnetId"]
+        for i in (1, 2)
+    )
+    group = ec2.create_security_group(GroupName="fn", Description="fn", VpcId=vpc)["GroupId"]
+    config = Config(
+        deployment=DeploymentConfig(
+            lambda_subnet_ids=subnets, lambda_security_group_ids=(group,), lambda_vpc_id=vpc
+        ),
+        environments=(_public_env(),),
+    )
+    target = SimpleNamespace(session=session, region=REGION)
+
+    context = _endpoint_context(config, target)
+
+    plan = json.loads(context[CONTEXT_PREFIX + vpc])
+    assert plan["airflow_env"] is True and plan["s3_route_tables"]
+    assert "creating the S3 gateway and MWAA airflow.env interface endpoint(s)" in (
+        capsys.readouterr().err
+    )
+
+    ec2.create_vpc_endpoint(
+        VpcId=vpc,
+        ServiceName=AIRFLOW_ENV,
+        VpcEndpointType="Interface",
+        SubnetIds=[subnets[0]],
+        PrivateDnsEnabled=True,
+    )
+    again = json.loads(_endpoint_context(config, target)[CONTEXT_PREFIX + vpc])
+    assert again["airflow_env"] is False  # found: the stack must not create a second one
+
+
+def test_public_deployment_checks_nothing() -> None:
+    config = Config(deployment=DeploymentConfig(), environments=(_public_env(),))
+    assert _endpoint_context(config, SimpleNamespace(session=None, region=REGION)) == {}
