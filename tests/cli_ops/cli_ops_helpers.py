@@ -91,8 +91,9 @@ class Deployed:
     config: Path
     runner: CliRunner
 
-    def cli(self, *args: str) -> Result:
-        return self.runner.invoke(app, [*args, "--config", str(self.config)])
+    def cli(self, *args: str, input: str | None = None) -> Result:
+        """Run the CLI; ``input`` is what is typed on stdin (not a terminal)."""
+        return self.runner.invoke(app, [*args, "--config", str(self.config)], input=input)
 
     @property
     def mwaa(self) -> MwaaBackend:

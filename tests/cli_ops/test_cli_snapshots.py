@@ -3,58 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from cli_ops_helpers import BUCKET, ENV, Deployed, MakeDeployed, environment_request
-
-OLD, MIDDLE, NEW = "20261101T200000Z-aaaa", "20261110T200000Z-bbbb", "20261120T200000Z-cccc"
-ABANDONED = "20261105T200000Z-dddd"  # an export that never finished
-
-
-def manifest(**overrides: Any) -> dict[str, Any]:
-    table = {
-        "columns": [{"name": "id", "type": "integer"}],
-        "sha256": "0" * 64,
-    }
-    return {
-        "format_version": 1,
-        "created_at": "2026-11-20T20:00:05+00:00",
-        "airflow_version": "2.10.3",
-        "alembic_revision": "5f2621c13b39",
-        "scope": "full",
-        "engine": {},
-        "tables": {
-            "dag_run": {**table, "rows": 120, "bytes": 4000, "file": "tables/dag_run.csv.gz"},
-            "task_instance": {
-                **table, "rows": 900, "bytes": 30000, "file": "tables/task_instance.csv.gz"
-            },
-        },
-        "excluded_dag_runs": [],
-        "interrupted": [{"dag_id": "etl_daily", "run_id": "scheduled__x", "task_id": "load",
-                         "state": "running"}],
-        "paused_states": {"etl_daily": False, "report": True},
-        "secrets": {"scheme": "none"},
-        **overrides,
-    }  # fmt: skip
-
-
-def put_snapshot(deployed: Deployed, snapshot_id: str, *, complete: bool = True) -> None:
-    prefix = f"{ENV}/{snapshot_id}/"
-    deployed.put_json(prefix + "environment.json", environment_request())
-    deployed.put_json(prefix + "manifest.json", manifest())
-    deployed.s3().put_object(Bucket=BUCKET, Key=prefix + "tables/dag_run.csv.gz", Body=b"x" * 10)
-    if complete:
-        deployed.put_json(prefix + "complete.json", {"snapshot_id": snapshot_id})
-
-
-def seeded(make_deployed: MakeDeployed, latest: str = NEW, **kwargs: Any) -> Deployed:
-    deployed = make_deployed(**kwargs)
-    for snapshot_id in (OLD, MIDDLE, NEW):
-        put_snapshot(deployed, snapshot_id)
-    put_snapshot(deployed, ABANDONED, complete=False)
-    deployed.s3().put_object(Bucket=BUCKET, Key=f"{ENV}/notes/readme.txt", Body=b"not ours")
-    deployed.put_json(f"{ENV}/latest.json", {"snapshot_id": latest})
-    return deployed
+from cli_ops_helpers import ENV, MakeDeployed
+from snapshot_seed import ABANDONED, MIDDLE, NEW, OLD, manifest, seeded
 
 
 def test_list(make_deployed: MakeDeployed) -> None:
@@ -130,7 +81,7 @@ def test_prune_keeps_latest_even_when_older(make_deployed: MakeDeployed) -> None
     assert json.loads(dry.stdout)["deleted"] == [ABANDONED, MIDDLE]
     assert len(deployed.keys(f"{ENV}/{MIDDLE}/")) == 4  # dry run deleted nothing
 
-    result = deployed.cli("snapshots", "prune", ENV, "--keep", "1")
+    result = deployed.cli("snapshots", "prune", ENV, "--keep", "1", "--yes")
 
     assert result.exit_code == 0, result.output
     assert f"Kept {OLD}: latest.json points to it" in result.stdout
@@ -157,7 +108,7 @@ def test_prune_keeps_the_snapshot_a_running_resume_uses(make_deployed: MakeDeplo
         assert started.exit_code == 0, started.output
         deployed.local.wait_until(lambda: ENV in deployed.mwaa.names())  # creating it
 
-        result = deployed.cli("snapshots", "prune", ENV, "--keep", "1", "--json")
+        result = deployed.cli("snapshots", "prune", ENV, "--keep", "1", "--json", "--yes")
 
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)

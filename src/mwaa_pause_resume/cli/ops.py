@@ -8,6 +8,7 @@ input or an AWS error the user can fix (credentials, permissions, region).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
-from mwaa_pause_resume.cli.output import console, handle_errors, print_json
+from mwaa_pause_resume.cli.output import console, error_console, handle_errors, print_json
 from mwaa_pause_resume.errors import EXIT_FAILED, OperationFailed, UserError
 from mwaa_pause_resume.operations.aws_gateway import AwsGateway, NotDeployed
 from mwaa_pause_resume.operations.deployment import (
@@ -30,6 +31,7 @@ from mwaa_pause_resume.operations.deployment import (
     execution_name,
     start_input,
 )
+from mwaa_pause_resume.operations.execution_search import ExecutionSearch
 from mwaa_pause_resume.operations.progress import Progress, Step, outcome_text, parse_history
 from mwaa_pause_resume.operations.status import (
     ExecutionRecord,
@@ -56,8 +58,14 @@ WaitOption = Annotated[
     bool,
     typer.Option("--wait", help="Follow the workflow until it ends; exit 1 if it fails."),
 ]
-# How often --wait reads the execution. Tests lower it.
+# How often --wait reads the execution, and how it waits. Tests lower / replace them.
 POLL_SECONDS = 2.0
+SLEEP: Callable[[float], None] = time.sleep
+# Ctrl-C: 128 + SIGINT, as shells report it.
+EXIT_INTERRUPTED = 130
+# ListExecutions page size for status and the busy checks. Tests lower it to page
+# through a few executions.
+EXECUTIONS_PAGE = 100
 
 
 def register(app: typer.Typer) -> None:
@@ -91,26 +99,34 @@ def open_session(config: Path | None, profile: str | None, region: str | None) -
 
 
 def collect_records(
-    session: Session, environments: set[str], *, running_only: bool = False
+    session: Session,
+    environments: set[str],
+    *,
+    running_only: bool = False,
+    page_size: int | None = None,
 ) -> list[ExecutionRecord]:
     """Running executions of ``environments``, plus (unless ``running_only``) the last
-    finished pause and resume of each: newest first, described only as far as needed."""
+    finished pause and resume of each: newest first, described only as far as needed.
+
+    Pages through ListExecutions until each environment has its last finished run (or
+    the list ends); when that leaves pages unread, one ``RUNNING`` listing finds the
+    running executions further back."""
     deployment = session.deployment
+    size = EXECUTIONS_PAGE if page_size is None else page_size
     records: list[ExecutionRecord] = []
     for action in ACTIONS:
-        missing = set() if running_only else set(environments)
-        listed = session.aws.recent_executions(
-            deployment.state_machine(action), running_only=running_only
-        )
-        for item in listed:
-            if item.get("status") != "RUNNING" and not missing:
-                continue
-            record = record_from(action, session.aws.describe_execution(item["executionArn"]))
-            if record.environment not in environments:
-                continue
-            records.append(record)
-            if not record.running:
-                missing.discard(str(record.environment))
+        machine = deployment.state_machine(action)
+        search = ExecutionSearch(action, environments, running_only=running_only)
+
+        def describe(arn: str, action: Action = action) -> ExecutionRecord:
+            return record_from(action, session.aws.describe_execution(arn))
+
+        pages = session.aws.execution_pages(machine, running_only=running_only, page_size=size)
+        search.read(pages, describe, to_the_end=running_only)
+        if search.stopped_early:
+            running = session.aws.execution_pages(machine, running_only=True, page_size=size)
+            search.read(running, describe, to_the_end=True)
+        records += search.records
     return records
 
 
@@ -282,14 +298,18 @@ def follow(
     *,
     out: Console | None,
     poll_seconds: float | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> Progress:
     """Poll the execution until it ends, showing its steps on ``out`` (None: silently).
 
     On a terminal the steps redraw in place (Rich Live); elsewhere (CI logs, pipes)
-    one line is printed per step and per change of its detail."""
+    one line is printed per step and per change of its detail. ``sleep`` waits between
+    polls (default :data:`SLEEP`). Ctrl-C stops following, not the workflow: exit 130
+    after saying how to follow it."""
     from rich.live import Live
 
     interval = POLL_SECONDS if poll_seconds is None else poll_seconds
+    nap = SLEEP if sleep is None else sleep
     title = f"{'Pausing' if action == 'pause' else 'Resuming'} {environment}"
     printed: dict[int, tuple[str, ...]] = {}
     try:
@@ -300,21 +320,35 @@ def follow(
                     live.update(render(progress, title, started, datetime.now(UTC)))
                     if progress.finished:
                         return progress
-                    time.sleep(interval)
+                    nap(interval)
         while True:
             progress, started = _read(aws, execution_arn)
             if out is not None:
                 _print_new_lines(out, progress, started, printed)
             if progress.finished:
                 return progress
-            time.sleep(interval)
+            nap(interval)
     except KeyboardInterrupt:
-        if out is not None:
-            out.print(
-                f"\nStopped following; the {action} of {escape(environment)} goes on in AWS "
-                f"({escape(execution_arn)}). `mwaa-pause-resume status {environment}` shows it."
-            )
-        raise typer.Exit(130) from None
+        _report_interrupted(aws, execution_arn, environment, action)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _report_interrupted(
+    aws: AwsGateway, execution_arn: str, environment: str, action: Action
+) -> None:
+    """On stderr, so that ``--json`` keeps stdout to JSON."""
+    name = execution_arn.rsplit(":", 1)[-1]
+    err = error_console()
+    err.print(
+        f"Stopped following. The {action} of {escape(environment)} goes on in AWS "
+        f"(execution {escape(name)}).",
+        highlight=False,
+    )
+    err.print(
+        f"Follow it with `mwaa-pause-resume status {escape(environment)}` or in the console:",
+        highlight=False,
+    )
+    err.print(console_url(aws.region, execution_arn), markup=False, highlight=False)
 
 
 def _read(aws: AwsGateway, execution_arn: str) -> tuple[Progress, datetime]:

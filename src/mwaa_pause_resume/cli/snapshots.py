@@ -6,10 +6,12 @@ pause or resume uses.
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -26,6 +28,7 @@ from mwaa_pause_resume.cli.output import console, handle_errors, print_json
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.functions import layout
 from mwaa_pause_resume.operations.snapshot_index import (
+    PrunePlan,
     SnapshotInfo,
     human_bytes,
     index,
@@ -33,6 +36,7 @@ from mwaa_pause_resume.operations.snapshot_index import (
     latest_id,
     manifest_summary,
     prune_plan,
+    still_deletable,
 )
 from mwaa_pause_resume.operations.status import ExecutionRecord
 
@@ -203,6 +207,32 @@ def _print_show(result: dict[str, Any]) -> None:
     out.print(table)
 
 
+def stdin_is_terminal() -> bool:
+    """Whether someone can answer a prompt (CliRunner and pipes: no)."""
+    return sys.stdin.isatty()
+
+
+def ask(question: str) -> bool:
+    """Ask on the terminal; no unless the answer is yes. EOF or Ctrl-C: "Aborted!", exit 1."""
+    return typer.confirm(question, default=False)
+
+
+def _refuse_unconfirmed(environment: str, keep: int, as_json: bool) -> None:
+    """Prune without --yes needs someone to answer; say so before any AWS call."""
+    preview = f"`mwaa-pause-resume snapshots prune {environment} --keep {keep} --dry-run`"
+    if as_json:
+        raise UserError(
+            "snapshots prune --json cannot ask for confirmation (stdout is JSON only).",
+            hint=f"add --yes to delete without asking; {preview} shows what would go",
+        )
+    if not stdin_is_terminal():
+        raise UserError(
+            "snapshots prune deletes snapshots and stdin is not a terminal, so it cannot "
+            "ask for confirmation.",
+            hint=f"add --yes to delete without asking (scripts, CI); {preview} shows what would go",
+        )
+
+
 @app.command("prune")
 @handle_errors
 def prune(
@@ -214,6 +244,14 @@ def prune(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would be deleted; delete nothing.")
     ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Delete without asking. Required when stdin is not a terminal, and with --json.",
+        ),
+    ] = False,
     config: ConfigOption = None,
     profile: ProfileOption = None,
     region: RegionOption = None,
@@ -222,15 +260,33 @@ def prune(
     """Delete all but the KEEP newest complete snapshots of ENV, and abandoned ones older than them.
 
     The snapshot latest.json points to and any in use by a running workflow are always kept.
+    It shows what it would delete and asks first; --yes skips the question (scripts).
 
     Examples:
     $ mwaa-pause-resume snapshots prune analytics-dev --keep 3 --dry-run
     $ mwaa-pause-resume snapshots prune analytics-dev --keep 3
+    $ mwaa-pause-resume snapshots prune analytics-dev --keep 3 --yes --json
     """
     session = open_session(config, profile, region)
     env = session.config.environment(environment)
+    confirm = not (dry_run or yes)
+    if confirm:  # after the typo checks, before any AWS call
+        _refuse_unconfirmed(env.name, keep, as_json)
     snapshots, objects = _snapshots(session, env.name)
     plan = prune_plan(snapshots, keep)
+    out = console()
+    if confirm and plan.delete:
+        _print_plan(out, plan, snapshots, "Would delete")
+        count = len(plan.delete)
+        if not ask(f"Delete {count} snapshot{'s' if count != 1 else ''} of {env.name}?"):
+            out.print("Nothing deleted.")
+            return
+        # The answer may have taken a while: a workflow started meanwhile keeps its snapshot.
+        snapshots, objects = _snapshots(session, env.name)
+        fresh = still_deletable(plan, prune_plan(snapshots, keep))
+        for snapshot_id in sorted(set(plan.delete) & fresh.protected.keys()):
+            out.print(f"Kept {snapshot_id} after all: {fresh.protected[snapshot_id]}")
+        plan = fresh
     if not dry_run:
         for snapshot_id in plan.delete:
             session.aws.delete_keys(
@@ -239,14 +295,27 @@ def prune(
     if as_json:
         print_json({"environment": env.name, "dry_run": dry_run, **plan.to_dict()})
         return
-    out = console()
-    verb = "Would delete" if dry_run else "Deleted"
     if not plan.delete:
         out.print(f"Nothing to delete: {len(plan.keep)} snapshot(s) of {escape(env.name)} kept.")
-    for snapshot_id in plan.delete:
-        out.print(f"{verb} {snapshot_id}")
-    for snapshot_id, why in sorted(plan.protected.items()):
-        out.print(f"Kept {snapshot_id}: {why}")
+    if confirm:  # the plan was shown before the question
+        for snapshot_id in plan.delete:
+            out.print(f"Deleted {snapshot_id}")
+    else:
+        _print_plan(out, plan, snapshots, "Would delete" if dry_run else "Deleted")
     stamp = datetime.now(UTC).strftime("%H:%M:%S UTC")
     deleted = "would be deleted (dry run)" if dry_run else "deleted"
     out.print(f"{len(plan.delete)} {deleted}, {len(plan.keep)} kept ({stamp}).", highlight=False)
+
+
+def _print_plan(out: Console, plan: PrunePlan, snapshots: list[SnapshotInfo], verb: str) -> None:
+    by_id = {s.snapshot_id: s for s in snapshots}
+    for snapshot_id in plan.delete:
+        info = by_id.get(snapshot_id)
+        what = (
+            f" ({'complete' if info.complete else 'incomplete'}, {human_bytes(info.bytes)})"
+            if info
+            else ""
+        )
+        out.print(f"{verb} {snapshot_id}{what}", highlight=False)
+    for snapshot_id, why in sorted(plan.protected.items()):
+        out.print(f"Kept {snapshot_id}: {why}", highlight=False)

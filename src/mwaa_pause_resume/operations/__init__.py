@@ -4,7 +4,8 @@ that calls AWS, and :mod:`.aws_errors`, which turns botocore errors into message
 
 Modules: ``aws_errors`` (botocore error -> UserError with a hint), ``aws_gateway``
 (boto3 session, stack outputs, executions, snapshots in S3), ``deployment`` (the
-stack outputs and the execution input), ``progress`` (execution history -> steps),
+stack outputs and the execution input), ``execution_search`` (which executions status
+reads, page by page), ``progress`` (execution history -> steps),
 ``status`` (what ``status`` shows), ``snapshot_index`` (listing, pruning, manifest
 summary), ``init_entry`` (GetEnvironment -> a TOML config entry).
 """

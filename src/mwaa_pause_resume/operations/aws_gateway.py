@@ -15,10 +15,10 @@ from typing import Any
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.operations.aws_errors import error_code, explain, translated
 from mwaa_pause_resume.operations.deployment import Deployment, from_outputs
+from mwaa_pause_resume.operations.execution_search import ExecutionPage
 
-# One page of ListExecutions is enough to find the last pause and resume of each
-# environment for status; older ones are in the Step Functions console.
-RECENT_EXECUTIONS = 100
+# ListExecutions' default page size (at most 1000): one page usually holds what status needs.
+EXECUTIONS_PAGE = 100
 HISTORY_PAGE = 1000
 
 
@@ -162,22 +162,27 @@ class AwsGateway:
                 if not token:
                     return events
 
-    def recent_executions(
-        self, state_machine_arn: str, running_only: bool = False
-    ) -> list[dict[str, Any]]:
-        """Newest first, at most :data:`RECENT_EXECUTIONS` (all running ones)."""
+    def execution_pages(
+        self,
+        state_machine_arn: str,
+        *,
+        running_only: bool = False,
+        page_size: int = EXECUTIONS_PAGE,
+    ) -> Iterator[ExecutionPage]:
+        """ListExecutions, newest first, one call per page and only as far as the caller
+        iterates (:class:`~.execution_search.ExecutionSearch` stops early)."""
         sfn = self.client("stepfunctions")
-        kwargs: dict[str, Any] = {"stateMachineArn": state_machine_arn}
+        kwargs: dict[str, Any] = {"stateMachineArn": state_machine_arn, "maxResults": page_size}
         if running_only:
             kwargs["statusFilter"] = "RUNNING"
-        out: list[dict[str, Any]] = []
-        with self._calling("list the workflow executions"):
-            for page in sfn.get_paginator("list_executions").paginate(**kwargs):
-                out += page.get("executions") or []
-                if len(out) >= RECENT_EXECUTIONS and not running_only:
-                    break
-        out.sort(key=lambda e: e.get("startDate") or 0, reverse=True)
-        return out if running_only else out[:RECENT_EXECUTIONS]
+        while True:
+            with self._calling("list the workflow executions"):
+                answer = sfn.list_executions(**kwargs)
+            token = answer.get("nextToken")
+            yield ExecutionPage(list(answer.get("executions") or []), more=bool(token))
+            if not token:
+                return
+            kwargs["nextToken"] = token
 
     # -- S3 (the backup bucket) ------------------------------------------------------
     def list_objects(self, bucket: str, prefix: str) -> list[dict[str, Any]]:

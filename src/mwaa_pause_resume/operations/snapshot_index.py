@@ -118,6 +118,15 @@ def prune_plan(snapshots: Iterable[SnapshotInfo], keep: int) -> PrunePlan:
     return PrunePlan(keep=keep_ids, delete=delete, protected=protected)
 
 
+def still_deletable(confirmed: PrunePlan, fresh: PrunePlan) -> PrunePlan:
+    """What to delete after someone confirmed ``confirmed``, given the plan ``fresh`` made
+    from a new listing: only snapshots both agree on. One that a workflow started using
+    meanwhile is kept, and one the new listing would add was not confirmed: kept too."""
+    delete = [sid for sid in confirmed.delete if sid in fresh.delete]
+    keep = sorted(set(fresh.keep) | (set(fresh.delete) - set(delete)), reverse=True)
+    return PrunePlan(keep=keep, delete=delete, protected=fresh.protected)
+
+
 def keys_of(environment: str, snapshot_id: str, objects: Iterable[Mapping[str, Any]]) -> list[str]:
     prefix = layout.snapshot_prefix(environment, snapshot_id)
     return [str(o["Key"]) for o in objects if str(o.get("Key") or "").startswith(prefix)]
