@@ -410,3 +410,27 @@ def test_deletion_timeout_does_not_unpause_dags_of_the_environment_being_deleted
     assert rest_calls(local, "PATCH", "/dags/etl_daily") == []
     assert "deletion was accepted" in str(result.cause)
     assert read_json(local, f"{ENV}/latest.json")  # the verified snapshot is kept
+
+
+def test_stopping_the_local_workflows_ends_running_executions(make_local: MakeLocal) -> None:
+    """An execution still running when a test ends must not go on calling the handlers
+    after the mocks are gone (or inside the next test's mocks, with its buckets)."""
+    import threading
+
+    airflow = ContractAirflow(dag_specs())
+    local = make_local(airflow)
+    with local.hold():
+        arn = local.start_execution("pause", settings())
+        local.wait_until(lambda: bool(airflow.airflow(ENV).runs))  # parked at a Wait
+        local._stop_executions()
+        status = local.client("stepfunctions").describe_execution(executionArn=arn)["status"]
+
+    assert status == "ABORTED"
+    alive = [
+        t
+        for t in threading.enumerate()
+        if str(getattr(getattr(t, "_target", None), "__module__", "")).startswith(
+            "moto.stepfunctions"
+        )
+    ]
+    assert alive == []

@@ -170,8 +170,40 @@ class LocalWorkflows:
     def stop(self) -> None:
         if self._stack is not None:
             self._gate.set()
-            self._stack.close()
-            self._stack = None
+            try:
+                self._stop_executions()
+            finally:
+                self._stack.close()
+                self._stack = None
+
+    def _stop_executions(self, join_seconds: float = 30.0) -> None:
+        """Abort executions still running and wait for moto's threads to end.
+
+        An execution left running (started without waiting, or released from
+        :meth:`hold` at the end of a test) would otherwise go on calling the handlers
+        after the mocks and credentials are gone, or inside the next ``LocalWorkflows``
+        of the same process, where it would cache credential-less clients and touch
+        that run's buckets and locks.
+        """
+        sfn = self.client("stepfunctions")
+        for arn in self.state_machine_arns.values():
+            pages = sfn.get_paginator("list_executions").paginate(
+                stateMachineArn=arn, statusFilter="RUNNING"
+            )
+            for page in pages:
+                for execution in page["executions"]:
+                    sfn.stop_execution(
+                        executionArn=execution["executionArn"],
+                        error="LocalWorkflowsStopped",
+                        cause="the local workflows were stopped while this execution ran",
+                    )
+        give_up = time.monotonic() + join_seconds
+        for thread in threading.enumerate():
+            target = getattr(thread, "_target", None)  # moto names none of its threads
+            if thread is threading.current_thread() or target is None:
+                continue
+            if str(getattr(target, "__module__", "")).startswith("moto.stepfunctions"):
+                thread.join(max(0.0, give_up - time.monotonic()))
 
     def __enter__(self) -> LocalWorkflows:
         return self.start()
