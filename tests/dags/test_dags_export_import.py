@@ -116,6 +116,15 @@ def test_export_then_import_restores_history_and_secrets(
     assert dst.secrets() == secrets_before
     assert secrets_before["connections"]["sample_postgres"]["password"] == 'p@ss,w"rd|\\\u00e9'
 
+    # A retried import (its first try committed) succeeds and restores nothing twice.
+    view_restored = history_view(dst.db_url)
+    again = dst.run_dag(IMPORT, {"snapshot": str(snap)}, extra={SNAPSHOT_KEY_ENV: src.fernet_key})
+    assert again["state"] == "success", again
+    assert _note(again)["rows"] == note["rows"]
+    assert history_view(dst.db_url) == view_restored
+    restores = "SELECT count(*) FROM log WHERE event = 'mwaa_pause_resume.restore'"
+    assert query(dst.db_url, restores) == [(1,)]  # the second try restored nothing
+
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_export_failure_puts_paused_states_back_and_fails(

@@ -43,8 +43,16 @@ def test_sandbox_restores_everything_equal(version: str) -> None:
     # The seeded history is really there and really came back.
     for name in ("dag_run", "task_instance", "xcom", "variable", "connection", "slot_pool", "log"):
         assert tables[name]["before"] > 0, name
-        assert tables[name] == {**tables[name], "after": tables[name]["before"], "equal": True}
-    assert all(row["equal"] for row in tables.values())
+        before = tables[name]["before"]
+        assert tables[name] == {
+            **tables[name],
+            "after": before,
+            "matching": before,
+            "equal": True,
+            "difference": None,
+        }
+    # Row content, not only counts: every row of every kept table matches.
+    assert all(row["equal"] and row["matching"] == row["before"] for row in tables.values())
     assert report["secrets"] == {
         "checked": report["secrets"]["checked"],
         "equal": True,
@@ -75,3 +83,7 @@ def test_sandbox_names_what_a_broken_restore_lost() -> None:
     assert [name for name, row in report["tables"].items() if not row["equal"]] == ["connection"]
     assert report["secrets"]["equal"] is False
     assert any(d.startswith("table connection:") for d in report["differences"])
+    # one missing row is shown
+    assert report["tables"]["connection"]["difference"].startswith(
+        "row missing after resume: connection("
+    )

@@ -7,12 +7,19 @@ from pathlib import Path
 from rich.console import Console
 
 from mwaa_pause_resume.cli.sandbox import print_result
+from mwaa_pause_resume.sandbox.row_compare import NormalTable, Row
 from mwaa_pause_resume.sandbox.run import SandboxResult, WorkflowOutcome
 from mwaa_pause_resume.sandbox.run_compare import EnvironmentState, compare
 
 
+def rows(count: int, **columns: str) -> NormalTable:
+    """``count`` distinct rows of one table (a ``n`` column numbers them)."""
+    made: list[Row] = [tuple(sorted({**columns, "n": str(i)}.items())) for i in range(count)]
+    return NormalTable(tuple(made), frozenset({"created_at"}))
+
+
 def state(
-    tables: dict[str, int],
+    tables: dict[str, NormalTable],
     *,
     paused: dict[str, bool] | None = None,
     secrets: dict[str, str | None] | None = None,
@@ -27,31 +34,55 @@ def state(
 
 
 def test_rows_the_new_environment_made_itself_count_only_for_added_tables() -> None:
-    # dag_version (insert): the target parsed its DAGs itself -> 2 own rows subtracted.
-    # dag (merge): the target's parsed DAGs coincide with restored ones -> nothing subtracted.
-    before = state({"dag_version": 3, "dag": 2, "dag_run": 4})
-    after = state({"dag_version": 5, "dag": 2, "dag_run": 4})
-    result = compare(before, after, {"dag_version": 2, "dag": 2, "dag_run": 0})
-    assert {n: (t.before, t.after, t.equal) for n, t in result.tables.items()} == {
-        "dag": (2, 2, True),
-        "dag_run": (4, 4, True),
-        "dag_version": (3, 3, True),
+    # dag_version (insert): the target parsed its DAGs itself -> 2 rows like a fresh
+    # environment's own, timestamps aside, are not counted.
+    # dag (merge): every row must match; an extra one is a difference.
+    fresh = state({"dag_version": rows(2, dag_id="own", created_at="t0")})
+    history = {"dag_version": rows(3, dag_id="etl"), "dag_run": rows(4, run_id="r")}
+    before = state({**history, "dag": rows(2, dag_id="d")})
+    after = state(
+        {
+            **history,
+            "dag_version": NormalTable(
+                history["dag_version"].rows + rows(2, dag_id="own", created_at="t9").rows,
+                frozenset({"created_at"}),
+            ),
+            "dag": rows(2, dag_id="d"),
+        }
+    )
+    result = compare(before, after, fresh)
+    assert {
+        n: (t.before, t.after, t.matching, t.made_by_target, t.equal)
+        for n, t in result.tables.items()
+    } == {
+        "dag": (2, 2, 2, 0, True),
+        "dag_run": (4, 4, 4, 0, True),
+        "dag_version": (3, 3, 3, 2, True),
     }
     assert result.restored_equal
+    extra_dag = compare(before, state({**history, "dag": rows(3, dag_id="d")}), fresh)
+    assert extra_dag.tables["dag"].equal is False
+    assert extra_dag.tables["dag"].example == (
+        "row not in the paused environment: dag(dag_id='d', n='2')"
+    )
 
 
 def test_every_difference_is_named() -> None:
-    before = state({"connection": 3, "xcom": 1}, secrets={"variable x": "1", "variable y": "2"})
+    before = state(
+        {"connection": rows(3, conn_id="c"), "xcom": rows(1, key="k")},
+        secrets={"variable x": "1", "variable y": "2"},
+    )
     after = state(
-        {"connection": 0, "xcom": 1},
+        {"connection": rows(0), "xcom": rows(1, key="k")},
         paused={"a": False, "b": False},
         secrets={"variable x": "changed"},
         undecryptable=["variable y"],
     )
-    result = compare(before, after, {})
+    result = compare(before, after, state({}))
     assert not result.restored_equal
     assert result.differences == [
-        "table connection: 3 rows before, 0 after",
+        "table connection: 3 rows before, 0 after, 0 matching; row missing after resume: "
+        "connection(conn_id='c', n='0')",
         "secret variable y cannot be decrypted with the new key",
         "secret variable x differs",
         "DAG a: paused True before, False after",
@@ -59,7 +90,9 @@ def test_every_difference_is_named() -> None:
 
 
 def test_report_names_what_differs(tmp_path: Path) -> None:
-    comparison = compare(state({"connection": 3}), state({"connection": 0}), {})
+    comparison = compare(
+        state({"connection": rows(3, conn_id="c")}), state({"connection": rows(0)}), state({})
+    )
     result = SandboxResult(
         "2.10.3",
         tmp_path,
@@ -69,12 +102,21 @@ def test_report_names_what_differs(tmp_path: Path) -> None:
         comparison=comparison,
         fernet_key_changed=True,
     )
-    out = Console(record=True, width=120)
+    out = Console(record=True, width=160)
     print_result(out, result)
     text = out.export_text()
     assert "Not restored equal" in text
-    assert "table connection: 3 rows before, 0 after" in text
-    assert result.to_json()["tables"] == {"connection": {"before": 3, "after": 0, "equal": False}}
+    assert "table connection: 3 rows before, 0 after, 0 matching" in text
+    assert result.to_json()["tables"] == {
+        "connection": {
+            "before": 3,
+            "after": 0,
+            "matching": 0,
+            "made_by_target": 0,
+            "equal": False,
+            "difference": "row missing after resume: connection(conn_id='c', n='0')",
+        }
+    }
     assert result.to_json()["restored_equal"] is False
 
 

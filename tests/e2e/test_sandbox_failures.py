@@ -94,7 +94,7 @@ def test_create_failed_on_resume_keeps_the_snapshot_and_a_retry_restores(
     env = "create-fails"
     create_environment(parts.mwaa, env, parts.version)
     source = parts.airflow.environment(env)
-    baseline = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS).tables
+    baseline = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS)
     seed_history(source.runtime, source.db_url, source.fernet_key, source.home / "seed")
     before = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS)
     pause = run_workflow(parts, "pause", environment=env)

@@ -188,9 +188,18 @@ def import_cmd(  # noqa: PLR0917
             "export: rerun (clear and re-run) or fail.",
         ),
     ] = "rerun",
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Restore even if this database already restored this snapshot (its jobs "
+            "and audit-log rows are then added a second time).",
+        ),
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
-    """Verify a snapshot, then restore it into the database in one transaction."""
+    """Restore a snapshot into the database in one transaction, checking every file as it
+    streams (sizes, sha256, row counts); a damaged snapshot changes nothing."""
     from mwaa_pause_resume.metadata import connect, open_store, restore_snapshot
 
     store = open_store(source)
@@ -203,6 +212,7 @@ def import_cmd(  # noqa: PLR0917
             snapshot_key=source_fernet_key or None,
             interrupted_policy=interrupted,
             progress=_progress(as_json),
+            force=force,
         )
     finally:
         conn.close()
@@ -231,9 +241,16 @@ def _print_restore(report: RestoreReport) -> None:
     out.print(
         f"Paused states applied: {report.paused_states_applied}; interrupted work "
         f"({report.interrupted_policy}): {report.interrupted_runs} runs, "
-        f"{report.interrupted_task_instances} task instances",
+        f"{report.interrupted_task_instances} task instances; jobs running at export "
+        f"marked failed: {report.jobs_ended}",
         highlight=False,
     )
+    if report.forced:
+        out.print(
+            f"[yellow]Snapshot {report.snapshot_id} had been restored into this database "
+            "before:[/] restored again (--force)",
+            highlight=False,
+        )
     if report.paused_states_pending:
         out.print(
             f"[yellow]DAGs not in the database:[/] {', '.join(report.paused_states_pending)}",

@@ -83,11 +83,12 @@ def result_table(result: SandboxResult) -> Table:
     table.add_column("kept table")
     table.add_column("before pause", justify="right")
     table.add_column("after resume", justify="right")
+    table.add_column("rows matching", justify="right")
     table.add_column("equal", justify="center")
     comp = result.comparison
     for name, row in comp.tables.items() if comp else ():
         mark = "[green]yes[/]" if row.equal else "[bold red]NO[/]"
-        table.add_row(name, str(row.before), str(row.after), mark)
+        table.add_row(name, str(row.before), str(row.after), str(row.matching), mark)
     return table
 
 

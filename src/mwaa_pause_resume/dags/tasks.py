@@ -362,7 +362,7 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
     with _reported(IMPORT_TASK, context):
         cfg = parse_import_conf(_run_conf(context))
     with _reported(IMPORT_TASK, context, snapshot=cfg.snapshot):
-        from mwaa_pause_resume.metadata import open_store, restore_snapshot
+        from mwaa_pause_resume.metadata import AlreadyRestored, open_store, restore_snapshot
         from mwaa_pause_resume.metadata.rest_scope import SCOPE as REST_SNAPSHOT_SCOPE
         from mwaa_pause_resume.metadata.verify import read_manifest
 
@@ -370,14 +370,29 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
         store = open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id)
         if read_manifest(store).scope == REST_SNAPSHOT_SCOPE:
             return _import_rest(context, cfg.snapshot, store)
-        with _metadb(cfg.db_conn_id) as conn:
-            report = restore_snapshot(
-                conn,
-                store,
-                fernet_key=environment_fernet_key(),
-                snapshot_key=os.environ.get(SNAPSHOT_KEY_ENV) or None,
-                interrupted_policy=cfg.interrupted_policy,
-                progress=lambda *args: log.info("import: %s", " ".join(map(str, args))),
+        try:
+            with _metadb(cfg.db_conn_id) as conn:
+                report = restore_snapshot(
+                    conn,
+                    store,
+                    fernet_key=environment_fernet_key(),
+                    snapshot_key=os.environ.get(SNAPSHOT_KEY_ENV) or None,
+                    interrupted_policy=cfg.interrupted_policy,
+                    progress=lambda *args: log.info("import: %s", " ".join(map(str, args))),
+                )
+        except AlreadyRestored as done:
+            # A retry after the restore committed (the note or XCom failed the first
+            # try): the database holds the snapshot, so this import has succeeded.
+            log.warning("%s; nothing restored again", done)
+            manifest = read_manifest(store)
+            rows = sum(t.rows for t in manifest.tables.values())
+            return _publish_success(
+                cfg.db_conn_id,
+                run,
+                cfg.snapshot,
+                tables=len(manifest.tables),
+                rows=rows,
+                interrupted=len(manifest.interrupted),
             )
         tables, rows, interrupted = _report_totals(report)
         log.info("restored %d rows into %d tables from %s", rows, tables, cfg.snapshot)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 # Names resolve lazily (PEP 562): the verify Lambda imports this package without
 # psycopg2 or cryptography, which only export/restore need.
 _EXPORTS: dict[str, str] = {
+    "AlreadyRestored": "errors",
     "DatabaseUnavailable": "errors",
     "INTERRUPTED_POLICIES": "restore",
     "KEPT": "tables",
@@ -46,6 +47,7 @@ _EXPORTS: dict[str, str] = {
 if TYPE_CHECKING:
     from mwaa_pause_resume.metadata.db import connect
     from mwaa_pause_resume.metadata.errors import (
+        AlreadyRestored,
         DatabaseUnavailable,
         PermissionDenied,
         RestoreFailed,
@@ -80,6 +82,7 @@ __all__ = [
     "KEPT",
     "MANIFEST_NAME",
     "REGENERATED",
+    "AlreadyRestored",
     "DatabaseUnavailable",
     "LocalStore",
     "Manifest",

@@ -27,3 +27,11 @@ class PermissionDenied(UserError):
 
 class RestoreFailed(OperationFailed):
     """The restore transaction failed and was rolled back: the database is unchanged."""
+
+
+class AlreadyRestored(UserError):
+    """This database already holds the snapshot (its restore is in the audit log)."""
+
+    def __init__(self, message: str, hint: str | None = None, *, restored_at: str = "") -> None:
+        super().__init__(message, hint)
+        self.restored_at = restored_at

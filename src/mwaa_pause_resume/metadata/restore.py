@@ -20,8 +20,19 @@ from typing import Any
 from mwaa_pause_resume.errors import MwaaPauseResumeError, UserError
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
 from mwaa_pause_resume.metadata.db import transaction, user_error
-from mwaa_pause_resume.metadata.errors import RestoreFailed, SnapshotIncompatible, SnapshotInvalid
+from mwaa_pause_resume.metadata.errors import (
+    AlreadyRestored,
+    RestoreFailed,
+    SnapshotIncompatible,
+    SnapshotInvalid,
+)
 from mwaa_pause_resume.metadata.manifest import Manifest
+from mwaa_pause_resume.metadata.restore_guard import (
+    SnapshotIdentity,
+    check_not_restored,
+    record_restore,
+    snapshot_id,
+)
 from mwaa_pause_resume.metadata.secrets import (
     Cipher,
     open_snapshot_key,
@@ -35,11 +46,12 @@ from mwaa_pause_resume.metadata.tables import (
     FINISHED_TI_STATES,
     INTERRUPTED_TI_STATES,
     KEPT,
+    UNFINISHED_JOB_STATES,
     UNFINISHED_RUN_STATES,
     WAITING_TI_STATES,
 )
 from mwaa_pause_resume.metadata.topology import INTEGER_TYPES, Link, links, restore_order
-from mwaa_pause_resume.metadata.verify import verify_snapshot
+from mwaa_pause_resume.metadata.verify import HashingReader, check_structure, content_mismatch
 
 INTERRUPTED_POLICIES = ("rerun", "fail")
 
@@ -92,6 +104,10 @@ class RestoreReport:
     paused_states_applied: int = 0
     paused_states_pending: list[str] = field(default_factory=list)  # DAG not in the target
     paused_states_kept_busy: list[str] = field(default_factory=list)  # run in progress
+    jobs_ended: int = 0  # jobs running at export, restored as failed (their process is gone)
+    snapshot_id: str = ""
+    manifest_sha256: str = ""
+    forced: bool = False  # restored although this database had restored it before
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -114,19 +130,42 @@ def restore_snapshot(
     snapshot_key: str | None = None,
     interrupted_policy: str = "rerun",
     progress: Callable[[str, int], None] | None = None,
+    force: bool = False,
 ) -> RestoreReport:
-    """Verify ``store`` then restore it into ``conn``'s database in one transaction."""
+    """Restore ``store`` into ``conn``'s database in one transaction.
+
+    The manifest's structure and every file's size are checked first; each file's
+    sha256 and row count while it streams into its staging table, before any row of
+    the target is written. A mismatch raises :class:`SnapshotInvalid` and rolls back.
+    A snapshot this database already restored raises :class:`AlreadyRestored` unless
+    ``force``. ``progress(label, rows)`` is called when a table's file has been read and
+    checked (label ``"<table> (read, checked)"``, rows in the file) and when its rows
+    are written (label ``"<table>"``, rows inserted).
+    """
     if interrupted_policy not in INTERRUPTED_POLICIES:
         raise UserError(
             f"unknown interrupted policy {interrupted_policy!r}",
             hint=f"use one of: {', '.join(INTERRUPTED_POLICIES)}",
         )
-    manifest = verify_snapshot(store).manifest
+    manifest, digest = check_structure(store)
+    identity = SnapshotIdentity(
+        snapshot_id=snapshot_id(store.location),
+        manifest_sha256=digest,
+        location=store.location,
+        created_at=manifest.created_at,
+    )
     target = optional_cipher(fernet_key, "target Fernet key")
     kms = store.kms_client() if manifest.secrets.scheme == "kms-envelope" else None
     snap = open_snapshot_key(manifest.secrets, snapshot_key, kms)
     job = _Restore(
-        store, manifest, snap=snap, target=target, policy=interrupted_policy, progress=progress
+        store,
+        manifest,
+        snap=snap,
+        target=target,
+        policy=interrupted_policy,
+        progress=progress,
+        identity=identity,
+        force=force,
     )
     import psycopg2
 
@@ -134,7 +173,7 @@ def restore_snapshot(
         with transaction(conn, read_only=False) as cur:
             return job.run(cur)
     except MwaaPauseResumeError as exc:
-        if isinstance(exc, SnapshotIncompatible | SnapshotInvalid):
+        if isinstance(exc, SnapshotIncompatible | AlreadyRestored):
             raise
         raise type(exc)(
             f"{exc.message} (restore rolled back: nothing was changed)", hint=exc.hint
@@ -165,8 +204,12 @@ class _Restore:
         target: Cipher | None,
         policy: str,
         progress: Callable[[str, int], None] | None,
+        identity: SnapshotIdentity,
+        force: bool,
     ) -> None:
         self.store = store
+        self.identity = identity
+        self.force = force
         self.manifest = manifest
         self.snap = snap
         self.target = target
@@ -180,6 +223,8 @@ class _Restore:
             airflow_version=manifest.airflow_version,
             alembic_revision=manifest.alembic_revision,
             interrupted_policy=policy,
+            snapshot_id=identity.snapshot_id,
+            manifest_sha256=identity.manifest_sha256,
         )
 
     # -- plan --------------------------------------------------------------------
@@ -187,6 +232,15 @@ class _Restore:
         self.cur = cur
         self.catalog = read_catalog(cur)
         check_compatible(self.manifest, self.catalog)
+        guarded = "log" in self.catalog.tables
+        if guarded:
+            self.current = "(restore guard)"
+            try:
+                check_not_restored(cur, self.identity)
+            except AlreadyRestored:
+                if not self.force:
+                    raise
+                self.report.forced = True
         self.names = restore_order(self.catalog, list(self.manifest.tables))
         self.links = links(self.catalog, self.names)
         restored = set(self.names)
@@ -199,6 +253,12 @@ class _Restore:
             and lk.parent_columns == (self.catalog.tables[lk.parent].serial,)
         }
         self._load_lookups()
+        # Every file is read once, into its staging table, and checked against the
+        # manifest as it streams; all of them before the first row of the target is
+        # written, so a damaged snapshot changes nothing (not even a sequence).
+        for name in self.names:
+            self.current = name
+            self._stage(name)
         for name in self.names:
             self.current = name
             self._table(name)
@@ -208,6 +268,9 @@ class _Restore:
         self._paused_states()
         self.current = "(sequences)"
         self._sequences()
+        if guarded:
+            self.current = "log (restore record)"
+            record_restore(cur, self.identity)
         self.current = None
         return self.report
 
@@ -267,6 +330,55 @@ class _Restore:
             )
 
     # -- one table -----------------------------------------------------------------
+    def _stage(self, name: str) -> None:
+        """COPY the table's file into its staging table, checking it against the manifest."""
+        info = self.catalog.tables[name]
+        entry = self.manifest.tables[name]
+        cols = entry.column_names
+        stg = quote(f"_mpr_s_{name}")
+        types = {c.name: c.type for c in info.columns}  # == the snapshot's (checked)
+        defs = ", ".join(f"{quote(c)} {types[c]}" for c in cols)
+        if secret_fields(name, cols):
+            defs += ", _mpr_row bigint GENERATED ALWAYS AS IDENTITY"
+        self._exec(f"CREATE TEMP TABLE {stg} ({defs}) ON COMMIT DROP")
+        import psycopg2
+
+        with self.store.open_read(entry.file) as raw:
+            hashing = HashingReader(raw)
+            with gzip.GzipFile(fileobj=hashing) as gz:
+                reader = _GzipReader(gz)
+                try:
+                    self.cur.copy_expert(
+                        f"COPY {stg} ({', '.join(quote(c) for c in cols)}) FROM STDIN "
+                        "WITH (FORMAT csv)",
+                        reader,
+                        size=BUFFER,
+                    )
+                except psycopg2.Error:
+                    # bytes that differ from the export's explain any COPY failure best
+                    problem = content_mismatch(name, entry, *hashing.drain())
+                    if problem is not None:
+                        raise problem from None
+                    if reader.error is None:
+                        raise
+                    # psycopg2 reports the reader's exception as a failed COPY: name the file
+                    raise SnapshotInvalid(
+                        f"{entry.file} is not a valid gzip file ({reader.error})",
+                        hint="the snapshot is damaged; use another snapshot",
+                    ) from None
+                loaded = int(self.cur.rowcount)
+            problem = content_mismatch(name, entry, *hashing.drain())
+        if problem is not None:
+            raise problem
+        if loaded != entry.rows:
+            raise SnapshotInvalid(
+                f"{entry.file} (table {name}) holds {loaded} rows, the manifest says {entry.rows}",
+                hint="the snapshot is damaged; use another snapshot",
+            )
+        self._exec(f"ANALYZE {stg}")
+        if self.progress:  # reading is most of a large restore's time
+            self.progress(f"{name} (read, checked)", loaded)
+
     def _table(self, name: str) -> None:
         info = self.catalog.tables[name]
         entry = self.manifest.tables[name]
@@ -274,37 +386,7 @@ class _Restore:
         result = TableResult(snapshot_rows=entry.rows)
         self.report.tables[name] = result
         stg = quote(f"_mpr_s_{name}")
-        types = {c.name: c.type for c in info.columns}  # == the snapshot's (checked)
         fields = secret_fields(name, cols)
-        defs = ", ".join(f"{quote(c)} {types[c]}" for c in cols)
-        if fields:
-            defs += ", _mpr_row bigint GENERATED ALWAYS AS IDENTITY"
-        self._exec(f"CREATE TEMP TABLE {stg} ({defs}) ON COMMIT DROP")
-        import psycopg2
-
-        with self.store.open_read(entry.file) as raw, gzip.GzipFile(fileobj=raw) as gz:
-            reader = _GzipReader(gz)
-            try:
-                self.cur.copy_expert(
-                    f"COPY {stg} ({', '.join(quote(c) for c in cols)}) FROM STDIN "
-                    "WITH (FORMAT csv)",
-                    reader,
-                    size=BUFFER,
-                )
-            except psycopg2.Error:
-                if reader.error is None:
-                    raise
-                # psycopg2 reports the reader's exception as a failed COPY: name the file
-                raise SnapshotInvalid(
-                    f"{entry.file} is not a valid gzip file ({reader.error})",
-                    hint="the snapshot is damaged; use another snapshot",
-                ) from None
-        if self.cur.rowcount != entry.rows:
-            raise SnapshotInvalid(
-                f"{entry.file} holds {self.cur.rowcount} rows, the manifest says {entry.rows}",
-                hint="the snapshot is damaged; use another snapshot",
-            )
-        self._exec(f"ANALYZE {stg}")
         if fields:
             self._reencrypt(name, stg, cols, fields)
         self._adjust(name, stg, cols)
@@ -553,6 +635,19 @@ class _Restore:
             self.report.interrupted_task_instances = self._interrupt_tis(stg, present)
         elif name == "dag_version":
             self._renumber_versions(stg)
+        elif name == "job" and "state" in present:
+            self.report.jobs_ended = self._end_jobs(stg)
+
+    def _end_jobs(self, stg: str) -> int:
+        """Jobs running at export (schedulers, triggerers, task runners) become failed.
+
+        Their processes do not exist in the new environment. Airflow's scheduler fails
+        only stale *SchedulerJob* rows (adopt_or_reset_orphaned_tasks); any other job
+        type would stay "running" forever (and ``most_recent_job`` ranks running jobs
+        first). Like Airflow, only the state changes; end_date stays as it was.
+        """
+        states = ", ".join(f"'{s}'" for s in UNFINISHED_JOB_STATES)
+        return self._exec(f"UPDATE {stg} SET state = 'failed' WHERE state IN ({states})")
 
     def _interrupt_tis(self, stg: str, present: set[str]) -> int:
         if self.policy == "rerun":  # cleared: the scheduler runs it again; like Airflow's

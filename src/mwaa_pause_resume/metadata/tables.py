@@ -183,6 +183,8 @@ INTERRUPTED_TI_STATES = ("running", "queued", "restarting")
 WAITING_TI_STATES = ("deferred", "scheduled", "up_for_retry", "up_for_reschedule")
 # Run states the interrupted policy may change (a finished run is never touched).
 UNFINISHED_RUN_STATES = ("running", "queued")
+# Job states of a live process (JobState.RUNNING / RESTARTING): restored as "failed".
+UNFINISHED_JOB_STATES = ("running", "restarting")
 # Terminal states: never touched by the interrupted policy.
 FINISHED_TI_STATES = ("success", "failed", "skipped", "upstream_failed", "removed")
 

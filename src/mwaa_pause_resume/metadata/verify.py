@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
-from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Manifest
+from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Manifest, TableEntry
 from mwaa_pause_resume.metadata.store import SnapshotStore
-from mwaa_pause_resume.metadata.streams import sha256_of
+from mwaa_pause_resume.metadata.streams import BUFFER, sha256_of
 
 TABLES_PREFIX = "tables/"
 
@@ -49,18 +52,36 @@ class VerifyReport:
 
 
 def read_manifest(store: SnapshotStore) -> Manifest:
+    return load_manifest(store)[0]
+
+
+def load_manifest(store: SnapshotStore) -> tuple[Manifest, str]:
+    """The manifest and the sha256 of its bytes (a snapshot's identity, wherever it lives)."""
     if not store.exists(MANIFEST_NAME):
         raise SnapshotInvalid(
             f"no {MANIFEST_NAME} in {store.location}: not a snapshot, or an incomplete one",
             hint="point at one snapshot's folder (<env>/<snapshot-id>/) of a finished export",
         )
-    return Manifest.from_dict(store.get_json(MANIFEST_NAME))
+    with store.open_read(MANIFEST_NAME) as src:
+        raw = src.read()
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise SnapshotInvalid(
+            f"{MANIFEST_NAME} in {store.location} is not valid JSON: {exc}",
+            hint="the snapshot is damaged; use another snapshot",
+        ) from None
+    return Manifest.from_dict(data), hashlib.sha256(raw).hexdigest()
 
 
-def verify_snapshot(store: SnapshotStore) -> VerifyReport:
-    """Re-read every file; raise :class:`SnapshotInvalid` naming the first one that differs."""
-    manifest = read_manifest(store)
-    report = VerifyReport(store.location, manifest)
+def check_structure(store: SnapshotStore) -> tuple[Manifest, str]:
+    """The cheap half of :func:`verify_snapshot`: no table file is read.
+
+    The manifest is well formed, each table names its own file, no file is unlisted,
+    and every file exists with the recorded size (one stat / HEAD per file). Returns
+    the manifest and its sha256; import checks each file's sha256 while streaming it.
+    """
+    manifest, digest = load_manifest(store)
     listed = {entry.file for entry in manifest.tables.values()}
     prefix = REST_PREFIX if manifest.scope == "rest-only" else TABLES_PREFIX
     for name, entry in manifest.tables.items():
@@ -90,15 +111,62 @@ def verify_snapshot(store: SnapshotStore) -> VerifyReport:
                 f"{entry.file} (table {name}) has {size} bytes, the manifest says {entry.bytes}",
                 hint="the file was truncated or replaced; use another snapshot",
             )
+    return manifest, digest
+
+
+def content_mismatch(
+    name: str, entry: TableEntry, digest: str, size: int
+) -> SnapshotInvalid | None:
+    """The error for a file whose bytes are not the ones the manifest recorded, if so."""
+    if size != entry.bytes:
+        return SnapshotInvalid(
+            f"{entry.file} (table {name}) has {size} bytes, the manifest says {entry.bytes}",
+            hint="the file was truncated or replaced; use another snapshot",
+        )
+    if digest != entry.sha256:
+        return SnapshotInvalid(
+            f"{entry.file} (table {name}) is corrupted: sha256 {digest[:16]}... differs "
+            f"from the manifest's {entry.sha256[:16]}...",
+            hint="the file changed after export; use another snapshot",
+        )
+    return None
+
+
+def verify_snapshot(store: SnapshotStore) -> VerifyReport:
+    """Re-read every file; raise :class:`SnapshotInvalid` naming the first one that differs."""
+    manifest, _ = check_structure(store)
+    report = VerifyReport(store.location, manifest)
+    for name, entry in manifest.tables.items():
         with store.open_read(entry.file) as stream:
             digest, read = sha256_of(stream)
-        if digest != entry.sha256 or read != entry.bytes:
-            raise SnapshotInvalid(
-                f"{entry.file} (table {name}) is corrupted: sha256 {digest[:16]}... differs "
-                f"from the manifest's {entry.sha256[:16]}...",
-                hint="the file changed after export; use another snapshot",
-            )
+        problem = content_mismatch(name, entry, digest, read)
+        if problem is not None:
+            raise problem
         report.files += 1
-        report.bytes += size
+        report.bytes += read
         report.rows[name] = entry.rows
     return report
+
+
+class HashingReader:
+    """Hashes and counts the bytes read through it, so a file is checked as it streams."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._sha = hashlib.sha256()
+        self.bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._sha.update(data)
+        self.bytes += len(data)
+        return data
+
+    def seek(self, offset: int, /) -> int:
+        raise io.UnsupportedOperation("a snapshot file is read once, front to back")
+
+    def drain(self) -> tuple[str, int]:
+        """Read what the consumer left (gzip stops at its trailer); the digest and size."""
+        while self.read(BUFFER):
+            pass
+        return self._sha.hexdigest(), self.bytes

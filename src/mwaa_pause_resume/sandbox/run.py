@@ -130,7 +130,14 @@ class SandboxResult:
             "pause": self.pause.to_json() if self.pause else None,
             "resume": self.resume.to_json() if self.resume else None,
             "tables": {
-                name: {"before": t.before, "after": t.after, "equal": t.equal}
+                name: {
+                    "before": t.before,
+                    "after": t.after,
+                    "matching": t.matching,
+                    "made_by_target": t.made_by_target,
+                    "equal": t.equal,
+                    "difference": t.example,
+                }
                 for name, t in (comp.tables.items() if comp else ())
             },
             "restored_equal": self.restored_equal,
@@ -319,7 +326,7 @@ def _cycle(
     )
     create_environment(parts.mwaa, ENVIRONMENT, parts.version)
     source = parts.airflow.environment(ENVIRONMENT)
-    baseline = read_state(source.db_url, source.fernet_key, excluded).tables
+    baseline = read_state(source.db_url, source.fernet_key, excluded)
     report.phase("Filling it with history (sample DAG runs, variables, connections, pools)")
     seed_history(source.runtime, source.db_url, source.fernet_key, source.home / "seed")
     before = read_state(source.db_url, source.fernet_key, excluded)

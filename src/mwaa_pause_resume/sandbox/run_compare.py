@@ -2,55 +2,56 @@
 
 An environment's state is read straight from its metadata database:
 
-- rows per kept table (:data:`mwaa_pause_resume.metadata.tables.KEPT`), not
-  counting the rows of the export/import DAGs themselves (their runs, task
-  instances, XComs, notes, audit entries): the pause and the resume add those;
+- the content of every kept table (:data:`mwaa_pause_resume.metadata.tables.KEPT`),
+  normalised by :mod:`.row_compare` (surrogate ids replaced by natural keys,
+  secrets decrypted with the environment's own key, the export/import DAGs' own
+  rows left out: the pause and the resume add those);
 - every DAG's paused state (the export/import DAGs excepted: the workflows
   unpause them);
 - the secrets, decrypted with the environment's own Fernet key: variable values,
   connection passwords and extras.
 
-The comparison (:func:`compare`, pure) also takes the *baseline*: the same rows
-counted in a freshly created environment (same Airflow version, same DAG files)
+The comparison (:func:`compare`, pure) also takes the *baseline*: the same tables
+read from a freshly created environment (same Airflow version, same DAG files)
 before any history was added. A resumed environment is such a fresh environment
-into which the snapshot was restored, so for tables the restore *adds* rows to
-(``insert`` and ``keep_target`` policies) the rows it made itself (e.g. Airflow 3's
-own DAG versions from parsing the DAG files) are subtracted from "after". For
-tables the restore *merges* into (``merge``/``reuse``: DAGs, pools, variables,
-connections, log templates) the fresh rows coincide with restored ones, so
-nothing is subtracted.
+into which the snapshot was restored, so in tables the restore *adds* rows to
+(``insert`` and ``keep_target`` policies) rows that are not the paused
+environment's but match a fresh environment's own, timestamps aside (e.g. Airflow
+3's DAG versions from parsing the DAG files), are the new environment's own and
+are not counted. In tables the restore *merges* into (``merge``/``reuse``: DAGs,
+pools, variables, connections, log templates) every row must match.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mwaa_pause_resume.metadata.tables import KEPT, kept_tables
+from mwaa_pause_resume.sandbox.row_compare import (
+    NormalTable,
+    RowsComparison,
+    compare_tables,
+    normalise,
+    read_tables,
+)
 
-ADDED_POLICIES = frozenset({"insert", "keep_target"})
+TableComparison = RowsComparison  # per table: before, after, matching, equal, example
 
 
 @dataclass(frozen=True)
 class EnvironmentState:
-    """Rows per kept table, paused states and decrypted secrets of one environment."""
+    """Kept tables' normalised rows, paused states and decrypted secrets of one environment."""
 
-    tables: dict[str, int]
+    rows: dict[str, NormalTable]
     paused: dict[str, bool]
     secrets: dict[str, str | None]
     undecryptable: list[str] = field(default_factory=list)
 
-
-@dataclass(frozen=True)
-class TableComparison:
-    before: int
-    after: int
-    made_by_target: int
-
     @property
-    def equal(self) -> bool:
-        return self.before == self.after
+    def tables(self) -> dict[str, int]:
+        """Rows per kept table."""
+        return {name: len(table.rows) for name, table in self.rows.items()}
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class Comparison:
     @property
     def differences(self) -> list[str]:
         out = [
-            f"table {name}: {t.before} rows before, {t.after} after"
+            f"table {name}: {t.before} rows before, {t.after} after, {t.matching} matching; "
+            f"{t.example or 'rows differ'}"
             for name, t in self.tables.items()
             if not t.equal
         ]
@@ -87,16 +89,10 @@ class Comparison:
 
 
 def compare(
-    before: EnvironmentState, after: EnvironmentState, baseline: Mapping[str, int]
+    before: EnvironmentState, after: EnvironmentState, baseline: EnvironmentState
 ) -> Comparison:
     """Pure: see the module's docstring for the rule."""
-    tables: dict[str, TableComparison] = {}
-    for name in sorted(set(before.tables) | set(after.tables)):
-        rule = KEPT.get(name)
-        made = baseline.get(name, 0) if rule is not None and rule.policy in ADDED_POLICIES else 0
-        tables[name] = TableComparison(
-            before.tables.get(name, 0), after.tables.get(name, 0) - made, made
-        )
+    tables = compare_tables(before.rows, after.rows, baseline.rows)
     paused_diff = {
         dag: (before.paused.get(dag), after.paused.get(dag))
         for dag in sorted(set(before.paused) | set(after.paused))
@@ -128,49 +124,13 @@ def read_state(db_url: str, fernet_key: str, exclude_dag_ids: Iterable[str]) -> 
     try:
         conn.autocommit = True
         with conn.cursor() as cur:
-            tables = _count_kept(cur, excluded)
+            rows = normalise(read_tables(cur), fernet_key, excluded)
             cur.execute("SELECT dag_id, is_paused FROM dag ORDER BY dag_id")
             paused = {str(d): bool(p) for d, p in cur.fetchall() if d not in excluded}
             secrets, bad = _secrets(cur, fernet_key)
     finally:
         conn.close()
-    return EnvironmentState(tables, paused, secrets, bad)
-
-
-def _columns(cur: Any) -> dict[str, set[str]]:
-    cur.execute(
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = 'public'"
-    )
-    out: dict[str, set[str]] = {}
-    for table, column in cur.fetchall():
-        out.setdefault(str(table), set()).add(str(column))
-    return out
-
-
-def _count_kept(cur: Any, excluded: tuple[str, ...]) -> dict[str, int]:
-    from psycopg2 import sql
-
-    columns = _columns(cur)
-    counts: dict[str, int] = {}
-    for name in kept_tables(set(columns)):
-        cols = columns[name]
-        query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name))
-        # Rows of the export/import DAGs, directly or through their runs / task instances.
-        if excluded and "dag_id" in cols:
-            query += sql.SQL(" WHERE dag_id IS NULL OR dag_id NOT IN %(ex)s")
-        elif excluded and "dag_run_id" in cols:
-            query += sql.SQL(
-                " WHERE dag_run_id NOT IN (SELECT id FROM dag_run WHERE dag_id IN %(ex)s)"
-            )
-        elif excluded and "ti_id" in cols:
-            query += sql.SQL(
-                " WHERE ti_id NOT IN (SELECT id FROM task_instance WHERE dag_id IN %(ex)s)"
-            )
-        cur.execute(query, {"ex": excluded})
-        row = cur.fetchone()
-        counts[name] = int(row[0]) if row else 0
-    return counts
+    return EnvironmentState(rows, paused, secrets, bad)
 
 
 def _secrets(cur: Any, fernet_key: str) -> tuple[dict[str, str | None], list[str]]:

@@ -1,0 +1,83 @@
+"""Which snapshots a database already holds: one audit-log row per restore.
+
+Restoring a snapshot twice would add its jobs, audit-log rows and other history
+without a natural key a second time. Each restore therefore writes, in its own
+transaction, an Airflow audit-log row (``log.event`` = :data:`EVENT`, visible under
+Browse > Audit Logs) whose ``extra`` names the snapshot; the next restore of the same
+snapshot finds it and is refused unless forced. The log table exists in every
+supported Airflow version, so no table is added to Airflow's schema; the row is
+exported with the rest of the audit log, so a database restored from a later
+snapshot of this environment knows this snapshot is already inside it too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from mwaa_pause_resume.metadata.errors import AlreadyRestored
+
+EVENT = "mwaa_pause_resume.restore"
+OWNER = "mwaa-pause-resume"
+# Serialises restores into one database, so two at once cannot both miss the other's row.
+LOCK_KEY = "mwaa_pause_resume.restore"
+
+
+@dataclass(frozen=True)
+class SnapshotIdentity:
+    """A snapshot as the guard knows it: the manifest's sha256 identifies it anywhere."""
+
+    snapshot_id: str  # the folder name (<env>/<snapshot-id>/), for people
+    manifest_sha256: str
+    location: str
+    created_at: str
+
+    def extra(self) -> str:
+        return json.dumps(
+            {
+                "snapshot_id": self.snapshot_id,
+                "manifest_sha256": self.manifest_sha256,
+                "location": self.location,
+                "snapshot_created_at": self.created_at,
+            },
+            sort_keys=True,
+        )
+
+
+def snapshot_id(location: str) -> str:
+    """The last path segment of a snapshot folder (its id in the workflows' layout)."""
+    return location.rstrip("/").rsplit("/", 1)[-1] or location
+
+
+def check_not_restored(cur: Any, snap: SnapshotIdentity) -> None:
+    """Raise :class:`AlreadyRestored` when this database records a restore of ``snap``."""
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (LOCK_KEY,))
+    cur.execute(
+        "SELECT dttm, extra FROM log WHERE event = %s AND extra LIKE %s ORDER BY dttm, id",
+        (EVENT, f"%{snap.manifest_sha256}%"),
+    )
+    for dttm, extra in cur.fetchall():
+        try:
+            recorded = json.loads(extra)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(recorded, dict) and recorded.get("manifest_sha256") == snap.manifest_sha256:
+            when = dttm.isoformat(timespec="seconds") if dttm is not None else "an unknown time"
+            raise AlreadyRestored(
+                f"snapshot {snap.snapshot_id} (created {snap.created_at}) was already restored "
+                f"into this database on {when} (audit log event {EVENT}, from "
+                f"{recorded.get('location', 'an unknown location')}); restoring it again would "
+                "duplicate its jobs and audit-log rows",
+                hint="restore into a fresh environment, or pass --force (restore_snapshot("
+                "force=True)) to restore it again anyway",
+                restored_at=when,
+            )
+
+
+def record_restore(cur: Any, snap: SnapshotIdentity) -> None:
+    """The audit-log row the next restore checks (committed with the restore or not at all)."""
+    cur.execute(
+        "INSERT INTO log (dttm, event, owner, extra) VALUES (now(), %s, %s, %s)",
+        (EVENT, OWNER, snap.extra()),
+    )
