@@ -21,7 +21,13 @@ from rich.table import Table
 from rich.text import Text
 
 from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
-from mwaa_pause_resume.cli.output import console, error_console, handle_errors, print_json
+from mwaa_pause_resume.cli.output import (
+    EXIT_INTERRUPTED,
+    console,
+    error_console,
+    handle_errors,
+    print_json,
+)
 from mwaa_pause_resume.errors import EXIT_FAILED, OperationFailed, UserError
 from mwaa_pause_resume.operations.aws_gateway import AwsGateway, NotDeployed
 from mwaa_pause_resume.operations.deployment import (
@@ -61,8 +67,6 @@ WaitOption = Annotated[
 # How often --wait reads the execution, and how it waits. Tests lower / replace them.
 POLL_SECONDS = 2.0
 SLEEP: Callable[[float], None] = time.sleep
-# Ctrl-C: 128 + SIGINT, as shells report it.
-EXIT_INTERRUPTED = 130
 # ListExecutions page size for status and the busy checks. Tests lower it to page
 # through a few executions.
 EXECUTIONS_PAGE = 100

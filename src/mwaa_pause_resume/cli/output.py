@@ -30,6 +30,9 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str))
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Report :class:`MwaaPauseResumeError` as message + hint and exit with its code."""
 
@@ -40,6 +43,15 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except MwaaPauseResumeError as exc:
             report_error(exc)
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            # Click would print "Aborted!" and exit 1, which scripts read as a failure of
+            # the operation; 130 is the shell's convention for "stopped by Ctrl-C".
+            error_console().print(
+                "Interrupted (Ctrl-C). A workflow already started in AWS goes on: "
+                "check with `mwaa-pause-resume status`.",
+                highlight=False,
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper
 
