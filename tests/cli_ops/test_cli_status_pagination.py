@@ -44,6 +44,15 @@ def list_calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
     return calls
 
 
+def two_environments(make_deployed: MakeDeployed) -> tuple[Deployed, Deployment]:
+    """dev-env and idle-env (absent, with a snapshot) sharing one deployment."""
+    deployed = make_deployed()
+    deployed.config.write_text(TWO_ENVIRONMENTS, encoding="utf-8")
+    put_snapshot(deployed, NEW, environment=IDLE)
+    deployed.put_json(f"{IDLE}/latest.json", {"snapshot_id": NEW})
+    return deployed, AwsGateway(region="us-east-1").deployment("mwaa-pause-resume")
+
+
 def start(deployed: Deployed, deployment: Deployment, environment: str) -> str:
     env = load_config(deployed.config).environment(environment)
     return deployed.local.start_execution("pause", start_input(env, "pause", deployment))
@@ -64,11 +73,7 @@ def status(deployed: Deployed, *args: str) -> list[dict[str, Any]]:
 def test_status_finds_what_is_beyond_the_first_page(
     make_deployed: MakeDeployed, monkeypatch: pytest.MonkeyPatch, list_calls: Calls
 ) -> None:
-    deployed = make_deployed()
-    deployed.config.write_text(TWO_ENVIRONMENTS, encoding="utf-8")
-    put_snapshot(deployed, NEW, environment=IDLE)
-    deployed.put_json(f"{IDLE}/latest.json", {"snapshot_id": NEW})
-    deployment = AwsGateway(region="us-east-1").deployment("mwaa-pause-resume")
+    deployed, deployment = two_environments(make_deployed)
     pause, resume = deployment.pause_arn, deployment.resume_arn
     default_page = ops.EXECUTIONS_PAGE
 
@@ -125,11 +130,7 @@ def test_status_finds_what_is_beyond_the_first_page(
 def test_status_reads_to_the_end_for_an_environment_never_paused(
     make_deployed: MakeDeployed, monkeypatch: pytest.MonkeyPatch, list_calls: Calls
 ) -> None:
-    deployed = make_deployed()
-    deployed.config.write_text(TWO_ENVIRONMENTS, encoding="utf-8")
-    put_snapshot(deployed, NEW, environment=IDLE)
-    deployed.put_json(f"{IDLE}/latest.json", {"snapshot_id": NEW})
-    deployment = AwsGateway(region="us-east-1").deployment("mwaa-pause-resume")
+    deployed, deployment = two_environments(make_deployed)
     pause, resume = deployment.pause_arn, deployment.resume_arn
     for _ in range(5):
         finish(deployed, deployment, IDLE)

@@ -145,7 +145,7 @@ def test_round_trip_restores_every_kept_row(make_pair: Callable[..., Any], versi
     for table, t in report.tables.items():
         outcomes = (
             t.inserted + t.updated + t.matched + t.kept_target
-            + t.skipped_with_parent + t.skipped_conflict
+            + t.skipped_with_parent + t.skipped_conflict + t.cleared
         )  # fmt: skip
         assert outcomes == t.snapshot_rows, (table, t)
 

@@ -208,13 +208,22 @@ def _print_show(result: dict[str, Any]) -> None:
 
 
 def stdin_is_terminal() -> bool:
-    """Whether someone can answer a prompt (CliRunner and pipes: no)."""
-    return sys.stdin.isatty()
+    """Whether someone can answer a prompt (CliRunner, pipes and a closed stdin: no)."""
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def ask(question: str) -> bool:
-    """Ask on the terminal; no unless the answer is yes. EOF or Ctrl-C: "Aborted!", exit 1."""
-    return typer.confirm(question, default=False)
+    """Ask on the terminal; no unless the answer is yes. End of input: "Aborted!", exit 1.
+
+    Ctrl-C exits 130, as anywhere else (``handle_errors``): Click turns it into the same
+    Abort as the end of input, with the interrupt as the Abort's context.
+    """
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        raise
 
 
 def _refuse_unconfirmed(environment: str, keep: int, as_json: bool) -> None:

@@ -33,6 +33,9 @@ from mwaa_pause_resume.config.network import known_lambda_vpcs
 from mwaa_pause_resume.config.problems import ConfigError, Invalid, Problem, did_you_mean
 
 FieldPath = tuple[str | int, ...]
+# Lambda's VpcConfig limits (Lambda API reference): SubnetIds, SecurityGroupIds.
+LAMBDA_MAX_SUBNETS = 16
+LAMBDA_MAX_SECURITY_GROUPS = 5
 SECTIONS = ("deployment", "defaults", "environments", "prices")
 REQUIRED_KEYS = ", ".join(s.key for s in ENVIRONMENT_FIELDS if s.required)
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -192,6 +195,16 @@ class _Builder:
                 f"or remove {k(have)} to keep the functions outside any VPC",
             )
             return deployment
+        for key, ids, limit in (
+            ("lambda_subnet_ids", subnets, LAMBDA_MAX_SUBNETS),
+            ("lambda_security_group_ids", groups, LAMBDA_MAX_SECURITY_GROUPS),
+        ):
+            if len(ids) > limit:
+                problem(
+                    key,
+                    f"lists {len(ids)} ids; a Lambda function's VpcConfig takes at most {limit}",
+                    f"list at most {limit}",
+                )
         if not subnets:
             if given_vpc is not None:
                 problem(

@@ -130,26 +130,31 @@ def require_lambda_vpc(
     return vpc_id
 
 
+def _environment_needs(vpc_id: str, envs: Sequence[EnvironmentConfig]) -> VpcNeeds:
+    airflow3 = [e for e in envs if is_airflow_3(e)]
+    return VpcNeeds(
+        vpc_id,
+        kms=True,
+        airflow_env=bool(airflow3),
+        route_subnets=_unique(*(e.subnet_ids for e in envs)),
+        # An MWAA environment has exactly two subnets, in two zones; environments of
+        # one VPC may share zones, so the first one's subnets hold the endpoints.
+        interface_subnets=next((e.subnet_ids for e in envs if e.subnet_ids), ()),
+        kms_clients=_unique(*(e.security_group_ids for e in envs)),
+        airflow_env_clients=_unique(*(e.security_group_ids for e in airflow3)),
+        users=tuple(e.name for e in envs),
+    )
+
+
 def endpoint_needs(
     environments: Sequence[EnvironmentConfig], deployment: DeploymentConfig | None = None
 ) -> dict[str, VpcNeeds]:
     """VPC id -> what it needs: environments with ``create_vpc_endpoints``, and the
     Lambda subnets' VPC when the functions calling InvokeRestApi run in a VPC."""
-    needs: dict[str, VpcNeeds] = {}
-    for vpc_id, envs in private_vpcs(environments).items():
-        airflow3 = [e for e in envs if is_airflow_3(e)]
-        needs[vpc_id] = VpcNeeds(
-            vpc_id,
-            kms=True,
-            airflow_env=bool(airflow3),
-            route_subnets=_unique(*(e.subnet_ids for e in envs)),
-            # An MWAA environment has exactly two subnets, in two zones; environments of
-            # one VPC may share zones, so the first one's subnets hold the endpoints.
-            interface_subnets=next((e.subnet_ids for e in envs if e.subnet_ids), ()),
-            kms_clients=_unique(*(e.security_group_ids for e in envs)),
-            airflow_env_clients=_unique(*(e.security_group_ids for e in airflow3)),
-            users=tuple(e.name for e in envs),
-        )
+    needs = {
+        vpc_id: _environment_needs(vpc_id, envs)
+        for vpc_id, envs in private_vpcs(environments).items()
+    }
     if deployment is None or not deployment.lambdas_in_vpc:
         return needs
     lambda_vpc = require_lambda_vpc(deployment, environments)
@@ -169,6 +174,19 @@ def endpoint_needs(
         users=(*shared.users, LAMBDA_USERS),
     )
     return needs
+
+
+def checked_needs(
+    environments: Sequence[EnvironmentConfig], deployment: DeploymentConfig | None = None
+) -> dict[str, VpcNeeds]:
+    """What ``deploy`` looks at: :func:`endpoint_needs`, plus the VPC of every environment
+    with a ``vpc_id`` that creates nothing there (what it lacks is only a warning)."""
+    needs = endpoint_needs(environments, deployment)
+    unplanned: dict[str, list[EnvironmentConfig]] = {}
+    for env in environments:
+        if env.vpc_id and env.vpc_id not in needs:
+            unplanned.setdefault(env.vpc_id, []).append(env)
+    return {**needs, **{v: _environment_needs(v, envs) for v, envs in unplanned.items()}}
 
 
 def offline_plan(needs: VpcNeeds) -> EndpointPlan:
@@ -245,10 +263,11 @@ def lookup_plans(
     environments: Sequence[EnvironmentConfig],
     deployment: DeploymentConfig | None = None,
 ) -> list[EndpointPlan]:
-    """Ask EC2 what exists in every VPC that needs endpoints (used by ``deploy``)."""
+    """Ask EC2 what exists in every VPC that needs endpoints, or has an environment
+    (used by ``deploy``)."""
     ec2 = session.client("ec2", region_name=region)
     plans = []
-    for vpc_id, needs in endpoint_needs(environments, deployment).items():
+    for vpc_id, needs in checked_needs(environments, deployment).items():
         tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
         main = next(
             (

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mwaa_pause_resume.errors import MwaaPauseResumeError, UserError
+from mwaa_pause_resume.metadata import ti_history
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
 from mwaa_pause_resume.metadata.db import transaction, user_error
 from mwaa_pause_resume.metadata.errors import (
@@ -88,6 +89,7 @@ class TableResult:
     kept_target: int = 0  # keep_target: the target's row kept, this one skipped with dependents
     skipped_with_parent: int = 0  # its parent row was skipped (e.g. the import DAG's own run)
     skipped_conflict: int = 0  # collided with a unique key of the target
+    cleared: int = 0  # removed as Airflow's clear does (reschedules of a cut-off try)
 
 
 @dataclass
@@ -101,6 +103,7 @@ class RestoreReport:
     interrupted_runs: int = 0
     interrupted_task_instances: int = 0
     waiting_task_instances_kept: int = 0  # "rerun": deferred/retrying tasks carry on
+    cut_off_tries_recorded: int = 0  # "rerun": task_instance_history rows for them
     paused_states_applied: int = 0
     paused_states_pending: list[str] = field(default_factory=list)  # DAG not in the target
     paused_states_kept_busy: list[str] = field(default_factory=list)  # run in progress
@@ -217,6 +220,7 @@ class _Restore:
         self.progress = progress
         self.current: str | None = None
         self.skipped: dict[str, int] = {}  # table -> rows in its skip table
+        self.cut_off = False  # ti_history.CUTOFF holds the tries a rerun interrupts
         self.report = RestoreReport(
             location=store.location,
             snapshot_created_at=manifest.created_at,
@@ -396,6 +400,8 @@ class _Restore:
         self._insert(info, stg, cols, result)
         if latest is not None:
             self._keep_latest(info, latest)
+        if name == "task_instance_history" and self.cut_off:
+            self._record_cut_off_tries(info, cols)
 
     def _skip_table(self, name: str, stg: str) -> str:
         skip = quote(f"_mpr_k_{name}")
@@ -637,6 +643,8 @@ class _Restore:
             self._renumber_versions(stg)
         elif name == "job" and "state" in present:
             self.report.jobs_ended = self._end_jobs(stg)
+        if self.cut_off and name not in ("task_instance", "task_instance_history"):
+            self._follow_cut_off(name, stg, cols)
 
     def _end_jobs(self, stg: str) -> int:
         """Jobs running at export (schedulers, triggerers, task runners) become failed.
@@ -650,8 +658,9 @@ class _Restore:
         return self._exec(f"UPDATE {stg} SET state = 'failed' WHERE state IN ({states})")
 
     def _interrupt_tis(self, stg: str, present: set[str]) -> int:
-        if self.policy == "rerun":  # cleared: the scheduler runs it again; like Airflow's
-            # own clear, the attempt that was cut off does not use up one of its retries
+        if self.policy == "rerun":  # cleared: the scheduler runs it again; the attempt
+            # cut off does not use up a retry (Airflow's clear sets try_number + retries;
+            # retries is in the DAG file, not in the database)
             sets = {"state": "NULL", "end_date": "NULL", "pid": "NULL"}
             executing = ", ".join(f"'{s}'" for s in INTERRUPTED_TI_STATES)
             sets["max_tries"] = f"max_tries + CASE WHEN state IN ({executing}) THEN 1 ELSE 0 END"
@@ -676,12 +685,60 @@ class _Restore:
             in_run = f"s.state IN ({states})"
         else:  # a failed run leaves nothing unfinished behind (no deferred task resuming)
             in_run = unfinished
-        return self._exec(
-            f"UPDATE {stg} s SET {assignments} WHERE {unfinished} AND EXISTS (SELECT 1 FROM "
+        where = (
+            f"{unfinished} AND EXISTS (SELECT 1 FROM "
             "_mpr_interrupted i WHERE i.dag_id = s.dag_id AND i.run_id = s.run_id AND ("
             f"(i.task_id IS NULL AND {in_run}) OR "
             "(i.task_id = s.task_id AND (i.map_index IS NULL OR i.map_index = s.map_index))))"
         )
+        # "rerun" clears like Airflow's clear_task_instances: the executing try is
+        # recorded in task_instance_history (Airflow 2.10+, 3.x: record_ti, 2.10.3
+        # models/taskinstance.py line 457, 3.0.6 line 1099); see ti_history.
+        new_ids = self._ti_has_uuid()
+        if self.policy == "rerun" and "task_instance_history" in self.names:
+            self._exec(ti_history.capture_sql(stg, where, INTERRUPTED_TI_STATES, new_ids=new_ids))
+            self.cut_off = True
+        count = self._exec(f"UPDATE {stg} s SET {assignments} WHERE {where}")
+        if self.cut_off and new_ids:
+            self._exec(ti_history.renumber_sql(stg))
+        return count
+
+    def _ti_has_uuid(self) -> bool:
+        info = self.catalog.tables["task_instance"]
+        return any(c.name == "id" and c.type == "uuid" for c in info.columns)
+
+    def _follow_cut_off(self, name: str, stg: str, cols: list[str]) -> None:
+        """Rows of other tables that belong to a cut-off try follow Airflow's clear."""
+        if name == "task_reschedule":  # Airflow's clear deletes the try's reschedules
+            cleared = self._exec(ti_history.reschedules_sql(stg, cols))
+            self.report.tables[name].cleared = cleared
+            return
+        if not self._ti_has_uuid():
+            return
+        for link in self.links:  # Airflow 3: e.g. task_instance_note.ti_id
+            if (
+                link.table == name
+                and link.parent == "task_instance"
+                and link.parent_columns == ("id",)
+            ):
+                self._exec(ti_history.follow_sql(stg, link.columns[0]))
+
+    def _record_cut_off_tries(self, info: TableInfo, cols: list[str]) -> None:
+        """One task_instance_history row per cut-off try, inserted like the snapshot's."""
+        stg = quote("_mpr_s2_task_instance_history")
+        self._exec(
+            f"CREATE TEMP TABLE {stg} ON COMMIT DROP AS "
+            f"SELECT * FROM {quote('_mpr_s_task_instance_history')} WITH NO DATA"
+        )
+        ti_cols = self.manifest.tables["task_instance"].column_names
+        self._exec(
+            ti_history.history_sql(stg, cols, ti_cols, info.serial),
+            {"ended": self.manifest.created_at},
+        )
+        self._drop_orphans(info.name, stg)  # its task instance was not restored
+        result = TableResult(snapshot_rows=0)
+        self._insert(info, stg, cols, result)  # ids remapped; a recorded try is kept
+        self.report.cut_off_tries_recorded = result.inserted
 
     def _renumber_versions(self, stg: str) -> None:
         """Airflow 3: the target's own DAG versions move after the snapshot's history."""

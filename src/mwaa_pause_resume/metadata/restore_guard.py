@@ -1,7 +1,7 @@
 """Which snapshots a database already holds: one audit-log row per restore.
 
 Restoring a snapshot twice would add its jobs, audit-log rows and other history
-without a natural key a second time. Each restore therefore writes, in its own
+without a natural key a second time. Each restore therefore writes, in the restore's
 transaction, an Airflow audit-log row (``log.event`` = :data:`EVENT`, visible under
 Browse > Audit Logs) whose ``extra`` names the snapshot; the next restore of the same
 snapshot finds it and is refused unless forced. The log table exists in every

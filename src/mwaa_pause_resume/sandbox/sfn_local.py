@@ -169,7 +169,6 @@ class LocalWorkflows:
 
     def stop(self) -> None:
         if self._stack is not None:
-            self._gate.set()
             try:
                 self._stop_executions()
             finally:
@@ -197,6 +196,7 @@ class LocalWorkflows:
                         error="LocalWorkflowsStopped",
                         cause="the local workflows were stopped while this execution ran",
                     )
+        self._gate.set()  # a held execution sees the stop once released, at its next state
         give_up = time.monotonic() + join_seconds
         for thread in threading.enumerate():
             target = getattr(thread, "_target", None)  # moto names none of its threads
