@@ -77,8 +77,8 @@ def _print_summary(config: Config) -> None:
     count = len(config.environments)
     out = console()
     out.print(
-        f"[green]Valid:[/] {escape(config.source)} configures {count} "
-        f"environment{'s' if count != 1 else ''} (stack {config.deployment.stack_name}).",
+        f"[green]Valid:[/] {count} environment{'s' if count != 1 else ''} "
+        f"(stack {config.deployment.stack_name}), read from {escape(config.source)}.",
         highlight=False,
     )
     for env in config.environments:

@@ -1,6 +1,7 @@
 """``synth``, ``deploy``, ``destroy`` and ``policy``: the CDK app from the command line.
 
-``synth`` works offline (no credentials, no Node.js). ``deploy``/``destroy``
+``synth`` works offline (no credentials, no CDK CLI or npm; aws-cdk-lib's jsii runtime
+still needs ``node``). ``deploy``/``destroy``
 resolve the account and region (configuration, ``--region``, the credential
 chain), check private environments' VPC endpoints, synthesize in-process, then
 run the pinned AWS CDK CLI on the cloud assembly.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+import shutil
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,11 +32,15 @@ OutOption = Annotated[
     typer.Option("--out", "-o", help="Folder for the cloud assembly (templates and assets)."),
 ]
 ProfileOption = Annotated[
-    str | None, typer.Option("--profile", help="AWS profile (default: the credential chain).")
+    str | None,
+    typer.Option("--profile", help="AWS profile to use (default: the standard credential chain)."),
 ]
 RegionOption = Annotated[
     str | None,
-    typer.Option("--region", help="AWS region (default: the configuration, then the profile)."),
+    typer.Option(
+        "--region",
+        help="AWS region (default: the configuration's deployment region, else the profile's).",
+    ),
 ]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (CI).")]
 
@@ -50,10 +57,20 @@ def register(app: typer.Typer) -> None:
 def synth(
     config: ConfigOption = None, out: OutOption = DEFAULT_OUT, as_json: JsonOption = False
 ) -> None:
-    """Synthesize the CloudFormation template offline (no AWS credentials, no Node.js CLI)."""
+    """Synthesize the CloudFormation template offline (no AWS credentials, no CDK CLI).
+
+    Writes the cloud assembly to --out and runs the cdk-nag AwsSolutions checks:
+    an unacknowledged finding fails the synthesis. Needs Node.js on PATH (the
+    runtime of aws-cdk-lib), not npm.
+
+    Examples:
+    $ mwaa-pause-resume synth
+    $ mwaa-pause-resume synth --config examples/seed.env --out /tmp/cdk.out
+    """
+    loaded = load_config(config)
+    _require_node()
     from mwaa_pause_resume.infra.app import synth as synthesize
 
-    loaded = load_config(config)
     started = time.monotonic()
     result = synthesize(loaded, out)
     seconds = time.monotonic() - started
@@ -86,7 +103,15 @@ def deploy(  # noqa: PLR0917 (Typer maps parameters to options)
         bool, typer.Option("--bootstrap", help="Run `cdk bootstrap` for the account/region first.")
     ] = False,
 ) -> None:
-    """Deploy the stack with the pinned AWS CDK CLI (synthesizes first)."""
+    """Deploy the stack with the pinned AWS CDK CLI (synthesizes first).
+
+    Needs Node.js 18+ and npm. Shows IAM and security-group changes and asks
+    before applying them, unless --yes.
+
+    Examples:
+    $ mwaa-pause-resume deploy --bootstrap    # first time per account/region
+    $ mwaa-pause-resume deploy --profile ops --yes
+    """
     from mwaa_pause_resume.infra import cdk_cli
 
     loaded = load_config(config)
@@ -169,7 +194,9 @@ def destroy(
 
 @handle_errors
 def policy(  # noqa: PLR0917 (Typer maps parameters to options)
-    environment: Annotated[str, typer.Argument(help="Environment name from the configuration.")],
+    environment: Annotated[
+        str, typer.Argument(metavar="ENV", help="Name of a configured environment.")
+    ],
     config: ConfigOption = None,
     bucket: Annotated[
         str | None, typer.Option("--bucket", help="Backup bucket (default: the stack output).")
@@ -182,12 +209,24 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
     region: RegionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print the IAM policy an environment's execution role needs for the DAGs."""
+    """Print the IAM policy an environment's execution role needs for the DAGs.
+
+    The policy goes to stdout (JSON), the note on what to do with it to stderr.
+    The bucket and key come from the deployed stack's outputs (credentials
+    needed); --bucket and --key-arn give both without any AWS call.
+
+    Examples:
+    $ mwaa-pause-resume policy analytics-dev > analytics-dev-policy.json
+    $ mwaa-pause-resume policy analytics-dev --bucket BUCKET --key-arn KEY_ARN
+    """
     from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
     from mwaa_pause_resume.infra.names import partition_for
 
     loaded = load_config(config)
     env = loaded.environment(environment)
+    # Checked before any AWS call: a typo would otherwise be printed into the policy.
+    bucket = _checked_bucket(bucket)
+    _check_key_arn(key_arn)
     if not (bucket and key_arn):
         outputs = _deployed_outputs(loaded, profile, region)
         bucket = bucket or outputs["bucket"]
@@ -219,6 +258,48 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
         else f"Add it to the execution role {env.execution_role_arn} (inline or managed policy)."
     )
     error_console().print(note, highlight=False)
+
+
+def _require_node() -> None:
+    # aws-cdk-lib runs its jsii kernel as a node process; without one it fails with a
+    # FileNotFoundError traceback deep inside jsii. JSII_NODE names another binary.
+    if os.environ.get("JSII_NODE") or shutil.which("node"):
+        return
+    raise UserError(
+        "node not found on PATH: synth needs Node.js, the runtime aws-cdk-lib runs on "
+        "(it needs no npm, CDK CLI or AWS credentials)",
+        hint="install Node.js 18 or newer (Debian: apt-get install nodejs; in a checkout "
+        "scripts/bootstrap does it), or set JSII_NODE to a node binary",
+    )
+
+
+_KEY_ARN = re.compile(r"arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+")
+
+
+def _checked_bucket(bucket: str | None) -> str | None:
+    from mwaa_pause_resume.config import rules
+    from mwaa_pause_resume.config.problems import Invalid
+
+    if bucket is None:
+        return None
+    try:
+        return rules.bucket(bucket)
+    except Invalid as exc:
+        raise UserError(
+            f"--bucket: {exc.message}.",
+            hint=f"{exc.fix}; the stack output BackupBucketName holds it",
+        ) from None
+
+
+def _check_key_arn(key_arn: str | None) -> None:
+    if key_arn is not None and not _KEY_ARN.fullmatch(key_arn):
+        raise UserError(
+            f"--key-arn: {key_arn!r} is not a KMS key ARN.",
+            hint=(
+                "give the full ARN, arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (the stack output "
+                "BackupKeyArn), not a key id or alias"
+            ),
+        )
 
 
 def _summary(

@@ -80,12 +80,15 @@ class RichReporter:
 
 def result_table(result: SandboxResult) -> Table:
     table = Table(title=f"Restored after pause + resume (Airflow {result.airflow_version})")
-    table.add_column("kept table")
+    comp = result.comparison
+    # Off a terminal Rich lays tables out in 80 columns: table names must never be cut
+    # (rendered_task_instance_fields), the short numeric columns wrap their headers instead.
+    widest = max((len(name) for name in comp.tables), default=0) if comp else 0
+    table.add_column("kept table", no_wrap=True, min_width=widest)
     table.add_column("before pause", justify="right")
     table.add_column("after resume", justify="right")
     table.add_column("rows matching", justify="right")
     table.add_column("equal", justify="center")
-    comp = result.comparison
     for name, row in comp.tables.items() if comp else ():
         mark = "[green]yes[/]" if row.equal else "[bold red]NO[/]"
         table.add_row(name, str(row.before), str(row.after), str(row.matching), mark)
@@ -149,9 +152,10 @@ def sandbox(
 ) -> None:
     """Run the real pause and resume workflows on this machine, no AWS account needed.
 
-    Sets itself up (an Airflow virtualenv on first use, a throwaway PostgreSQL, moto
-    and the MWAA emulator), creates an environment with history, pauses it, resumes
-    it, and compares what was restored. Exit 0 only if everything was restored equal.
+    Sets itself up (an Airflow virtualenv on first use, a throwaway
+    PostgreSQL, moto and the MWAA emulator), creates an environment with
+    history, pauses it, resumes it, and compares what was restored.
+    Exit 0 only if everything was restored equal.
     """
     from mwaa_pause_resume.sandbox.run import SandboxOptions, run_sandbox
 

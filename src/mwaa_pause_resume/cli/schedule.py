@@ -33,14 +33,14 @@ def plan(
         typer.Option(
             "--config",
             "-c",
-            help="TOML file (or the AWS sample's .env). Default: ./mwaa-pause-resume.toml, "
-            "then .env / MWAA_* variables.",
+            help="Configuration file (TOML, or a .env file with the AWS sample's variables). "
+            "Default: ./mwaa-pause-resume.toml, else the MWAA_* variables and ./.env.",
         ),
     ] = None,
     count: Annotated[
         int, typer.Option("--count", "-n", min=1, max=100, help="Fire times to show per schedule.")
     ] = 5,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     now: Annotated[
         str | None,
         typer.Option("--now", hidden=True, help="Pretend it is this ISO-8601 instant."),

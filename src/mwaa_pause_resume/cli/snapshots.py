@@ -268,8 +268,9 @@ def prune(
 ) -> None:
     """Delete all but the KEEP newest complete snapshots of ENV, and abandoned ones older than them.
 
-    The snapshot latest.json points to and any in use by a running workflow are always kept.
-    It shows what it would delete and asks first; --yes skips the question (scripts).
+    The snapshot latest.json points to and any in use by a running workflow
+    are always kept. It shows what it would delete and asks first; --yes
+    skips the question (scripts).
 
     Examples:
     $ mwaa-pause-resume snapshots prune analytics-dev --keep 3 --dry-run
