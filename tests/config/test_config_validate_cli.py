@@ -306,6 +306,12 @@ CASES: list[tuple[str, str, str, str]] = [
         "2.10.3",
     ),
     (
+        "Airflow version older than 2.10",
+        one(airflow_version="2.5.1"),
+        "environments[0].airflow_version",
+        "upgrade the environment to 2.10 or newer",
+    ),
+    (
         "absolute DAGs path",
         one(dags_s3_path="/dags"),
         "environments[0].dags_s3_path",
@@ -424,7 +430,7 @@ def test_all_problems_are_collected_in_one_run(
             field,
             result.output,
         )
-    assert "has 9 configuration problems" in result.output
+    assert "9 configuration problems in" in result.output
 
 
 def test_valid_configuration_summary(

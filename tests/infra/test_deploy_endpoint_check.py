@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from mwaa_pause_resume.cli.infra import _endpoint_context
 from mwaa_pause_resume.config.model import Config, DeploymentConfig, EnvironmentConfig
+from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX
 
 REGION = "eu-west-1"
@@ -68,3 +69,46 @@ def test_deploy_checks_the_lambda_vpc(capsys: pytest.CaptureFixture[str]) -> Non
 def test_public_deployment_checks_nothing() -> None:
     config = Config(deployment=DeploymentConfig(), environments=(_public_env(),))
     assert _endpoint_context(config, SimpleNamespace(session=None, region=REGION)) == {}
+
+
+class _Refusing:
+    """A session whose EC2 calls are refused, as for a deployer without ec2:Describe*."""
+
+    def client(self, *args: object, **kwargs: object) -> object:
+        raise RuntimeError("AccessDenied: ec2:DescribeRouteTables")
+
+
+def _private_env(create: bool) -> EnvironmentConfig:
+    return EnvironmentConfig(
+        name="private",
+        source_bucket="b",
+        execution_role_arn="arn:aws:iam::111122223333:role/r",
+        pause_schedule="0 20 ? * * *",
+        resume_schedule="0 6 ? * * *",
+        vpc_id="vpc-0a1b2c3d4e5f60718",
+        subnet_ids=("subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712"),
+        security_group_ids=("sg-0a1b2c3d4e5f60719",),
+        create_vpc_endpoints=create,
+    )
+
+
+def test_failed_check_stops_a_deploy_that_would_create_endpoints() -> None:
+    config = Config(deployment=DeploymentConfig(), environments=(_private_env(True),))
+    target = SimpleNamespace(session=_Refusing(), region=REGION)
+
+    with pytest.raises(UserError) as raised:
+        _endpoint_context(config, target)
+
+    assert "vpc-0a1b2c3d4e5f60718" in raised.value.message
+    assert "AccessDenied" in raised.value.message
+    assert raised.value.hint and "create_vpc_endpoints = false" in raised.value.hint
+
+
+def test_failed_check_only_warns_when_nothing_is_created(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = Config(deployment=DeploymentConfig(), environments=(_private_env(False),))
+    target = SimpleNamespace(session=_Refusing(), region=REGION)
+
+    assert _endpoint_context(config, target) == {}
+    assert "could not check the VPC endpoints" in capsys.readouterr().err

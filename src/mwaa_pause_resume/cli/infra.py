@@ -349,12 +349,23 @@ def _endpoint_context(config: Config, target: Any) -> dict[str, Any]:
     if not envs and not config.deployment.lambdas_in_vpc:
         return {}
     err = error_console()
+    creating = set(endpoint_needs(config.environments, config.deployment))
     try:
         plans = lookup_plans(target.session, target.region, envs, config.deployment)
-    except Exception as exc:  # the check is advice: never block a deploy on it
+    except Exception as exc:
+        if creating:
+            # Guessing would create interface endpoints a private VPC often has already;
+            # their private DNS names clash and the whole deploy rolls back.
+            raise UserError(
+                f"could not check the VPC endpoints of {', '.join(sorted(creating))}, which "
+                f"the configuration asks this stack to create: {exc}",
+                hint="allow ec2:DescribeVpcEndpoints and ec2:DescribeRouteTables to the "
+                "identity that deploys, or set create_vpc_endpoints = false and create "
+                "the endpoints yourself (docs/deploy.md, private environments)",
+            ) from exc
+        # Nothing to create: the check only gives advice, so it never blocks a deploy.
         err.print(f"[yellow]Warning:[/] could not check the VPC endpoints: {exc}", highlight=False)
         return {}
-    creating = set(endpoint_needs(config.environments, config.deployment))
     context: dict[str, Any] = {}
     for plan in plans:
         missing = plan.missing()

@@ -60,8 +60,7 @@ def load_config(
         [
             Problem(
                 "config",
-                f"no configuration found: looked for --config, {default}, "
-                f"{dotenv} and the MWAA_* environment variables",
+                f"looked for --config, {default}, {dotenv} and the MWAA_* environment variables",
                 f"create {DEFAULT_FILE_NAME} (copy examples/mwaa-pause-resume.toml), run "
                 "`mwaa-pause-resume init --from-environment NAME`, or set the AWS sample's "
                 "variables (MWAA_ENV_NAME, ...) in the environment or in .env",

@@ -46,7 +46,7 @@ class ConfigError(UserError):
         self.source = source
         count = len(self.problems)
         head = headline or (
-            f"{source} has {count} configuration problem{'s' if count != 1 else ''}:"
+            f"{count} configuration problem{'s' if count != 1 else ''} in {source}:"
         )
         body = "\n".join(f"  - {p.line()}" for p in self.problems)
         super().__init__(

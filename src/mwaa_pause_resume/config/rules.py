@@ -237,10 +237,23 @@ def environment_class(value: str) -> str:
     return value
 
 
+# The oldest Airflow whose metadata the engine restores (schemas tested: 2.10.3, 2.11.0,
+# 3.0.6). Older MWAA versions can still be upgraded in place to 2.10 or 2.11.
+OLDEST_SUPPORTED_AIRFLOW = (2, 10)
+
+
 def airflow_version(value: str) -> str:
     if not _AIRFLOW_VERSION.fullmatch(value):
         raise Invalid(
             f"{value!r} is not an Airflow version", "write it as shown by MWAA, e.g. 2.10.3"
+        )
+    major, minor = (int(part) for part in value.split(".")[:2])
+    if (major, minor) < OLDEST_SUPPORTED_AIRFLOW:
+        raise Invalid(
+            f"Airflow {value} is older than this tool supports: it restores the metadata of "
+            "Airflow 2.10, 2.11 and 3.x environments",
+            "upgrade the environment to 2.10 or newer (MWAA upgrades minor versions in "
+            "place) before its first pause, then set the new version here",
         )
     return value
 

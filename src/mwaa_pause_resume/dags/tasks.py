@@ -382,7 +382,11 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
                 )
         except AlreadyRestored as done:
             # A retry after the restore committed (the note or XCom failed the first
-            # try): the database holds the snapshot, so this import has succeeded.
+            # try): the database holds the snapshot, so this import has succeeded. Not
+            # when the snapshot is here only as history of one restored after it: the
+            # database is not in this snapshot's state, so that is a failure.
+            if not done.restored_last:
+                raise
             log.warning("%s; nothing restored again", done)
             manifest = read_manifest(store)
             rows = sum(t.rows for t in manifest.tables.values())

@@ -44,8 +44,9 @@ def find_tools(which: object = shutil.which) -> Tools:
         raise UserError(
             f"{' and '.join(missing)} not found on PATH: deploy and destroy run the AWS CDK "
             "CLI, which needs Node.js (18 or newer) and npm",
-            hint="install Node.js (Debian: apt-get install nodejs npm; or https://nodejs.org), "
-            "or use `mwaa-pause-resume synth` and deploy the cloud assembly yourself",
+            hint="install Node.js and npm (Debian: apt-get install nodejs npm; or "
+            "https://nodejs.org); `synth` alone needs only Node.js, if you deploy the cloud "
+            "assembly with your own tooling",
         )
     return Tools(node=str(found["node"]), npm=str(found["npm"]), npx=str(found["npx"]))
 

@@ -30,8 +30,20 @@ class RestoreFailed(OperationFailed):
 
 
 class AlreadyRestored(UserError):
-    """This database already holds the snapshot (its restore is in the audit log)."""
+    """This database already holds the snapshot (its restore is in the audit log).
 
-    def __init__(self, message: str, hint: str | None = None, *, restored_at: str = "") -> None:
+    ``restored_last``: the snapshot is the last one restored into this database (a retry
+    of its own restore); False when it is there only as history of a later snapshot.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        restored_at: str = "",
+        restored_last: bool = True,
+    ) -> None:
         super().__init__(message, hint)
         self.restored_at = restored_at
+        self.restored_last = restored_last

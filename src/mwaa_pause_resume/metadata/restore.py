@@ -680,17 +680,27 @@ class _Restore:
         # snapshot is left as it finished: a success is never re-run nor marked failed.
         finished = ", ".join(f"'{s}'" for s in FINISHED_TI_STATES)
         unfinished = f"(s.state IS NULL OR s.state NOT IN ({finished}))"
-        if self.policy == "rerun":  # of a run-level entry, what was cut off is cleared
-            states = ", ".join(f"'{s}'" for s in INTERRUPTED_TI_STATES)
-            in_run = f"s.state IN ({states})"
-        else:  # a failed run leaves nothing unfinished behind (no deferred task resuming)
-            in_run = unfinished
-        where = (
-            f"{unfinished} AND EXISTS (SELECT 1 FROM "
-            "_mpr_interrupted i WHERE i.dag_id = s.dag_id AND i.run_id = s.run_id AND ("
-            f"(i.task_id IS NULL AND {in_run}) OR "
-            "(i.task_id = s.task_id AND (i.map_index IS NULL OR i.map_index = s.map_index))))"
+        recorded = (
+            "EXISTS (SELECT 1 FROM _mpr_interrupted i WHERE i.dag_id = s.dag_id AND "
+            "i.run_id = s.run_id AND (i.task_id IS NULL OR (i.task_id = s.task_id AND "
+            "(i.map_index IS NULL OR i.map_index = s.map_index))))"
         )
+        if self.policy == "rerun":
+            # Only what was executing in the snapshot is cleared: a task recorded while
+            # running that failed into up_for_retry or deferred before the export is
+            # waiting there, and carries on as it was (the state at export decides).
+            states = ", ".join(f"'{s}'" for s in INTERRUPTED_TI_STATES)
+            waiting = ", ".join(f"'{s}'" for s in WAITING_TI_STATES)
+            self.cur.execute(  # recorded executing (waiting ones are counted already)
+                f"SELECT count(*) FROM {stg} s WHERE s.state IN ({waiting}) AND EXISTS "
+                "(SELECT 1 FROM _mpr_interrupted i WHERE i.dag_id = s.dag_id AND "
+                "i.run_id = s.run_id AND i.task_id = s.task_id AND "
+                "(i.map_index IS NULL OR i.map_index = s.map_index))"
+            )
+            self.report.waiting_task_instances_kept += int(self.cur.fetchone()[0])
+            where = f"s.state IN ({states}) AND {recorded}"
+        else:  # a failed run leaves nothing unfinished behind (no deferred task resuming)
+            where = f"{unfinished} AND {recorded}"
         # "rerun" clears like Airflow's clear_task_instances: the executing try is
         # recorded in task_instance_history (Airflow 2.10+, 3.x: record_ti, 2.10.3
         # models/taskinstance.py line 457, 3.0.6 line 1099); see ti_history.

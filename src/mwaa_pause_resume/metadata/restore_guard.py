@@ -64,15 +64,42 @@ def check_not_restored(cur: Any, snap: SnapshotIdentity) -> None:
             continue
         if isinstance(recorded, dict) and recorded.get("manifest_sha256") == snap.manifest_sha256:
             when = dttm.isoformat(timespec="seconds") if dttm is not None else "an unknown time"
+            later = _restored_after(cur, snap)
+            # A record copied in with a later snapshot's audit log: this database holds the
+            # snapshot as history of that one, not as the state it was last restored to.
+            through = (
+                f"; its rows came in as history of snapshot {later}, restored here after it"
+                if later
+                else ""
+            )
             raise AlreadyRestored(
                 f"snapshot {snap.snapshot_id} (created {snap.created_at}) was already restored "
                 f"into this database on {when} (audit log event {EVENT}, from "
-                f"{recorded.get('location', 'an unknown location')}); restoring it again would "
-                "duplicate its jobs and audit-log rows",
+                f"{recorded.get('location', 'an unknown location')}){through}; restoring it "
+                "again would duplicate its jobs and audit-log rows",
                 hint="restore into a fresh environment, or pass --force (restore_snapshot("
                 "force=True)) to restore it again anyway",
                 restored_at=when,
+                restored_last=later is None,
             )
+
+
+def _restored_after(cur: Any, snap: SnapshotIdentity) -> str | None:
+    """The id of the snapshot restored into this database last, unless it is ``snap``.
+
+    Ordered by ``log.id``, not by ``dttm``: audit-log rows copied from a snapshot get
+    new ids from this database's sequence in that snapshot's restore, before its own
+    record, so ids follow the order of the restores whatever the servers' clocks said.
+    """
+    cur.execute("SELECT extra FROM log WHERE event = %s ORDER BY id DESC LIMIT 1", (EVENT,))
+    row = cur.fetchone()
+    try:
+        last = json.loads(row[0]) if row else None
+    except (TypeError, ValueError):
+        last = None
+    if not isinstance(last, dict) or last.get("manifest_sha256") == snap.manifest_sha256:
+        return None
+    return str(last.get("snapshot_id") or last.get("manifest_sha256") or "unknown")
 
 
 def record_restore(cur: Any, snap: SnapshotIdentity) -> None:

@@ -102,9 +102,10 @@ def entry_text(
 def network_lines(
     environment: Mapping[str, Any], vpc_id: str | None, vpc_problem: str | None
 ) -> list[str]:
-    """The environment's network. Set only for a PRIVATE_ONLY webserver: the Lambdas that
-    call InvokeRestApi then join it; for a public one they need no VPC, and attaching them
-    to subnets without a route to AWS would break them, so the lines stay commented."""
+    """The environment's network, which ``deploy`` uses to check (and with
+    ``create_vpc_endpoints`` to create) the VPC endpoints the DAGs need. Set for a
+    PRIVATE_ONLY webserver; commented for a public one, whose subnets usually route to
+    AWS. The tool's functions join a VPC only through ``[deployment] lambda_subnet_ids``."""
     network = environment.get("NetworkConfiguration") or {}
     subnets, groups = network.get("SubnetIds") or [], network.get("SecurityGroupIds") or []
     if not subnets and not groups:
@@ -116,11 +117,14 @@ def network_lines(
     ]
     if environment.get("WebserverAccessMode") != "PRIVATE_ONLY":
         lines = [
-            "# The environment's network. Its webserver is public, so the tool's Lambdas need",
-            "# no VPC; uncomment to attach them anyway (docs/configuration.md).",
+            "# The environment's network. Its webserver is public; uncomment if its subnets",
+            "# have no route to S3 and KMS, so that deploy checks the endpoints its DAGs need.",
         ]
         return lines + [f"# {line}" for line in settings]
-    lines = ["# The webserver is PRIVATE_ONLY: the Lambdas that call it join its network."]
+    lines = [
+        "# The webserver is PRIVATE_ONLY: deploy checks the VPC endpoints its DAGs need. To",
+        "# call InvokeRestApi from inside this VPC, set [deployment] lambda_subnet_ids too.",
+    ]
     if vpc_id:
         return lines + settings
     lines.append(f"# TO DO: init could not find the subnets' VPC ({vpc_problem or 'unknown'}).")
