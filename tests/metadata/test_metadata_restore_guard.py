@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from mwaa_pause_resume.cli.app import app
 from mwaa_pause_resume.metadata import (
     AlreadyRestored,
+    SnapshotSource,
     export_snapshot,
     open_store,
     restore_snapshot,
@@ -138,3 +139,24 @@ def test_a_snapshot_inside_a_later_snapshot_is_recognised(
     assert len(_markers(onward.target)) == 2  # S1's (copied history) and S2's own
     with pytest.raises(AlreadyRestored, match="already restored"):
         restore_snapshot(onward.target, pair.store, fernet_key=onward.k2, snapshot_key=pair.k1)
+
+
+@pytest.mark.parametrize("version", ["2.10.3", "3.0.6"])
+def test_restoring_into_the_source_database_is_refused(
+    make_pair: Callable[..., Any], version: str
+) -> None:
+    """The source still holds the export's own run, which the snapshot leaves out: every
+    row is there already (a pause whose deletion failed, then a manual import)."""
+    pair = make_pair(version)
+    _export(pair)
+    before = fingerprint(pair.source)
+
+    with pytest.raises(SnapshotSource, match="was exported from this database") as err:
+        restore_snapshot(pair.source, pair.store, fernet_key=pair.k1, snapshot_key=pair.k1)
+
+    assert "--force" in (err.value.hint or "")
+    assert not changed(before, fingerprint(pair.source))
+    # a fresh environment has no such run: the same snapshot restores there
+    assert not restore_snapshot(
+        pair.target, pair.store, fernet_key=pair.k2, snapshot_key=pair.k1
+    ).forced

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 # psycopg2 or cryptography, which only export/restore need.
 _EXPORTS: dict[str, str] = {
     "AlreadyRestored": "errors",
+    "SnapshotSource": "errors",
     "DatabaseUnavailable": "errors",
     "INTERRUPTED_POLICIES": "restore",
     "KEPT": "tables",
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
         RestoreFailed,
         SnapshotIncompatible,
         SnapshotInvalid,
+        SnapshotSource,
         WrongKey,
     )
     from mwaa_pause_resume.metadata.export import export_snapshot
@@ -92,6 +94,7 @@ __all__ = [
     "S3Store",
     "SnapshotIncompatible",
     "SnapshotInvalid",
+    "SnapshotSource",
     "SnapshotStore",
     "TableEntry",
     "TableResult",

@@ -29,6 +29,10 @@ class RestoreFailed(OperationFailed):
     """The restore transaction failed and was rolled back: the database is unchanged."""
 
 
+class SnapshotSource(UserError):
+    """The database is the one the snapshot was exported from: it holds every row already."""
+
+
 class AlreadyRestored(UserError):
     """This database already holds the snapshot (its restore is in the audit log).
 

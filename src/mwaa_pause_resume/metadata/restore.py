@@ -26,11 +26,13 @@ from mwaa_pause_resume.metadata.errors import (
     RestoreFailed,
     SnapshotIncompatible,
     SnapshotInvalid,
+    SnapshotSource,
 )
 from mwaa_pause_resume.metadata.manifest import Manifest
 from mwaa_pause_resume.metadata.restore_guard import (
     SnapshotIdentity,
     check_not_restored,
+    check_not_source,
     record_restore,
     snapshot_id,
 )
@@ -242,6 +244,13 @@ class _Restore:
             try:
                 check_not_restored(cur, self.identity)
             except AlreadyRestored:
+                if not self.force:
+                    raise
+                self.report.forced = True
+        if "dag_run" in self.catalog.tables:
+            try:
+                check_not_source(cur, self.identity, self.manifest.excluded_dag_runs)
+            except SnapshotSource:
                 if not self.force:
                     raise
                 self.report.forced = True

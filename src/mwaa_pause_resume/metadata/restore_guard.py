@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from mwaa_pause_resume.metadata.errors import AlreadyRestored
+from mwaa_pause_resume.metadata.errors import AlreadyRestored, SnapshotSource
 
 EVENT = "mwaa_pause_resume.restore"
 OWNER = "mwaa-pause-resume"
@@ -108,3 +108,26 @@ def record_restore(cur: Any, snap: SnapshotIdentity) -> None:
         "INSERT INTO log (dttm, event, owner, extra) VALUES (now(), %s, %s, %s)",
         (EVENT, OWNER, snap.extra()),
     )
+
+
+def check_not_source(cur: Any, snap: SnapshotIdentity, excluded_runs: list[dict[str, str]]) -> None:
+    """Raise :class:`SnapshotSource` when this is the database the snapshot came from.
+
+    The export leaves its own DAG run out of the snapshot (``excluded_dag_runs``), so only
+    the source database has it: found here, every row of the snapshot is here already
+    (e.g. a pause whose DeleteEnvironment failed, then a manual ``metadata import``), and
+    restoring would duplicate its jobs and audit log, as a second restore would.
+    """
+    for run in excluded_runs:
+        cur.execute(
+            "SELECT 1 FROM dag_run WHERE dag_id = %s AND run_id = %s",
+            (run["dag_id"], run["run_id"]),
+        )
+        if cur.fetchone():
+            raise SnapshotSource(
+                f"snapshot {snap.snapshot_id} was exported from this database (it holds the "
+                f"export's own run {run['dag_id']}/{run['run_id']}, which the snapshot leaves "
+                "out); restoring it here would duplicate its jobs and audit-log rows",
+                hint="restore into a fresh environment (resume), or pass --force "
+                "(restore_snapshot(force=True)) to restore it here anyway",
+            )
