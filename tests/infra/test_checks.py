@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cfn_lint_helper import cfn_lint
 from infra_config import CONFIG
 
 
@@ -47,14 +46,17 @@ def test_an_unexplained_wildcard_grant_fails_the_synthesis(tmp_path: Path) -> No
     assert "Begin" in json.dumps(report)
 
 
-def test_cfn_lint_finds_no_error(synthesized: Any) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "cfnlint", "--format", "json", str(synthesized.template_path)],
-        capture_output=True,
-        text=True,
-        check=False,
+def test_cfn_lint_reports_a_broken_template(tmp_path: Path) -> None:
+    """The harness below can fail: an invalid property is reported as an error."""
+    broken = tmp_path / "broken.json"
+    broken.write_text(
+        json.dumps({"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"Nope": 1}}}})
     )
-    matches = json.loads(result.stdout or "[]")
+    assert {m["Rule"]["Id"] for m in cfn_lint(broken)} == {"E3002"}
+
+
+def test_cfn_lint_finds_no_error(synthesized: Any) -> None:
+    matches = cfn_lint(synthesized.template_path)
     rules = {m["Rule"]["Id"] for m in matches}
     # W3005 (redundant DependsOn) is how CDK writes dependencies.
     assert rules <= {"W3005"}, [m for m in matches if m["Rule"]["Id"] != "W3005"][:3]

@@ -7,10 +7,12 @@ Template tests only (synthesized offline, cdk-nag included); nothing here runs i
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cfn_lint_helper import cfn_lint
 from infra_config import CONFIG, SECURITY_GROUP, STAGING, SUBNETS, VPC, resources
 
 from mwaa_pause_resume.config.model import Config, DeploymentConfig
@@ -206,3 +208,10 @@ def test_lambda_subnets_of_unknown_vpc_built_in_code_are_a_user_error(tmp_path: 
     )
     with pytest.raises(UserError, match="lambda_vpc_id"):
         _synth(config, tmp_path / "cdk.out")
+
+
+def test_cfn_lint_accepts_the_vpc_variant(in_own_vpc: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(in_own_vpc))
+    matches = cfn_lint(path)
+    assert {m["Rule"]["Id"] for m in matches} <= {"W3005"}, matches[:3]
