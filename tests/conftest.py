@@ -8,15 +8,23 @@ PostgreSQL binaries; Airflow virtualenvs are created on first use and cached in
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import settings
 
 from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
 from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
 from mwaa_pause_resume.sandbox.postgres import LocalPostgres
 
 _counter = itertools.count()
+
+# CI (.ci/run sets CI=true) replays the same examples every run, so a landing never depends
+# on the luck of the draw; local runs keep exploring new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

@@ -124,6 +124,15 @@ STEP_ORDER_PAUSE = (
 )
 
 
+def assert_exit(result: Result, code: int) -> None:
+    """The CLI itself chose ``code``. CliRunner reports an exception it swallowed as exit 1,
+    with no traceback in the output: without this, a crash passes for a reported failure."""
+    assert result.exit_code == code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+
+
 def positions(text: str, labels: Sequence[str]) -> list[int]:
     """Where each label first appears in ``text`` (AssertionError naming a missing one)."""
     found = []

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import json
 
-from cli_ops_helpers import BUCKET, ENV, STEP_ORDER_PAUSE, MakeDeployed, dag_specs, positions
+from cli_ops_helpers import (
+    BUCKET,
+    ENV,
+    STEP_ORDER_PAUSE,
+    MakeDeployed,
+    assert_exit,
+    dag_specs,
+    positions,
+)
 
 from mwaa_pause_resume.sandbox.mwaa import RunScript
 from mwaa_pause_resume.sandbox.sfn_local import ScriptedDagsAirflow
@@ -42,7 +50,7 @@ def test_failed_export_exits_1_with_the_dags_error(make_deployed: MakeDeployed) 
 
     result = deployed.cli("pause", ENV, "--wait")
 
-    assert result.exit_code == 1
+    assert_exit(result, 1)
     assert "OperationalError: disk full" in result.stderr
     assert "ended FAILED" in result.stderr
     assert "Hint: execution details: https://us-east-1.console.aws.amazon.com/states" in (
@@ -62,7 +70,7 @@ def test_create_failed_shows_mwaas_error(make_deployed: MakeDeployed) -> None:
 
     result = deployed.cli("resume", ENV, "--wait", "--json")
 
-    assert result.exit_code == 1
+    assert_exit(result, 1)
     report = json.loads(result.stdout)
     assert report["status"] == "FAILED"
     assert "Subnet subnet-0123456789abcdef0 is gone" in report["cause"]

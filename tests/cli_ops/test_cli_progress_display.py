@@ -4,7 +4,7 @@ appear in the workflow's order, and the view redraws while the export runs."""
 from __future__ import annotations
 
 import pytest
-from cli_ops_helpers import ENV, STEP_ORDER_PAUSE, MakeDeployed, positions
+from cli_ops_helpers import ENV, STEP_ORDER_PAUSE, MakeDeployed, assert_exit, positions
 from rich.console import Console
 
 from mwaa_pause_resume.cli import ops
@@ -46,7 +46,7 @@ def test_failed_step_is_marked(
 
     result = deployed.cli("pause", ENV, "--wait")
 
-    assert result.exit_code == 1
+    assert_exit(result, 1)
     last = screen.export_text().split(f"Pausing {ENV} · ")[-1]
     assert "FAILED" in last.splitlines()[0]
     assert "✗ Delete the environment" in last

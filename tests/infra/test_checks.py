@@ -13,9 +13,10 @@ from infra_config import CONFIG
 
 def test_nag_passes_with_every_acknowledgment_carrying_a_reason(synthesized: Any) -> None:
     # The session synthesis ran AwsSolutionsChecks: it raises on any unacknowledged finding.
+    # CDK writes this report only when a validation plugin is attached, and lists only the
+    # plugins that found violations: present and empty is a clean cdk-nag run.
     report = json.loads((synthesized.outdir / "validation-report.json").read_text())
-    assert all(p["conclusion"] == "success" for p in report["pluginReports"])
-    assert not any(p["pluginName"] == "AwsSolutions" for p in report["pluginReports"])
+    assert report["pluginReports"] == []
     tree = (synthesized.outdir / "MwaaPauseResume.metadata.json").read_text()
     acknowledged = [m for m in json.loads(tree).values() for m in m]
     rules = {

@@ -177,12 +177,19 @@ def test_topic_is_encrypted_tls_only_and_subscriptions_cover_every_address(
         s["Properties"] for s in resources(template, "AWS::SNS::Subscription").values()
     ]
     assert {s["Endpoint"] for s in subscriptions} == {"ops@example.com", "staging@example.com"}
-    # SNS drops a message lacking an attribute a subscription filters on: filter only when
-    # the notification function publishes them.
-    from mwaa_pause_resume.infra.notifications import notifier_sets_attributes
-
-    filtered = notifier_sets_attributes()
-    assert all(("FilterPolicy" in s) == filtered for s in subscriptions)
+    # The notifier publishes environment and status (test_handlers checks it in moto), so
+    # each address gets only its own environments' statuses, plus the attribute-less alarms.
+    # Written out, not derived from the code: a notifier that lost its attributes would
+    # otherwise drop every filter and this test with it.
+    unattributed = {"environment": [{"exists": False}]}
+    dev = {"environment": ["dev"], "status": ["ABORTED", "FAILED", "TIMED_OUT"]}
+    staging = {"environment": ["staging_2"], "status": ["FAILED", "SUCCEEDED"]}
+    assert {
+        s["Endpoint"]: (s.get("FilterPolicy"), s.get("FilterPolicyScope")) for s in subscriptions
+    } == {
+        "ops@example.com": ({"$or": [dev, staging, unattributed]}, "MessageAttributes"),
+        "staging@example.com": ({"$or": [staging, unattributed]}, "MessageAttributes"),
+    }
 
 
 def test_status_rule_watches_both_workflows_for_the_configured_types(

@@ -233,6 +233,7 @@ def test_rerun_records_the_cut_off_try_like_airflows_clear(
             )
         )
         assert recorded == {t: old_ids[t] for t in ("sink", "q")}
+        assert set(ids) == {"sink", "q"}  # else the all() below checks nothing
         assert all(ids[t] != old_ids[t] and uuid.UUID(ids[t]).version == 7 for t in ids)
     assert json.loads(json.dumps(report.to_dict()))["cut_off_tries_recorded"] == 2
 
