@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from infra_config import ACCOUNT, CONFIG, DEV, REGION, STAGING, only, resources
 
+from mwaa_pause_resume.functions.notification import MESSAGE_ATTRIBUTES, route
 from mwaa_pause_resume.infra.alarms import (
     EXECUTION_METRICS,
     alarm_arn_pattern,
@@ -73,11 +74,11 @@ def test_failures_someone_is_emailed_about_get_no_alarm() -> None:
 
 def test_accepting_unattributed_adds_one_branch_to_any_filter() -> None:
     filters = subscription_filters([DEV, STAGING])
-    unattributed = {"environment": [{"exists": False}]}
-    simple = filters["staging@example.com"]
-    assert accepting_unattributed(simple) == {"$or": [simple, unattributed]}
-    either = filters["ops@example.com"]
-    assert accepting_unattributed(either) == {"$or": [*either["$or"], unattributed]}
+    unattributed = {"route": [{"exists": False}]}
+    for policy in filters.values():
+        assert accepting_unattributed(policy) == {"$or": [policy, unattributed]}
+    # an address whose environments notify nothing still gets the alarms
+    assert accepting_unattributed({}) == unattributed
 
 
 def test_alarm_arn_pattern_is_this_deployments_alarms() -> None:
@@ -325,14 +326,13 @@ def test_filters_accepting_unattributed_messages_let_alarms_through(
     """Alarm notifications carry no attributes: a plain filter drops them, the extended one
     delivers them and still keeps other environments' workflow messages out.
 
-    moto multiplies the sizes of ``$or`` branches where AWS adds them, so it rejects
-    ops@'s two-environment filter as too complex: each address here has one environment.
+    ops@ is listed by two environments with different notification types.
     """
     import boto3
     from moto import mock_aws
 
     filters = {
-        "ops@example.com": subscription_filters([DEV])["ops@example.com"],
+        "ops@example.com": subscription_filters([DEV, STAGING])["ops@example.com"],
         "staging@example.com": subscription_filters([STAGING])["staging@example.com"],
     }
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
@@ -375,17 +375,31 @@ def test_filters_accepting_unattributed_messages_let_alarms_through(
             ("staging@example.com", False): 0,
             ("staging@example.com", True): 1,
         }
-        sns.publish(
-            TopicArn=topic,
-            Message="dev timed out",
-            MessageAttributes={
-                "environment": {"DataType": "String", "StringValue": DEV.name},
-                "status": {"DataType": "String", "StringValue": "TIMED_OUT"},
-            },
-        )
+
+        def workflow_message(environment: str, status: str) -> None:
+            # The attributes exactly as the notifier publishes them.
+            text = {
+                "environment": environment,
+                "status": status,
+                "route": route(environment, status),
+            }
+            sns.publish(
+                TopicArn=topic,
+                Message=f"{environment} {status}",
+                MessageAttributes={
+                    name: {"DataType": "String", "StringValue": text[name]}
+                    for name in MESSAGE_ATTRIBUTES
+                },
+            )
+
+        workflow_message(DEV.name, "TIMED_OUT")
         assert received() == {
             ("ops@example.com", False): 1,
             ("ops@example.com", True): 1,
             ("staging@example.com", False): 0,
             ("staging@example.com", True): 0,
         }
+        workflow_message(STAGING.name, "SUCCEEDED")  # ops@ gets staging's own types too
+        assert received() == dict.fromkeys(queues, 1)
+        workflow_message(DEV.name, "SUCCEEDED")  # not one of dev's notification types
+        assert received() == dict.fromkeys(queues, 0)

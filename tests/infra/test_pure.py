@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import boto3
@@ -9,7 +10,8 @@ import pytest
 from infra_config import DEV, STAGING
 from moto import mock_aws
 
-from mwaa_pause_resume.config.model import EnvironmentConfig
+from mwaa_pause_resume.config.model import NOTIFICATION_TYPES, EnvironmentConfig
+from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.infra.handlers import HANDLERS, Capability
 from mwaa_pause_resume.infra.names import (
     construct_id,
@@ -69,18 +71,33 @@ def test_partitions() -> None:
 def test_each_address_gets_its_environments_statuses() -> None:
     filters = subscription_filters([DEV, STAGING])
     assert filters["staging@example.com"] == {
-        "environment": [STAGING.name],
-        "status": ["FAILED", "SUCCEEDED"],
+        "route": [f"{STAGING.name}/FAILED", f"{STAGING.name}/SUCCEEDED"]
     }
-    # ops@ is listed by both environments, which notify different statuses: OR of both.
+    # ops@ is listed by both environments, which notify different statuses: still one
+    # key, each environment with its own statuses.
     assert filters["ops@example.com"] == {
-        "$or": [
-            {"environment": [DEV.name], "status": ["ABORTED", "FAILED", "TIMED_OUT"]},
-            {"environment": [STAGING.name], "status": ["FAILED", "SUCCEEDED"]},
-        ]
+        "route": sorted(
+            [
+                f"{DEV.name}/ABORTED",
+                f"{DEV.name}/FAILED",
+                f"{DEV.name}/TIMED_OUT",
+                f"{STAGING.name}/FAILED",
+                f"{STAGING.name}/SUCCEEDED",
+            ]
+        )
     }
     assert notified_statuses([DEV, STAGING]) == ["ABORTED", "FAILED", "SUCCEEDED", "TIMED_OUT"]
     assert notified_statuses([_env("quiet")]) == []
+
+
+def test_one_address_for_too_many_routes_is_a_user_error() -> None:
+    many = [
+        dataclasses.replace(DEV, name=f"env-{i}", notification_types=NOTIFICATION_TYPES)
+        for i in range(30)
+    ]
+    assert len(subscription_filters(many[:29])["ops@example.com"]["route"]) == 145
+    with pytest.raises(UserError, match="at most 149"):
+        subscription_filters(many)
 
 
 def test_every_handler_has_a_deliberate_grant() -> None:

@@ -177,18 +177,21 @@ def test_topic_is_encrypted_tls_only_and_subscriptions_cover_every_address(
         s["Properties"] for s in resources(template, "AWS::SNS::Subscription").values()
     ]
     assert {s["Endpoint"] for s in subscriptions} == {"ops@example.com", "staging@example.com"}
-    # The notifier publishes environment and status (test_handlers checks it in moto), so
-    # each address gets only its own environments' statuses, plus the attribute-less alarms.
-    # Written out, not derived from the code: a notifier that lost its attributes would
+    # The notifier publishes a route attribute (test_handlers checks it in moto), so each
+    # address gets only its own environments' statuses, plus the attribute-less alarms.
+    # Written out, not derived from the code: a notifier that lost its attribute would
     # otherwise drop every filter and this test with it.
-    unattributed = {"environment": [{"exists": False}]}
-    dev = {"environment": ["dev"], "status": ["ABORTED", "FAILED", "TIMED_OUT"]}
-    staging = {"environment": ["staging_2"], "status": ["FAILED", "SUCCEEDED"]}
+    unattributed = {"route": [{"exists": False}]}
+    dev = ["dev/ABORTED", "dev/FAILED", "dev/TIMED_OUT"]
+    staging = ["staging_2/FAILED", "staging_2/SUCCEEDED"]
     assert {
         s["Endpoint"]: (s.get("FilterPolicy"), s.get("FilterPolicyScope")) for s in subscriptions
     } == {
-        "ops@example.com": ({"$or": [dev, staging, unattributed]}, "MessageAttributes"),
-        "staging@example.com": ({"$or": [staging, unattributed]}, "MessageAttributes"),
+        "ops@example.com": (
+            {"$or": [{"route": dev + staging}, unattributed]},
+            "MessageAttributes",
+        ),
+        "staging@example.com": ({"$or": [{"route": staging}, unattributed]}, "MessageAttributes"),
     }
 
 

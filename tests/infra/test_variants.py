@@ -36,7 +36,7 @@ def test_found_endpoints_shared_folders_and_filtered_subscriptions(
         s["Properties"]["Endpoint"]: s["Properties"]["FilterPolicy"]
         for s in resources(template, "AWS::SNS::Subscription").values()
     }
-    per_env = {"environment": ["staging_2", "staging_3"], "status": ["FAILED", "SUCCEEDED"]}
+    routes = [f"{e}/{s}" for e in ("staging_2", "staging_3") for s in ("FAILED", "SUCCEEDED")]
     # CloudWatch alarms (no message attributes) reach every subscriber too.
-    expected = {"$or": [per_env, {"environment": [{"exists": False}]}]}
+    expected = {"$or": [{"route": routes}, {"route": [{"exists": False}]}]}
     assert filters == {"ops@example.com": expected, "staging@example.com": expected}

@@ -16,7 +16,15 @@ from mwaa_pause_resume.functions import aws
 SUBJECT_LIMIT = 100  # SNS e-mail subjects
 # Published as SNS message attributes so each address's subscription filter policy
 # delivers only its own environments' configured statuses (infra/notifications.py).
-MESSAGE_ATTRIBUTES = ("environment", "status")
+# ``route`` ("<environment>/<status>") is what subscriptions filter on: one attribute keeps
+# every address's filter policy at one key whatever its environments' notification types
+# (SNS allows five keys per policy). ``environment`` and ``status`` are for other readers.
+MESSAGE_ATTRIBUTES = ("environment", "status", "route")
+
+
+def route(environment: str, status: str) -> str:
+    """The ``route`` attribute: MWAA environment names cannot contain '/'."""
+    return f"{environment}/{status}"
 
 
 def workflow_of(state_machine_arn: str) -> str:
@@ -74,6 +82,7 @@ def format_notification(event: dict[str, Any]) -> dict[str, str]:
         "message": "\n".join(lines),
         "environment": environment,
         "status": status,
+        "route": route(environment, status),
     }
 
 

@@ -17,55 +17,64 @@ from constructs import Construct
 from mwaa_pause_resume.config.model import EnvironmentConfig
 
 STATUS_CHANGE = "Step Functions Execution Status Change"
+ROUTE = "route"  # the notifier's message attribute subscriptions filter on
+
+
+# SNS: "the total combination of values in a filter policy must not exceed 150".
+MAX_FILTER_VALUES = 150
 
 
 def subscription_filters(environments: Sequence[EnvironmentConfig]) -> dict[str, dict[str, Any]]:
-    """E-mail address -> SNS filter policy on the ``environment`` and ``status`` attributes.
+    """E-mail address -> SNS filter policy on the notifier's ``route`` attribute.
 
-    One subscription per address (SNS keeps one per endpoint and topic); an
-    address listed by several environments gets their (environment, types)
-    pairs OR-ed, so each environment's own ``notification_types`` still apply.
+    One subscription per address (SNS keeps one per endpoint and topic). An address
+    listed by several environments gets each environment's own ``notification_types``
+    as ``<environment>/<status>`` values of one key, so the policy stays at one key and
+    as many values as routes, however the environments' types differ.
     """
-    pairs: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    from mwaa_pause_resume.errors import UserError
+    from mwaa_pause_resume.functions.notification import route
+
+    routes: dict[str, set[str]] = {}
     for env in environments:
         for email in env.notification_emails:
-            pairs.setdefault(email, []).append((env.name, tuple(sorted(env.notification_types))))
+            routes.setdefault(email, set()).update(
+                route(env.name, status) for status in env.notification_types
+            )
     filters: dict[str, dict[str, Any]] = {}
-    for email, items in sorted(pairs.items()):
-        kinds = {types for _, types in items}
-        if len(kinds) == 1:
-            filters[email] = {
-                "environment": sorted(name for name, _ in items),
-                "status": list(next(iter(kinds))),
-            }
-        else:
-            filters[email] = {
-                "$or": [{"environment": [name], "status": list(types)} for name, types in items]
-            }
+    for email, values in sorted(routes.items()):
+        if len(values) + 1 > MAX_FILTER_VALUES:  # + the alarms' branch
+            raise UserError(
+                f"{email} would receive {len(values)} (environment, status) combinations; an "
+                f"SNS filter policy holds at most {MAX_FILTER_VALUES - 1} besides the alarms'",
+                hint="give some environments another notification address, or fewer "
+                "notification_types",
+            )
+        filters[email] = {ROUTE: sorted(values)} if values else {}
     return filters
 
 
 def accepting_unattributed(policy: dict[str, Any]) -> dict[str, Any]:
-    """``policy``, or else any message without an ``environment`` attribute.
+    """``policy``, or else any message without a ``route`` attribute.
 
     CloudWatch alarm notifications (``alarms.py``) carry no message attributes, and
     SNS drops a message lacking an attribute the filter names: without this
     branch no filtered address would receive them.
     """
-    branches = policy.get("$or", [policy])
-    return {"$or": [*branches, {"environment": [{"exists": False}]}]}
+    unattributed = {ROUTE: [{"exists": False}]}
+    return {"$or": [policy, unattributed]} if policy else unattributed
 
 
 def notifier_sets_attributes() -> bool:
-    """Whether the notification handler publishes ``environment`` and ``status`` attributes.
+    """Whether the notification handler publishes the ``route`` attribute.
 
-    Per-address filter policies need them: SNS drops a message that lacks an
-    attribute a subscription filters on, so without them we must not filter.
+    Per-address filter policies need it: SNS drops a message that lacks an
+    attribute a subscription filters on, so without it we must not filter.
     """
     from mwaa_pause_resume.functions import notification
 
     declared = getattr(notification, "MESSAGE_ATTRIBUTES", ())
-    return {"environment", "status"} <= set(declared)
+    return ROUTE in set(declared)
 
 
 def notified_statuses(environments: Sequence[EnvironmentConfig]) -> list[str]:
