@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
+from mwaa_pause_resume.cli.options import ProfileOption, RegionOption
 from mwaa_pause_resume.cli.output import console, error_console, handle_errors, print_json
 from mwaa_pause_resume.config import Config, load_config
 from mwaa_pause_resume.errors import OperationFailed, UserError
@@ -30,17 +31,6 @@ DEFAULT_OUT = Path("cdk.out")
 OutOption = Annotated[
     Path,
     typer.Option("--out", "-o", help="Folder for the cloud assembly (templates and assets)."),
-]
-ProfileOption = Annotated[
-    str | None,
-    typer.Option("--profile", help="AWS profile to use (default: the standard credential chain)."),
-]
-RegionOption = Annotated[
-    str | None,
-    typer.Option(
-        "--region",
-        help="AWS region (default: the configuration's deployment region, else the profile's).",
-    ),
 ]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (CI).")]
 

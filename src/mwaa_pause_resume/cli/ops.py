@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
+from mwaa_pause_resume.cli.options import ProfileOption, RegionOption
 from mwaa_pause_resume.cli.output import (
     EXIT_INTERRUPTED,
     console,
@@ -49,17 +50,6 @@ from mwaa_pause_resume.operations.status import (
 if TYPE_CHECKING:
     from mwaa_pause_resume.config.model import Config, EnvironmentConfig
 
-ProfileOption = Annotated[
-    str | None,
-    typer.Option("--profile", help="AWS profile to use (default: the standard credential chain)."),
-]
-RegionOption = Annotated[
-    str | None,
-    typer.Option(
-        "--region",
-        help="AWS region (default: the configuration's deployment region, else the profile's).",
-    ),
-]
 WaitOption = Annotated[
     bool,
     typer.Option("--wait", help="Follow the workflow until it ends; exit 1 if it fails."),

@@ -17,13 +17,12 @@ from rich.table import Table
 
 from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
 from mwaa_pause_resume.cli.ops import (
-    ProfileOption,
-    RegionOption,
     Session,
     check_snapshot_id,
     open_session,
     running_for,
 )
+from mwaa_pause_resume.cli.options import ProfileOption, RegionOption
 from mwaa_pause_resume.cli.output import console, handle_errors, print_json
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.functions import layout
