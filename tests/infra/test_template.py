@@ -177,10 +177,9 @@ def test_topic_is_encrypted_tls_only_and_subscriptions_cover_every_address(
         s["Properties"] for s in resources(template, "AWS::SNS::Subscription").values()
     ]
     assert {s["Endpoint"] for s in subscriptions} == {"ops@example.com", "staging@example.com"}
-    # The notifier publishes a route attribute (test_handlers checks it in moto), so each
-    # address gets only its own environments' statuses, plus the attribute-less alarms.
-    # Written out, not derived from the code: a notifier that lost its attribute would
-    # otherwise drop every filter and this test with it.
+    # Each address gets only its own environments' statuses on the notifier's route
+    # attribute (test_handlers delivers through such filters in moto), plus the
+    # attribute-less alarms. Written out, not derived from the code under test.
     unattributed = {"route": [{"exists": False}]}
     dev = ["dev/ABORTED", "dev/FAILED", "dev/TIMED_OUT"]
     staging = ["staging_2/FAILED", "staging_2/SUCCEEDED"]

@@ -6,19 +6,16 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import pytest
 from infra_config import CONFIG, STAGING, VPC, resources
 
 from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX, EndpointPlan
 
 
 def test_found_endpoints_shared_folders_and_filtered_subscriptions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    from mwaa_pause_resume.infra import stack
     from mwaa_pause_resume.infra.app import synth
 
-    monkeypatch.setattr(stack, "notifier_sets_attributes", lambda: True)
     twin = dataclasses.replace(STAGING, name="staging_3")  # same VPC, bucket and DAGs path
     config = dataclasses.replace(CONFIG, environments=(STAGING, twin))
     plan = EndpointPlan(VPC, s3_route_tables=("rtb-0a1b2c3d4e5f60711",), kms=False)

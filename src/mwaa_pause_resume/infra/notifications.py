@@ -65,18 +65,6 @@ def accepting_unattributed(policy: dict[str, Any]) -> dict[str, Any]:
     return {"$or": [policy, unattributed]} if policy else unattributed
 
 
-def notifier_sets_attributes() -> bool:
-    """Whether the notification handler publishes the ``route`` attribute.
-
-    Per-address filter policies need it: SNS drops a message that lacks an
-    attribute a subscription filters on, so without it we must not filter.
-    """
-    from mwaa_pause_resume.functions import notification
-
-    declared = getattr(notification, "MESSAGE_ATTRIBUTES", ())
-    return ROUTE in set(declared)
-
-
 def notified_statuses(environments: Sequence[EnvironmentConfig]) -> list[str]:
     return sorted(
         {t for env in environments if env.notification_emails for t in env.notification_types}
@@ -87,10 +75,9 @@ class Notifications(Construct):
     """SNS topic (own KMS key, TLS only), e-mail subscriptions, and the rule feeding the notifier.
 
     The rule invokes ``notifier`` (the notification function), which publishes
-    a readable message; the caller grants it the topic and its key. When the
-    notifier sets ``environment``/``status`` message attributes
-    (``filter_by_attributes``), each address gets only its environments'
-    configured statuses; otherwise every address gets every notified status.
+    a readable message with a ``route`` attribute; the caller grants it the topic
+    and its key. Each address's subscription filters on ``route``, so it gets only
+    its environments' configured statuses (and the attribute-less alarms).
     """
 
     def __init__(
@@ -101,7 +88,6 @@ class Notifications(Construct):
         environments: Sequence[EnvironmentConfig],
         state_machines: Sequence[sfn.IStateMachine],
         notifier: lambda_.IFunction,
-        filter_by_attributes: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = kms.Key(
@@ -127,8 +113,8 @@ class Notifications(Construct):
                 topic_arn=self.topic.topic_arn,
                 protocol="email",
                 endpoint=email,
-                filter_policy=accepting_unattributed(policy) if filter_by_attributes else None,
-                filter_policy_scope="MessageAttributes" if filter_by_attributes else None,
+                filter_policy=accepting_unattributed(policy),
+                filter_policy_scope="MessageAttributes",
             )
         statuses = notified_statuses(environments)
         self.rule: events.Rule | None = None

@@ -27,7 +27,7 @@ from mwaa_pause_resume.infra.names import (
     construct_id,
 )
 from mwaa_pause_resume.infra.network import PrivateEndpoints
-from mwaa_pause_resume.infra.notifications import Notifications, notifier_sets_attributes
+from mwaa_pause_resume.infra.notifications import Notifications
 from mwaa_pause_resume.infra.permissions import Scope
 from mwaa_pause_resume.infra.schedules import Schedules
 from mwaa_pause_resume.infra.workflows import PauseResumeWorkflows
@@ -91,7 +91,6 @@ class PauseResumeStack(cdk.Stack):
             environments=envs,
             state_machines=[self.workflows.pause, self.workflows.resume],
             notifier=self.functions.functions["notification"],
-            filter_by_attributes=notifier_sets_attributes(),
         )
         self._wire_notifier()
         self.schedules = Schedules(
