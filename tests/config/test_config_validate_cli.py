@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from config_helpers import BASE_DEPLOYMENT, EXAMPLES, environment, render_toml
 
+from mwaa_pause_resume.airflow_versions import REFUSED, SUPPORTED
+
 
 def one(**changes: Any) -> str:
     """A configuration with one environment: the base one with ``changes``."""
@@ -303,13 +305,25 @@ CASES: list[tuple[str, str, str, str]] = [
         "bad Airflow version",
         one(airflow_version="latest"),
         "environments[0].airflow_version",
-        "2.10.3",
+        "one of: " + ", ".join(SUPPORTED),
     ),
     (
-        "Airflow version older than 2.10",
+        "Airflow version older than supported",
         one(airflow_version="2.5.1"),
         "environments[0].airflow_version",
-        "upgrade the environment to 2.10 or newer",
+        "use one of: " + ", ".join(SUPPORTED),
+    ),
+    (
+        "Airflow version MWAA does not offer",
+        one(airflow_version="3.1.0"),
+        "environments[0].airflow_version",
+        "use one of: " + ", ".join(SUPPORTED),
+    ),
+    (
+        "Airflow version MWAA offers, refused",
+        one(airflow_version="2.9.2"),
+        "environments[0].airflow_version",
+        "aws mwaa update-environment --name ENV --airflow-version 2.10.3",
     ),
     (
         "absolute DAGs path",
@@ -493,3 +507,26 @@ def test_missing_config_file_option(run_cli: Callable[..., Any]) -> None:
     assert result.exit_code == 2
     assert "--config:" in result.output
     assert "does not exist" in result.output
+
+
+@pytest.mark.parametrize("version", SUPPORTED)
+def test_every_supported_airflow_version_is_valid(
+    run_cli: Callable[..., Any], write_toml: Callable[..., Path], version: str
+) -> None:
+    write_toml(one(airflow_version=version))
+    result = run_cli("validate", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["problems"] == []
+
+
+@pytest.mark.parametrize("version", sorted(REFUSED))
+def test_refused_airflow_version_gets_its_way_forward(
+    run_cli: Callable[..., Any], write_toml: Callable[..., Path], version: str
+) -> None:
+    write_toml(one(airflow_version=version))
+    result = run_cli("validate", "--json")
+    assert result.exit_code == 2
+    (problem,) = json.loads(result.stdout)["problems"]
+    assert problem["field"] == "environments[0].airflow_version"
+    assert problem["fix"] == REFUSED[version]
+    assert f"Airflow {version} is not supported" in problem["message"]

@@ -26,7 +26,8 @@ def parse() -> dict[str, Any]:
     folder = conf.get("core", "dags_folder")
     if AIRFLOW_3 and folder not in sys.path:
         sys.path.append(folder)  # as Airflow 3's DAG processor and task runner do
-    bag = DagBag(folder, include_examples=False)
+    # no include_examples (Airflow 3.3 dropped it): AIRFLOW__CORE__LOAD_EXAMPLES=False
+    bag = DagBag(folder)
     return {
         "dag_ids": sorted(bag.dag_ids),
         "files": sorted(str(s.file) for s in bag.dagbag_stats),

@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg2
 
+from mwaa_pause_resume.airflow_versions import SUPPORTED
 from mwaa_pause_resume.dags.bundle import write_dags_folder
 from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
 from mwaa_pause_resume.sandbox.history import HistorySummary
@@ -17,8 +18,8 @@ HERE = Path(__file__).resolve().parent
 DAG_RUNNER = HERE / "dag_runner.py"
 READ_SECRETS = HERE / "read_secrets.py"
 OUR_DAGS = ("mwaa_export_data", "mwaa_import_data")
-# Every MWAA Airflow version the DAGs support; 2.11.0 shares 2.10's code paths.
-VERSIONS = ("2.10.3", "2.11.0", "3.0.6")
+# Every Airflow version the DAGs support (and MWAA offers): from the registry.
+VERSIONS = SUPPORTED
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ def run_dag(parts: SandboxParts, env: str, dag_id: str, run_id: str, conf: dict[
             run["result"] = parse_note(run.get("note"))
             return run
         if time.monotonic() > deadline:
-            log = parts.airflow.environment(env).run_log(dag_id, run_id)
-            raise AssertionError(f"{dag_id} still {run['state']}: {log.read_text()[-3000:]}")
+            log = parts.airflow.environment(env).task_logs(dag_id, run_id)
+            raise AssertionError(f"{dag_id} still {run['state']}: {log}")
         time.sleep(1.0)
 
 

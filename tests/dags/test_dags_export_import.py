@@ -21,6 +21,9 @@ from mwaa_pause_resume.sandbox.history import PAUSED_DAG_ID
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 
 EXPORT, IMPORT = "mwaa_export_data", "mwaa_import_data"
+# The round trip runs on every supported version; the failure paths, which differ only
+# between Airflow 2 and 3, on one version of each.
+NARROW = ("2.10.3", "3.0.6")
 SourceEnv = Callable[[str], tuple[AirflowEnv, Seeded]]
 TargetEnv = Callable[[str], AirflowEnv]
 
@@ -126,7 +129,7 @@ def test_export_then_import_restores_history_and_secrets(
     assert query(dst.db_url, restores) == [(1,)]  # the second try restored nothing
 
 
-@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("version", NARROW)
 def test_export_failure_puts_paused_states_back_and_fails(
     version: str, source_env: SourceEnv, tmp_path: Path
 ) -> None:
@@ -217,7 +220,7 @@ def test_drain_timeout_records_running_task(source_env: SourceEnv, tmp_path: Pat
     } in manifest["interrupted"]
 
 
-@pytest.mark.parametrize("version", ["2.10.3", "3.0.6"])
+@pytest.mark.parametrize("version", NARROW)
 def test_import_failure_changes_nothing(
     version: str, target_env: TargetEnv, tmp_path: Path
 ) -> None:

@@ -3,13 +3,16 @@ ours on PYTHONPATH; the Airflow 3 task path reaches the database with the ORM bl
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from dags_helpers import DAG_RUNNER, HERE, VERSIONS, AirflowEnv
 
-from mwaa_pause_resume.dags.bundle import DAG_FILES, dags_folder_files
-from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime, new_fernet_key
+from mwaa_pause_resume.airflow_versions import VERSIONS as VERSIONS_FACTS
+from mwaa_pause_resume.dags.bundle import DAG_FILES, dags_folder_files, write_dags_folder
+from mwaa_pause_resume.sandbox.airflow_runtime import SRC_DIR, AirflowRuntime, new_fernet_key
 
 pytestmark = [pytest.mark.airflow]
 
@@ -21,6 +24,26 @@ def test_bundle_lists_dag_files_package_and_ignore_file() -> None:
     assert "mwaa_pause_resume/dags/mwaa_export_data.py" not in files  # no duplicate DAG ids
     assert files["mwaa_pause_resume/.airflowignore"] == b"[._a-z]*\n"
     assert any(name.startswith("mwaa_pause_resume/metadata/") for name in files)
+
+
+def test_bundle_alone_imports_the_engine(tmp_path: Path) -> None:
+    """The engine the DAG tasks run (it names schema revisions from airflow_versions)
+    imports from the bundle alone, as inside MWAA: our source tree is off the path."""
+    write_dags_folder(tmp_path)
+    code = (
+        "import sys\n"
+        f"sys.path = [{str(tmp_path)!r}] + [p for p in sys.path if p != {str(SRC_DIR)!r}]\n"
+        "import mwaa_pause_resume.metadata.restore as restore\n"
+        "print(restore.__file__)\n"
+        "print(' '.join(sorted(restore.KNOWN_REVISIONS)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    where, revisions = done.stdout.splitlines()
+    assert Path(where).is_relative_to(tmp_path)
+    assert set(revisions.split()) == {v.alembic_revision for v in VERSIONS_FACTS}
 
 
 @pytest.mark.parametrize("syntax", ["regexp", "glob"])
@@ -45,11 +68,12 @@ def test_dags_folder_parses_without_our_source_on_path(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("version", [v.version for v in VERSIONS_FACTS if v.major >= 3])
 def test_airflow3_task_path_reaches_db_with_orm_blocked(
-    metadata_databases: object, tmp_path: Path, dags_folder: Path
+    metadata_databases: object, tmp_path: Path, dags_folder: Path, version: str
 ) -> None:
-    dbs = metadata_databases("3.0.6")  # type: ignore[operator]
-    url = dbs.create("dags_orm_block")
+    dbs = metadata_databases(version)  # type: ignore[operator]
+    url = dbs.create("dags_orm_block_" + version.replace(".", "_"))
     env = AirflowEnv(dbs.runtime, url, new_fernet_key(), tmp_path, dags_folder)
     result = env.script(HERE / "airflow3_db_access.py")
     assert result["orm_blocked"] is True

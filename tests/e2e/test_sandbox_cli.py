@@ -6,12 +6,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mwaa_pause_resume import airflow_versions
+
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.airflow]
 
+USER_DAGS = Path(__file__).resolve().parent / "user_dags"
+# Liveness still waits for every check's work to finish; it just does not linger after.
+FAST = ("--settle", "10")
 RUN_DEADLINE_SECONDS = 1200  # a safety net against a hang, not a performance bound
 
 
@@ -31,36 +37,54 @@ def sandbox(*args: str) -> tuple[int, dict[str, Any], str]:
     return done.returncode, report, done.stderr
 
 
-@pytest.mark.parametrize("version", ["2.10.3", "3.0.6"])
-def test_sandbox_restores_everything_equal(version: str) -> None:
-    code, report, stderr = sandbox("--airflow-version", version)
-    assert code == 0, f"{report.get('differences')}\n{stderr[-4000:]}"
+@pytest.mark.parametrize("version", airflow_versions.SUPPORTED)
+def test_sandbox_restores_and_the_environment_lives_on(version: str) -> None:
+    """Every supported version, as MWAA runs it: Airflow 3 tasks without database access."""
+    code, report, stderr = sandbox("--airflow-version", version, *FAST)
+    assert code == 0, f"{report.get('differences')}\n{report.get('liveness')}\n{stderr[-4000:]}"
     assert report["airflow_version"] == version
-    assert report["restored_equal"] is True
-    assert report["pause"]["status"] == "SUCCEEDED"
-    assert report["resume"]["status"] == "SUCCEEDED"
-    tables = report["tables"]
-    # The seeded history is really there and really came back.
-    for name in ("dag_run", "task_instance", "xcom", "variable", "connection", "slot_pool", "log"):
-        assert tables[name]["before"] > 0, name
-        before = tables[name]["before"]
-        assert tables[name] == {
-            **tables[name],
-            "after": before,
-            "matching": before,
-            "equal": True,
-            "difference": None,
-        }
-    # Row content, not only counts: every row of every kept table matches.
-    assert all(row["equal"] and row["matching"] == row["before"] for row in tables.values())
-    assert report["secrets"] == {
-        "checked": report["secrets"]["checked"],
-        "equal": True,
-        "new_fernet_key": True,
-    }
+    assert report["worker_db_access"] is False
+    assert report["pause"]["status"] == report["resume"]["status"] == "SUCCEEDED"
+    assert report["restored_equal"] is True and report["passed"] is True
+    assert report["differences"] == []
+    assert report["secrets"]["equal"] is True and report["secrets"]["new_fernet_key"] is True
     assert report["secrets"]["checked"] > 0
     assert report["paused_states_equal"] is True
-    assert report["differences"] == []
+    assert report["import_errors"] == []
+    tables = report["tables"]
+    assert all(row["equal"] and row["matching"] == row["before"] for row in tables.values())
+    liveness = report["liveness"]
+    assert liveness["passed"] is True
+    checks = {c["name"]: c["status"] for c in liveness["checks"]}
+    for live in (
+        "every component still running",
+        "scheduler heartbeats",
+        "a new manual run of sample_etl succeeds",
+    ):
+        assert checks[live] == "passed", liveness
+    history_checks = [
+        "the REST API lists the restored runs with their states and notes",
+        "the task the pause interrupted ran again and finished",
+        "the deferred task finished through the triggerer",
+    ]
+    hourly = liveness["scheduled_dags"]["sample_hourly_catchup"]
+    if version.startswith("2."):
+        # Full history: every kept table came back, interrupted work finished.
+        assert report["scope"] == "full" and report["not_restored"] == {}
+        for name in ("dag_run", "task_instance", "xcom", "variable", "connection", "log"):
+            assert tables[name]["before"] > 0, name
+        assert all(checks[name] == "passed" for name in history_checks), liveness
+        # The scheduler resumed from its restored position, not from start_date.
+        assert hourly["restored_runs"] > 0
+        if hourly["first_created"]:
+            assert hourly["first_created"] > hourly["last_logical_date_before_pause"]
+    else:
+        # MWAA 3.x: the DAGs fall back to the rest-only scope, and the report says so.
+        assert report["scope"] == "rest-only"
+        assert "run history" in report["not_restored"]
+        assert set(tables) == {"variable", "connection", "slot_pool"}
+        assert all(checks[name] == "not restored" for name in history_checks), liveness
+        assert hourly["restored_runs"] == 0
     # Live progress names the workflows' steps as they are entered.
     for step in (
         "Export the Airflow metadata",
@@ -71,10 +95,31 @@ def test_sandbox_restores_everything_equal(version: str) -> None:
         assert step in stderr
 
 
+def test_airflow3_with_worker_db_access_and_users_dags_restores_full_history() -> None:
+    """``--worker-db-access``: Airflow 3 tasks reach the database, the DAGs take the full
+    scope. ``--dags``: the user's DAG runs, its history is compared and it runs again
+    after the resume; a file that fails to import is named, as Airflow names it, and
+    nothing stops."""
+    version = airflow_versions.LATEST
+    code, report, stderr = sandbox(
+        "--airflow-version", version, "--worker-db-access", "--dags", str(USER_DAGS), *FAST
+    )
+    assert code == 0, f"{report.get('differences')}\n{report.get('liveness')}\n{stderr[-4000:]}"
+    assert (report["scope"], report["worker_db_access"], report["passed"]) == ("full", True, True)
+    assert report["not_restored"] == {}
+    assert report["tables"]["task_instance"]["before"] > 0
+    checks = {c["name"]: c for c in report["liveness"]["checks"]}
+    assert {c["status"] for c in checks.values()} == {"passed"}, report["liveness"]
+    user = checks["your DAG user_report runs after the resume as before the pause"]
+    assert "ended success" in user["detail"]
+    broken = [e for e in report["import_errors"] if e["filename"].endswith("user_broken.py")]
+    assert len(broken) == 1 and "module_that_does_not_exist" in broken[0]["error"]
+
+
 def test_sandbox_names_what_a_broken_restore_lost() -> None:
     """The connection table removed from the snapshot between pause and resume: the
     workflows succeed, the comparison must not."""
-    code, report, _ = sandbox("--drop-table", "connection")
+    code, report, _ = sandbox("--drop-table", "connection", *FAST)
     assert code == 1
     assert report["restored_equal"] is False
     assert report["resume"]["status"] == "SUCCEEDED"

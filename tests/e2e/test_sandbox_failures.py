@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from e2e_failure_helpers import (
 from mwaa_pause_resume.functions import layout
 from mwaa_pause_resume.sandbox.history import seed_history
 from mwaa_pause_resume.sandbox.run import (
+    PausedState,
     SandboxOptions,
     SandboxParts,
     create_environment,
@@ -96,10 +98,11 @@ def test_create_failed_on_resume_keeps_the_snapshot_and_a_retry_restores(
     source = parts.airflow.environment(env)
     baseline = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS)
     seed_history(source.runtime, source.db_url, source.fernet_key, source.home / "seed")
-    before = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS)
+    paused_before = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS).paused
     pause = run_workflow(parts, "pause", environment=env)
     assert pause.status == "SUCCEEDED", pause.cause
     snapshot_id = pause.output["snapshot_id"]
+    paused = PausedState.read(parts, env, snapshot_id, paused_before)
     kept = bucket_keys(parts, env)
     assert layout.key(env, snapshot_id, layout.MANIFEST_FILE) in kept
     message = "Subnet subnet-0a1b2c3d4e5f60001 has no free IP addresses left"
@@ -123,15 +126,14 @@ def test_create_failed_on_resume_keeps_the_snapshot_and_a_retry_restores(
     assert read_json(parts, layout.latest_key(env))["snapshot_id"] == snapshot_id
     delete_environment(parts, env)
 
+    retry_started = datetime.now(UTC)
     retried = run_workflow(parts, "resume", environment=env)
 
     assert retried.status == "SUCCEEDED", retried.cause
     assert environment_status(parts, env) == "AVAILABLE"
     target = parts.airflow.environment(env)
     assert target.fernet_key != source.fernet_key
-    comparison = compare(
-        before, read_state(target.db_url, target.fernet_key, WORKFLOW_DAGS), baseline
-    )
+    comparison = compare(paused.before, paused.resumed(parts, env, retry_started), baseline)
     assert comparison.differences == []
     assert comparison.tables["dag_run"].before > 0
     assert comparison.secrets_checked > 0

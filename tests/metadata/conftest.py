@@ -16,8 +16,6 @@ from mwaa_pause_resume.metadata import open_store
 from mwaa_pause_resume.metadata.store import SnapshotStore
 from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
 
-VERSIONS = ["2.10.3", "2.11.0", "3.0.6"]
-
 
 @dataclass
 class EnvPair:

@@ -22,6 +22,7 @@ SIGNATURES = {
     "dataset_event": "coalesce(x.source_run_id, '') || '@' || x.timestamp::text",
     "asset_event": "coalesce(x.source_run_id, '') || '@' || x.timestamp::text",
     "backfill": "x.dag_id || '@' || x.from_date::text",
+    "asset_partition_dag_run": "x.target_dag_id || '/' || x.partition_key",
 }
 _TI = {"job_id": "job", "queued_by_job_id": "job", "trigger_id": "trigger"}
 REFERENCES: dict[str, dict[str, str]] = {
@@ -48,6 +49,15 @@ REFERENCES: dict[str, dict[str, str]] = {
     "asset_alias_asset_event": {"alias_id": "asset_alias", "event_id": "asset_event"},
     "backfill_dag_run": {"backfill_id": "backfill", "dag_run_id": "dag_run"},
     "deadline": {"dagrun_id": "dag_run"},
+    "callback": {"trigger_id": "trigger"},
+    "asset_partition_dag_run": {"created_dag_run_id": "dag_run"},
+    "partitioned_asset_key_log": {
+        "asset_id": "asset",
+        "asset_event_id": "asset_event",
+        "asset_partition_dag_run_id": "asset_partition_dag_run",
+    },
+    "task_state_store": {"dag_run_id": "dag_run"},
+    "asset_state_store": {"asset_id": "asset"},
 }
 SERIAL_TABLES = {
     "job",
@@ -69,6 +79,9 @@ SERIAL_TABLES = {
     "backfill",
     "backfill_dag_run",
     "task_instance_history",
+    "asset_partition_dag_run",
+    "partitioned_asset_key_log",
+    "task_state_store",
 }
 
 

@@ -37,6 +37,22 @@ def _ins(cur: Any, table: str, row: dict[str, Any]) -> None:
     cur.execute(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', list(row.values()))
 
 
+def _tables(cur: Any) -> set[str]:
+    cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    return {str(r[0]) for r in cur.fetchall()}
+
+
+def _nullable(cur: Any, table: str, column: str) -> bool | None:
+    """Whether the column takes NULL; None: the schema has no such column."""
+    cur.execute(
+        "SELECT is_nullable = 'YES' FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = %s AND column_name = %s",
+        (table, column),
+    )
+    row = cur.fetchone()
+    return None if row is None else bool(row[0])
+
+
 def _conf(v3: bool, value: Any) -> Any:
     # Airflow 2 pickles dag_run.conf into bytea; Airflow 3 stores jsonb
     return json.dumps(value) if v3 else pickle.dumps(value)
@@ -60,6 +76,10 @@ def _dag(cur: Any, v3: bool, dag_id: str, paused: bool, **extra: Any) -> None:
         row.update(is_stale=False, bundle_name="dags-folder", relative_fileloc=f"{dag_id}.py")
     else:
         row.update(is_active=True, is_subdag=False, schedule_interval='"@daily"')
+    if _nullable(cur, "dag", "timetable_type") is not None:  # NOT NULL from Airflow 3.2
+        row.update(timetable_type="airflow.timetables.interval.CronDataIntervalTimetable")
+    if _nullable(cur, "dag", "partition_mapper_info") is not None:  # Airflow 3.3
+        row.update(partition_mapper_info="[]")
     row.update(extra)
     _ins(cur, "dag", row)
 
@@ -230,7 +250,9 @@ def seed_source(conn: Any, major: int, key: str | None) -> dict[str, Any]:
     _ins(cur, "variable", {"key": "secret", "val": val, "is_encrypted": flag, "description": NASTY})
     val, flag = maybe("")
     _ins(cur, "variable", {"key": "empty", "val": val, "is_encrypted": flag, "description": ""})
-    _ins(cur, "variable", {"key": "null", "val": None, "is_encrypted": False, "description": None})
+    null_variable = bool(_nullable(cur, "variable", "val"))  # NOT NULL from Airflow 3.2
+    if null_variable:
+        _ins(cur, "variable", {"key": "null", "val": None, "is_encrypted": False})
     _ins(cur, "variable", {"key": "plain", "val": '{"json": [1, 2]}', "is_encrypted": False})
     pw, flag = maybe("p@ss,w'o\"rd|\\")
     extra, xflag = maybe(json.dumps({"region": "eu-west-1", "note": NASTY}))
@@ -349,7 +371,7 @@ def seed_source(conn: Any, major: int, key: str | None) -> dict[str, Any]:
         cur, v3, 2005, *EXPORT_RUN, state="running", minutes=40, job=None, version=v(EXPORT_RUN[0])
     )
     cur.execute("SELECT setval('dag_run_id_seq', 2005)")
-    ti_ids = {}
+    ti_ids: dict[str, str] = {}
     ti_ids["extract"] = _ti(
         cur,
         v3,
@@ -376,7 +398,7 @@ def seed_source(conn: Any, major: int, key: str | None) -> dict[str, Any]:
     _ti(
         cur, v3, "mapped", "manual__m1", "sink", state="running", job=1004, version=v("mapped")
     )  # still running at export: interrupted
-    _ti(
+    ti_ids["wait"] = _ti(
         cur,
         v3,
         "deferrer",
@@ -553,6 +575,7 @@ def seed_source(conn: Any, major: int, key: str | None) -> dict[str, Any]:
             },
         )
     _ins(cur, "task_instance_history", hist)
+    tables = _tables(cur)
     # datasets / assets and their events
     if v3:
         _ins(
@@ -654,8 +677,168 @@ def seed_source(conn: Any, major: int, key: str | None) -> dict[str, Any]:
                 "try_number": None,
             },
         )
+    if "callback" in tables:
+        _seed_airflow_3_2(cur, key, ti_ids, hist, versions)
+    if "task_state_store" in tables:
+        _seed_airflow_3_3(cur)
     conn.commit()
-    return {"original_paused": original_paused, "versions": versions}
+    return {
+        "original_paused": original_paused,
+        "versions": versions,
+        "null_variable": null_variable,
+        "partitioned_cursor": "callback" in tables,
+    }
+
+
+TEAM = "analytics|team"  # Airflow 3.2+: a team that variables/pools/triggers name
+DAG_PROCESSOR_CALLBACK = "00000000-0000-7000-8000-00000000dead"  # not exported
+
+
+def _seed_airflow_3_2(
+    cur: Any, key: str | None, ti_ids: dict[str, str], hist: dict[str, Any], versions: Any
+) -> None:
+    """Tables new in Airflow 3.2: teams, deadlines with their alert and callback, human-in-
+    the-loop details, partitioned asset runs (ids far from the target's)."""
+    _ins(cur, "team", {"name": TEAM})
+    cur.execute(  # the scheduling cursor of a partitioned timetable
+        "UPDATE dag SET next_dagrun_partition_key = %s, next_dagrun_partition_date = %s "
+        "WHERE dag_id = 'etl'",
+        ("2026-03-02|eu", _t(1440)),
+    )
+    # references to the team from a merged (variable, pool) and an inserted (trigger) row
+    cur.execute("UPDATE variable SET team_name = %s WHERE key = 'secret'", (TEAM,))
+    cur.execute("UPDATE slot_pool SET team_name = %s WHERE pool = 'small|pool'", (TEAM,))
+    if _nullable(cur, "trigger", "team_name") is not None:  # Airflow 3.3
+        cur.execute('UPDATE "trigger" SET team_name = %s WHERE id = 501', (TEAM,))
+    cur.execute("SELECT id::text FROM serialized_dag WHERE dag_version_id = %s", (versions["etl"],))
+    serialized = cur.fetchone()[0]
+    alert = str(uuid.uuid4())
+    definition = {"path": "etl.alerts.late", "kwargs": {"note": NASTY}}
+    _ins(
+        cur,
+        "deadline_alert",
+        {
+            "id": alert,
+            "created_at": _t(0),
+            "serialized_dag_id": serialized,
+            "name": "late",
+            "description": NASTY,
+            "reference": json.dumps({"reference_type": "DagRunQueuedAtDeadline"}),
+            "interval": json.dumps(3600.0),
+            "callback_def": json.dumps(definition),
+        },
+    )
+    callback = str(uuid.uuid4())
+    for cid, kind, method, state, trigger in (
+        (callback, "triggerer", "import_path", "queued", 501),
+        (DAG_PROCESSOR_CALLBACK, "dag_processor", "dag_attribute", None, None),
+    ):
+        _ins(
+            cur,
+            "callback",
+            {
+                "id": cid,
+                "type": kind,
+                "fetch_method": method,
+                "data": json.dumps({**definition, "prefix": "deadline_alerts"}),
+                "bundle_name": "dags-folder",
+                "state": state,
+                "priority_weight": 1,
+                "created_at": _t(21),
+                "trigger_id": trigger,
+            },
+        )
+    _ins(
+        cur,
+        "deadline",
+        {
+            "id": str(uuid.uuid4()),
+            "created_at": _t(20),
+            "last_updated_at": _t(21),
+            "dagrun_id": 2003,
+            "deadline_time": _t(80),
+            "missed": True,
+            "callback_id": callback,
+            "deadline_alert_id": alert,
+        },
+    )
+    detail: dict[str, Any] = {
+        "options": json.dumps(["approve", "reject"]),
+        "subject": NASTY,
+        "body": "body",
+        "defaults": json.dumps(["reject"]),
+        "multiple": False,
+        "params": json.dumps({}),
+        "assignees": None,
+        "created_at": _t(20),
+        "params_input": json.dumps({}),
+    }
+    _ins(cur, "hitl_detail", {"ti_id": ti_ids["wait"], **detail})  # waiting for a response
+    _ins(
+        cur,
+        "hitl_detail_history",
+        {
+            "ti_history_id": hist["task_instance_id"],
+            **detail,
+            "responded_at": _t(2),
+            "responded_by": json.dumps({"id": "7", "name": "admin"}),
+            "chosen_options": json.dumps(["approve"]),
+        },
+    )
+    for apdr, run in ((1101, 2002), (1102, None)):  # created, still pending
+        _ins(
+            cur,
+            "asset_partition_dag_run",
+            {
+                "id": apdr,
+                "target_dag_id": "mapped",
+                "created_dag_run_id": run,
+                "partition_key": f"2026-03-0{apdr - 1100}",
+                "created_at": _t(apdr - 1100),
+                "updated_at": _t(4),
+            },
+        )
+        _ins(
+            cur,
+            "partitioned_asset_key_log",
+            {
+                "id": apdr + 100,
+                "asset_id": 601,
+                "asset_event_id": 701,
+                "asset_partition_dag_run_id": apdr,
+                "source_partition_key": NASTY[:100],
+                "target_dag_id": "mapped",
+                "target_partition_key": f"2026-03-0{apdr - 1100}",
+                "created_at": _t(4),
+            },
+        )
+    cur.execute("SELECT setval('asset_partition_dag_run_id_seq', 1102)")
+    cur.execute("SELECT setval('partitioned_asset_key_log_id_seq', 1202)")
+
+
+def _seed_airflow_3_3(cur: Any) -> None:
+    """Tables new in Airflow 3.3: the task and asset state stores."""
+    _ins(
+        cur,
+        "task_state_store",
+        {
+            "id": 1301,
+            "dag_run_id": 2002,
+            "task_id": "sink",
+            "map_index": -1,
+            "key": "job_id",
+            "dag_id": "mapped",
+            "run_id": "manual__m1",
+            "value": json.dumps({"job": NASTY}),
+            "updated_at": _t(11),
+        },
+    )
+    cur.execute("SELECT setval('task_state_store_id_seq', 1301)")
+    _ins(
+        cur,
+        "asset_state_store",
+        {"asset_id": 601, "key": "watermark", "value": NASTY, "updated_at": _t(4)},
+    )
 
 
 def seed_target(conn: Any, major: int, key: str | None) -> None:

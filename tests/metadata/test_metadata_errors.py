@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,11 @@ def test_tampered_snapshots_are_refused_without_changes(make_pair: Callable[...,
     assert count_all(pair.target) == before
 
 
+def _as_role(url: str, role: str) -> str:
+    """``url`` with the role's login instead of the server's superuser."""
+    return re.sub(r"//[^@]*@", f"//{role}:reader-pw@", url, count=1)
+
+
 @pytest.mark.postgres
 @pytest.mark.airflow
 def test_database_user_without_privileges_is_a_user_error(
@@ -135,9 +141,9 @@ def test_database_user_without_privileges_is_a_user_error(
     pair = make_pair("2.10.3", seed_target_rows=False)
     role = unique_name("reader")
     with pair.source.cursor() as cur:  # may connect and read the catalog, not the tables
-        cur.execute(f'CREATE ROLE "{role}" LOGIN')
+        cur.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD 'reader-pw'")
     pair.source.commit()
-    url = pair.source_url.replace("postgres@", f"{role}@", 1)
+    url = _as_role(pair.source_url, role)
     try:
         done = runner.invoke(
             app, ["metadata", "export", "--db-url", url, "--to", str(tmp_path / "snap")]
@@ -153,7 +159,7 @@ def test_database_user_without_privileges_is_a_user_error(
                 "metadata",
                 "import",
                 "--db-url",
-                pair.target_url.replace("postgres@", f"{role}@", 1),
+                _as_role(pair.target_url, role),
                 "--from",
                 pair.store.location,
                 "--source-fernet-key",

@@ -160,4 +160,8 @@ def test_revision_compatibility_set() -> None:
     assert compatible("22ed7efa9da2", "5f2621c13b39")  # MWAA 2.10.1 -> 2.10.3 / 2.11.0
     assert not compatible("5f2621c13b39", "fe199e1abd77")
     assert not compatible(None, "fe199e1abd77")
-    assert "3.0.3-3.0.6" in describe_revision("fe199e1abd77")
+    assert not compatible("1d6611b6ab7c", "d2f4e1b3c5a7")  # 3.2.1 and 3.3.1 differ
+    # named from the registry: every supported version migrated to the revision
+    assert describe_revision("5f2621c13b39") == "5f2621c13b39 (Airflow 2.10.3, 2.11.0, 2.11.2)"
+    assert describe_revision("d2f4e1b3c5a7") == "d2f4e1b3c5a7 (Airflow 3.3.1)"
+    assert describe_revision("686269002441") == "686269002441 (no supported Airflow version)"

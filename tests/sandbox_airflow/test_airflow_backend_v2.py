@@ -1,11 +1,16 @@
 """An emulated Airflow 2.10.3 environment end to end through boto3: a real metadata
-database, real DAG parsing, triggered runs executed by real Airflow."""
+database, Airflow's own webserver, scheduler, DAG processor and triggerer, triggered
+runs executed by the scheduler's executor, InvokeRestApi within MWAA's limits."""
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
 from typing import Any
 
 import psycopg2
+import pytest
+from botocore.exceptions import ClientError
 from sandbox_airflow_helpers import call, create_environment, task_states, wait_for_run
 
 from mwaa_pause_resume.sandbox.airflow_backend import AirflowBackend
@@ -51,7 +56,7 @@ def test_airflow2_environment_lifecycle(mwaa: Any, airflow_backend: AirflowBacke
         "transform[2]": "success",
         "load": "success",
     }
-    assert "batch=b-42 run=etl-1" in facts.run_log("sample_etl", "etl-1").read_text()
+    assert "batch=b-42 run=etl-1" in facts.task_logs("sample_etl", "etl-1")
     # A retried trigger with the same run id.
     assert call(mwaa, ENV, "POST", "/dags/sample_etl/dagRuns", {"dag_run_id": "etl-1"})[0] == 409
 
@@ -65,7 +70,21 @@ def test_airflow2_environment_lifecycle(mwaa: Any, airflow_backend: AirflowBacke
         "after_broken": "upstream_failed",
     }
 
-    # Deleting the environment drops its database and removes its home.
+    # InvokeRestApi's path is 1 to 64 characters: a longer one never reaches Airflow.
+    long_path = "/dags/sample_etl/dagRuns/" + "r" * 40
+    assert len(long_path) == 65
+    with pytest.raises(ClientError) as refused:
+        mwaa.invoke_rest_api(Name=ENV, Method="GET", Path=long_path)
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "64" in refused.value.response["Error"]["Message"]
+    assert call(mwaa, ENV, "GET", long_path[:64])[0] == 404  # Airflow's own answer
+
+    # Deleting the environment stops every process, frees its port, drops its database
+    # and removes its home.
+    processes = facts.processes
+    assert processes is not None
+    pids = [p.pid for p in processes.processes.values()]
+    assert processes.rss_bytes() > 0
     mwaa.delete_environment(Name=ENV)
     assert mwaa.list_environments()["Environments"] == []
     conn = psycopg2.connect(airflow_backend.server.url())
@@ -76,3 +95,7 @@ def test_airflow2_environment_lifecycle(mwaa: Any, airflow_backend: AirflowBacke
     finally:
         conn.close()
     assert not facts.home.exists()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+    assert processes.rss_bytes() == 0  # nothing left of the components' sessions
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", facts.port)) != 0

@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from sandbox_airflow_helpers import create_environment
 
+from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.sandbox.airflow_backend import UnsupportedAirflowVersion, resolve_version
 
 
-@pytest.mark.parametrize(
-    ("requested", "installed"),
-    [
-        ("2.10.1", "2.10.3"),
-        ("2.10.3", "2.10.3"),
-        ("2.11.0", "2.11.0"),
-        ("3.0.6", "3.0.6"),
-        (None, "2.10.3"),
-    ],
-)
-def test_version_lines_map_to_installed_airflow(requested: str | None, installed: str) -> None:
-    assert resolve_version(requested, "2.10.3") == installed
+@pytest.mark.parametrize("requested", airflow_versions.SUPPORTED)
+def test_every_supported_version_runs_as_itself(requested: str) -> None:
+    """MWAA runs exactly the version asked for, and so does the sandbox."""
+    assert resolve_version(requested, "2.10.3") == requested
 
 
-def test_unsupported_version_names_the_supported_ones() -> None:
-    with pytest.raises(UnsupportedAirflowVersion, match=r"2\.9\.2 .*2\.10\.x.*3\.0\.x"):
-        resolve_version("2.9.2", "2.10.3")
+def test_no_version_means_the_default() -> None:
+    assert resolve_version(None, "2.11.2") == "2.11.2"
+
+
+@pytest.mark.parametrize("requested", ["2.9.2", "2.10.2", "3.1.0"])
+def test_unsupported_version_names_the_supported_ones(requested: str) -> None:
+    supported = r".*".join(re.escape(v) for v in airflow_versions.SUPPORTED)
+    with pytest.raises(UnsupportedAirflowVersion, match=rf"{re.escape(requested)} .*{supported}"):
+        resolve_version(requested, "2.10.3")
 
 
 def test_environment_of_unavailable_version_fails_to_create(mwaa: Any) -> None:

@@ -81,6 +81,11 @@ def seed(conn: Any, v3: bool, key: str) -> None:
                 "ON CONFLICT DO NOTHING"
             )
         versions: dict[str, str | None] = {}
+        cur.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = 'dag'"
+        )
+        dag_columns = {str(r[0]) for r in cur.fetchall()}
         for dag_id, paused in (("etl", False), (EXPORT_DAG, False)):
             row: dict[str, Any] = {
                 "dag_id": dag_id,
@@ -97,6 +102,10 @@ def seed(conn: Any, v3: bool, key: str) -> None:
                 row.update(is_stale=False, bundle_name="dags-folder", relative_fileloc="x.py")
             else:
                 row.update(is_active=True, is_subdag=False, schedule_interval='"@daily"')
+            if "timetable_type" in dag_columns:  # NOT NULL from Airflow 3.2
+                row["timetable_type"] = "airflow.timetables.simple.NullTimetable"
+            if "partition_mapper_info" in dag_columns:  # NOT NULL from Airflow 3.3
+                row["partition_mapper_info"] = "[]"
             _ins(cur, "dag", row)
             versions[dag_id] = _version(cur, dag_id) if v3 else None
         runs = (
@@ -199,7 +208,125 @@ def seed(conn: Any, v3: bool, key: str) -> None:
                 "log",
                 {"id": log_id, "dttm": _t(log_id / 100), "dag_id": dag_id, "event": event},
             )
+        cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        tables = {str(r[0]) for r in cur.fetchall()}
+        if "callback" in tables:
+            _seed_airflow_3_2(cur, ti_ids)
+        if "task_state_store" in tables:
+            _seed_airflow_3_3(cur)
     conn.commit()
+
+
+def _seed_airflow_3_2(cur: Any, ti_ids: dict[tuple[str, str, str, int], str]) -> None:
+    """Tables new in Airflow 3.2, each row referring to rows whose ids the restore changes:
+    a deadline's callback on the trigger, human-in-the-loop details of the deferred and
+    of the cut-off task instance (it gets a new uuid), a partitioned asset run."""
+    _ins(cur, "team", {"name": "analytics"})
+    cur.execute("UPDATE variable SET team_name = 'analytics' WHERE key = 'plain'")
+    callback = str(uuid.uuid4())
+    _ins(
+        cur,
+        "callback",
+        {
+            "id": callback,
+            "type": "triggerer",
+            "fetch_method": "import_path",
+            "data": json.dumps({"path": "etl.late", "kwargs": {}}),
+            "state": "queued",
+            "priority_weight": 1,
+            "created_at": _t(9),
+            "trigger_id": 301,
+        },
+    )
+    _ins(
+        cur,
+        "deadline",
+        {
+            "id": str(uuid.uuid4()),
+            "created_at": _t(8),
+            "last_updated_at": _t(9),
+            "dagrun_id": 702,
+            "deadline_time": _t(9),
+            "missed": True,
+            "callback_id": callback,
+        },
+    )
+    for key in (("etl", "manual__2", "wait", -1), ("etl", "manual__2", "extract", -1)):
+        _ins(
+            cur,
+            "hitl_detail",
+            {
+                "ti_id": ti_ids[key],
+                "options": json.dumps(["go", "stop"]),
+                "subject": f"approve {key[2]}?",
+                "params": "{}",
+                "created_at": _t(8),
+                "params_input": "{}",
+            },
+        )
+    _ins(
+        cur,
+        "asset",
+        {
+            "id": 601,
+            "name": "orders",
+            "uri": "s3://bucket/orders",
+            "group": "asset",
+            "extra": "{}",
+            "created_at": _t(0),
+            "updated_at": _t(0),
+        },
+    )
+    _ins(cur, "asset_event", {"id": 651, "asset_id": 601, "extra": "{}", "timestamp": _t(4)})
+    _ins(
+        cur,
+        "asset_partition_dag_run",
+        {
+            "id": 1101,
+            "target_dag_id": "etl",
+            "created_dag_run_id": 701,
+            "partition_key": "2026-03-01",
+            "created_at": _t(4),
+            "updated_at": _t(5),
+        },
+    )
+    _ins(
+        cur,
+        "partitioned_asset_key_log",
+        {
+            "id": 1201,
+            "asset_id": 601,
+            "asset_event_id": 651,
+            "asset_partition_dag_run_id": 1101,
+            "source_partition_key": "2026-03-01",
+            "target_dag_id": "etl",
+            "target_partition_key": "2026-03-01",
+            "created_at": _t(4),
+        },
+    )
+
+
+def _seed_airflow_3_3(cur: Any) -> None:
+    """Tables new in Airflow 3.3: task state kept across tries, asset state."""
+    _ins(
+        cur,
+        "task_state_store",
+        {
+            "id": 1301,
+            "dag_run_id": 702,
+            "task_id": "extract",
+            "key": "job_id",
+            "dag_id": "etl",
+            "run_id": "manual__2",
+            "value": '"j-42"',
+            "updated_at": _t(9),
+        },
+    )
+    _ins(
+        cur,
+        "asset_state_store",
+        {"asset_id": 601, "key": "watermark", "value": "2026-03-01", "updated_at": _t(5)},
+    )
 
 
 def _version(cur: Any, dag_id: str) -> str:

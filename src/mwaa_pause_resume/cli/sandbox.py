@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.cli.config_cmd import JsonOption
 from mwaa_pause_resume.cli.output import error_console, handle_errors, print_json
 
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from mwaa_pause_resume.operations.progress import Progress
     from mwaa_pause_resume.sandbox.run import SandboxResult
 
-VERSIONS = ("2.10.3", "3.0.6")
+VERSIONS = airflow_versions.SUPPORTED
 
 
 class RichReporter:
@@ -116,9 +118,19 @@ def print_result(out: Console, result: SandboxResult) -> None:
         out.print(f"Kept: {escape(note)}", highlight=False)
     if result.kept:
         out.print(f"Kept: work directory {escape(str(result.work_dir))}", highlight=False)
-    if result.restored_equal:
+    for item, why in result.not_restored.items():
+        out.print(f"[bold yellow]Not restored[/] ({result.scope} scope): {item}: {escape(why)}")
+    for error in result.import_errors:
         out.print(
-            f"[bold green]Everything was restored equal[/] ({result.total_seconds:.0f}s in all).",
+            f"[bold yellow]DAG file failed to import[/]: {escape(error['filename'])}: "
+            f"{escape(error['error'].strip().splitlines()[-1] if error['error'].strip() else '')}",
+            highlight=False,
+        )
+    print_liveness(out, result)
+    if result.restored_equal:
+        what = "Everything in the snapshot's scope" if result.not_restored else "Everything"
+        out.print(
+            f"[bold green]{what} was restored equal[/] ({result.total_seconds:.0f}s in all).",
             highlight=False,
         )
     else:
@@ -127,15 +139,64 @@ def print_result(out: Console, result: SandboxResult) -> None:
             out.print(f"  - {escape(diff)}", highlight=False)
 
 
+def print_liveness(out: Console, result: SandboxResult) -> None:
+    live = result.liveness
+    if live is None:
+        return
+    marks = {"passed": "[green]passed[/]", "failed": "[bold red]FAILED[/]"}
+    out.print(f"After the resume ({live.settle_seconds:.0f}s watched):", highlight=False)
+    for check in live.checks:
+        mark = marks.get(check.status, f"[yellow]{check.status}[/]")
+        out.print(f"  {mark} {escape(check.name)}: {escape(check.detail)}", highlight=False)
+    for dag in live.scheduled:
+        created = dag.created_after_resume
+        span = f"{created[0]} .. {created[-1]}" if created else "none yet"
+        out.print(
+            f"  {dag.dag_id}: last run before the pause {dag.last_before_pause}; "
+            f"{dag.restored_runs} runs restored; {len(created)} created after the resume "
+            f"({span})",
+            highlight=False,
+        )
+    out.print(f"Peak memory of the environments' processes: {result.peak_rss_bytes / 2**20:.0f} MB")
+
+
 @handle_errors
-def sandbox(
+def sandbox(  # noqa: PLR0917 (Typer maps parameters to options)
     airflow_version: Annotated[
         str,
         typer.Option(
             "--airflow-version",
-            help=f"Airflow of the emulated environment: {' or '.join(VERSIONS)}.",
+            help=f"Airflow of the emulated environment: {', '.join(VERSIONS)}.",
         ),
-    ] = "2.10.3",
+    ] = airflow_versions.DEFAULT,
+    worker_db_access: Annotated[
+        bool,
+        typer.Option(
+            "--worker-db-access",
+            help="Give Airflow 3 tasks the metadata database's coordinates (MWAA 3.x does "
+            "not: by default the DAGs fall back to the rest-only scope there).",
+        ),
+    ] = False,
+    dags: Annotated[
+        Path | None,
+        typer.Option(
+            "--dags",
+            help="A folder of your own DAGs to add to the environment: their history takes "
+            "part in the comparison; files that fail to import are reported, by name.",
+            exists=True,
+            file_okay=False,
+            dir_okay=True,
+            resolve_path=True,
+        ),
+    ] = None,
+    settle: Annotated[
+        float,
+        typer.Option(
+            "--settle",
+            min=0,
+            help="Seconds to watch the resumed environment at least (liveness).",
+        ),
+    ] = 30.0,
     keep: Annotated[
         bool,
         typer.Option("--keep", help="Keep the work directory and PostgreSQL, and say where."),
@@ -153,22 +214,31 @@ def sandbox(
     """Run the real pause and resume workflows on this machine, no AWS account needed.
 
     Sets itself up (an Airflow virtualenv on first use, a throwaway
-    PostgreSQL, moto and the MWAA emulator), creates an environment with
-    history, pauses it, resumes it, and compares what was restored.
-    Exit 0 only if everything was restored equal.
+    PostgreSQL, moto and the MWAA emulator), creates an environment running
+    Airflow's own scheduler, triggerer, DAG processor and web/API server, makes
+    history through its REST API, pauses it, resumes it, compares what was
+    restored and watches the resumed environment work on. Exit 0 only if
+    everything in the snapshot's scope was restored equal and liveness passed.
     """
     from mwaa_pause_resume.sandbox.run import SandboxOptions, run_sandbox
 
     out = error_console()
     result = run_sandbox(
-        SandboxOptions(airflow_version=airflow_version, keep=keep, drop_table=drop_table),
+        SandboxOptions(
+            airflow_version=airflow_version,
+            keep=keep,
+            drop_table=drop_table,
+            worker_db_access=worker_db_access,
+            dags=dags,
+            settle_seconds=settle,
+        ),
         RichReporter(out),
     )
     if as_json:
         print_json(result.to_json())
     else:
         print_result(Console(soft_wrap=True), result)
-    if not result.restored_equal:
+    if not result.passed:
         raise typer.Exit(1)
 
 

@@ -10,6 +10,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 
+from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.config.model import NOTIFICATION_TYPES
 from mwaa_pause_resume.config.problems import Invalid, did_you_mean
 
@@ -55,7 +56,7 @@ _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _BUCKET_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):s3:::(.*)")
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
-_AIRFLOW_VERSION = re.compile(r"\d+\.\d+(\.\d+)?")
+_AIRFLOW_VERSION = re.compile(r"\d+\.\d+\.\d+")
 _RESOURCE_ID = re.compile(r"([0-9a-f]{8}|[0-9a-f]{17})")
 
 _BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -237,25 +238,27 @@ def environment_class(value: str) -> str:
     return value
 
 
-# The oldest Airflow whose metadata the engine restores (schemas tested: 2.10.3, 2.11.0,
-# 3.0.6). Older MWAA versions can still be upgraded in place to 2.10 or 2.11.
-OLDEST_SUPPORTED_AIRFLOW = (2, 10)
-
-
 def airflow_version(value: str) -> str:
+    """Exactly a version in ``airflow_versions.SUPPORTED`` (the schemas the engine is tested
+    on, as MWAA offers them); a refused MWAA version is named with its way forward."""
+    if value in airflow_versions.BY_VERSION:
+        return value
+    supported = ", ".join(airflow_versions.SUPPORTED)
+    step = airflow_versions.REFUSED.get(value)
+    if step is not None:
+        raise Invalid(
+            f"Airflow {value} is not supported by this tool (supported: {supported})", step
+        )
     if not _AIRFLOW_VERSION.fullmatch(value):
         raise Invalid(
-            f"{value!r} is not an Airflow version", "write it as shown by MWAA, e.g. 2.10.3"
+            f"{value!r} is not an Airflow version as MWAA shows it (X.Y.Z)",
+            f"write the environment's version, one of: {supported}",
         )
-    major, minor = (int(part) for part in value.split(".")[:2])
-    if (major, minor) < OLDEST_SUPPORTED_AIRFLOW:
-        raise Invalid(
-            f"Airflow {value} is older than this tool supports: it restores the metadata of "
-            "Airflow 2.10, 2.11 and 3.x environments",
-            "upgrade the environment to 2.10 or newer (MWAA upgrades minor versions in "
-            "place) before its first pause, then set the new version here",
-        )
-    return value
+    raise Invalid(
+        f"Airflow {value} is not a version this tool supports on MWAA",
+        f"use one of: {supported}; upgrade an older environment to one of them before "
+        "its first pause (MWAA upgrades minor versions in place)",
+    )
 
 
 def s3_prefix(value: str) -> str:

@@ -3,7 +3,8 @@
 Layout (paths relative to the DAGs folder)::
 
     mwaa_export_data.py, mwaa_import_data.py      the DAG files
-    mwaa_pause_resume/__init__.py, errors.py      package root (tiny, stdlib only)
+    mwaa_pause_resume/__init__.py, errors.py,     package root (tiny, stdlib only; the
+        airflow_versions.py                       engine names schema revisions from it)
     mwaa_pause_resume/metadata/...                the metadata engine
     mwaa_pause_resume/dags/<helpers>.py           the DAGs' helpers (not the DAG files)
     mwaa_pause_resume/.airflowignore              keeps Airflow from parsing the package
@@ -29,6 +30,8 @@ HELPER_MODULES = (
     "run_conf.py",
     "tasks.py",
 )
+# Modules of the package root the engine imports (stdlib only).
+ROOT_MODULES = ("__init__.py", "errors.py", "airflow_versions.py")
 EXPORT_DAG_ID = "mwaa_export_data"
 IMPORT_DAG_ID = "mwaa_import_data"
 # One pattern that ignores everything below the package in both .airflowignore syntaxes:
@@ -41,7 +44,7 @@ PACKAGE_IGNORE = b"[._a-z]*\n"
 def dags_folder_files() -> dict[str, bytes]:
     """Relative path in the DAGs folder -> file content."""
     files: dict[str, bytes] = {name: (DAGS_DIR / name).read_bytes() for name in DAG_FILES}
-    for name in ("__init__.py", "errors.py"):
+    for name in ROOT_MODULES:
         files[f"mwaa_pause_resume/{name}"] = (PACKAGE_DIR / name).read_bytes()
     metadata_dir = PACKAGE_DIR / "metadata"
     for path in sorted(metadata_dir.rglob("*")):

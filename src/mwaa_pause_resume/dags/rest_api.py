@@ -135,8 +135,18 @@ class AirflowRestApi:
                 f"Airflow of {self.name} answered HTTP {status} to POST {path} "
                 f"({item[key]}): {json.dumps(answer, default=str)[:500]}"
             )
-        self.request("PATCH", f"{path}/{item[key]}", body=item)
+        query = None
+        if kind == "pools" and item[key] == DEFAULT_POOL:
+            # Airflow lets only these fields of its default pool change, and only when the
+            # update mask names nothing else; its description stays the environment's own.
+            changeable = ["slots", "include_deferred"]
+            item = {k: item[k] for k in ("name", *changeable) if k in item}
+            query = {"update_mask": changeable}
+        self.request("PATCH", f"{path}/{item[key]}", query=query, body=item)
         return "updated"
+
+
+DEFAULT_POOL = "default_pool"
 
 
 # -- bodies the REST API takes, from the snapshot's records -------------------------

@@ -40,7 +40,12 @@ from mwaa_pause_resume.metadata.streams import (
     RowBuffer,
     csv_line,
 )
-from mwaa_pause_resume.metadata.tables import INTERRUPTED_TI_STATES, REGENERATED, kept_tables
+from mwaa_pause_resume.metadata.tables import (
+    INTERRUPTED_TI_STATES,
+    KEPT,
+    REGENERATED,
+    kept_tables,
+)
 from mwaa_pause_resume.metadata.topology import restore_order
 from mwaa_pause_resume.metadata.verify import table_file
 
@@ -146,6 +151,9 @@ def _export_all(
             current[0] = name
             info = catalog.tables[name]
             where = _exclusion_filter(catalog, info, excluded)
+            only = KEPT[name].only
+            if only:  # transient rows sharing a kept table are not history
+                where = f"{where} AND ({only})" if where else f" WHERE ({only})"
             entries[name] = _export_table(cur, store, info, where, source=source, snap=snap_cipher)
             if progress:
                 progress(name, entries[name].rows)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mwaa_pause_resume.airflow_versions import VERSIONS
 from mwaa_pause_resume.errors import MwaaPauseResumeError, UserError
 from mwaa_pause_resume.metadata import ti_history
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
@@ -58,17 +59,12 @@ from mwaa_pause_resume.metadata.verify import HashingReader, check_structure, co
 
 INTERRUPTED_POLICIES = ("rerun", "fail")
 
-# Alembic heads (from Airflow's own _REVISION_HEADS_MAP), for messages.
-KNOWN_REVISIONS = {
-    "405de8318b3a": "Airflow 2.7.x",
-    "10b52ebd31f7": "Airflow 2.8.0",
-    "88344c1d9134": "Airflow 2.8.1-2.8.4",
-    "1949afb29106": "Airflow 2.9.0-2.9.1",
-    "686269002441": "Airflow 2.9.2-2.9.3",
-    "22ed7efa9da2": "Airflow 2.10.0-2.10.2",
-    "5f2621c13b39": "Airflow 2.10.3-2.11.x",
-    "29ce7909c52b": "Airflow 3.0.0-3.0.2",
-    "fe199e1abd77": "Airflow 3.0.3-3.0.6",
+# Alembic head -> the supported Airflow versions migrated to it, for messages. Derived
+# from the registry (airflow_versions, stdlib only: the DAG bundle ships it) so a new
+# version is named here without an edit.
+KNOWN_REVISIONS: dict[str, str] = {
+    revision: "Airflow " + ", ".join(v.version for v in VERSIONS if v.alembic_revision == revision)
+    for revision in dict.fromkeys(v.alembic_revision for v in VERSIONS)
 }
 
 # Revisions whose kept tables have identical columns (the later migration only renames
@@ -123,8 +119,8 @@ class RestoreReport:
 def describe_revision(revision: str | None) -> str:
     if revision is None:
         return "no Airflow schema"
-    known = KNOWN_REVISIONS.get(revision)
-    return f"{revision} ({known})" if known else revision
+    known = KNOWN_REVISIONS.get(revision, "no supported Airflow version")
+    return f"{revision} ({known})"
 
 
 def restore_snapshot(

@@ -1,4 +1,4 @@
-"""Which Airflow tables a snapshot keeps, and how each is restored (Airflow 2.7-3.0).
+"""Which Airflow tables a snapshot keeps, and how each is restored (Airflow 2.7-3.3).
 
 Structure (columns, keys, foreign keys, sequences) comes from the catalog; this
 module only holds what the catalog cannot say: whether a table is history the
@@ -41,6 +41,9 @@ class TableRule:
     merge_columns: tuple[str, ...] = ()  # merge: columns the snapshot overwrites (empty: all)
     refs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     clear: tuple[str, ...] = ()  # columns reset to NULL on restore
+    # SQL condition on the source table: only these rows are exported (the others are
+    # transient state sharing the table, e.g. the DAG processor's callback requests).
+    only: str = ""
     why: str = ""
 
 
@@ -70,6 +73,12 @@ KEPT: dict[str, TableRule] = {
             clear=("triggerer_id",),
             why="deferred tasks resume on the target's triggerer (re-encrypted kwargs)",
         ),
+        TableRule(
+            "team",
+            "reuse",
+            why="Airflow 3.2+ (multi-team): variables, connections, pools and (3.3) triggers "
+            "name their team (foreign key); teams are made with `airflow teams create`, not parsed",
+        ),
         TableRule("dag_bundle", "reuse", why="Airflow 3: dag.bundle_name and versions refer to it"),
         TableRule(
             "dag",
@@ -80,6 +89,9 @@ KEPT: dict[str, TableRule] = {
                 "next_dagrun_data_interval_start",
                 "next_dagrun_data_interval_end",
                 "next_dagrun_create_after",
+                # Airflow 3.2+: the partition of that next run (partitioned timetables)
+                "next_dagrun_partition_key",
+                "next_dagrun_partition_date",
             ),
             why="paused states and the scheduling cursor; DAGs the target has not parsed yet "
             "are inserted as the source had them and refreshed when parsed",
@@ -91,6 +103,11 @@ KEPT: dict[str, TableRule] = {
         ),
         TableRule("serialized_dag", why="Airflow 3: the DAG structure of each kept version"),
         TableRule("dag_code", why="Airflow 3: the source code of each kept version"),
+        TableRule(
+            "deadline_alert",
+            why="Airflow 3.2+: the deadline alerts of each kept serialized DAG version; "
+            "deadlines point at the alert that made them",
+        ),
         TableRule("dataset", "reuse", why="dataset events refer to datasets (matched by uri)"),
         TableRule("dataset_alias", "reuse"),
         TableRule("dataset_alias_dataset"),
@@ -119,10 +136,49 @@ KEPT: dict[str, TableRule] = {
         ),
         TableRule("dagrun_dataset_event"),
         TableRule("dagrun_asset_event"),
-        TableRule("deadline"),
+        TableRule(
+            "callback",
+            only="type <> 'dag_processor'",
+            why="Airflow 3.2+: each deadline's callback (deadline.callback_id is NOT NULL), "
+            "with its state; a queued triggerer callback runs on the restored trigger. The DAG "
+            "processor's callback requests in the same table are in-flight work of the source's "
+            "processes, not copied (as callback_request before 3.2)",
+        ),
+        TableRule("deadline", why="Airflow 3: run deadlines still to be met or missed"),
+        TableRule(
+            "asset_partition_dag_run",
+            why="Airflow 3.2+: runs of partitioned asset-triggered DAGs still to be created "
+            "(like asset_dag_run_queue), and those created",
+        ),
+        TableRule(
+            "partitioned_asset_key_log",
+            refs=_refs(
+                asset_id="asset",
+                asset_event_id="asset_event",
+                asset_partition_dag_run_id="asset_partition_dag_run",
+            ),
+            why="Airflow 3.2+: which asset events count towards each partitioned run (ids "
+            "without declared foreign keys)",
+        ),
+        TableRule(
+            "asset_state_store",
+            why="Airflow 3.3: per-asset state (watermarks) that the next run or watcher reads; "
+            "a key the target already set keeps the target's value",
+        ),
+        TableRule(
+            "task_state_store",
+            why="Airflow 3.3: state a task keeps across its tries (e.g. the id of an external "
+            "job that a rerun of interrupted work re-attaches to)",
+        ),
         TableRule("task_instance", refs=_refs(**_JOB_REFS)),
         TableRule("task_instance_note", refs=_refs(user_id="ab_user")),
         TableRule("task_instance_history", refs=_refs(**_JOB_REFS)),
+        TableRule(
+            "hitl_detail",
+            why="Airflow 3.2+: human-in-the-loop requests and their responses; a task waiting "
+            "for a response resumes from its trigger",
+        ),
+        TableRule("hitl_detail_history", why="Airflow 3.2+: the same, for earlier tries"),
         TableRule("task_reschedule"),
         TableRule("task_fail", why="Airflow 2 failure history"),
         TableRule("task_map", why="mapped task expansion lengths"),
@@ -152,10 +208,19 @@ REGENERATED: dict[str, str] = {
     "dag_schedule_asset_name_reference": "parsed from the DAG files (Airflow 3)",
     "dag_schedule_asset_uri_reference": "parsed from the DAG files (Airflow 3)",
     "task_outlet_asset_reference": "parsed from the DAG files (Airflow 3)",
-    "task_inlet_asset_reference": "parsed from the DAG files (Airflow 3.1)",
+    "task_inlet_asset_reference": "parsed from the DAG files (Airflow 3.2+)",
     "asset_active": "recomputed by the DAG processor from the parsed DAGs (Airflow 3)",
     "asset_trigger": "watchers re-registered from the parsed DAGs (Airflow 3); the triggerer "
     "drops triggers nothing uses",
+    "asset_watcher": "asset_trigger renamed (Airflow 3.2+): re-registered from the parsed DAGs",
+    "dag_bundle_team": "synchronised from the DAG bundle configuration (Airflow 3.2+)",
+    "dag_favorite": "keyed by the auth manager's user id (on MWAA, FAB's ab_user.id), which is "
+    "not copied: users get new ids when they first sign in, so a copied favourite would "
+    "belong to another user",
+    "revoked_token": "API tokens revoked at sign-out in the source; they expire within "
+    "[api_auth] jwt_expiration_time anyway (Airflow 3.2+)",
+    "connection_test_request": "in-flight asynchronous connection tests with their own copy "
+    "of the connection's secrets (Airflow 3.3)",
     "callback_request": "in-flight callbacks of the source's processes; interrupted work is "
     "restored by the interrupted policy instead",
     "dag_priority_parsing_request": "transient request to re-parse a file",
@@ -168,6 +233,10 @@ REGENERATED: dict[str, str] = {
     "ab_permission_view": "synchronised by the webserver",
     "ab_permission_view_role": "synchronised by the webserver",
     "ab_register_user": "self-registration requests, unused on MWAA",
+    "ab_group": "FAB groups, synchronised like roles (Airflow 3.2+ FAB provider)",
+    "ab_group_role": "follows ab_group/ab_role",
+    "ab_user_group": "follows ab_user/ab_group",
+    "alembic_version_fab": "the target's own FAB provider schema revision",
 }
 
 # Airflow 3 keeps these (versioned DAG history); Airflow 2 regenerates them.

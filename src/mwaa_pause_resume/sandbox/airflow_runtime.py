@@ -11,31 +11,55 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import subprocess
 import sys
-import venv
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from mwaa_pause_resume import airflow_versions
+from mwaa_pause_resume.airflow_versions import DEFAULT as DEFAULT_VERSION
 from mwaa_pause_resume.errors import UserError
 
 SRC_DIR = Path(__file__).resolve().parents[2]  # .../src, put on the Airflow PYTHONPATH
 
-# What pip installs per Airflow version (no constraints file is reachable here).
-# 3.0.6 needs fastapi/cadwyn pins or its task SDK rejects API answers, and the
-# [postgres] extra or it fails to import (asyncpg); see RESEARCH.md.
-REQUIREMENTS: dict[str, tuple[str, ...]] = {
-    "2.10.3": ("apache-airflow==2.10.3", "apache-airflow-providers-amazon", "psycopg2-binary"),
-    "2.11.0": ("apache-airflow==2.11.0", "apache-airflow-providers-amazon", "psycopg2-binary"),
-    "3.0.6": (
-        "apache-airflow[postgres]==3.0.6",
-        "apache-airflow-providers-amazon",
-        "fastapi[standard]==0.116.1",
-        "cadwyn==5.4.4",
-        "psycopg2-binary",
-    ),
-}
-DEFAULT_VERSION = "2.10.3"
+CONSTRAINTS_DIR = Path(__file__).resolve().parent  # + AirflowVersion.constraints_dir
+# Bump to rebuild every cached virtualenv (the marker records it).
+LAYOUT = "uv-mwaa-constraints-1"
+
+
+def python_for(wanted: str) -> str:
+    """An interpreter of Python ``wanted`` ("3.12"), the one MWAA's image runs the version
+    on; the tool's own interpreter when none works here (recorded in the venv marker)."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = [str(p) for p in sorted(pyenv.glob(f"{wanted}.*/bin/python{wanted}"))[::-1]]
+    candidates += [p for p in (shutil.which(f"python{wanted}"),) if p]
+    for candidate in candidates:
+        # A pyenv shim exists for versions it cannot run: ask the interpreter itself.
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == wanted:
+            return candidate
+    return sys.executable
+
+
+def uv_binary() -> str:
+    """uv, installed next to the tool (a development dependency): it resolves an Airflow
+    install against MWAA's constraints in seconds where pip takes minutes."""
+    here = Path(sys.executable).parent / "uv"
+    if here.exists():
+        return str(here)
+    found = shutil.which("uv")
+    if found:
+        return found
+    raise UserError(
+        "uv is not installed next to mwaa-pause-resume",
+        hint="pip install uv (scripts/bootstrap installs it with the development dependencies)",
+    )
 
 
 def cache_root() -> Path:
@@ -58,12 +82,13 @@ class AirflowRuntime:
     """One Airflow version's virtualenv and the commands run in it."""
 
     def __init__(self, version: str = DEFAULT_VERSION, root: Path | None = None) -> None:
-        if version not in REQUIREMENTS:
+        if version not in airflow_versions.BY_VERSION:
             raise UserError(
                 f"Airflow {version} is not supported by the sandbox",
-                hint=f"choose one of: {', '.join(REQUIREMENTS)}",
+                hint=f"choose one of: {', '.join(airflow_versions.SUPPORTED)}",
             )
         self.version = version
+        self.facts = airflow_versions.BY_VERSION[version]
         self.venv_dir = (root or cache_root()) / "airflow" / version
         self._marker = self.venv_dir / ".mwaa-pause-resume-complete"
 
@@ -77,7 +102,24 @@ class AirflowRuntime:
 
     @property
     def ready(self) -> bool:
-        return self._marker.exists()
+        return self._marker.exists() and self._marker.read_text().startswith(LAYOUT)
+
+    def install_command(self) -> list[str]:
+        """uv's install of the packages MWAA installs, under MWAA's two constraints files."""
+        constraints = CONSTRAINTS_DIR / self.facts.constraints_dir
+        return [
+            uv_binary(),
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(self.python),
+            "-c",
+            str(constraints / "airflow_constraints.txt"),
+            "-c",
+            str(constraints / "mwaa_essential_constraints.txt"),
+            *self.facts.packages,
+        ]
 
     def ensure(self, log: Path | None = None) -> AirflowRuntime:
         """Create the virtualenv if it is missing (a few minutes the first time)."""
@@ -86,28 +128,28 @@ class AirflowRuntime:
         with _file_lock(self.venv_dir.parent / f".{self.version}.lock"):
             if self.ready:
                 return self
-            venv.EnvBuilder(with_pip=True, clear=True).create(self.venv_dir)
-            cmd = [
-                str(self.python),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                *REQUIREMENTS[self.version],
-            ]
+            shutil.rmtree(self.venv_dir, ignore_errors=True)
+            interpreter = python_for(self.facts.python)
             out = log.open("w") if log else subprocess.DEVNULL
             try:
-                done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False)
+                for cmd in (
+                    [uv_binary(), "venv", "--quiet", "--python", interpreter, str(self.venv_dir)],
+                    self.install_command(),
+                ):
+                    done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False)
+                    if done.returncode != 0:
+                        break
             finally:
                 if log and not isinstance(out, int):
                     out.close()
             if done.returncode != 0:
                 raise UserError(
                     f"installing Airflow {self.version} into {self.venv_dir} failed",
-                    hint=f"see {log} for pip's output" if log else "re-run with a log file",
+                    hint=f"see {log} for uv's output" if log else "re-run with a log file",
                 )
-            self._marker.write_text(" ".join(REQUIREMENTS[self.version]) + "\n")
+            self._marker.write_text(
+                f"{LAYOUT}\npython {interpreter}\n" + " ".join(self.facts.packages) + "\n"
+            )
         return self
 
     def environ(
@@ -134,6 +176,8 @@ class AirflowRuntime:
                 "PYTHONPATH": os.pathsep.join(
                     p for p in (str(SRC_DIR), env.get("PYTHONPATH", "")) if p
                 ),
+                # Executors start tasks as ``airflow tasks run ...`` from PATH.
+                "PATH": os.pathsep.join((str(self.venv_dir / "bin"), env.get("PATH", ""))),
             }
         )
         env.update(extra or {})
@@ -176,7 +220,10 @@ def new_fernet_key() -> str:
 
 
 def _main(versions: Sequence[str]) -> int:
-    """Build the virtualenvs (scripts/bootstrap --airflow); pip's output goes to a log."""
+    """Build the virtualenvs (scripts/bootstrap --airflow); uv's output goes to a log.
+    ``all`` builds every supported version."""
+    if list(versions) == ["all"]:
+        versions = airflow_versions.SUPPORTED
     for version in versions or [DEFAULT_VERSION]:
         try:
             runtime = AirflowRuntime(version)

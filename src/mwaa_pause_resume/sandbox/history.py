@@ -23,6 +23,9 @@ SAMPLE_DAG_IDS = (
     "sample_failure",
     "sample_deferred",
     "sample_paused",
+    "sample_waiting",
+    "sample_hourly_catchup",
+    "sample_daily",
 )
 PAUSED_DAG_ID = "sample_paused"
 DEFERRED_DAG_ID = "sample_deferred"

@@ -12,6 +12,7 @@ import re
 import threading
 from pathlib import Path
 
+from mwaa_pause_resume.sandbox.airflow_config import FAB_AUTH_MANAGER
 from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime, new_fernet_key
 from mwaa_pause_resume.sandbox.postgres import LocalPostgres
 
@@ -33,7 +34,12 @@ class MetadataDatabases:
                 return
             url = self.server.create_database(self.template_name)
             home = self.home_root / f"migrate-{self.runtime.version}"
-            env = self.runtime.environ(url, new_fernet_key(), home)
+            # MWAA's auth manager is part of the schema on Airflow 3: FAB's tables come
+            # with its own migrations, run by ``airflow db migrate`` when it is configured.
+            extra = (
+                {"AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER} if self.runtime.major >= 3 else {}
+            )
+            env = self.runtime.environ(url, new_fernet_key(), home, extra=extra)
             self.runtime.migrate(env)
             self._template_ready = True
 

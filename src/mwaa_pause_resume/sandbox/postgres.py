@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL server built from the machine's PostgreSQL binaries.
 
 ``initdb`` + ``pg_ctl`` in a private directory, listening on 127.0.0.1 on a free
-port with trust authentication, fsync off (it holds test data only). As root
+port with password authentication over TCP (trust only on its private socket),
+fsync off (it holds test data only). As root
 the server runs as the ``postgres`` user, because PostgreSQL refuses to run as
 root.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -66,6 +68,10 @@ class LocalPostgres:
         self.socket_dir = base_dir / "run"
         self.port = port or free_port()
         self.bin_dir = find_bin_dir()
+        # TCP logins need this password (the socket stays trust, for the owner only): a
+        # process that was not handed the database URL cannot open it, as an Airflow 3
+        # task on MWAA cannot. Kept with the cluster so that a kept sandbox reconnects.
+        self._password_file = self.base_dir / "password"
 
     # -- process control -------------------------------------------------------
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -84,12 +90,15 @@ class LocalPostgres:
         self._chown(self.base_dir)
         self._chown(self.socket_dir)
         if not (self.data_dir / "PG_VERSION").exists():
+            self._password_file.write_text(secrets.token_urlsafe(18))
+            self._chown(self._password_file)
             done = self._run(
                 "initdb",
                 "-D",
                 str(self.data_dir),
-                "-A",
-                "trust",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                f"--pwfile={self._password_file}",
                 "-U",
                 "postgres",
                 "-E",
@@ -138,8 +147,14 @@ class LocalPostgres:
         self.stop()
 
     # -- databases -------------------------------------------------------------
-    def url(self, dbname: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+    @property
+    def password(self) -> str:
+        return self._password_file.read_text().strip()
+
+    def url(self, dbname: str = "postgres", user: str = "postgres") -> str:
+        password = self.password if user == "postgres" else ""
+        auth = f"{user}:{password}" if password else user
+        return f"postgresql://{auth}@127.0.0.1:{self.port}/{dbname}"
 
     def _admin(self, sql: str) -> None:
         import psycopg2

@@ -89,6 +89,10 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
         "source_map_index",
         "timestamp",
     ),
+    # Airflow 3.2+ (referenced by uuid or serial id): named by content like the others
+    "callback": ("type", "fetch_method", "created_at", "data"),
+    "deadline_alert": ("serialized_dag_id", "name", "created_at"),
+    "asset_partition_dag_run": ("target_dag_id", "partition_key", "created_at"),
 }
 # Rows that belong to their DAG: what references them belongs to it too (an excluded
 # DAG's run takes its XComs and notes along). A job or an event outlives its DAG's run.
@@ -117,7 +121,21 @@ REFERENCES: dict[str, dict[str, str]] = {
     "task_reschedule": {"ti_id": "task_instance"},
     "serialized_dag": {"dag_version_id": "dag_version"},
     "dag_code": {"dag_version_id": "dag_version"},
-    "deadline": {"dagrun_id": "dag_run"},
+    "deadline": {
+        "dagrun_id": "dag_run",
+        "callback_id": "callback",
+        "deadline_alert_id": "deadline_alert",
+    },
+    "callback": {"trigger_id": "trigger"},
+    "hitl_detail": {"ti_id": "task_instance"},
+    "asset_partition_dag_run": {"created_dag_run_id": "dag_run"},
+    "partitioned_asset_key_log": {
+        "asset_id": "asset",
+        "asset_event_id": "asset_event",
+        "asset_partition_dag_run_id": "asset_partition_dag_run",
+    },
+    "task_state_store": {"dag_run_id": "dag_run"},
+    "asset_state_store": {"asset_id": "asset"},
     "backfill_dag_run": {"backfill_id": "backfill", "dag_run_id": "dag_run"},
     "dagrun_dataset_event": {"dag_run_id": "dag_run", "event_id": "dataset_event"},
     "dagrun_asset_event": {"dag_run_id": "dag_run", "event_id": "asset_event"},
@@ -131,7 +149,8 @@ REFERENCES: dict[str, dict[str, str]] = {
     "asset_alias_asset_event": {"alias_id": "asset_alias", "event_id": "asset_event"},
 }
 # Airflow 2 note authors point at ab_user, which is not copied (docs/metadata.md, Tables):
-# the restore clears them. Airflow 3 stores a user name (text) and keeps it.
+# the restore clears them. Airflow 3 stores the auth manager's user id as text and
+# keeps it.
 CLEARED_USER_REFS = {"dag_run_note": "user_id", "task_instance_note": "user_id"}
 
 # Fernet-encrypted columns and their flag (None: ciphertext unless it starts with "{").
@@ -161,6 +180,7 @@ DROPPED_COLUMNS: dict[str, dict[str, str]] = {
     "dag": {
         "fileloc": "merge keeps the target's parse: a path inside its own DAGs folder",
         "last_parsed_time": "merge keeps the target's parse: when its DAG processor ran",
+        "last_parse_duration": "merge keeps the target's parse: how long it took (3.2+)",
     },
     # reuse: the target's row is kept (docs/metadata.md, "Rows that already exist");
     # what it was matched on is compared, not when the target made it.
@@ -192,6 +212,9 @@ MADE_BY_TARGET_VOLATILE: dict[str, dict[str, str]] = {
     "dag_code": {
         "dag_version_id": "the target's own versions are renumbered after the snapshot's",
         "fileloc": "a path inside the environment's own DAGs folder",
+    },
+    "deadline_alert": {
+        "serialized_dag_id": "the alerts of the target's own serialized versions",
     },
 }
 
@@ -571,6 +594,7 @@ _IDENTITY = (
     "filename",
     "uri",
     "name",
+    "type",
 )
 
 
@@ -613,6 +637,8 @@ def read_tables(cur: Any) -> dict[str, RawTable]:
             sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c)) for c, _ in cols),
             sql.Identifier(name),
         )
+        if KEPT[name].only:  # the rows a snapshot holds (tables.TableRule.only)
+            query += sql.SQL(" WHERE ") + sql.SQL(KEPT[name].only)
         cur.execute(query)
         out[name] = RawTable(
             tuple(c for c, _ in cols),

@@ -26,13 +26,23 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.operations.progress import Progress, parse_history
-from mwaa_pause_resume.sandbox.run_compare import Comparison, compare, read_state
+from mwaa_pause_resume.sandbox.liveness import Liveness
+from mwaa_pause_resume.sandbox.run_compare import (
+    Comparison,
+    EnvironmentState,
+    compare,
+    in_rest_scope,
+    read_state,
+    run_keys,
+    settled,
+)
 
 BUCKET = "mwaa-pause-resume-sandbox"
 ENVIRONMENT = "sandbox-env"
@@ -41,7 +51,12 @@ ENVIRONMENT = "sandbox-env"
 WAIT_PAUSE_SECONDS = 0.5
 POLL_SECONDS = 5  # virtual: with the pause above, 60 min of polling = 6 real minutes
 WORKFLOW_DEADLINE_SECONDS = 900.0  # safety net against a hung execution (real time)
-SUPPORTED_VERSIONS = ("2.10.3", "3.0.6")
+SUPPORTED_VERSIONS = airflow_versions.SUPPORTED
+# The sandbox's task in flight never finishes before the resume: waiting for it would only
+# cost time. With no drain, the export records it as interrupted at once (what a pause
+# does once the drain times out), and liveness watches it run again after the resume.
+DRAIN_TIMEOUT_MINUTES = 0
+RELEASE_FILE_ENV = "MWAA_PR_RELEASE_FILE"  # sample_waiting's tasks finish once it exists
 
 
 class Reporter(Protocol):
@@ -68,8 +83,13 @@ class QuietReporter:
 
 @dataclass(frozen=True)
 class SandboxOptions:
-    airflow_version: str = "2.10.3"
+    airflow_version: str = airflow_versions.DEFAULT
     keep: bool = False
+    # Hand Airflow 3 tasks the database's coordinates (MWAA 3.x does not).
+    worker_db_access: bool = False
+    # A folder of the user's own DAGs, added to the environment's DAGs folder.
+    dags: Path | None = None
+    settle_seconds: float = 30.0
     # Breaks the restore on purpose (tests): remove this table from the snapshot
     # between the pause and the resume.
     drop_table: str | None = None
@@ -102,8 +122,27 @@ class SandboxResult:
     comparison: Comparison | None = None
     fernet_key_changed: bool | None = None
     snapshot_id: str | None = None
+    scope: str | None = None  # the snapshot's: "full" or "rest-only"
+    liveness: Liveness | None = None
+    import_errors: list[dict[str, str]] = field(default_factory=list)
+    peak_rss_bytes: int = 0
+    # Wall seconds per step (setup, create, history, pause, resume, compare, liveness).
+    timings: dict[str, float] = field(default_factory=dict)
+    worker_db_access: bool = False
     total_seconds: float = 0.0
     keep_notes: list[str] = field(default_factory=list)
+
+    @property
+    def not_restored(self) -> dict[str, str]:
+        """What the snapshot's scope left out, said plainly (empty for a full snapshot)."""
+        if self.scope != "rest-only":
+            return {}
+        return {
+            "run history": "DAG runs, task instances, XComs, notes, logs and trigger state: "
+            "the rest-only scope carries variables, connections, pools and paused states; "
+            "Airflow 3 tasks on MWAA 3.x have no metadata-database access to export more "
+            "(--worker-db-access shows the full scope)",
+        }
 
     @property
     def differences(self) -> list[str]:
@@ -122,6 +161,16 @@ class SandboxResult:
     @property
     def restored_equal(self) -> bool:
         return self.comparison is not None and not self.differences
+
+    @property
+    def passed(self) -> bool:
+        return self.restored_equal and self.liveness is not None and self.liveness.passed
+
+    def lap(self, step: str, since: float) -> float:
+        """Record ``step`` as taking the time since ``since``; returns now."""
+        now = time.monotonic()
+        self.timings[step] = self.timings.get(step, 0.0) + now - since
+        return now
 
     def to_json(self) -> dict[str, Any]:
         comp = self.comparison
@@ -148,6 +197,14 @@ class SandboxResult:
             },
             "paused_states_equal": comp.paused_equal if comp else False,
             "differences": self.differences,
+            "scope": self.scope,
+            "not_restored": self.not_restored,
+            "worker_db_access": self.worker_db_access,
+            "liveness": self.liveness.to_json() if self.liveness else None,
+            "import_errors": self.import_errors,
+            "peak_rss_mb": round(self.peak_rss_bytes / 2**20),
+            "timings": {k: round(v, 1) for k, v in self.timings.items()},
+            "passed": self.passed,
             "snapshot_id": self.snapshot_id,
             "seconds": round(self.total_seconds, 1),
             "work_dir": str(self.work_dir) if self.kept else None,
@@ -188,7 +245,7 @@ def execution_input(
         resume_schedule="cron(0 7 ? * MON-FRI *)",
         airflow_version=version,
         poll_frequency_seconds=POLL_SECONDS,
-        drain_timeout_minutes=1,
+        drain_timeout_minutes=DRAIN_TIMEOUT_MINUTES,
     )
     return schedule_input(config, "pause" if action == "pause" else "resume", BUCKET, kms_key_id)
 
@@ -210,6 +267,7 @@ def run_sandbox(options: SandboxOptions, reporter: Reporter | None = None) -> Sa
     result = SandboxResult(version, work, options.keep)
     try:
         with _parts(options, work, report, result) as parts:
+            result.lap("setup", started)
             _cycle(parts, options, report, result)
     finally:
         result.total_seconds = time.monotonic() - started
@@ -276,8 +334,14 @@ def _parts(
             stack.callback(postgres.stop)
         bundle = work / "dag-bundle"
         write_dags_folder(bundle)
+        sources = [bundle, SAMPLE_DAGS_DIR, *([options.dags] if options.dags else [])]
         airflow = AirflowBackend(
-            postgres, work / "environments", [bundle, SAMPLE_DAGS_DIR], default_version=version
+            postgres,
+            work / "environments",
+            sources,
+            default_version=version,
+            worker_db_access=options.worker_db_access,
+            keep_deleted_databases=True,
         )
         if not options.keep:
             stack.callback(_delete_all, airflow)
@@ -290,7 +354,10 @@ def _parts(
             MwaaBackend(airflow), wait_pause_seconds=WAIT_PAUSE_SECONDS, moto_server=True
         )
         stack.enter_context(local)
-        airflow.extra_environ = local.subprocess_environ()
+        airflow.extra_environ = {
+            **local.subprocess_environ(),
+            RELEASE_FILE_ENV: str(work / "release-waiting-tasks"),
+        }
         local.create_bucket(BUCKET)
         key = local.client("kms").create_key(Description="mwaa-pause-resume sandbox snapshots")
         yield SandboxParts(local, airflow, _mwaa_client(), str(key["KeyMetadata"]["Arn"]), version)
@@ -303,6 +370,7 @@ def _as_postgres() -> str:
 def _delete_all(airflow: Any) -> None:
     for name in list(airflow.environments):
         airflow.on_delete(name)
+    airflow.drop_deleted()
 
 
 def _mwaa_client() -> Any:
@@ -317,40 +385,187 @@ def _mwaa_client() -> Any:
 def _cycle(
     parts: SandboxParts, options: SandboxOptions, report: Reporter, result: SandboxResult
 ) -> None:
-    from mwaa_pause_resume.sandbox.history import seed_history
+    from mwaa_pause_resume.sandbox import live_history as lh
+    from mwaa_pause_resume.sandbox.history import SAMPLE_DAG_IDS
+    from mwaa_pause_resume.sandbox.liveness import BeforePause
 
     excluded = _workflow_dag_ids()
+    result.worker_db_access = options.worker_db_access
     report.phase(
         f"Creating environment {ENVIRONMENT} (Airflow {parts.version}) through the MWAA API: "
-        "a new metadata database, its DAGs parsed"
+        "a new metadata database, the DAGs serialized, Airflow's components started"
     )
+    clock = time.monotonic()
     create_environment(parts.mwaa, ENVIRONMENT, parts.version)
+    clock = result.lap("create", clock)
     source = parts.airflow.environment(ENVIRONMENT)
+    client = source.client()
     baseline = read_state(source.db_url, source.fernet_key, excluded)
-    report.phase("Filling it with history (sample DAG runs, variables, connections, pools)")
-    seed_history(source.runtime, source.db_url, source.fernet_key, source.home / "seed")
-    before = read_state(source.db_url, source.fernet_key, excluded)
+    report.phase(
+        "Making history through Airflow's REST API, run by its scheduler: sample DAG runs, "
+        "variables, connections, a pool, a deferred and a running task left in flight"
+    )
+    known = {*SAMPLE_DAG_IDS, *excluded}
+    user_dags = [d for d in lh.dag_ids(client.call) if d not in known] if options.dags else []
+    history = lh.seed_live_history(client.call, source.major, user_dags)
+    # By now the DAG processor has parsed every file at least once and recorded failures.
+    result.import_errors = import_errors(client.call)
+    _sample_memory(parts, result)
+    paused_before = read_state(source.db_url, source.fernet_key, excluded).paused
+    seen = BeforePause.read(client.call, source.major, (*history.runs, *lh.SCHEDULED_DAGS))
+    clock = result.lap("history", clock)
 
     result.pause = run_workflow(parts, "pause", report)
+    clock = result.lap("pause", clock)
     if result.pause.status != "SUCCEEDED":
         return
     output = result.pause.output if isinstance(result.pause.output, dict) else {}
     result.snapshot_id = output.get("snapshot_id")
+    result.scope = _snapshot_scope(parts.local, str(result.snapshot_id))
+    paused = PausedState.read(parts, ENVIRONMENT, str(result.snapshot_id), paused_before)
     if options.drop_table:
         report.phase(f"Breaking the snapshot on purpose: dropping table {options.drop_table}")
         _drop_table(parts.local, ENVIRONMENT, str(result.snapshot_id), options.drop_table)
 
+    resume_started = datetime.now(UTC)
+    clock = result.lap("compare", clock)
     result.resume = run_workflow(parts, "resume", report)
+    clock = result.lap("resume", clock)
     if result.resume.status != "SUCCEEDED":
         return
     report.phase("Comparing the resumed environment with the paused one")
     target = parts.airflow.environment(ENVIRONMENT)
     result.fernet_key_changed = target.fernet_key != source.fernet_key
-    after = read_state(target.db_url, target.fernet_key, excluded)
+    before, after = paused.before, paused.resumed(parts, ENVIRONMENT, resume_started)
+    if result.scope == REST_ONLY:
+        before, after, baseline = (in_rest_scope(s) for s in (before, after, baseline))
     result.comparison = compare(before, after, baseline)
+    clock = result.lap("compare", clock)
+    report.phase(
+        f"Watching the resumed environment for {options.settle_seconds:.0f} s or more: "
+        "interrupted work, the triggerer, a new run, the scheduler's next runs"
+    )
+    result.liveness = _liveness(
+        parts, target, history, seen, resumed_at=resume_started, result=result, options=options
+    )
+    result.lap("liveness", clock)
     if options.keep:
         result.keep_notes.append(
-            f"the resumed environment's database: {target.db_url} (home {target.home})"
+            f"the resumed environment's database: {target.db_url} (home {target.home}); "
+            f"its Airflow stops when the sandbox ends"
+        )
+
+
+REST_ONLY = "rest-only"
+
+
+def import_errors(call: Any) -> list[dict[str, str]]:
+    """DAG files that failed to import, by file, with Airflow's own message."""
+    status, body = call("GET", "importErrors")
+    if status != 200:
+        return [{"filename": "?", "error": f"listing import errors: HTTP {status}: {body}"}]
+    return [
+        {"filename": str(e.get("filename")), "error": str(e.get("stack_trace", ""))[-2000:]}
+        for e in body.get("import_errors", [])
+    ]
+
+
+def _sample_memory(parts: SandboxParts, result: SandboxResult) -> None:
+    for env in parts.airflow.environments.values():
+        if env.processes is not None:
+            result.peak_rss_bytes = max(result.peak_rss_bytes, env.processes.rss_bytes())
+
+
+def _liveness(
+    parts: SandboxParts,
+    target: Any,
+    history: Any,
+    seen: Any,
+    *,
+    resumed_at: datetime,
+    result: SandboxResult,
+    options: SandboxOptions,
+) -> Any:
+    from mwaa_pause_resume.sandbox.liveness import Watched, check_liveness
+
+    processes = target.processes
+    watched = Watched(
+        call=target.client().call,
+        major=target.major,
+        healthy=processes.scheduler_healthy,
+        exited=processes.exited,
+        release_file=Path(parts.airflow.extra_environ[RELEASE_FILE_ENV]),
+        resumed_at=resumed_at,
+        sample_rss=lambda: _sample_memory(parts, result),
+    )
+    return check_liveness(
+        watched,
+        history,
+        seen,
+        history_restored=result.scope != REST_ONLY,
+        settle_seconds=options.settle_seconds,
+    )
+
+
+def _manifest(local: Any, snapshot_id: str, environment: str = ENVIRONMENT) -> dict[str, Any]:
+    from mwaa_pause_resume.functions import layout
+
+    s3 = local.client("s3")
+    key = layout.key(environment, snapshot_id, layout.MANIFEST_FILE)
+    try:
+        return dict(json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()))
+    except Exception:  # a failed pause may have written none: the report says "unknown"
+        return {}
+
+
+def _snapshot_scope(local: Any, snapshot_id: str) -> str | None:
+    scope = _manifest(local, snapshot_id).get("scope")
+    return str(scope) if scope else None
+
+
+def _interrupted_runs(local: Any, environment: str, snapshot_id: str) -> set[tuple[str, str]]:
+    """The runs the manifest records as in flight at the export."""
+    entries = _manifest(local, snapshot_id, environment).get("interrupted") or []
+    return {(str(e["dag_id"]), str(e["run_id"])) for e in entries}
+
+
+@dataclass(frozen=True)
+class PausedState:
+    """What a paused environment held, for the comparison after its resume.
+
+    A live environment goes on after the export read its database, so "before" is the
+    deleted environment's database as the deletion left it (every process killed at
+    once), with the paused states from before the export paused every DAG, less the
+    work in flight at the export (``settled``: the resumed scheduler moves it on at
+    once; liveness checks that it finishes)."""
+
+    before: EnvironmentState
+    frozen: EnvironmentState
+    in_flight: frozenset[tuple[str, str]]
+
+    @staticmethod
+    def read(
+        parts: SandboxParts, environment: str, snapshot_id: str, paused_before: dict[str, bool]
+    ) -> PausedState:
+        excluded = _workflow_dag_ids()
+        deleted = parts.airflow.deleted[environment][-1]
+        frozen = read_state(deleted.db_url, deleted.fernet_key, excluded)
+        in_flight = frozenset(_interrupted_runs(parts.local, environment, snapshot_id))
+        return PausedState(
+            settled(replace(frozen, paused=paused_before), in_flight), frozen, in_flight
+        )
+
+    def resumed(
+        self, parts: SandboxParts, environment: str, resumed_at: datetime
+    ) -> EnvironmentState:
+        """The resumed environment's state, less the work in flight at the export and
+        the runs its scheduler made since ``resumed_at``."""
+        target = parts.airflow.environment(environment)
+        return settled(
+            read_state(target.db_url, target.fernet_key, _workflow_dag_ids()),
+            self.in_flight,
+            new_since=resumed_at.isoformat(),
+            before_runs=run_keys(self.frozen),
         )
 
 

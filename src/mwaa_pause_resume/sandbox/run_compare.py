@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from mwaa_pause_resume.sandbox.row_compare import (
@@ -112,6 +113,114 @@ def compare(
         undecryptable=list(after.undecryptable),
         secrets_checked=len(before.secrets),
     )
+
+
+# A live environment goes on writing after the export read its database: its components
+# heartbeat until the deletion kills them, and the resumed one's scheduler acts the moment
+# the restore commits. These columns are left out of the comparison, each with the reason;
+# the liveness report checks what they are about instead.
+LIVE_COLUMNS: dict[str, dict[str, str]] = {
+    "job": {
+        "latest_heartbeat": "components heartbeat until the deletion kills them, after the "
+        "export read the row",
+    },
+    "trigger": {
+        "triggerer_id": "the live triggerer claims triggers; the resumed one re-claims those "
+        "of a triggerer that is gone",
+    },
+    "dag": {
+        "is_paused": "the export pauses every DAG before it reads; the states from before "
+        "the export are compared instead (paused states)",
+        "next_dagrun": "the resumed scheduler advances it at once; liveness reports the runs "
+        "it creates from the restored position",
+        "next_dagrun_data_interval_start": "as next_dagrun",
+        "next_dagrun_data_interval_end": "as next_dagrun",
+        "next_dagrun_create_after": "as next_dagrun",
+    },
+}
+# Airflow 3: once the restore has committed, the resumed DAG processor may store a new
+# version of a DAG it re-parses; such versions are the new environment's own.
+REPARSED_TABLES = ("dag_version", "serialized_dag", "dag_code")
+
+
+def settled(
+    state: EnvironmentState,
+    leave_out_runs: Iterable[tuple[str, str]],
+    *,
+    new_since: str | None = None,
+    before_runs: Iterable[tuple[str, str]] = (),
+) -> EnvironmentState:
+    """``state`` without :data:`LIVE_COLUMNS` and without the rows of ``leave_out_runs``
+    (the work in flight at the pause, handed back to the live scheduler, which moves it on
+    before anything can read it; liveness checks that it finishes). With ``new_since``,
+    also without runs that are not in ``before_runs`` and were queued after that moment
+    (the resumed scheduler's own new runs: liveness lists them) and without DAG versions
+    stored after the restore committed (:data:`REPARSED_TABLES`)."""
+    left_out = set(leave_out_runs)
+    restored_at = _restored_at(state) if new_since is not None else None
+    if new_since is not None:
+        known = set(before_runs)
+        for row in state.rows.get("dag_run", NormalTable((), frozenset())).rows:
+            values = dict(row)
+            key = (str(values.get("dag_id")), str(values.get("run_id")))
+            queued = str(values.get("queued_at") or values.get("start_date") or "")
+            if key not in known and queued and _instant(queued) >= _instant(new_since):
+                left_out.add(key)
+    rows: dict[str, NormalTable] = {}
+    for name, table in state.rows.items():
+        live = LIVE_COLUMNS.get(name, {})
+        kept = []
+        for row in table.rows:
+            values = dict(row)
+            if (str(values.get("dag_id")), str(values.get("run_id"))) in left_out:
+                continue
+            created = values.get("created_at")
+            if name in REPARSED_TABLES and created and _after(str(created), restored_at):
+                continue
+            kept.append(tuple((c, v) for c, v in row if c not in live))
+        rows[name] = NormalTable(tuple(kept), table.timestamps)
+    return EnvironmentState(rows, state.paused, state.secrets, state.undecryptable)
+
+
+def _after(stamp: str, moment: datetime | None) -> bool:
+    return moment is not None and _instant(stamp) > moment
+
+
+def _restored_at(state: EnvironmentState) -> datetime | None:
+    """When the restore committed: the time of the audit-log row it writes."""
+    from mwaa_pause_resume.metadata.restore_guard import EVENT
+
+    stamps = [
+        _instant(str(dict(row)["dttm"]))
+        for row in state.rows.get("log", NormalTable((), frozenset())).rows
+        if dict(row).get("event") == EVENT and dict(row).get("dttm")
+    ]
+    return max(stamps) if stamps else None
+
+
+def run_keys(state: EnvironmentState) -> set[tuple[str, str]]:
+    """(dag_id, run_id) of every DAG run in ``state``."""
+    table = state.rows.get("dag_run", NormalTable((), frozenset()))
+    return {(str(dict(r).get("dag_id")), str(dict(r).get("run_id"))) for r in table.rows}
+
+
+def _instant(text: str) -> datetime:
+    value = text.replace(" ", "T")
+    if value.endswith(("+00", "-00")):
+        value += ":00"
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# What a rest-only snapshot carries (besides paused states and the secrets within).
+REST_SCOPE_TABLES = ("variable", "connection", "slot_pool")
+
+
+def in_rest_scope(state: EnvironmentState) -> EnvironmentState:
+    """``state`` narrowed to what a rest-only snapshot restores; the sandbox reports the
+    rest as not restored, by name, instead of as differences."""
+    rows = {name: table for name, table in state.rows.items() if name in REST_SCOPE_TABLES}
+    return EnvironmentState(rows, state.paused, state.secrets, state.undecryptable)
 
 
 # -- reading a database (shell) ----------------------------------------------------------

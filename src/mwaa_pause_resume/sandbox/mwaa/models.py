@@ -22,11 +22,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.sandbox.mwaa.backends import EnvironmentBackend, NoAirflowBackend
 from mwaa_pause_resume.sandbox.mwaa.faults import Faults
 
 # AWS's list (botocore docs for AirflowVersion); omitted -> the latest.
-SUPPORTED_AIRFLOW_VERSIONS = ("2.7.2", "2.8.1", "2.9.2", "2.10.1", "2.10.3", "2.11.0", "3.0.6")
+# What MWAA's CreateEnvironment accepts (its image sources, see airflow_versions): older
+# ones than this tool supports too, so that the tool's own refusal is what a user meets.
+SUPPORTED_AIRFLOW_VERSIONS = (
+    "2.7.2",
+    "2.8.1",
+    *airflow_versions.REFUSED,
+    *airflow_versions.SUPPORTED,
+)
 ENVIRONMENT_CLASSES = (
     "mw1.micro",
     "mw1.small",

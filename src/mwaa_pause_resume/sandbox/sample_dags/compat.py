@@ -9,13 +9,17 @@ AIRFLOW_3 = int(AIRFLOW_VERSION.split(".")[0]) >= 3
 
 if AIRFLOW_3:
     from airflow.providers.standard.operators.bash import BashOperator
+    from airflow.providers.standard.operators.empty import EmptyOperator
     from airflow.providers.standard.operators.python import PythonOperator
+    from airflow.providers.standard.triggers.file import FileTrigger
     from airflow.providers.standard.triggers.temporal import DateTimeTrigger
     from airflow.sdk import DAG, BaseOperator
 else:
     from airflow.models import DAG, BaseOperator
     from airflow.operators.bash import BashOperator
+    from airflow.operators.empty import EmptyOperator
     from airflow.operators.python import PythonOperator
+    from airflow.triggers.file import FileTrigger
     from airflow.triggers.temporal import DateTimeTrigger
 
 __all__ = [
@@ -24,5 +28,7 @@ __all__ = [
     "BaseOperator",
     "BashOperator",
     "DateTimeTrigger",
+    "EmptyOperator",
+    "FileTrigger",
     "PythonOperator",
 ]

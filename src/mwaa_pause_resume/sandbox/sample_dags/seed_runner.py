@@ -17,6 +17,8 @@ from typing import Any
 from airflow import __version__ as AIRFLOW_VERSION
 
 AIRFLOW_3 = int(AIRFLOW_VERSION.split(".")[0]) >= 3
+# 3.2 moved DAG-bag syncing and dag.test's run helper, and serializes with DagSerialization.
+AIRFLOW_3_2 = tuple(int(p) for p in AIRFLOW_VERSION.split(".")[:2]) >= (3, 2)
 AWKWARD = 'comma, "quote", pipe | back\\slash\nnewline \u00e9\u4e2d\U0001f600'
 
 VARIABLES: dict[str, str] = {
@@ -30,10 +32,23 @@ PLAINTEXT_VARIABLE = "sample_unencrypted"  # stored with is_encrypted = false
 
 def sync_dags(dags_folder: str) -> Any:
     """Parse the sample DAGs and write DAG/serialized rows, as the DAG processor would."""
-    from airflow.models.dagbag import DagBag
-
-    if AIRFLOW_3:
+    if AIRFLOW_3_2:
         from airflow.dag_processing.bundles.manager import DagBundlesManager
+        from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+        from airflow.utils.session import create_session
+
+        manager = DagBundlesManager()
+        with create_session() as session:
+            manager.sync_bundles_to_db(session=session)
+        bundle = manager.get_bundle("dags-folder")
+        bundle.initialize()
+        bag = BundleDagBag(
+            dag_folder=bundle.path, bundle_path=bundle.path, bundle_name="dags-folder"
+        )
+        sync_bag_to_db(bag, "dags-folder", None)
+    elif AIRFLOW_3:
+        from airflow.dag_processing.bundles.manager import DagBundlesManager
+        from airflow.models.dagbag import DagBag
         from airflow.utils.session import create_session
 
         manager = DagBundlesManager()
@@ -45,6 +60,8 @@ def sync_dags(dags_folder: str) -> Any:
         with create_session() as session:
             bag.sync_to_db("dags-folder", bundle_version=None, session=session)
     else:
+        from airflow.models.dagbag import DagBag
+
         bag = DagBag(dags_folder, include_examples=False)
         bag.sync_to_db()
     if bag.import_errors:
@@ -97,13 +114,31 @@ def _run(dag: Any, conf: dict[str, Any]) -> Any:
     return dag.test(execution_date=datetime.now(UTC), run_conf=conf)
 
 
+def _scheduler_dag(dag: Any) -> Any:
+    """The DAG as the scheduler sees it (deserialized), as dag.test builds it."""
+    if AIRFLOW_3_2:
+        from airflow.serialization.serialized_objects import DagSerialization
+
+        return DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
+    from airflow.serialization.serialized_objects import SerializedDAG
+
+    return SerializedDAG.deserialize_dag(SerializedDAG.serialize_dag(dag))
+
+
+def _manual_interval(dag: Any, now: Any) -> Any:
+    if AIRFLOW_3_2:
+        from airflow.serialization.encoders import coerce_to_core_timetable
+
+        return coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=now)
+    return dag.timetable.infer_manual_data_interval(run_after=now)
+
+
 def _leave_deferred(dag: Any) -> Any:
     """Start a run whose task defers; stop there, leaving the TI deferred with its trigger.
 
     ``dag.test()`` would run the trigger inline; instead the run is created and its
     task executed through the same helpers dag.test uses, with inline triggering off.
     """
-    from airflow.models.dag import _get_or_create_dagrun
     from airflow.models.dagrun import DagRun
     from airflow.utils import timezone as af_tz
     from airflow.utils.session import create_session
@@ -112,28 +147,37 @@ def _leave_deferred(dag: Any) -> Any:
 
     now = af_tz.utcnow()
     conf = {"reason": "left deferred by the seed", "text": AWKWARD}
-    interval = dag.timetable.infer_manual_data_interval(run_after=now)
     with create_session() as session:
         if AIRFLOW_3:
-            from airflow.serialization.serialized_objects import SerializedDAG
             from airflow.utils.types import DagRunTriggeredByType
 
-            scheduler_dag = SerializedDAG.deserialize_dag(SerializedDAG.serialize_dag(dag))
+            scheduler_dag = _scheduler_dag(dag)
             run_id = DagRun.generate_run_id(
                 run_type=DagRunType.MANUAL, logical_date=now, run_after=now
             )
-            dr = _get_or_create_dagrun(
-                dag=scheduler_dag,
-                run_id=run_id,
-                logical_date=now,
-                data_interval=interval,
-                run_after=now,
-                conf=conf,
-                triggered_by=DagRunTriggeredByType.TEST,
-                start_date=now,
-                session=session,
-            )
+            common = {
+                "dag": scheduler_dag,
+                "run_id": run_id,
+                "logical_date": now,
+                "data_interval": _manual_interval(dag, now),
+                "run_after": now,
+                "conf": conf,
+                "triggered_by": DagRunTriggeredByType.TEST,
+                "start_date": now,
+                "session": session,
+            }
+            if AIRFLOW_3_2:
+                from airflow.models.dagrun import get_or_create_dagrun
+
+                dr = get_or_create_dagrun(**common, triggering_user_name="seed")
+            else:
+                from airflow.models.dag import _get_or_create_dagrun
+
+                dr = _get_or_create_dagrun(**common)
         else:
+            from airflow.models.dag import _get_or_create_dagrun
+
+            interval = dag.timetable.infer_manual_data_interval(run_after=now)
             dr = _get_or_create_dagrun(
                 dag=dag,
                 conf=conf,
@@ -148,7 +192,11 @@ def _leave_deferred(dag: Any) -> Any:
         ti.state = TaskInstanceState.SCHEDULED
         session.commit()
         ti.task = dag.get_task("wait_far_future")
-        if AIRFLOW_3:
+        if AIRFLOW_3_2:
+            from airflow.sdk.definitions.dag import _run_task as run_task_v32
+
+            run_task_v32(ti=ti, task=ti.task, run_triggerer=False)
+        elif AIRFLOW_3:
             from airflow.sdk.definitions.dag import _run_task as run_task_v3
 
             run_task_v3(ti=ti, run_triggerer=False)
