@@ -1,5 +1,6 @@
 """The supported-versions table in the README, the configuration reference and the
-sandbox page is the registry's own (``airflow_versions.markdown_table()``), not a copy typed by hand."""
+sandbox page is the registry's own (``airflow_versions.markdown_table()``), not a copy
+typed by hand."""
 
 from __future__ import annotations
 
