@@ -27,6 +27,13 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow end-to-end runs first (a stable sort keeps the rest in order): with xdist
+    handing out one test at a time (scripts/test), both workers start on them at once
+    and the quick tests fill the gaps, instead of one worker running them all last."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[LocalPostgres]:
     server = LocalPostgres()

@@ -28,7 +28,7 @@ from mwaa_pause_resume.sandbox.run import (
     sandbox_parts,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.airflow]
 
 VERSION = "3.0.6"
 SOURCE, TARGET = "rest-src", "rest-dst"

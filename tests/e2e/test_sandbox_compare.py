@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 
 from mwaa_pause_resume.cli.sandbox import print_result
+from mwaa_pause_resume.sandbox.liveness import FAILED, NOT_RESTORED, PASSED, Check, Liveness
 from mwaa_pause_resume.sandbox.row_compare import NormalTable, Row
 from mwaa_pause_resume.sandbox.run import SandboxResult, WorkflowOutcome
 from mwaa_pause_resume.sandbox.run_compare import EnvironmentState, compare
@@ -126,3 +127,56 @@ def test_a_failed_workflow_is_never_restored_equal(tmp_path: Path) -> None:
     )
     assert not result.restored_equal
     assert result.differences[0] == "the pause workflow ended FAILED: ExportFailed x"
+
+
+def equal_result(tmp_path: Path, **changes: object) -> SandboxResult:
+    table = {"variable": rows(2, key="v")}
+    result = SandboxResult(
+        "3.3.1",
+        tmp_path,
+        kept=False,
+        pause=WorkflowOutcome("SUCCEEDED", 4.0),
+        resume=WorkflowOutcome("SUCCEEDED", 9.0),
+        comparison=compare(state(table), state(table), state({})),
+        fernet_key_changed=True,
+    )
+    for name, value in changes.items():
+        setattr(result, name, value)
+    return result
+
+
+def test_a_failed_liveness_check_fails_the_run_and_is_named(tmp_path: Path) -> None:
+    live = Liveness(
+        checks=[
+            Check("scheduler heartbeats", PASSED, "healthy"),
+            Check("a new manual run of sample_etl succeeds", FAILED, "run r ended failed"),
+        ]
+    )
+    result = equal_result(tmp_path, liveness=live)
+    assert result.restored_equal is True and result.passed is False
+    report = result.to_json()
+    assert (report["passed"], report["liveness"]["passed"]) == (False, False)
+    assert live.failures == [
+        "liveness: a new manual run of sample_etl succeeds: run r ended failed"
+    ]
+    out = Console(record=True, width=160)
+    print_result(out, result)
+    assert "FAILED a new manual run of sample_etl succeeds: run r ended failed" in out.export_text()
+
+
+def test_no_liveness_report_is_never_a_pass(tmp_path: Path) -> None:
+    assert equal_result(tmp_path).passed is False
+    assert Liveness().passed is False  # no check ran: nothing was shown to work
+
+
+def test_a_rest_only_snapshot_says_plainly_what_it_did_not_restore(tmp_path: Path) -> None:
+    live = Liveness(checks=[Check("the deferred task finished", NOT_RESTORED, "rest-only")])
+    result = equal_result(tmp_path, scope="rest-only", liveness=live)
+    assert result.passed is True  # what the scope carries came back, and Airflow works
+    assert "run history" in result.to_json()["not_restored"]
+    out = Console(record=True, width=200)
+    print_result(out, result)
+    text = out.export_text()
+    assert "Not restored (rest-only scope): run history" in text
+    assert "Everything in the snapshot's scope was restored equal" in text
+    assert equal_result(tmp_path, scope="full", liveness=live).not_restored == {}

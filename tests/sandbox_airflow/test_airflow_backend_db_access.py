@@ -13,6 +13,8 @@ from sandbox_airflow_helpers import call, create_environment, wait_for_run
 from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.sandbox.airflow_backend import AirflowBackend
 
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.airflow]
+
 PROBE_DAGS = Path(__file__).resolve().parent / "probe_dags"
 
 

@@ -16,6 +16,8 @@ from sandbox_airflow_helpers import call, create_environment, task_states, wait_
 from mwaa_pause_resume.sandbox.airflow_backend import AirflowBackend
 from mwaa_pause_resume.sandbox.history import SAMPLE_DAG_IDS
 
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.airflow]
+
 ENV = "af2-env"
 
 

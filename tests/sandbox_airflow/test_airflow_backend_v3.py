@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sandbox_airflow_helpers import call, create_environment, task_states, wait_for_run
 
 from mwaa_pause_resume.sandbox.airflow_backend import AirflowBackend
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.airflow]
 
 ENV = "af3-env"
 

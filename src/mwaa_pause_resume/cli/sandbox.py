@@ -201,14 +201,6 @@ def sandbox(  # noqa: PLR0917 (Typer maps parameters to options)
         bool,
         typer.Option("--keep", help="Keep the work directory and PostgreSQL, and say where."),
     ] = False,
-    drop_table: Annotated[
-        str | None,
-        typer.Option(
-            "--drop-table",
-            hidden=True,
-            help="Break the restore on purpose: remove TABLE from the snapshot before resuming.",
-        ),
-    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run the real pause and resume workflows on this machine, no AWS account needed.
@@ -227,7 +219,6 @@ def sandbox(  # noqa: PLR0917 (Typer maps parameters to options)
         SandboxOptions(
             airflow_version=airflow_version,
             keep=keep,
-            drop_table=drop_table,
             worker_db_access=worker_db_access,
             dags=dags,
             settle_seconds=settle,

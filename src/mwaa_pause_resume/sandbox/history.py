@@ -1,6 +1,9 @@
-"""Fill an Airflow metadata database with real history by running the sample DAGs.
+"""Fill an Airflow metadata database with real history in one process (tests).
 
-The work happens inside the Airflow virtualenv (``sample_dags/seed_runner.py``):
+The sandbox makes its history through a running environment's REST API and scheduler
+(:mod:`.live_history`). Tests that need a seeded database without running Airflow's
+components use this faster in-process seed instead. The work happens inside the
+Airflow virtualenv (``sample_dags/seed_runner.py``):
 ``dag.test()`` runs (success, failure, retry, mapped tasks, XComs, rendered
 fields), a task left deferred on a trigger, encrypted variables, connections
 with secrets, a custom pool, a paused DAG, notes and audit log entries. This

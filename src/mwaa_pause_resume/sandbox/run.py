@@ -90,9 +90,6 @@ class SandboxOptions:
     # A folder of the user's own DAGs, added to the environment's DAGs folder.
     dags: Path | None = None
     settle_seconds: float = 30.0
-    # Breaks the restore on purpose (tests): remove this table from the snapshot
-    # between the pause and the resume.
-    drop_table: str | None = None
     work_dir: Path | None = None
 
 
@@ -423,9 +420,6 @@ def _cycle(
     result.snapshot_id = output.get("snapshot_id")
     result.scope = _snapshot_scope(parts.local, str(result.snapshot_id))
     paused = PausedState.read(parts, ENVIRONMENT, str(result.snapshot_id), paused_before)
-    if options.drop_table:
-        report.phase(f"Breaking the snapshot on purpose: dropping table {options.drop_table}")
-        _drop_table(parts.local, ENVIRONMENT, str(result.snapshot_id), options.drop_table)
 
     resume_started = datetime.now(UTC)
     clock = result.lap("compare", clock)
@@ -637,26 +631,3 @@ def _history(sfn: Any, arn: str) -> list[dict[str, Any]]:
         )
         events += page["events"]
     return events
-
-
-def _drop_table(local: Any, environment: str, snapshot_id: str, table: str) -> None:
-    """Remove ``table`` from the snapshot (manifest entry and file), consistently, so
-    that the restore succeeds without it and the comparison must notice."""
-    from mwaa_pause_resume.errors import UserError
-    from mwaa_pause_resume.functions import layout
-
-    s3 = local.client("s3")
-    manifest_key = layout.key(environment, snapshot_id, layout.MANIFEST_FILE)
-    manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
-    entry = manifest["tables"].pop(table, None)
-    if entry is None:
-        raise UserError(
-            f"the snapshot has no table {table!r}",
-            hint=f"choose one of: {', '.join(sorted(manifest['tables']))}",
-        )
-    s3.delete_object(Bucket=BUCKET, Key=layout.key(environment, snapshot_id, entry["file"]))
-    head = s3.head_object(Bucket=BUCKET, Key=manifest_key)
-    extra = {}
-    if head.get("SSEKMSKeyId"):
-        extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": head["SSEKMSKeyId"]}
-    s3.put_object(Bucket=BUCKET, Key=manifest_key, Body=json.dumps(manifest).encode(), **extra)

@@ -30,32 +30,34 @@ VARIABLES: dict[str, str] = {
 PLAINTEXT_VARIABLE = "sample_unencrypted"  # stored with is_encrypted = false
 
 
+def _dags_folder_bundle() -> Any:
+    """Airflow 3's "dags-folder" bundle, registered in the database and initialised."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.utils.session import create_session
+
+    manager = DagBundlesManager()
+    with create_session() as session:
+        manager.sync_bundles_to_db(session=session)
+    bundle = manager.get_bundle("dags-folder")
+    bundle.initialize()
+    return bundle
+
+
 def sync_dags(dags_folder: str) -> Any:
     """Parse the sample DAGs and write DAG/serialized rows, as the DAG processor would."""
     if AIRFLOW_3_2:
-        from airflow.dag_processing.bundles.manager import DagBundlesManager
         from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
-        from airflow.utils.session import create_session
 
-        manager = DagBundlesManager()
-        with create_session() as session:
-            manager.sync_bundles_to_db(session=session)
-        bundle = manager.get_bundle("dags-folder")
-        bundle.initialize()
+        bundle = _dags_folder_bundle()
         bag = BundleDagBag(
             dag_folder=bundle.path, bundle_path=bundle.path, bundle_name="dags-folder"
         )
         sync_bag_to_db(bag, "dags-folder", None)
     elif AIRFLOW_3:
-        from airflow.dag_processing.bundles.manager import DagBundlesManager
         from airflow.models.dagbag import DagBag
         from airflow.utils.session import create_session
 
-        manager = DagBundlesManager()
-        with create_session() as session:
-            manager.sync_bundles_to_db(session=session)
-        bundle = manager.get_bundle("dags-folder")
-        bundle.initialize()
+        bundle = _dags_folder_bundle()
         bag = DagBag(str(bundle.path), bundle_path=bundle.path, include_examples=False)
         with create_session() as session:
             bag.sync_to_db("dags-folder", bundle_version=None, session=session)
