@@ -36,6 +36,9 @@ def test_airflow2_environment_lifecycle(mwaa: Any, airflow_backend: AirflowBacke
     assert paused == dict.fromkeys(expected, True)
     assert call(mwaa, ENV, "GET", "/dags/no_such_dag")[0] == 404
 
+    # sample_etl's load task takes a slot of sample_pool: the real scheduler never
+    # schedules a task of a pool that does not exist.
+    assert call(mwaa, ENV, "POST", "/pools", {"name": "sample_pool", "slots": 2})[0] == 200
     # A run of a paused DAG is accepted and queued; it runs once the DAG is unpaused.
     status, run = call(
         mwaa,

@@ -22,6 +22,10 @@ def test_airflow3_environment_runs_triggered_dags(
     assert airflow_backend.environment(ENV).major == 3
     status, body = call(mwaa, ENV, "GET", "/dags/sample_etl")
     assert (status, body["is_paused"], body["is_stale"]) == (200, True, False)
+    # sample_etl's load task takes a slot of sample_pool: the real scheduler never
+    # schedules a task of a pool that does not exist.
+    pool = {"name": "sample_pool", "slots": 2, "include_deferred": False}
+    assert call(mwaa, ENV, "POST", "/pools", pool)[0] in (200, 201)
     call(mwaa, ENV, "PATCH", "/dags/sample_etl", {"is_paused": False})
 
     # Airflow 3 requires logical_date (null allowed) and rejects unknown keys.
