@@ -139,8 +139,8 @@ def check_liveness(
     while True:
         env.sample_rss()
         waiting = _waiting_states(call, history) if history_restored else {}
-        new_state = _run_state(call, "sample_etl", new_run)
-        user_states = {d: _run_state(call, d, r) for d, r in user_runs.items()}
+        new_state = lh.run_state(call, "sample_etl", new_run)
+        user_states = {d: lh.run_state(call, d, r) for d, r in user_runs.items()}
         elapsed = time.monotonic() - started
         settled = elapsed >= settle_seconds
         done = (
@@ -213,9 +213,6 @@ def _older(run: dict[str, Any], moment: datetime) -> bool:
     if not stamp:
         return False
     return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) < moment
-
-
-_run_state = lh.run_state
 
 
 def _waiting_states(call: lh.Call, history: lh.LiveHistory) -> dict[str, str | None]:
