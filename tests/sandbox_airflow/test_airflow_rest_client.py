@@ -18,6 +18,7 @@ from mwaa_pause_resume.sandbox.airflow_rest_client import MAX_RESPONSE_BYTES, Ai
 
 class _Airflow(BaseHTTPRequestHandler):
     seen: list[tuple[str, str, str, Any]] = []  # noqa: RUF012 (test double's record)
+    busy = 0  # how many more calls to /busy answer 503
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -36,6 +37,9 @@ class _Airflow(BaseHTTPRequestHandler):
             self._answer(200, b"{}")
         elif self.path.startswith("/api/v1/huge"):
             self._answer(200, b'{"x": "' + b"a" * MAX_RESPONSE_BYTES + b'"}')
+        elif self.path.startswith("/api/v1/busy") and _Airflow.busy > 0:
+            _Airflow.busy -= 1
+            self._answer(503, b'{"title": "busy"}')
         elif self.path.startswith("/api/v1/missing"):
             self._answer(404, b'{"title": "DAG not found", "status": 404}')
         else:
@@ -45,6 +49,9 @@ class _Airflow(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length))
         self.seen.append(("PATCH", self.path, self.headers.get("Authorization", ""), body))
+        if self.path.startswith("/api/v1/busy"):
+            self._answer(503, b'{"title": "busy"}')
+            return
         self._answer(200, json.dumps(body).encode())
 
 
@@ -91,3 +98,19 @@ def test_an_answer_over_6_mb_is_refused(server: str) -> None:
 def test_nothing_listening_is_service_unavailable() -> None:
     status, body = AirflowRestClient("http://127.0.0.1:9", 2, "u", "p").call("GET", "/dags")
     assert status == 503 and body["title"] == "Service Unavailable"
+
+
+def test_the_observer_reads_again_while_the_server_is_busy_but_never_writes_twice(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(time, "sleep", lambda _: None)
+    client = AirflowRestClient(server, 2, "u", "p")
+    _Airflow.busy = 2
+    assert client.observe("GET", "/busy") == (200, {"path": "/api/v1/busy"})
+    assert [p for m, p, _, _ in _Airflow.seen if m == "GET"].count("/api/v1/busy") == 3
+    status, _ = client.observe("PATCH", "/busy", body={"is_paused": True})
+    assert status == 503
+    assert [m for m, p, _, _ in _Airflow.seen if p == "/api/v1/busy"].count("PATCH") == 1
+    # InvokeRestApi's own path answers the first 503 as it is.
+    _Airflow.busy = 1
+    assert client.call("GET", "/busy")[0] == 503

@@ -65,11 +65,10 @@ def mwaa_airflow_config(
         "AIRFLOW__CORE__PARALLELISM": "4",  # two cores: more only queues CPU
         "AIRFLOW__METRICS__STATSD_ON": "False",
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
-        # New DAG files are seen within seconds (MWAA syncs S3 every 30 s or so).
+        # New DAG files are seen within seconds (MWAA syncs S3 every 30 s or so). Known
+        # files are parsed again every 30 s, Airflow's default, which MWAA keeps.
         "AIRFLOW__SCHEDULER__DAG_DIR_LIST_INTERVAL": "5",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
-        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
         "AIRFLOW__TRIGGERER__DEFAULT_CAPACITY": "100",
     }
     if major >= 3:

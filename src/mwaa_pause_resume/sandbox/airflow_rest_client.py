@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,6 +23,11 @@ from typing import Any
 from mwaa_pause_resume.sandbox.airflow_config import rest_prefix
 
 TIMEOUT_SECONDS = 10.0  # InvokeRestApi's documented limit
+# The sandbox's own observer (seeding, liveness) is a user at Airflow's API, not
+# InvokeRestApi: on a loaded 2-core machine an answer can take longer than 10 s.
+OBSERVER_TIMEOUT_SECONDS = 60.0
+OBSERVER_READ_ATTEMPTS = 4
+TRANSIENT = (502, 503, 504)
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024  # InvokeRestApi's documented limit
 
 
@@ -54,6 +60,23 @@ class AirflowRestClient:
             with self._lock:
                 self._token = None
             status, payload = self._send(method, url, body, timeout)
+        return status, payload
+
+    def observe(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> tuple[int, Any]:
+        """:meth:`call` for the sandbox's own observer: a longer timeout, and reads
+        (idempotent) tried again while the server answers 502/503/504."""
+        attempts = OBSERVER_READ_ATTEMPTS if method.upper() == "GET" else 1
+        for attempt in range(attempts):
+            status, payload = self.call(method, path, query, body, timeout=OBSERVER_TIMEOUT_SECONDS)
+            if status not in TRANSIENT or attempt == attempts - 1:
+                break
+            time.sleep(2.0 * (attempt + 1))
         return status, payload
 
     def _send(self, method: str, url: str, body: Any, timeout: float) -> tuple[int, Any]:

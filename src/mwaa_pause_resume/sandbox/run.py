@@ -403,13 +403,13 @@ def _cycle(
         "variables, connections, a pool, a deferred and a running task left in flight"
     )
     known = {*SAMPLE_DAG_IDS, *excluded}
-    user_dags = [d for d in lh.dag_ids(client.call) if d not in known] if options.dags else []
-    history = lh.seed_live_history(client.call, source.major, user_dags)
+    user_dags = [d for d in lh.dag_ids(client.observe) if d not in known] if options.dags else []
+    history = lh.seed_live_history(client.observe, source.major, user_dags)
     # By now the DAG processor has parsed every file at least once and recorded failures.
-    result.import_errors = import_errors(client.call)
+    result.import_errors = import_errors(client.observe)
     _sample_memory(parts, result)
     paused_before = read_state(source.db_url, source.fernet_key, excluded).paused
-    seen = BeforePause.read(client.call, source.major, (*history.runs, *lh.SCHEDULED_DAGS))
+    seen = BeforePause.read(client.observe, source.major, (*history.runs, *lh.SCHEDULED_DAGS))
     clock = result.lap("history", clock)
 
     result.pause = run_workflow(parts, "pause", report)
@@ -484,7 +484,7 @@ def _liveness(
 
     processes = target.processes
     watched = Watched(
-        call=target.client().call,
+        call=target.client().observe,
         major=target.major,
         healthy=processes.scheduler_healthy,
         exited=processes.exited,
