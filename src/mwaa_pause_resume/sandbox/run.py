@@ -405,8 +405,7 @@ def _cycle(
     known = {*SAMPLE_DAG_IDS, *excluded}
     user_dags = [d for d in lh.dag_ids(client.observe) if d not in known] if options.dags else []
     history = lh.seed_live_history(client.observe, source.major, user_dags)
-    # By now the DAG processor has parsed every file at least once and recorded failures.
-    result.import_errors = import_errors(client.observe)
+    result.import_errors = _import_errors(client.observe, options.dags)
     _sample_memory(parts, result)
     paused_before = read_state(source.db_url, source.fernet_key, excluded).paused
     seen = BeforePause.read(client.observe, source.major, (*history.runs, *lh.SCHEDULED_DAGS))
@@ -453,15 +452,15 @@ def _cycle(
 REST_ONLY = "rest-only"
 
 
-def import_errors(call: Any) -> list[dict[str, str]]:
-    """DAG files that failed to import, by file, with Airflow's own message."""
-    status, body = call("GET", "importErrors")
-    if status != 200:
-        return [{"filename": "?", "error": f"listing import errors: HTTP {status}: {body}"}]
-    return [
-        {"filename": str(e.get("filename")), "error": str(e.get("stack_trace", ""))[-2000:]}
-        for e in body.get("import_errors", [])
-    ]
+def _import_errors(call: Any, dags: Path | None) -> list[dict[str, str]]:
+    """Import errors, once Airflow has parsed each of the user's DAG files."""
+    from mwaa_pause_resume.sandbox import user_dags
+
+    if dags is None:
+        return user_dags.import_errors(call)
+    errors, unparsed = user_dags.wait_until_parsed(call, user_dags.parsed_by_airflow(dags))
+    late = f"Airflow had not parsed this file after {user_dags.PARSE_WAIT_SECONDS:.0f} s"
+    return errors + [{"filename": f, "error": late} for f in unparsed]
 
 
 def _sample_memory(parts: SandboxParts, result: SandboxResult) -> None:
