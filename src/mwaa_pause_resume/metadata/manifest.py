@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.parsing import loads_json
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -89,7 +90,7 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str | bytes) -> Manifest:
         try:
-            data = json.loads(text)
+            data = loads_json(text)
         except ValueError as exc:
             raise _bad(f"is not valid JSON ({exc})") from None
         return cls.from_dict(data)

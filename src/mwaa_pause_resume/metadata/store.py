@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.parsing import loads_json
 
 PART_SIZE = 8 * 1024 * 1024  # S3 multipart part size; S3 requires >= 5 MiB except the last
 
@@ -66,7 +67,7 @@ class _JsonMixin:
         with self.open_read(name) as src:  # type: ignore[attr-defined]
             raw = src.read()
         try:
-            return json.loads(raw)
+            return loads_json(raw)
         except ValueError as exc:
             raise SnapshotInvalid(
                 f"{name} in {self.location} is not valid JSON: {exc}",  # type: ignore[attr-defined]

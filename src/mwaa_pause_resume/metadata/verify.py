@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -12,6 +11,7 @@ from mwaa_pause_resume.metadata.errors import SnapshotInvalid
 from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Manifest, TableEntry
 from mwaa_pause_resume.metadata.store import SnapshotStore
 from mwaa_pause_resume.metadata.streams import BUFFER, sha256_of
+from mwaa_pause_resume.parsing import loads_json
 
 TABLES_PREFIX = "tables/"
 
@@ -65,7 +65,7 @@ def load_manifest(store: SnapshotStore) -> tuple[Manifest, str]:
     with store.open_read(MANIFEST_NAME) as src:
         raw = src.read()
     try:
-        data = json.loads(raw)
+        data = loads_json(raw)
     except ValueError as exc:
         raise SnapshotInvalid(
             f"{MANIFEST_NAME} in {store.location} is not valid JSON: {exc}",
