@@ -5,6 +5,8 @@ No database: ``metadata verify`` reads the folder only.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,36 @@ from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
 from mwaa_pause_resume.metadata import SnapshotInvalid, open_store
-from mwaa_pause_resume.metadata.manifest import Manifest
+from mwaa_pause_resume.metadata.manifest import Column, Manifest, Secrets, TableEntry
 
 runner = CliRunner()
+
+
+def _write_snapshot(folder: Path, tables: dict[str, bytes], *, files: bool = True) -> None:
+    """A well-formed snapshot whose table files hold ``tables`` (gzip CSV bytes)."""
+    entries = {}
+    for name, data in tables.items():
+        file = f"tables/{name}.csv.gz"
+        if files:
+            path = folder / file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        entries[name] = TableEntry(
+            columns=(Column("id", "integer"),),
+            rows=1,
+            bytes=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            file=file,
+        )
+    manifest = Manifest(
+        created_at="2026-11-25T17:02:00+00:00",
+        airflow_version="2.10.3",
+        alembic_revision="5f2621c13b39",
+        scope="full",
+        tables=entries,
+        secrets=Secrets("none"),
+    )
+    open_store(str(folder)).put_json("manifest.json", manifest.to_dict())
 
 
 def _verify(folder: Path) -> Any:
@@ -34,3 +63,28 @@ def test_manifest_nested_too_deeply(tmp_path: Path, nested: str) -> None:
         store.get_json("manifest.json")
     with pytest.raises(SnapshotInvalid, match="nested too deeply"):
         Manifest.from_json(nested)
+
+
+# OSC (set the window title), clear screen, an 8-bit CSI and a right-to-left override
+HOSTILE = "job\x1b]0;owned\x07\x1b[2J\x9b31m\u202e"
+
+
+def _assert_no_control(text: str) -> None:
+    for char in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert char not in text, repr(text)
+
+
+def test_terminal_escapes_from_a_manifest_are_not_printed(tmp_path: Path) -> None:
+    _write_snapshot(tmp_path, {HOSTILE: gzip.compress(b"1\n")})
+    done = _verify(tmp_path)
+    assert done.exit_code == 0, done.output
+    _assert_no_control(done.output)
+    assert "\\x1b]0;owned\\x07" in done.stdout  # shown escaped, so still recognisable
+
+
+def test_terminal_escapes_in_an_error_are_not_printed(tmp_path: Path) -> None:
+    _write_snapshot(tmp_path, {HOSTILE: gzip.compress(b"1\n")}, files=False)
+    done = _verify(tmp_path)
+    assert done.exit_code == 2, done.output
+    assert "is missing" in done.stderr
+    _assert_no_control(done.output)
