@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
-from mwaa_pause_resume.metadata import SnapshotInvalid, open_store
+from mwaa_pause_resume.metadata import SnapshotInvalid, open_store, verify_snapshot
 from mwaa_pause_resume.metadata.manifest import Column, Manifest, Secrets, TableEntry
 
 runner = CliRunner()
@@ -88,3 +88,43 @@ def test_terminal_escapes_in_an_error_are_not_printed(tmp_path: Path) -> None:
     assert done.exit_code == 2, done.output
     assert "is missing" in done.stderr
     _assert_no_control(done.output)
+
+
+@pytest.mark.parametrize("link", ["tables/job.csv.gz", "tables", "manifest.json"])
+def test_symbolic_links_are_refused(tmp_path: Path, link: str) -> None:
+    """A link can point a snapshot's file outside its folder (another environment's
+    snapshot, a secret on the machine): a snapshot holds regular files only."""
+    folder, outside = tmp_path / "snap", tmp_path / "outside"
+    _write_snapshot(folder, {"job": gzip.compress(b"1\n")})
+    (folder / link).rename(outside)
+    (folder / link).symlink_to(outside)
+    with pytest.raises(SnapshotInvalid, match="symbolic link"):
+        verify_snapshot(open_store(str(folder)))
+    done = _verify(folder)
+    assert done.exit_code == 2, done.output
+    assert "symbolic link" in done.stderr and "Traceback" not in done.output
+
+
+def test_export_never_writes_through_a_link(tmp_path: Path) -> None:
+    folder, outside = tmp_path / "snap", tmp_path / "outside"
+    outside.mkdir()
+    folder.mkdir()
+    (folder / "tables").symlink_to(outside)
+    store = open_store(str(folder))
+    with pytest.raises(SnapshotInvalid, match="symbolic link"), store.open_write("tables/x") as out:
+        out.write(b"x")
+    assert list(outside.iterdir()) == []
+
+
+def test_a_linked_snapshot_folder_itself_is_fine(tmp_path: Path) -> None:
+    """The folder given may be a link (e.g. /tmp on macOS): only what is inside counts."""
+    _write_snapshot(tmp_path / "real", {"job": gzip.compress(b"1\n")})
+    (tmp_path / "alias").symlink_to(tmp_path / "real")
+    assert verify_snapshot(open_store(str(tmp_path / "alias"))).files == 1
+
+
+def test_a_table_name_that_makes_an_unsafe_file_name(tmp_path: Path) -> None:
+    _write_snapshot(tmp_path, {"/job": gzip.compress(b"1\n")}, files=False)
+    done = _verify(tmp_path)
+    assert done.exit_code == 2, done.output
+    assert "tables//job.csv.gz" in done.stderr and "Traceback" not in done.output
