@@ -55,7 +55,12 @@ from mwaa_pause_resume.metadata.tables import (
     WAITING_TI_STATES,
 )
 from mwaa_pause_resume.metadata.topology import INTEGER_TYPES, Link, links, restore_order
-from mwaa_pause_resume.metadata.verify import HashingReader, check_structure, content_mismatch
+from mwaa_pause_resume.metadata.verify import (
+    HashingReader,
+    check_structure,
+    content_mismatch,
+    unloadable,
+)
 
 INTERRUPTED_POLICIES = ("rerun", "fail")
 
@@ -363,18 +368,21 @@ class _Restore:
                         reader,
                         size=BUFFER,
                     )
-                except psycopg2.Error:
+                except psycopg2.Error as exc:
                     # bytes that differ from the export's explain any COPY failure best
                     problem = content_mismatch(name, entry, *hashing.drain())
                     if problem is not None:
                         raise problem from None
-                    if reader.error is None:
+                    if reader.error is not None:
+                        # psycopg2 reports the reader's exception as a failed COPY
+                        raise SnapshotInvalid(
+                            f"{entry.file} is not a valid gzip file ({reader.error})",
+                            hint="the snapshot is damaged; use another snapshot",
+                        ) from None
+                    problem = unloadable(name, entry, exc)
+                    if problem is None:
                         raise
-                    # psycopg2 reports the reader's exception as a failed COPY: name the file
-                    raise SnapshotInvalid(
-                        f"{entry.file} is not a valid gzip file ({reader.error})",
-                        hint="the snapshot is damaged; use another snapshot",
-                    ) from None
+                    raise problem from None
                 loaded = int(self.cur.rowcount)
             problem = content_mismatch(name, entry, *hashing.drain())
         if problem is not None:
