@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typer.testing import CliRunner
 from mwaa_pause_resume.cli.app import app
 from mwaa_pause_resume.metadata import (
     SnapshotInvalid,
+    WrongKey,
     export_snapshot,
     open_store,
     restore_snapshot,
@@ -92,3 +94,21 @@ def test_a_csv_the_database_refuses_is_a_bad_snapshot(
             mini_pair.target, open_store(str(tmp_path)), fernet_key=mini_pair.key,
             snapshot_key=mini_pair.key,
         )  # fmt: skip
+
+
+def test_a_refused_restore_leaves_sequences_untouched(mini_pair: MiniPair, tmp_path: Path) -> None:
+    """A secret that does not decrypt is refused ("nothing was changed"): no id may have
+    been drawn before, though job rows come before variables in the restore order."""
+    _export(mini_pair, tmp_path)
+
+    def garble(csv: bytes) -> bytes:
+        return re.sub(rb'("secret",")gAAAA[^"]*', rb"\1gAAAAABnot-a-token", csv)
+
+    _replace_table_file(tmp_path, "variable", garble)
+    before = rows(mini_pair.target), sequences(mini_pair.target)
+    with pytest.raises(WrongKey, match="nothing was changed"):
+        restore_snapshot(
+            mini_pair.target, open_store(str(tmp_path)), fernet_key=mini_pair.key,
+            snapshot_key=mini_pair.key,
+        )  # fmt: skip
+    assert (rows(mini_pair.target), sequences(mini_pair.target)) == before

@@ -194,7 +194,8 @@ def restore_snapshot(
         detail = (exc.pgerror or str(exc)).strip().splitlines()
         raise RestoreFailed(
             f"restoring table {job.current or '(setup)'} failed: "
-            f"{' '.join(detail[:3])}. The transaction was rolled back; nothing was changed.",
+            f"{' '.join(detail[:3])}. The transaction was rolled back: no row was changed "
+            "(sequences keep the ids they had handed out; PostgreSQL never takes them back).",
             hint="the target must be a migrated Airflow database of the snapshot's version; "
             "report the message if it is",
         ) from None
@@ -266,10 +267,15 @@ class _Restore:
             and len(lk.columns) == 1
             and lk.parent_columns == (self.catalog.tables[lk.parent].serial,)
         }
+        for name in self.names:  # a schema without the keys a policy matches on
+            if KEPT[name].policy in ("merge", "reuse"):
+                self._match_key(self.catalog.tables[name])
         self._load_lookups()
-        # Every file is read once, into its staging table, and checked against the
-        # manifest as it streams; all of them before the first row of the target is
-        # written, so a damaged snapshot changes nothing (not even a sequence).
+        # Every file is read once, into its staging table, checked against the manifest
+        # as it streams, and its secrets re-encrypted; all of them before the first row
+        # of the target is written or the first id drawn from a sequence, so a refused
+        # snapshot changes nothing, not even a sequence (PostgreSQL never takes back a
+        # nextval, even on rollback).
         for name in self.names:
             self.current = name
             self._stage(name)
@@ -392,6 +398,10 @@ class _Restore:
                 f"{entry.file} (table {name}) holds {loaded} rows, the manifest says {entry.rows}",
                 hint="the snapshot is damaged; use another snapshot",
             )
+        fields = secret_fields(name, cols)
+        if fields:  # here, not when the table is written: a secret that does not
+            # decrypt refuses the snapshot before any id is drawn from a sequence
+            self._reencrypt(name, stg, cols, fields)
         self._exec(f"ANALYZE {stg}")
         if self.progress:  # reading is most of a large restore's time
             self.progress(f"{name} (read, checked)", loaded)
@@ -403,9 +413,6 @@ class _Restore:
         result = TableResult(snapshot_rows=entry.rows)
         self.report.tables[name] = result
         stg = quote(f"_mpr_s_{name}")
-        fields = secret_fields(name, cols)
-        if fields:
-            self._reencrypt(name, stg, cols, fields)
         self._adjust(name, stg, cols)
         result.skipped_with_parent = self._drop_orphans(name, stg)
         self._apply_policy(info, stg, cols, result)
