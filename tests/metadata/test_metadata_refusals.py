@@ -112,3 +112,26 @@ def test_a_refused_restore_leaves_sequences_untouched(mini_pair: MiniPair, tmp_p
             snapshot_key=mini_pair.key,
         )  # fmt: skip
     assert (rows(mini_pair.target), sequences(mini_pair.target)) == before
+
+
+def test_restore_into_its_own_source_is_refused_whatever_the_url(
+    mini_pair: MiniPair, tmp_path: Path
+) -> None:
+    """A CLI export has no excluded run to recognise its source by; the driver suffix,
+    host spelling or a copy of the URL must not let the source restore its own rows."""
+    export = runner.invoke(
+        app, ["metadata", "export", "--db-url", mini_pair.source_url, "--to", str(tmp_path),
+              "--fernet-key", mini_pair.key],
+    )  # fmt: skip
+    assert export.exit_code == 0, export.output
+    before = rows(mini_pair.source), sequences(mini_pair.source)
+    for url in (
+        mini_pair.source_url.replace("postgresql://", "postgresql+psycopg2://", 1),
+        mini_pair.source_url.replace("127.0.0.1", "localhost", 1),
+    ):
+        done = _import(url, tmp_path, mini_pair.key)
+        assert done.exit_code == 2, done.output
+        assert "exported from this database" in done.stderr and "--force" in done.stderr
+        assert (rows(mini_pair.source), sequences(mini_pair.source)) == before
+    # another database restores it
+    assert _import(mini_pair.target_url, tmp_path, mini_pair.key).exit_code == 0

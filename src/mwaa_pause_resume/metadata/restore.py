@@ -34,6 +34,7 @@ from mwaa_pause_resume.metadata.restore_guard import (
     SnapshotIdentity,
     check_not_restored,
     check_not_source,
+    check_not_source_rows,
     record_restore,
     snapshot_id,
 )
@@ -279,6 +280,19 @@ class _Restore:
         for name in self.names:
             self.current = name
             self._stage(name)
+        if not self.report.forced:
+            self.current = "(restore guard)"
+            try:
+                check_not_source_rows(
+                    cur,
+                    self.identity,
+                    {name: quote(f"_mpr_s_{name}") for name in self.names},
+                    {name: self.manifest.tables[name].column_names for name in self.names},
+                )
+            except SnapshotSource:
+                if not self.force:
+                    raise
+                self.report.forced = True
         for name in self.names:
             self.current = name
             self._table(name)
