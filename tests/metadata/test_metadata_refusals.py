@@ -133,5 +133,7 @@ def test_restore_into_its_own_source_is_refused_whatever_the_url(
         assert done.exit_code == 2, done.output
         assert "exported from this database" in done.stderr and "--force" in done.stderr
         assert (rows(mini_pair.source), sequences(mini_pair.source)) == before
-    # another database restores it
+    # another database restores it; the source only when forced
     assert _import(mini_pair.target_url, tmp_path, mini_pair.key).exit_code == 0
+    forced = _import(mini_pair.source_url, tmp_path, mini_pair.key, "--force", "--json")
+    assert forced.exit_code == 0 and json.loads(forced.stdout)["forced"] is True

@@ -242,21 +242,11 @@ class _Restore:
         self.catalog = read_catalog(cur)
         check_compatible(self.manifest, self.catalog)
         guarded = "log" in self.catalog.tables
+        self.current = "(restore guard)"
         if guarded:
-            self.current = "(restore guard)"
-            try:
-                check_not_restored(cur, self.identity)
-            except AlreadyRestored:
-                if not self.force:
-                    raise
-                self.report.forced = True
+            self._guard(check_not_restored)
         if "dag_run" in self.catalog.tables:
-            try:
-                check_not_source(cur, self.identity, self.manifest.excluded_dag_runs)
-            except SnapshotSource:
-                if not self.force:
-                    raise
-                self.report.forced = True
+            self._guard(check_not_source, self.manifest.excluded_dag_runs)
         self.names = restore_order(self.catalog, list(self.manifest.tables))
         self.links = links(self.catalog, self.names)
         restored = set(self.names)
@@ -280,19 +270,13 @@ class _Restore:
         for name in self.names:
             self.current = name
             self._stage(name)
-        if not self.report.forced:
-            self.current = "(restore guard)"
-            try:
-                check_not_source_rows(
-                    cur,
-                    self.identity,
-                    {name: quote(f"_mpr_s_{name}") for name in self.names},
-                    {name: self.manifest.tables[name].column_names for name in self.names},
-                )
-            except SnapshotSource:
-                if not self.force:
-                    raise
-                self.report.forced = True
+        self.current = "(restore guard)"
+        if not self.report.forced:  # needs the staged rows; forced already: no need
+            self._guard(
+                check_not_source_rows,
+                {name: quote(f"_mpr_s_{name}") for name in self.names},
+                {name: self.manifest.tables[name].column_names for name in self.names},
+            )
         for name in self.names:
             self.current = name
             self._table(name)
@@ -307,6 +291,15 @@ class _Restore:
             record_restore(cur, self.identity)
         self.current = None
         return self.report
+
+    def _guard(self, check: Callable[..., None], *args: Any) -> None:
+        """A restore-guard check; with ``force`` its refusal only marks the report forced."""
+        try:
+            check(self.cur, self.identity, *args)
+        except (AlreadyRestored, SnapshotSource):
+            if not self.force:
+                raise
+            self.report.forced = True
 
     def _exec(self, sql: str, args: Any = None) -> int:
         self.cur.execute(sql, args)
