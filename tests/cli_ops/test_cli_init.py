@@ -180,6 +180,18 @@ def test_init_refuses_bad_targets(mwaa: MwaaBackend, tmp_path: Path) -> None:
     assert broken_path.read_text() == "[deployment\n"
 
 
+def test_init_refuses_a_file_nested_too_deeply(mwaa: MwaaBackend, tmp_path: Path) -> None:
+    """tomllib recurses per level: a RecursionError is still "not valid TOML" (issue 13)."""
+    path = tmp_path / "deep.toml"
+    text = EXISTING + "x = " + "[" * 5000 + "]" * 5000 + "\n"
+    path.write_text(text)
+    done = init(path)
+    assert done.exit_code == 2, done.output
+    assert "is not valid TOML" in done.stderr and "nested too deeply" in done.stderr
+    assert done.exception is None or isinstance(done.exception, SystemExit)
+    assert path.read_text() == text
+
+
 def test_init_comments_out_a_network_it_cannot_place(mwaa: MwaaBackend, tmp_path: Path) -> None:
     # Subnets EC2 does not know (deleted, or no ec2:DescribeSubnets): no vpc_id to write.
     mwaa.seed({**environment_request("other-env")})

@@ -6,9 +6,15 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mwaa_pause_resume.operations.deployment import execution_name, from_outputs
+from mwaa_pause_resume.operations.deployment import (
+    execution_name,
+    from_outputs,
+    input_environment,
+    input_snapshot,
+)
 from mwaa_pause_resume.operations.progress import outcome_text, parse_history
 from mwaa_pause_resume.operations.snapshot_index import SnapshotInfo, index, prune_plan
+from mwaa_pause_resume.operations.status import record_from
 
 T0 = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
 
@@ -135,3 +141,18 @@ def test_outputs_missing_say_to_deploy() -> None:
         assert "deploy" in str(exc)
     else:
         raise AssertionError("missing outputs accepted")
+
+
+def test_execution_json_nested_too_deeply_reads_as_unreadable() -> None:
+    """Inputs and outputs are JSON from AWS; a RecursionError must not escape (issue 13)."""
+    deep = "[" * 100_000
+    assert input_environment(deep) is None and input_snapshot(deep) is None
+    record = record_from(
+        "pause",
+        {"executionArn": "arn:x", "name": "n", "status": "SUCCEEDED", "startDate": T0,
+         "input": deep, "output": deep},
+    )  # fmt: skip
+    assert record.environment is None and record.outcome is None
+    events = history(("Begin", None))
+    events[-1]["stateExitedEventDetails"]["output"] = deep
+    assert len(parse_history(events).steps) == 1

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import mini_airflow
 import psycopg2
 import pytest
 from cryptography.fernet import Fernet
@@ -15,6 +16,7 @@ from metadata_seed import seed_source, seed_target
 from mwaa_pause_resume.metadata import open_store
 from mwaa_pause_resume.metadata.store import SnapshotStore
 from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
+from mwaa_pause_resume.sandbox.postgres import LocalPostgres
 
 
 @dataclass
@@ -80,3 +82,25 @@ def make_pair(
         conn.close()
     for dbs, name in names:
         dbs.server.drop_database(name)
+
+
+@pytest.fixture
+def mini_pair(
+    pg_server: LocalPostgres, unique_name: Callable[[str], str]
+) -> Iterator[mini_airflow.MiniPair]:
+    """Two databases with the tiny Airflow-shaped schema (no Airflow): a seeded source
+    and an empty target."""
+    names = [unique_name("mini_src"), unique_name("mini_tgt")]
+    urls = [pg_server.create_database(name) for name in names]
+    conns = [psycopg2.connect(url) for url in urls]
+    key = Fernet.generate_key().decode()
+    for conn in conns:
+        mini_airflow.create(conn)
+    mini_airflow.seed(conns[0], key)
+    try:
+        yield mini_airflow.MiniPair(urls[0], urls[1], conns[0], conns[1], key)
+    finally:
+        for conn in conns:
+            conn.close()
+        for name in names:
+            pg_server.drop_database(name)

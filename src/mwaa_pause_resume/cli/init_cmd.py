@@ -50,11 +50,12 @@ def _configured_region(existing: str | None) -> str | None:
 
     from mwaa_pause_resume.config.problems import Invalid
     from mwaa_pause_resume.config.rules import region as region_rule
+    from mwaa_pause_resume.parsing import loads_toml
 
     if existing is None:
         return None
     try:
-        deployment = tomllib.loads(existing).get("deployment")
+        deployment = loads_toml(existing).get("deployment")
     except tomllib.TOMLDecodeError:
         return None
     value = deployment.get("region") if isinstance(deployment, dict) else None

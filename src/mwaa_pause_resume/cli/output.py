@@ -4,25 +4,61 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markup import escape
+from rich.segment import Segment
+from rich.text import Text
 
 from mwaa_pause_resume.errors import MwaaPauseResumeError
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
+# C0 controls but tab and newline, DEL, C1 controls (0x9b is an 8-bit CSI), and the
+# bidirectional overrides that reorder what a terminal shows (U+202A-E, U+2066-9).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``) instead of acted on."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
+class PrintableConsole(Console):
+    """A console that never sends a control character it did not generate itself.
+
+    Text printed by the CLI may come from a snapshot, S3, AWS or the database (table and
+    DAG names, error messages): an escape sequence in it would drive the terminal (set
+    its title, clear it, rewrite lines). Rich's own styling and cursor movement are
+    ``control`` segments or are added after rendering, so they pass; every text segment,
+    however it was built (str, Text, table cell, live display), is escaped.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        # before layout, so an escaped string is measured as it is shown
+        return super().render_str(printable(text), **kwargs)
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control or not _UNPRINTABLE.search(segment.text):
+                yield segment
+            else:
+                yield Segment(printable(segment.text), segment.style)
+
 
 def console() -> Console:
-    return Console(soft_wrap=True)
+    return PrintableConsole(soft_wrap=True)
 
 
 def error_console() -> Console:
-    return Console(stderr=True, soft_wrap=True)
+    return PrintableConsole(stderr=True, soft_wrap=True)
 
 
 def print_json(data: Any) -> None:

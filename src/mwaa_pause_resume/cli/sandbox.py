@@ -19,7 +19,7 @@ from rich.table import Table
 
 from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.cli.config_cmd import JsonOption
-from mwaa_pause_resume.cli.output import error_console, handle_errors, print_json
+from mwaa_pause_resume.cli.output import console, error_console, handle_errors, print_json
 
 if TYPE_CHECKING:
     from rich.live import Live
@@ -228,7 +228,7 @@ def sandbox(  # noqa: PLR0917 (Typer maps parameters to options)
     if as_json:
         print_json(result.to_json())
     else:
-        print_result(Console(soft_wrap=True), result)
+        print_result(console(), result)
     if not result.passed:
         raise typer.Exit(1)
 

@@ -37,6 +37,8 @@ FieldPath = tuple[str | int, ...]
 LAMBDA_MAX_SUBNETS = 16
 LAMBDA_MAX_SECURITY_GROUPS = 5
 SECTIONS = ("deployment", "defaults", "environments", "prices")
+# USD per hour; MWAA's largest class costs a few dollars. A bound keeps the estimate finite.
+MAX_PRICE = 1000
 REQUIRED_KEYS = ", ".join(s.key for s in ENVIRONMENT_FIELDS if s.required)
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -473,11 +475,18 @@ class _Builder:
                     self.add(
                         (*path, key), "is not a known key", did_you_mean(key, PRICE_KEYS, "keys")
                     )
-                elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                elif (
+                    isinstance(value, bool)
+                    or not isinstance(value, int | float)
+                    or not (
+                        0 <= value <= MAX_PRICE  # False for nan too; inf and 1e308 would overflow
+                    )
+                ):
                     self.add(
                         (*path, key),
                         f"{value!r} is not a price",
-                        "write US dollars per hour as a number >= 0, e.g. 0.49",
+                        f"write US dollars per hour as a number >= 0 (at most {MAX_PRICE}), "
+                        "e.g. 0.49",
                     )
                 else:
                     amounts[key] = float(value)

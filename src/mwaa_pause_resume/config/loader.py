@@ -16,6 +16,7 @@ from mwaa_pause_resume.config.dotenv import DotEnv, parse_dotenv
 from mwaa_pause_resume.config.model import Config
 from mwaa_pause_resume.config.problems import ConfigError, Problem
 from mwaa_pause_resume.config.seed_env import describes_environment, read_seed_variables
+from mwaa_pause_resume.parsing import TomlTooDeep, loads_toml
 
 DEFAULT_FILE_NAME = "mwaa-pause-resume.toml"
 DOTENV_FILE_NAME = ".env"
@@ -75,7 +76,19 @@ def load_config(
 def load_toml(path: Path) -> Config:
     try:
         # utf-8-sig: editors on Windows save a byte-order mark that tomllib rejects.
-        tree = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        tree = loads_toml(path.read_text(encoding="utf-8-sig"))
+    except TomlTooDeep as exc:
+        raise ConfigError(
+            [
+                Problem(
+                    str(path),
+                    f"is not a usable configuration: {exc}",
+                    "remove the nested value: the configuration nests no deeper than "
+                    "[section] tables holding values and lists",
+                )
+            ],
+            source=str(path),
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             [

@@ -288,9 +288,14 @@ def timezone(value: str) -> str:
 
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid(f"{value!r} is not an IANA time zone", _zone_fix(value)) from None
+    # OSError: zoneinfo opens the name as a file ("File name too long", "Is a directory")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise Invalid(f"{_shorten(value)!r} is not an IANA time zone", _zone_fix(value)) from None
     return value
+
+
+def _shorten(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else f"{value[:limit]}... ({len(value)} characters)"
 
 
 def _zone_fix(value: str) -> str:

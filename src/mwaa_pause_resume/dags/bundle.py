@@ -4,7 +4,8 @@ Layout (paths relative to the DAGs folder)::
 
     mwaa_export_data.py, mwaa_import_data.py      the DAG files
     mwaa_pause_resume/__init__.py, errors.py,     package root (tiny, stdlib only; the
-        airflow_versions.py                       engine names schema revisions from it)
+        airflow_versions.py, parsing.py           engine names schema revisions from it
+                                                  and parses manifests with it)
     mwaa_pause_resume/metadata/...                the metadata engine
     mwaa_pause_resume/dags/<helpers>.py           the DAGs' helpers (not the DAG files)
     mwaa_pause_resume/.airflowignore              keeps Airflow from parsing the package
@@ -31,7 +32,7 @@ HELPER_MODULES = (
     "tasks.py",
 )
 # Modules of the package root the engine imports (stdlib only).
-ROOT_MODULES = ("__init__.py", "errors.py", "airflow_versions.py")
+ROOT_MODULES = ("__init__.py", "errors.py", "airflow_versions.py", "parsing.py")
 EXPORT_DAG_ID = "mwaa_export_data"
 IMPORT_DAG_ID = "mwaa_import_data"
 # One pattern that ignores everything below the package in both .airflowignore syntaxes:

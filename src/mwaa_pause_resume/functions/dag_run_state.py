@@ -74,7 +74,8 @@ def failure_message(dag_id: str, run_id: str, note: dict[str, Any], tasks: list[
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    name, dag_id, run_id = str(event["environment"]), str(event["dag_id"]), str(event["run_id"])
+    name = settings.environment_name(event)
+    dag_id, run_id = str(event["dag_id"]), str(event["run_id"])
     run = get_run(name, dag_id, run_id)
     state = str(run.get("state"))
     note = parse_note(run.get("note"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import airflow_api, clock
+from mwaa_pause_resume.functions import airflow_api, clock, settings
 from mwaa_pause_resume.functions.errors import DagNotParsed, DagNotParsedYet
 
 
@@ -25,7 +25,8 @@ def trigger_body(run_id: str, conf: dict[str, Any], airflow_version: str | None)
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    name, dag_id, run_id = str(event["environment"]), str(event["dag_id"]), str(event["run_id"])
+    name = settings.environment_name(event)
+    dag_id, run_id = str(event["dag_id"]), str(event["run_id"])
     unpause = airflow_api.call(name, "PATCH", f"/dags/{dag_id}", {"is_paused": False})
     if unpause.status == 404:
         waiting = bool(event.get("wait_for_parse", True))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import aws, clock
+from mwaa_pause_resume.functions import aws, clock, settings
 from mwaa_pause_resume.functions.errors import EnvironmentRequestInvalid
 
 
@@ -18,7 +18,7 @@ def loop_deadline(event: dict[str, Any]) -> float:
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    name = str(event["environment"])
+    name = settings.environment_name(event)
     try:
         aws.client("mwaa").delete_environment(Name=name)
     except Exception as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import aws, clock
+from mwaa_pause_resume.functions import aws, clock, settings
 from mwaa_pause_resume.functions.errors import (
     EnvironmentCreateFailed,
     EnvironmentNotFound,
@@ -94,5 +94,5 @@ def evaluate(
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    name = str(event["environment"])
+    name = settings.environment_name(event)
     return evaluate(name, get_environment(name), event)

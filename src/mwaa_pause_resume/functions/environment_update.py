@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import aws
+from mwaa_pause_resume.functions import aws, settings
 from mwaa_pause_resume.functions.environment_create import load_environment
 from mwaa_pause_resume.functions.environment_delete import loop_deadline
 from mwaa_pause_resume.functions.errors import EnvironmentRequestInvalid
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    name, bucket = str(event["environment"]), str(event["bucket"])
+    name, bucket = settings.environment_name(event), str(event["bucket"])
     captured = load_environment(bucket, name, str(event["snapshot_id"]))
     options = dict(captured.get("AirflowConfigurationOptions") or {})
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mwaa_pause_resume.functions import airflow_api, layout, lock, snapshot_io
+from mwaa_pause_resume.functions import airflow_api, layout, lock, settings, snapshot_io
 from mwaa_pause_resume.functions.dag_run_state import get_run, parse_note
 
 # After these errors the export DAG restored the paused states itself.
@@ -85,6 +85,12 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     ctx = state.get("ctx") or {}
     name = ctx.get("environment") or state.get("environment") or "?"  # ctx: after Begin
     notes: list[str] = []
+    if name != "?" and not settings.is_environment_name(name):
+        # Not a name Begin accepted (a direct invocation): no S3 key or MWAA call is built
+        # from it, and the cause shows it escaped.
+        if ctx:
+            notes.append("nothing undone: not a valid MWAA environment name")
+        ctx, name = {}, repr(name)
     run = state.get("run") or {}
     if workflow == "pause" and ctx and run.get("run_id") and error in RUN_STILL_GOING:
         try:

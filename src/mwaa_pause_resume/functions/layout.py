@@ -19,7 +19,7 @@ LATEST_FILE = "latest.json"
 LOCK_FILE = "lock.json"
 PAUSED_STATES_FILE = "paused-states.json"  # written by the export DAG (dags/quiesce.py)
 # 20261125T170200Z-1a2b: sortable by time, unique per execution.
-SNAPSHOT_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4}$")
+SNAPSHOT_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{4}")  # fullmatch: "$" allows a final "\n"
 
 
 def snapshot_prefix(environment: str, snapshot_id: str) -> str:
@@ -51,4 +51,4 @@ def stamp(started_at: str, execution_name: str) -> str:
 
 
 def is_snapshot_id(value: str) -> bool:
-    return bool(SNAPSHOT_ID.match(value))
+    return bool(SNAPSHOT_ID.fullmatch(value))

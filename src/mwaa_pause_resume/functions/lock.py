@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from mwaa_pause_resume.functions import aws, clock, layout
+from mwaa_pause_resume.functions import aws, clock, layout, settings
 from mwaa_pause_resume.functions.errors import DuplicateDelivery, LockHeld
 
 CONDITION_FAILED = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
@@ -129,5 +129,6 @@ def _read(bucket: str, key: str) -> tuple[Lock | None, str]:
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Release the lock (the success paths; failure paths release in :mod:`failure`)."""
-    released = release(str(event["bucket"]), str(event["environment"]), str(event["owner"]))
+    name = settings.environment_name(event)
+    released = release(str(event["bucket"]), name, str(event["owner"]))
     return {"released": released}

@@ -11,7 +11,7 @@ import json
 import os
 from typing import Any
 
-from mwaa_pause_resume.functions import aws
+from mwaa_pause_resume.functions import aws, settings
 
 SUBJECT_LIMIT = 100  # SNS e-mail subjects
 # Published as SNS message attributes so each address's subscription filter policy
@@ -60,6 +60,8 @@ def format_notification(event: dict[str, Any]) -> dict[str, str]:
     execution_arn = str(detail.get("executionArn") or "")
     workflow = workflow_of(str(detail.get("stateMachineArn") or ""))
     environment = str(_json(detail.get("input")).get("environment") or "?")
+    if environment != "?" and not settings.is_environment_name(environment):
+        environment = repr(environment)  # shown escaped: no line break in the subject
     output = _json(detail.get("output"))
     lines = [
         f"Environment: {environment}",

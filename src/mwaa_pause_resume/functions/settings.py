@@ -34,14 +34,35 @@ DEFAULTS: dict[str, Any] = {
     # two executions means one schedule fire delivered twice (Scheduler delivers at least once).
     "scheduled_time": None,
 }
-ENV_NAME = re.compile(r"^[a-zA-Z][0-9a-zA-Z_-]{0,79}$")
-BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-DAG_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+# Used with fullmatch: "$" would also match before a final newline ("dev\n").
+ENV_NAME = re.compile(r"[a-zA-Z][0-9a-zA-Z_-]{0,79}")  # MWAA's CreateEnvironment pattern
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+DAG_ID = re.compile(r"[A-Za-z0-9_.-]+")
 # InvokeRestApi's Path is at most 64 characters: /dags/<dag_id>/dagRuns/<run_id>.
 MAX_REST_PATH = 64
 RUN_ID_PREFIX = "mpr-"
 MAX_POLL_SECONDS = 3600
 MAX_TIMEOUT_MINUTES = 24 * 60
+
+
+def is_environment_name(value: Any) -> bool:
+    return isinstance(value, str) and ENV_NAME.fullmatch(value) is not None
+
+
+def environment_name(event: Any) -> str:
+    """``event["environment"]`` if MWAA would accept it as a name, else :class:`InvalidInput`.
+
+    Every handler calls this first: the name goes into S3 keys, MWAA calls and messages,
+    and a function can be invoked with any event, not only by the state machines.
+    """
+    value = event.get("environment") if isinstance(event, dict) else None
+    if not is_environment_name(value):
+        shown = repr(value) if len(repr(value)) <= 100 else repr(value)[:97] + "..."
+        raise InvalidInput(
+            f"{shown} is not a valid MWAA environment name (1-80 characters: a letter, "
+            "then letters, digits, '-' or '_')."
+        )
+    return str(value)
 
 
 def run_id(stamp: str) -> str:
@@ -62,9 +83,8 @@ def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
     for name in ("environment", "bucket"):
         if not isinstance(out.get(name), str) or not out[name]:
             raise InvalidInput(f"The execution input needs {name!r} (a non-empty string).")
-    if not ENV_NAME.match(out["environment"]):
-        raise InvalidInput(f"{out['environment']!r} is not a valid MWAA environment name.")
-    if not BUCKET_NAME.match(out["bucket"]):
+    environment_name(out)
+    if not BUCKET_NAME.fullmatch(out["bucket"]):
         raise InvalidInput(f"{out['bucket']!r} is not a valid S3 bucket name.")
     for name, low, high in (
         ("poll_seconds", 1, MAX_POLL_SECONDS),
@@ -80,7 +100,7 @@ def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
         raise InvalidInput("'update_after_restore' must be true or false.")
     for name in ("export_dag_id", "import_dag_id"):
         dag_id = out[name]
-        if not isinstance(dag_id, str) or not DAG_ID.match(dag_id):
+        if not isinstance(dag_id, str) or not DAG_ID.fullmatch(dag_id):
             raise InvalidInput(f"{name} {dag_id!r} is not a valid DAG id.")
         path = f"/dags/{dag_id}/dagRuns/{run_id(stamp)}"
         if len(path) > MAX_REST_PATH:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import clock, layout, snapshot_io
+from mwaa_pause_resume.functions import clock, layout, settings, snapshot_io
 from mwaa_pause_resume.functions.errors import (
     EnvironmentNotFound,
     InvalidInput,
@@ -77,7 +77,8 @@ def complete(
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    bucket, environment = str(event["bucket"]), str(event["environment"])
+    environment = settings.environment_name(event)
+    bucket = str(event["bucket"])
     action = event.get("action")
     if action == "select":
         purpose = str(event.get("purpose") or "resume")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import aws, layout
+from mwaa_pause_resume.functions import aws, layout, settings
 from mwaa_pause_resume.functions.snapshot_pointer import is_complete, latest
 
 
@@ -57,7 +57,8 @@ def delete_snapshot(bucket: str, environment: str, snapshot_id: str) -> None:
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    bucket, name, keep = str(event["bucket"]), str(event["environment"]), int(event["retention"])
+    name = settings.environment_name(event)
+    bucket, keep = str(event["bucket"]), int(event["retention"])
     snapshots = {s: is_complete(bucket, name, s) for s in snapshot_ids(bucket, name)}
     kept, deleted = plan(snapshots, latest(bucket, name), keep)
     for snapshot_id in deleted:

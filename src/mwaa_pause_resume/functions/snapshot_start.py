@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import clock, layout, snapshot_io
+from mwaa_pause_resume.functions import clock, layout, settings, snapshot_io
 from mwaa_pause_resume.functions.environment_status import get_environment
 from mwaa_pause_resume.functions.errors import EnvironmentNotFound
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    name, bucket, snapshot_id = str(event["environment"]), str(event["bucket"]), str(event["stamp"])
+    name = settings.environment_name(event)
+    bucket, snapshot_id = str(event["bucket"]), str(event["stamp"])
     environment = get_environment(name)
     if environment is None:
         raise EnvironmentNotFound(f"Environment {name} disappeared before its snapshot started.")

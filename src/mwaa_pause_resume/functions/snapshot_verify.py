@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import layout
+from mwaa_pause_resume.functions import layout, settings
 from mwaa_pause_resume.functions.errors import SnapshotInvalid
 
 
@@ -18,11 +18,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     from mwaa_pause_resume.metadata.store import open_store
     from mwaa_pause_resume.metadata.verify import verify_snapshot
 
-    bucket, name, snapshot_id = (
-        str(event["bucket"]),
-        str(event["environment"]),
-        str(event["snapshot_id"]),
-    )
+    name = settings.environment_name(event)
+    bucket, snapshot_id = str(event["bucket"]), str(event["snapshot_id"])
     location = layout.snapshot_url(bucket, name, snapshot_id)
     try:
         report = verify_snapshot(open_store(location))

@@ -37,6 +37,7 @@ def connect(url: str) -> Any:
         return psycopg2.connect(url, connect_timeout=15, application_name="mwaa-pause-resume")
     except psycopg2.OperationalError as exc:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = _redact(url, text)  # libpq may quote parts of the connection string
         hint = "check host, port, database name, user and password, and that the server runs"
         if "password" in text or "authentication" in text:
             hint = "check the user name and password in the URL"
@@ -47,7 +48,7 @@ def connect(url: str) -> Any:
         ) from None
     except psycopg2.ProgrammingError as exc:  # malformed DSN
         raise DatabaseUnavailable(
-            f"invalid database URL {_redact(url)}: {exc}",
+            f"invalid database URL {_redact(url)}: {_redact(url, str(exc))}",
             hint="write postgresql://USER:PASSWORD@HOST:PORT/DBNAME",
         ) from None
 
@@ -73,13 +74,38 @@ def user_error(exc: Exception, action: str, where: str | None) -> UserError | No
     return None
 
 
-def _redact(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    creds, at, host = rest.rpartition("@")
-    if not at:
-        return url
+# ``password=...`` as a URI query parameter or a libpq key/value pair (quoted or not).
+_PASSWORD_PARAM = re.compile(r"(?i)(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)")
+
+
+def _passwords(url: str) -> list[str]:
+    """Every password ``url`` carries, as written and percent-decoded."""
+    from urllib.parse import unquote
+
+    found = [m.group(2) for m in _PASSWORD_PARAM.finditer(url)]
+    _, sep, rest = url.partition("://")
+    creds, at, _ = rest.split("?", 1)[0].rpartition("@")
+    if sep and at and ":" in creds:
+        found.append(creds.split(":", 1)[1])
+    found = [v.strip("'") for v in found if v.strip("'")]
+    return sorted({*found, *(unquote(v) for v in found)}, key=len, reverse=True)
+
+
+def _redact(url: str, text: str | None = None) -> str:
+    """``url`` with its passwords replaced by ***; or, given ``text`` (a driver's message
+    about ``url``), ``text`` with any of them replaced wherever they appear."""
+    if text is not None:
+        for secret in _passwords(url):
+            text = text.replace(secret, "***")
+        return text
+    out = _PASSWORD_PARAM.sub(r"\1***", url)
+    scheme, sep, rest = out.partition("://")
+    authority, query_sep, query = rest.partition("?")
+    creds, at, host = authority.rpartition("@")
+    if not (sep and at and ":" in creds):
+        return out
     user = creds.split(":", 1)[0]
-    return f"{scheme}{sep}{user}:***@{host}" if ":" in creds else url
+    return f"{scheme}{sep}{user}:***@{host}{query_sep}{query}"
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -51,6 +52,14 @@ from mwaa_pause_resume.metadata.verify import table_file
 
 ENGINE = {"name": "mwaa-pause-resume", "format": "csv+gzip"}
 Progress = Callable[[str, int], None]
+# The excluded runs reach the SQL as the value of this transaction-local setting, set
+# with a bound parameter: COPY takes no parameters, and a run id spliced in as a literal
+# breaks out of it when standard_conforming_strings is off (backslash escapes a quote).
+EXCLUDED_SETTING = "mwaa_pause_resume.excluded_runs"
+_EXCLUDED_ROWS = (
+    f"jsonb_to_recordset(current_setting('{EXCLUDED_SETTING}')::jsonb) "
+    "AS x(dag_id text, run_id text)"
+)
 
 
 def export_snapshot(
@@ -146,6 +155,9 @@ def _export_all(
             )
         names = kept_tables(set(catalog.tables))
         _check_source_key(cur, catalog, names, source)  # before any file is written
+        if excluded:
+            runs = [{"dag_id": d, "run_id": r} for d, r in excluded]
+            cur.execute("SELECT set_config(%s, %s, true)", (EXCLUDED_SETTING, json.dumps(runs)))
         order = restore_order(catalog, names)
         for name in order:
             current[0] = name
@@ -251,8 +263,7 @@ def _exclusion_filter(catalog: Catalog, info: TableInfo, excluded: list[tuple[st
     """WHERE clause dropping the excluded runs and everything that belongs to them."""
     if not excluded:
         return ""
-    values = ", ".join(f"({_literal(d)}, {_literal(r)})" for d, r in excluded)
-    runs = f"(VALUES {values}) AS x(dag_id, run_id)"
+    runs = _EXCLUDED_ROWS  # holds no value from the caller (see EXCLUDED_SETTING)
     cols = set(info.column_names)
     if {"dag_id", "run_id"} <= cols:
         return (
@@ -271,10 +282,6 @@ def _exclusion_filter(catalog: Catalog, info: TableInfo, excluded: list[tuple[st
                 f"WHERE p.{quote(ref)} = {quote(info.name)}.{quote(col)})"
             )
     return " WHERE " + " AND ".join(conds) if conds else ""
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _paused_states(

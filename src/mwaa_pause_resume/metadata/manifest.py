@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.parsing import loads_json
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -89,7 +90,7 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str | bytes) -> Manifest:
         try:
-            data = json.loads(text)
+            data = loads_json(text)
         except ValueError as exc:
             raise _bad(f"is not valid JSON ({exc})") from None
         return cls.from_dict(data)
@@ -208,7 +209,7 @@ def _table(name: str, raw: Any) -> TableEntry:
     if not columns:
         raise _bad(f"lists no columns for {where}")
     file = _get(raw, "file", str, where)
-    if file.startswith("/") or ".." in file.split("/"):
+    if any(part in ("", ".", "..") for part in file.split("/")):  # as the stores require
         raise _bad(f"has an unsafe file name for {where}: {file!r}")
     sha = _get(raw, "sha256", str, where)
     if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):

@@ -30,6 +30,7 @@ from mwaa_pause_resume.metadata.secrets import (
 from mwaa_pause_resume.metadata.store import SnapshotStore
 from mwaa_pause_resume.metadata.streams import GZIP_LEVEL, HashingSink
 from mwaa_pause_resume.metadata.verify import entry_file
+from mwaa_pause_resume.parsing import loads_json
 
 SCOPE = "rest-only"
 ENGINE = {"name": "mwaa-pause-resume", "format": "jsonl+gzip", "source": "rest-api+task-sdk"}
@@ -198,7 +199,7 @@ def read_rest_snapshot(
         for number, line in enumerate(lines, 1):
             where = f"{entry.file} line {number}"
             try:
-                stored = json.loads(line)
+                stored = loads_json(line)
             except ValueError:
                 raise _damaged(f"{where} is not JSON") from None
             if not isinstance(stored, dict):

@@ -34,6 +34,7 @@ from mwaa_pause_resume.metadata.restore_guard import (
     SnapshotIdentity,
     check_not_restored,
     check_not_source,
+    check_not_source_rows,
     record_restore,
     snapshot_id,
 )
@@ -55,7 +56,12 @@ from mwaa_pause_resume.metadata.tables import (
     WAITING_TI_STATES,
 )
 from mwaa_pause_resume.metadata.topology import INTEGER_TYPES, Link, links, restore_order
-from mwaa_pause_resume.metadata.verify import HashingReader, check_structure, content_mismatch
+from mwaa_pause_resume.metadata.verify import (
+    HashingReader,
+    check_structure,
+    content_mismatch,
+    unloadable,
+)
 
 INTERRUPTED_POLICIES = ("rerun", "fail")
 
@@ -189,7 +195,8 @@ def restore_snapshot(
         detail = (exc.pgerror or str(exc)).strip().splitlines()
         raise RestoreFailed(
             f"restoring table {job.current or '(setup)'} failed: "
-            f"{' '.join(detail[:3])}. The transaction was rolled back; nothing was changed.",
+            f"{' '.join(detail[:3])}. The transaction was rolled back: no row was changed "
+            "(sequences keep the ids they had handed out; PostgreSQL never takes them back).",
             hint="the target must be a migrated Airflow database of the snapshot's version; "
             "report the message if it is",
         ) from None
@@ -235,21 +242,11 @@ class _Restore:
         self.catalog = read_catalog(cur)
         check_compatible(self.manifest, self.catalog)
         guarded = "log" in self.catalog.tables
+        self.current = "(restore guard)"
         if guarded:
-            self.current = "(restore guard)"
-            try:
-                check_not_restored(cur, self.identity)
-            except AlreadyRestored:
-                if not self.force:
-                    raise
-                self.report.forced = True
+            self._guard(check_not_restored)
         if "dag_run" in self.catalog.tables:
-            try:
-                check_not_source(cur, self.identity, self.manifest.excluded_dag_runs)
-            except SnapshotSource:
-                if not self.force:
-                    raise
-                self.report.forced = True
+            self._guard(check_not_source, self.manifest.excluded_dag_runs)
         self.names = restore_order(self.catalog, list(self.manifest.tables))
         self.links = links(self.catalog, self.names)
         restored = set(self.names)
@@ -261,13 +258,25 @@ class _Restore:
             and len(lk.columns) == 1
             and lk.parent_columns == (self.catalog.tables[lk.parent].serial,)
         }
+        for name in self.names:  # a schema without the keys a policy matches on
+            if KEPT[name].policy in ("merge", "reuse"):
+                self._match_key(self.catalog.tables[name])
         self._load_lookups()
-        # Every file is read once, into its staging table, and checked against the
-        # manifest as it streams; all of them before the first row of the target is
-        # written, so a damaged snapshot changes nothing (not even a sequence).
+        # Every file is read once, into its staging table, checked against the manifest
+        # as it streams, and its secrets re-encrypted; all of them before the first row
+        # of the target is written or the first id drawn from a sequence, so a refused
+        # snapshot changes nothing, not even a sequence (PostgreSQL never takes back a
+        # nextval, even on rollback).
         for name in self.names:
             self.current = name
             self._stage(name)
+        self.current = "(restore guard)"
+        if not self.report.forced:  # needs the staged rows; forced already: no need
+            self._guard(
+                check_not_source_rows,
+                {name: quote(f"_mpr_s_{name}") for name in self.names},
+                {name: self.manifest.tables[name].column_names for name in self.names},
+            )
         for name in self.names:
             self.current = name
             self._table(name)
@@ -282,6 +291,15 @@ class _Restore:
             record_restore(cur, self.identity)
         self.current = None
         return self.report
+
+    def _guard(self, check: Callable[..., None], *args: Any) -> None:
+        """A restore-guard check; with ``force`` its refusal only marks the report forced."""
+        try:
+            check(self.cur, self.identity, *args)
+        except (AlreadyRestored, SnapshotSource):
+            if not self.force:
+                raise
+            self.report.forced = True
 
     def _exec(self, sql: str, args: Any = None) -> int:
         self.cur.execute(sql, args)
@@ -363,18 +381,21 @@ class _Restore:
                         reader,
                         size=BUFFER,
                     )
-                except psycopg2.Error:
+                except psycopg2.Error as exc:
                     # bytes that differ from the export's explain any COPY failure best
                     problem = content_mismatch(name, entry, *hashing.drain())
                     if problem is not None:
                         raise problem from None
-                    if reader.error is None:
+                    if reader.error is not None:
+                        # psycopg2 reports the reader's exception as a failed COPY
+                        raise SnapshotInvalid(
+                            f"{entry.file} is not a valid gzip file ({reader.error})",
+                            hint="the snapshot is damaged; use another snapshot",
+                        ) from None
+                    problem = unloadable(name, entry, exc)
+                    if problem is None:
                         raise
-                    # psycopg2 reports the reader's exception as a failed COPY: name the file
-                    raise SnapshotInvalid(
-                        f"{entry.file} is not a valid gzip file ({reader.error})",
-                        hint="the snapshot is damaged; use another snapshot",
-                    ) from None
+                    raise problem from None
                 loaded = int(self.cur.rowcount)
             problem = content_mismatch(name, entry, *hashing.drain())
         if problem is not None:
@@ -384,6 +405,10 @@ class _Restore:
                 f"{entry.file} (table {name}) holds {loaded} rows, the manifest says {entry.rows}",
                 hint="the snapshot is damaged; use another snapshot",
             )
+        fields = secret_fields(name, cols)
+        if fields:  # here, not when the table is written: a secret that does not
+            # decrypt refuses the snapshot before any id is drawn from a sequence
+            self._reencrypt(name, stg, cols, fields)
         self._exec(f"ANALYZE {stg}")
         if self.progress:  # reading is most of a large restore's time
             self.progress(f"{name} (read, checked)", loaded)
@@ -395,9 +420,6 @@ class _Restore:
         result = TableResult(snapshot_rows=entry.rows)
         self.report.tables[name] = result
         stg = quote(f"_mpr_s_{name}")
-        fields = secret_fields(name, cols)
-        if fields:
-            self._reencrypt(name, stg, cols, fields)
         self._adjust(name, stg, cols)
         result.skipped_with_parent = self._drop_orphans(name, stg)
         self._apply_policy(info, stg, cols, result)

@@ -13,15 +13,21 @@ snapshot of this environment knows this snapshot is already inside it too.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mwaa_pause_resume.metadata.catalog import quote
 from mwaa_pause_resume.metadata.errors import AlreadyRestored, SnapshotSource
 
 EVENT = "mwaa_pause_resume.restore"
 OWNER = "mwaa-pause-resume"
 # Serialises restores into one database, so two at once cannot both miss the other's row.
 LOCK_KEY = "mwaa_pause_resume.restore"
+# Rows whose ids the source's own sequences drew, with the columns that say which row it
+# is. A restore gives them new ids, so only the source (or a copy of it) holds every one
+# of them under the snapshot's ids.
+SOURCE_ROWS = {"dag_run": ("dag_id", "run_id"), "job": ("job_type", "start_date", "hostname")}
 
 
 @dataclass(frozen=True)
@@ -124,10 +130,55 @@ def check_not_source(cur: Any, snap: SnapshotIdentity, excluded_runs: list[dict[
             (run["dag_id"], run["run_id"]),
         )
         if cur.fetchone():
-            raise SnapshotSource(
-                f"snapshot {snap.snapshot_id} was exported from this database (it holds the "
-                f"export's own run {run['dag_id']}/{run['run_id']}, which the snapshot leaves "
-                "out); restoring it here would duplicate its jobs and audit-log rows",
-                hint="restore into a fresh environment (resume), or pass --force "
-                "(restore_snapshot(force=True)) to restore it here anyway",
+            raise _source_error(
+                snap,
+                f"it holds the export's own run {run['dag_id']}/{run['run_id']}, which the "
+                "snapshot leaves out",
             )
+
+
+def _source_error(snap: SnapshotIdentity, evidence: str) -> SnapshotSource:
+    return SnapshotSource(
+        f"snapshot {snap.snapshot_id} was exported from this database ({evidence}); "
+        "restoring it here would duplicate its jobs and audit-log rows",
+        hint="restore into a fresh environment (resume), or pass --force "
+        "(restore_snapshot(force=True)) to restore it here anyway",
+    )
+
+
+def check_not_source_rows(
+    cur: Any,
+    snap: SnapshotIdentity,
+    staged: Mapping[str, str],
+    columns: Mapping[str, Collection[str]],
+) -> None:
+    """Raise :class:`SnapshotSource` when this database holds every run and job of the
+    snapshot under the snapshot's own ids: it is the database the snapshot came from.
+
+    For snapshots with no excluded run (``metadata export`` without ``--exclude-run``),
+    whatever URL names the database: the rows, not the connection string, identify it.
+    ``staged``: table -> its staging table (already loaded); ``columns``: table -> the
+    snapshot's columns. Runs before any row is written or any id drawn.
+    """
+    total = found = 0
+    for table, identity in SOURCE_ROWS.items():
+        if table not in staged or "id" not in columns[table]:
+            continue
+        match = " AND ".join(
+            ["t.id = s.id"]
+            + [
+                f"t.{quote(c)} IS NOT DISTINCT FROM s.{quote(c)}"
+                for c in identity
+                if c in columns[table]
+            ]
+        )
+        cur.execute(
+            f"SELECT count(*), count(t.id) FROM {staged[table]} s "
+            f"LEFT JOIN {quote(table)} t ON {match}"
+        )
+        rows, same = cur.fetchone()
+        total, found = total + int(rows), found + int(same)
+    if total and found == total:
+        raise _source_error(
+            snap, f"it already holds all {total} of the snapshot's runs and jobs under the same ids"
+        )

@@ -10,6 +10,7 @@ is aborted on error, so a half-written object never appears under its name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.parsing import loads_json
 
 PART_SIZE = 8 * 1024 * 1024  # S3 multipart part size; S3 requires >= 5 MiB except the last
 
@@ -66,7 +68,7 @@ class _JsonMixin:
         with self.open_read(name) as src:  # type: ignore[attr-defined]
             raw = src.read()
         try:
-            return json.loads(raw)
+            return loads_json(raw)
         except ValueError as exc:
             raise SnapshotInvalid(
                 f"{name} in {self.location} is not valid JSON: {exc}",  # type: ignore[attr-defined]
@@ -86,7 +88,23 @@ class LocalStore(_JsonMixin):
         self._kms = kms_client
 
     def _path(self, name: str) -> Path:
-        return self.root / _check_name(name)
+        """``name`` under the folder; a symbolic link on the way is refused, not followed.
+
+        A link could point a table file (or ``tables/``) anywhere on the machine: another
+        environment's snapshot on restore, or a file the export would overwrite. The
+        folder itself may be a link (the user chose it); only what is inside counts.
+        """
+        current = self.root
+        for part in _check_name(name).split("/"):
+            current = current / part
+            if current.is_symlink():
+                raise SnapshotInvalid(
+                    f"{current.relative_to(self.root).as_posix()} in snapshot {self.location} "
+                    f"is a symbolic link (to {os.readlink(current)}); a snapshot folder holds "
+                    "regular files only",
+                    hint="copy the snapshot's files themselves (cp -rL, rsync -L), not links",
+                )
+        return current
 
     @contextlib.contextmanager
     def open_write(self, name: str) -> Iterator[Writable]:
@@ -106,13 +124,19 @@ class LocalStore(_JsonMixin):
 
     @contextlib.contextmanager
     def open_read(self, name: str) -> Iterator[IO[bytes]]:
+        path = self._path(name)
         try:
-            handle = self._path(name).open("rb")
+            # O_NOFOLLOW: a link put there after the check above is refused too (ELOOP)
+            handle = os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
         except FileNotFoundError:
             raise SnapshotInvalid(
                 f"{name} not found in snapshot {self.location}",
                 hint="the snapshot is incomplete; use another snapshot",
             ) from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self._path(name)  # raises, naming the link
+            raise
         with handle:
             yield handle
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
+import re
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -12,6 +12,7 @@ from mwaa_pause_resume.metadata.errors import SnapshotInvalid
 from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Manifest, TableEntry
 from mwaa_pause_resume.metadata.store import SnapshotStore
 from mwaa_pause_resume.metadata.streams import BUFFER, sha256_of
+from mwaa_pause_resume.parsing import loads_json
 
 TABLES_PREFIX = "tables/"
 
@@ -65,7 +66,7 @@ def load_manifest(store: SnapshotStore) -> tuple[Manifest, str]:
     with store.open_read(MANIFEST_NAME) as src:
         raw = src.read()
     try:
-        data = json.loads(raw)
+        data = loads_json(raw)
     except ValueError as exc:
         raise SnapshotInvalid(
             f"{MANIFEST_NAME} in {store.location} is not valid JSON: {exc}",
@@ -130,6 +131,29 @@ def content_mismatch(
             hint="the file changed after export; use another snapshot",
         )
     return None
+
+
+# SQLSTATE class 22, "data exception": what COPY reports for a value it cannot parse
+# (22P02), a malformed line (22P04, extra or missing columns) or bad encoding (22021).
+DATA_EXCEPTION = "22"
+
+
+def unloadable(name: str, entry: TableEntry, exc: Exception) -> SnapshotInvalid | None:
+    """The error for a file whose bytes match the manifest but whose CSV PostgreSQL
+    refuses: the snapshot is at fault (written by something else, or edited together with
+    its manifest), not the restore. None for any other database error."""
+    if not str(getattr(exc, "pgcode", None) or "").startswith(DATA_EXCEPTION):
+        return None
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) or str(exc).strip().splitlines()[0]
+    # CONTEXT: COPY _mpr_s_job, line 3, column id: "abc"  (the staging table's name is ours)
+    at = re.search(r"line (\d+)(?:, column ([^:]+):)?", getattr(diag, "context", None) or "")
+    where = f" (line {at[1]}" + (f", column {at[2]}" if at[2] else "") + ")" if at else ""
+    return SnapshotInvalid(
+        f"{entry.file} (table {name}) matches its manifest but does not load: {primary}{where}",
+        hint="the file was not written by this tool's export, or was edited together with "
+        "the manifest; use another snapshot",
+    )
 
 
 def verify_snapshot(store: SnapshotStore) -> VerifyReport:

@@ -16,6 +16,7 @@ from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.operations.aws_errors import error_code, explain, translated
 from mwaa_pause_resume.operations.deployment import Deployment, from_outputs
 from mwaa_pause_resume.operations.execution_search import ExecutionPage
+from mwaa_pause_resume.parsing import loads_json
 
 # ListExecutions' default page size (at most 1000): one page usually holds what status needs.
 EXECUTIONS_PAGE = 100
@@ -202,7 +203,7 @@ class AwsGateway:
                 return None
             raise _mapped(exc, f"read s3://{bucket}/{key}", self.region) from exc
         try:
-            return json.loads(body)
+            return loads_json(body)
         except ValueError:
             raise UserError(
                 f"s3://{bucket}/{key} is not valid JSON.",

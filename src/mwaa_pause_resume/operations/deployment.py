@@ -9,7 +9,6 @@ the bucket; the stack name is the one name the user chose.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.infra.names import OUTPUT_BUCKET, OUTPUT_KEY, OUTPUT_PAUSE, OUTPUT_RESUME
 from mwaa_pause_resume.infra.schedule_input import execution_input
+from mwaa_pause_resume.parsing import loads_json
 
 Action = Literal["pause", "resume"]
 ACTIONS: tuple[Action, ...] = ("pause", "resume")
@@ -98,7 +98,7 @@ def execution_name(env_name: str, action: Action, now: datetime, tag: str | None
 def input_environment(raw_input: str | None) -> str | None:
     """The environment an execution is for, from its input JSON (None if unreadable)."""
     try:
-        value = json.loads(raw_input or "")
+        value = loads_json(raw_input or "")
     except ValueError:
         return None
     if isinstance(value, dict) and isinstance(value.get("environment"), str):
@@ -109,7 +109,7 @@ def input_environment(raw_input: str | None) -> str | None:
 def input_snapshot(raw_input: str | None) -> str | None:
     """The snapshot a resume execution was asked for (None: the latest)."""
     try:
-        value = json.loads(raw_input or "")
+        value = loads_json(raw_input or "")
     except ValueError:
         return None
     if isinstance(value, dict) and isinstance(value.get("snapshot_id"), str):

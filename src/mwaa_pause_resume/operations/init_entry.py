@@ -18,6 +18,7 @@ from typing import Any
 from mwaa_pause_resume.config.build import build_config
 from mwaa_pause_resume.config.model import Config
 from mwaa_pause_resume.errors import UserError
+from mwaa_pause_resume.parsing import loads_toml
 
 PLACEHOLDER_PAUSE = "0 20 ? * MON-FRI *"
 PLACEHOLDER_RESUME = "0 6 ? * MON-FRI *"
@@ -161,7 +162,7 @@ def entry_names(existing: Mapping[str, Any]) -> list[str]:
 
 def parse_existing(text: str, source: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        return loads_toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise UserError(
             f"{source} is not valid TOML ({exc}); init does not change it.",
@@ -182,7 +183,7 @@ def remove_entry(text: str, name: str, source: str) -> str:
             end -= 1  # comments right above the next header belong to it
         block = "".join(lines[start:end])
         try:
-            parsed = tomllib.loads(block)
+            parsed = loads_toml(block)
         except tomllib.TOMLDecodeError:
             continue
         envs = parsed.get("environments") or [{}]
@@ -238,4 +239,4 @@ def merged_text(
 
 def validated(text: str, source: str) -> Config:
     """Load ``text`` like the CLI would; ConfigError (exit 2) lists the problems."""
-    return build_config(tomllib.loads(text), source=source)
+    return build_config(loads_toml(text), source=source)

@@ -9,11 +9,12 @@ own name, so a renamed state degrades the display, never breaks it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from mwaa_pause_resume.parsing import loads_json
 
 # state name -> (step key, label). Several states share a step.
 _CHECK = ("check", "Check the environment and take the lock")
@@ -123,7 +124,7 @@ def _details(event: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _json(text: Any) -> Any:
     try:
-        return json.loads(text) if isinstance(text, str) else None
+        return loads_json(text) if isinstance(text, str) else None
     except ValueError:
         return None
 

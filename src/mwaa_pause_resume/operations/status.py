@@ -3,7 +3,6 @@ GetEnvironment, the workflows' executions, the latest snapshot and the schedules
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +12,7 @@ from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.environment import summary as environment_summary
 from mwaa_pause_resume.operations.deployment import Action, input_environment, input_snapshot
 from mwaa_pause_resume.operations.progress import cause_message
+from mwaa_pause_resume.parsing import loads_json
 from mwaa_pause_resume.schedule.fire_times import next_fire_times
 
 PAUSED = "PAUSED"  # no environment: deleted by a pause (or never created)
@@ -58,7 +58,7 @@ def record_from(action: Action, described: Mapping[str, Any]) -> ExecutionRecord
     """An :class:`ExecutionRecord` from a DescribeExecution answer."""
     output: Any = None
     try:
-        output = json.loads(described.get("output") or "null")
+        output = loads_json(described.get("output") or "null")
     except ValueError:
         output = None
     output = output if isinstance(output, dict) else {}

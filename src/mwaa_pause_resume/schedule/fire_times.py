@@ -22,7 +22,8 @@ def zone(name: str | ZoneInfo) -> ZoneInfo:
         return name
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # OSError: zoneinfo opens the name as a file ("File name too long", "Is a directory")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise UserError(
             f"unknown time zone {name!r}",
             hint="use an IANA name such as Europe/London, America/New_York or UTC",
