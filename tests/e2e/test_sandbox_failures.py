@@ -25,7 +25,7 @@ from e2e_failure_helpers import (
 )
 
 from mwaa_pause_resume.functions import layout
-from mwaa_pause_resume.sandbox.history import seed_history
+from mwaa_pause_resume.sandbox import live_history as lh
 from mwaa_pause_resume.sandbox.run import (
     PausedState,
     SandboxOptions,
@@ -41,16 +41,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.postgres,
     pytest.mark.airflow,
-    # Found by the real scheduler (session 3), not yet understood: after the export DAG
-    # fails and its cleanup task puts the active DAGs' paused states back (its log says
-    # "2 DAG(s) unpaused again"), they read as paused again moments later. Written for
-    # the in-process runner; the closing note of session 3 hands it on. Not strict: the
-    # scenarios are reported (XFAIL/XPASS) on every run until they are fixed.
-    pytest.mark.xfail(
-        reason="failure scenarios under the real scheduler: paused states found paused "
-        "again after the export DAG's cleanup (investigation open)",
-        strict=False,
-    ),
 ]
 
 VERSION = "2.10.3"
@@ -111,7 +101,7 @@ def test_create_failed_on_resume_keeps_the_snapshot_and_a_retry_restores(
     create_environment(parts.mwaa, env, parts.version)
     source = parts.airflow.environment(env)
     baseline = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS)
-    seed_history(source.runtime, source.db_url, source.fernet_key, source.home / "seed")
+    lh.seed_live_history(source.client().observe, source.major)  # as the sandbox makes it
     paused_before = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS).paused
     pause = run_workflow(parts, "pause", environment=env)
     assert pause.status == "SUCCEEDED", pause.cause

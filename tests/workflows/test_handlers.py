@@ -487,3 +487,46 @@ def test_notification_attributes_drive_per_address_filters(
             for email, url in queues.items()
         }
     assert got == {"a@example.com": 1, "b@example.com": 0}
+
+
+def test_a_failed_step_is_a_failure_only_once_the_run_has_finished(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The failing step writes its note at once; the export DAG's cleanup task still has to
+    put the paused states back. Ending the workflow then would release the lock with the
+    DAGs still paused (found by the sandbox under Airflow's real scheduler)."""
+    note = {"status": "failed", "step": "export", "error": "WrongKey: no such key"}
+    runs = iter([{"state": "running", "note": note}, {"state": "failed", "note": note}])
+    monkeypatch.setattr(dag_run_state, "get_run", lambda *args: next(runs))
+    monkeypatch.setattr(dag_run_state, "failed_tasks", lambda *args: ["export"])
+    poll = {"environment": ENV, "dag_id": EXPORT_DAG, "run_id": "r1", "deadline": 4e9}
+    assert dag_run_state.handler(poll) == {"state": "running", "done": False, "note": note}
+    with pytest.raises(e.DagRunFailed, match="at step export: WrongKey: no such key"):
+        dag_run_state.handler(poll)
+
+
+@pytest.mark.parametrize(
+    ("note", "unpaused_by_workflow"),
+    [
+        ({"status": "failed", "step": "export", "error": "x", "paused_restored": 1}, False),
+        ({"status": "failed", "step": "export", "error": "x"}, True),  # cleanup never ran
+    ],
+)
+def test_after_a_failed_export_run_the_workflow_unpauses_unless_the_dag_did(
+    monkeypatch: pytest.MonkeyPatch, note: dict[str, Any], unpaused_by_workflow: bool
+) -> None:
+    unpaused: list[list[str]] = []
+    monkeypatch.setattr(failure, "get_run", lambda *args: {"state": "failed", "note": note})
+    monkeypatch.setattr(failure, "paused_by_export", lambda state: ["etl_daily"])
+    monkeypatch.setattr(
+        failure, "restore_paused_states", lambda env, ids: unpaused.append(ids) or []
+    )
+    monkeypatch.setattr(failure.lock, "release", lambda *args: True)
+    state = {
+        "ctx": {"environment": ENV, "bucket": BUCKET},
+        "run": {"dag_id": EXPORT_DAG, "run_id": "r1"},
+        "error": {"Error": "DagRunFailed", "Cause": "DAG run failed"},
+    }
+    out = failure.handler({"workflow": "pause", "execution": "arn:x", "state": state})
+    assert unpaused == ([["etl_daily"]] if unpaused_by_workflow else [])
+    assert ("DAGs unpaused again: etl_daily" in out["cause"]) is unpaused_by_workflow

@@ -6,8 +6,9 @@ Note contract (``mwaa_pause_resume.dags.result_note``): ``{"status": "success",
 "error", ...}``.
 
 Input ``{"environment", "dag_id", "run_id", "deadline"}``.
-Output ``{"state", "done", "note"}``. Raises ``DagRunFailed`` (message: the note's
-error and the failed task ids) and ``DagRunTimedOut``.
+Output ``{"state", "done", "note"}``. Raises ``DagRunFailed`` once the run has
+finished failed (message: the note's error and the failed task ids) and
+``DagRunTimedOut``.
 """
 
 from __future__ import annotations
@@ -79,7 +80,11 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     run = get_run(name, dag_id, run_id)
     state = str(run.get("state"))
     note = parse_note(run.get("note"))
-    if state == FINISHED_FAILED or note.get("status") == FINISHED_FAILED:
+    # A step that fails writes its note at once, but the run goes on: the export DAG's
+    # cleanup task still puts the paused states back. Only a finished run is a failure,
+    # or the workflow would end (and release the lock) before that cleanup ran.
+    failed_note = note.get("status") == FINISHED_FAILED
+    if state == FINISHED_FAILED or (state == FINISHED_OK and failed_note):
         tasks = failed_tasks(name, dag_id, run_id)
         raise DagRunFailed(failure_message(dag_id, run_id, note, tasks))
     done = state == FINISHED_OK

@@ -16,7 +16,8 @@ from typing import Any
 from mwaa_pause_resume.functions import airflow_api, layout, lock, settings, snapshot_io
 from mwaa_pause_resume.functions.dag_run_state import get_run, parse_note
 
-# After these errors the export DAG restored the paused states itself.
+# After these errors the export DAG's cleanup task has run; its note says how many
+# paused states it put back (``paused_restored``). Without that, the workflow does it.
 DAG_RESTORED_ITSELF = frozenset({"DagRunFailed"})
 # After these errors the export DAG run may still be going.
 RUN_STILL_GOING = frozenset({"DagRunTimedOut", "States.Timeout"})
@@ -59,6 +60,16 @@ def paused_by_export(state: dict[str, Any]) -> list[str]:
         return sorted(str(d) for d, paused in states.items() if paused is False and d != export_dag)
     note = parse_note(get_run(ctx["environment"], run["dag_id"], run["run_id"]).get("note"))
     return sorted(str(d) for d in note.get("paused_dag_ids") or [] if d != export_dag)
+
+
+def restored_by_dag(environment: str, run: dict[str, Any]) -> bool:
+    """Whether the failed export run's cleanup task recorded that it put the paused
+    states back (best effort: unknown counts as no, and the workflow unpauses)."""
+    try:
+        note = parse_note(get_run(environment, run["dag_id"], run["run_id"]).get("note"))
+    except Exception:
+        return False
+    return "paused_restored" in note
 
 
 def stop_run(environment: str, run: dict[str, Any]) -> bool:
@@ -104,7 +115,11 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         notes.append(
             "the deletion was accepted and goes on; the snapshot is complete, resume from it"
         )
-    elif workflow == "pause" and ctx and error not in DAG_RESTORED_ITSELF:
+    elif (
+        workflow == "pause"
+        and ctx
+        and not (error in DAG_RESTORED_ITSELF and restored_by_dag(str(name), run))
+    ):
         try:
             dag_ids = paused_by_export(state)
             if dag_ids:

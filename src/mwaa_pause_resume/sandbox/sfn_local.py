@@ -484,11 +484,16 @@ class ScriptedDagsAirflow(InMemoryAirflowBackend):
             if dag_id == self.export_dag_id and payload["state"] == "success":
                 tables = write_demo_snapshot(snapshot, self.recorded[(name, run_id)])
                 self.notes[key] = success_note(snapshot, tables=tables, rows=3, interrupted=0)
-            elif dag_id == self.export_dag_id:
+            elif dag_id == self.export_dag_id:  # its cleanup task: states back, then the note
+                restored = 0
                 for dag_id_, paused in self.recorded[(name, run_id)].items():
-                    if dag_id_ != self.export_dag_id:
-                        self.airflow(name).dags[dag_id_].is_paused = paused
-                self.notes[key] = failure_note("export", "OperationalError: disk full")
+                    dag = self.airflow(name).dags[dag_id_]
+                    if dag_id_ != self.export_dag_id and dag.is_paused != paused:
+                        dag.is_paused = paused
+                        restored += 1
+                self.notes[key] = failure_note(
+                    "export", "OperationalError: disk full", paused_restored=restored
+                )
             elif dag_id != self.import_dag_id:
                 return
             elif payload["state"] == "success":

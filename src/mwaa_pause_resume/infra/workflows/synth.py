@@ -2,7 +2,7 @@
 and the CLI: ``synthesize_definitions()["pause"]`` is the pause definition as a dict.
 
 Lambda ARNs in it are placeholders (:func:`policy.placeholder_arn`), replaced by
-:func:`substitute_function_arns`. Cached per process (a cold synth takes seconds).
+:func:`substitute_function_arns`. Cached per process and on disk, by content.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import functools
 import json
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from mwaa_pause_resume.infra.workflows import policy
+from mwaa_pause_resume.infra.zipping import cache_root, digest_files, reuse_or_prune
 
 PSEUDO_PARAMETERS = {
     "AWS::Partition": "aws",
@@ -26,6 +28,25 @@ PSEUDO_PARAMETERS = {
 
 @functools.cache
 def _synthesize() -> str:
+    """The definitions as JSON: from the content-addressed cache when the package's
+    source and the CDK library are those that produced it (a cold synth starts node and
+    takes seconds; the sandbox and each test worker would pay it again)."""
+    from importlib.metadata import version
+
+    package = Path(__file__).resolve().parents[2]
+    sources = [(path, path.relative_to(package).as_posix()) for path in package.rglob("*.py")]
+    target = cache_root() / f"asl-{digest_files(sources, extra=version('aws-cdk-lib'))}.json"
+    if reuse_or_prune(target, "asl-"):
+        return target.read_text()
+    synthesized = _synthesize_with_cdk()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(synthesized)
+    partial.replace(target)
+    return synthesized
+
+
+def _synthesize_with_cdk() -> str:
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     import aws_cdk as cdk
     from aws_cdk import aws_lambda as lambda_
