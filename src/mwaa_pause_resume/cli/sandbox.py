@@ -7,7 +7,10 @@ equal; 1 otherwise, naming what differs.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -215,22 +218,38 @@ def sandbox(  # noqa: PLR0917 (Typer maps parameters to options)
     from mwaa_pause_resume.sandbox.run import SandboxOptions, run_sandbox
 
     out = error_console()
-    result = run_sandbox(
-        SandboxOptions(
-            airflow_version=airflow_version,
-            keep=keep,
-            worker_db_access=worker_db_access,
-            dags=dags,
-            settle_seconds=settle,
-        ),
-        RichReporter(out),
-    )
+    with sigterm_as_interrupt():
+        result = run_sandbox(
+            SandboxOptions(
+                airflow_version=airflow_version,
+                keep=keep,
+                worker_db_access=worker_db_access,
+                dags=dags,
+                settle_seconds=settle,
+            ),
+            RichReporter(out),
+        )
     if as_json:
         print_json(result.to_json())
     else:
         print_result(console(), result)
     if not result.passed:
         raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, a CI job's timeout) stops the sandbox as Ctrl-C does: through
+    its clean-up, so no Airflow process or PostgreSQL server is left running."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def register(app: typer.Typer) -> None:

@@ -34,6 +34,7 @@ from mwaa_pause_resume.sandbox.airflow_config import (
     API_USER,
     EnvironmentSecrets,
     components,
+    log_server_ports,
     mwaa_airflow_config,
 )
 from mwaa_pause_resume.sandbox.airflow_processes import AirflowProcesses
@@ -91,6 +92,7 @@ class AirflowEnvironment:
     dags_folder: Path
     port: int
     worker_db_access: bool = False
+    log_ports: tuple[int, int] = field(default_factory=lambda: (free_port(), free_port()))
     # Added to every Airflow process's environment (the sandbox: AWS endpoint of moto).
     extra_environ: Mapping[str, str] = field(default_factory=dict)
     processes: AirflowProcesses | None = None
@@ -126,6 +128,7 @@ class AirflowEnvironment:
             self.port,
             worker_db_access=self.worker_db_access,
         )
+        config |= log_server_ports(*self.log_ports)
         config |= {"AIRFLOW_ENV_NAME": self.name, "AIRFLOW_VERSION": self.version}
         return self.runtime.environ(
             self.db_url,
@@ -220,7 +223,7 @@ class AirflowBackend:
             home / "dags",
             free_port(),
             self.worker_db_access,
-            dict(self.extra_environ),
+            extra_environ=dict(self.extra_environ),
         )
         try:
             copy_dag_sources(self.dag_sources, env.dags_folder)

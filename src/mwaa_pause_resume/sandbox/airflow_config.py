@@ -124,6 +124,23 @@ def components(major: int) -> tuple[str, ...]:
     return ("webserver", "scheduler", "dag-processor", "triggerer")
 
 
+def component_args(component: str) -> list[str]:
+    """``airflow`` arguments that start ``component``. The scheduler serves no task logs:
+    with MWAA's Celery executor it does not (the workers do), and with LocalExecutor it
+    would start a log server of its own (a gunicorn master and two workers, about 340 MB)
+    for logs the web server reads from the same disk anyway."""
+    return [component, "--skip-serve-logs"] if component == "scheduler" else [component]
+
+
+def log_server_ports(worker_port: int, triggerer_port: int) -> dict[str, str]:
+    """Each environment's own log-server ports: Airflow's defaults (8793, 8794) would
+    collide between environments running side by side on one machine."""
+    return {
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(worker_port),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(triggerer_port),
+    }
+
+
 def health_path(major: int) -> str:
     return "/api/v2/monitor/health" if major >= 3 else "/health"
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mwaa_pause_resume.sandbox.airflow_config import health_path
+from mwaa_pause_resume.sandbox.airflow_config import component_args, health_path
 
 READY_TIMEOUT_SECONDS = 240.0  # a cold api-server import on a busy 2-core machine
 STOP_GRACE_SECONDS = 15.0
@@ -53,7 +53,7 @@ class AirflowProcesses:
         for component in self.components:
             with (self.logs / f"{component}.log").open("ab") as log:
                 self.processes[component] = subprocess.Popen(
-                    [str(self.python), "-m", "airflow", component],
+                    [str(self.python), "-m", "airflow", *component_args(component)],
                     env=dict(self.environ),
                     stdout=log,
                     stderr=subprocess.STDOUT,
