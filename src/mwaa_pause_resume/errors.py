@@ -8,7 +8,6 @@ failed is an :class:`OperationFailed` (exit 1).
 
 from __future__ import annotations
 
-EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 

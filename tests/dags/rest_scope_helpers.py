@@ -8,7 +8,7 @@ from typing import Any
 
 from mwaa_pause_resume.dags.result_note import parse_note
 from mwaa_pause_resume.metadata.secrets import Cipher
-from mwaa_pause_resume.sandbox.run import SandboxParts
+from mwaa_pause_resume.sandbox.parts import SandboxParts
 
 RUN_TIMEOUT = 600.0  # a safety net against a hang, not a performance bound
 FINISHED = ("success", "failed")

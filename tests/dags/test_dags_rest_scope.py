@@ -20,13 +20,13 @@ from rest_scope_helpers import read_items, rest, run_dag
 
 from mwaa_pause_resume.metadata import open_store
 from mwaa_pause_resume.metadata.verify import verify_snapshot
-from mwaa_pause_resume.sandbox.run import (
+from mwaa_pause_resume.sandbox.parts import (
     BUCKET,
-    SandboxOptions,
     SandboxParts,
     create_environment,
     sandbox_parts,
 )
+from mwaa_pause_resume.sandbox.result import SandboxOptions
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.airflow]
 

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from mwaa_pause_resume.functions import layout
-from mwaa_pause_resume.sandbox.run import BUCKET, SandboxParts, create_environment
+from mwaa_pause_resume.sandbox.parts import BUCKET, SandboxParts, create_environment
 
 # Sample DAGs that are unpaused before a pause, so that "paused states put back" is
 # observable (new DAGs start paused, as on MWAA).

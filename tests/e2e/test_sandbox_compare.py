@@ -8,8 +8,8 @@ from rich.console import Console
 
 from mwaa_pause_resume.cli.sandbox import print_result
 from mwaa_pause_resume.sandbox.liveness import FAILED, NOT_RESTORED, PASSED, Check, Liveness
+from mwaa_pause_resume.sandbox.result import SandboxResult, WorkflowOutcome
 from mwaa_pause_resume.sandbox.row_compare import NormalTable, Row
-from mwaa_pause_resume.sandbox.run import SandboxResult, WorkflowOutcome
 from mwaa_pause_resume.sandbox.run_compare import EnvironmentState, compare
 
 

@@ -26,15 +26,15 @@ from e2e_failure_helpers import (
 
 from mwaa_pause_resume.functions import layout
 from mwaa_pause_resume.sandbox import live_history as lh
-from mwaa_pause_resume.sandbox.run import (
-    PausedState,
-    SandboxOptions,
+from mwaa_pause_resume.sandbox.cycle import PausedState
+from mwaa_pause_resume.sandbox.parts import (
     SandboxParts,
     create_environment,
     execution_input,
     run_workflow,
     sandbox_parts,
 )
+from mwaa_pause_resume.sandbox.result import SandboxOptions
 from mwaa_pause_resume.sandbox.run_compare import compare, read_state
 
 pytestmark = [

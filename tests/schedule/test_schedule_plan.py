@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from mwaa_pause_resume.cli.app import app
 from mwaa_pause_resume.config.model import EnvironmentConfig, PriceOverride
 from mwaa_pause_resume.errors import UserError
-from mwaa_pause_resume.schedule.plan import plan_environment
-from mwaa_pause_resume.schedule.prices import bundled_prices, price_table
+from mwaa_pause_resume.operations.plan import plan_environment
+from mwaa_pause_resume.operations.prices import bundled_prices, price_table
 
 PRICES = bundled_prices()
 WEEKDAY_NIGHTS = EnvironmentConfig(

@@ -318,7 +318,7 @@ def _summary(
 
 
 def _target(config: Config, profile: str | None, region: str | None) -> tuple[Config, Any]:
-    from mwaa_pause_resume.infra.target import resolve_target
+    from mwaa_pause_resume.operations.deploy_target import resolve_target
 
     target = resolve_target(config, profile, region)
     deployment = dataclasses.replace(
@@ -400,7 +400,7 @@ def _deployed_outputs(config: Config, profile: str | None, region: str | None) -
     import boto3
 
     from mwaa_pause_resume.infra.names import OUTPUT_BUCKET, OUTPUT_KEY
-    from mwaa_pause_resume.infra.stack_outputs import stack_outputs
+    from mwaa_pause_resume.operations.stack_outputs import stack_outputs
 
     session = boto3.Session(profile_name=profile, region_name=region)
     chosen = region or config.deployment.region or session.region_name

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from rich.live import Live
 
     from mwaa_pause_resume.operations.progress import Progress
-    from mwaa_pause_resume.sandbox.run import SandboxResult
+    from mwaa_pause_resume.sandbox.result import SandboxResult
 
 VERSIONS = airflow_versions.SUPPORTED
 
@@ -215,7 +215,8 @@ def sandbox(  # noqa: PLR0917 (Typer maps parameters to options)
     restored and watches the resumed environment work on. Exit 0 only if
     everything in the snapshot's scope was restored equal and liveness passed.
     """
-    from mwaa_pause_resume.sandbox.run import SandboxOptions, run_sandbox
+    from mwaa_pause_resume.sandbox.cycle import run_sandbox
+    from mwaa_pause_resume.sandbox.result import SandboxOptions
 
     out = error_console()
     with sigterm_as_interrupt():

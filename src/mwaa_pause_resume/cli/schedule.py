@@ -17,8 +17,8 @@ from mwaa_pause_resume.errors import UserError
 
 if TYPE_CHECKING:
     from mwaa_pause_resume.config.model import Config
-    from mwaa_pause_resume.schedule.plan import EnvironmentPlan
-    from mwaa_pause_resume.schedule.prices import PriceTable
+    from mwaa_pause_resume.operations.plan import EnvironmentPlan
+    from mwaa_pause_resume.operations.prices import PriceTable
 
 
 def register(app: typer.Typer) -> None:
@@ -58,8 +58,8 @@ def plan(
     $ mwaa-pause-resume plan --json | jq '.environments[].paused_hours_per_week'
     """
     from mwaa_pause_resume.config import load_config
-    from mwaa_pause_resume.schedule.plan import plan_environment
-    from mwaa_pause_resume.schedule.prices import price_table
+    from mwaa_pause_resume.operations.plan import plan_environment
+    from mwaa_pause_resume.operations.prices import price_table
 
     instant = _parse_now(now)
     cfg = load_config(config)

@@ -33,8 +33,6 @@ HELPER_MODULES = (
 )
 # Modules of the package root the engine imports (stdlib only).
 ROOT_MODULES = ("__init__.py", "errors.py", "airflow_versions.py", "parsing.py")
-EXPORT_DAG_ID = "mwaa_export_data"
-IMPORT_DAG_ID = "mwaa_import_data"
 # One pattern that ignores everything below the package in both .airflowignore syntaxes:
 # as a regexp (Airflow 2's default) it matches the empty string, so every path; as a
 # glob (Airflow 3's default) it matches every name starting with ".", "_" or a-z, which

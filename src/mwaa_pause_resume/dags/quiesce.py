@@ -35,12 +35,6 @@ RunKey = tuple[str, str]  # (dag_id, run_id)
 PAUSED_STATES_FILE = "paused-states.json"
 
 
-def read_paused_states(conn: Any) -> dict[str, bool]:
-    with conn.cursor() as cur:
-        cur.execute("SELECT dag_id, is_paused FROM dag ORDER BY dag_id")
-        return {str(dag_id): bool(paused) for dag_id, paused in cur.fetchall()}
-
-
 def pause_all_dags(
     conn: Any,
     except_dag_id: str,

@@ -1,4 +1,4 @@
-"""Where a snapshot's objects live in the backup bucket (DESIGN.md "Metadata snapshots").
+"""Where a snapshot's objects live in the backup bucket (docs/metadata.md, "Snapshot layout").
 
 ``<env>/<id>/environment.json``, ``<env>/<id>/manifest.json``,
 ``<env>/<id>/tables/...``, ``<env>/<id>/complete.json`` (written once verified)

@@ -37,7 +37,7 @@ class Handler:
         """Attached to ``[deployment] lambda_subnet_ids`` when set: the InvokeRestApi callers.
 
         Whether InvokeRestApi reaches a PRIVATE_ONLY webserver from outside its VPC is
-        not verified (RESEARCH.md), so these can run inside it; everything else the
+        not verified, so these can run inside it; everything else the
         functions call is an AWS API that needs no VPC.
         """
         return Capability.REST_API in self.capabilities

@@ -60,7 +60,7 @@ def schedule_name(env_name: str, action: str) -> str:
 
 
 def env_prefix(env_name: str) -> str:
-    """The backup bucket prefix an environment's snapshots live under (DESIGN.md layout)."""
+    """The backup bucket prefix an environment's snapshots live under (functions/layout.py)."""
     return f"{env_name}/"
 
 

@@ -8,7 +8,7 @@ boto3 is imported when the first client is made, so the CLI starts fast.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -229,6 +229,3 @@ class AwsGateway:
 def _mapped(exc: Exception, action: str, region: str | None) -> Exception:
     mapped = explain(exc, action, region=region)
     return mapped if mapped is not None else exc
-
-
-GatewayFactory = Callable[[str | None, str | None], AwsGateway]

@@ -42,13 +42,6 @@ class Deployment:
     def state_machine(self, action: Action) -> str:
         return self.pause_arn if action == "pause" else self.resume_arn
 
-    def action_of(self, state_machine_arn: str) -> Action | None:
-        if state_machine_arn == self.pause_arn:
-            return "pause"
-        if state_machine_arn == self.resume_arn:
-            return "resume"
-        return None
-
 
 def from_outputs(stack_name: str, outputs: Iterable[Mapping[str, Any]]) -> Deployment:
     """A :class:`Deployment` from DescribeStacks' ``Outputs``; UserError if some are missing."""

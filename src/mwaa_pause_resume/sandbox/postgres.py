@@ -9,14 +9,12 @@ root.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from mwaa_pause_resume.errors import UserError
@@ -176,13 +174,3 @@ class LocalPostgres:
 
     def drop_database(self, name: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@contextlib.contextmanager
-def running_postgres(base_dir: Path | None = None) -> Iterator[LocalPostgres]:
-    server = LocalPostgres(base_dir)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()

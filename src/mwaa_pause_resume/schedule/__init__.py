@@ -1,8 +1,9 @@
-"""Schedules (pure, no AWS): EventBridge cron parsing, DST-aware fire times, plan and savings.
+"""Schedules (pure, no AWS, a leaf package): EventBridge cron parsing and DST-aware fire times.
 
 Modules: ``cron`` (parse/validate), ``fire_times`` (next instants in a zone),
-``dst`` (clock changes a schedule runs into), ``prices`` (bundled, dated price
-table + config overrides), ``plan`` (what ``mwaa-pause-resume plan`` shows).
+``dst`` (clock changes a schedule runs into). The plan and its savings, which
+need the configuration, are :mod:`mwaa_pause_resume.operations.plan` and
+:mod:`mwaa_pause_resume.operations.prices`.
 """
 
 from mwaa_pause_resume.schedule.cron import CronError, CronExpression, parse_cron

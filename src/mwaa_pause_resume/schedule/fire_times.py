@@ -36,13 +36,6 @@ def exists_locally(wall: datetime, tz: ZoneInfo) -> bool:
     return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall
 
 
-def is_repeated(wall: datetime, tz: ZoneInfo) -> bool:
-    """True for a naive wall time that happens twice (fall-back overlap)."""
-    first = wall.replace(tzinfo=tz, fold=0)
-    second = wall.replace(tzinfo=tz, fold=1)
-    return first.utcoffset() != second.utcoffset() and exists_locally(wall, tz)
-
-
 def local_candidates(expr: CronExpression, start: date) -> Iterator[datetime]:
     """Naive wall-clock times named by ``expr`` from ``start`` (00:00) on, in order."""
     times = [(hour, minute) for hour in expr.hours for minute in expr.minutes]

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.errors import UserError
+from mwaa_pause_resume.operations.prices import HourlyPrice, PriceTable
 from mwaa_pause_resume.schedule.cron import CronError, CronExpression, parse_cron
 from mwaa_pause_resume.schedule.dst import DstConflict, conflicts
 from mwaa_pause_resume.schedule.fire_times import fire_times_between, next_fire_times, zone
-from mwaa_pause_resume.schedule.prices import HourlyPrice, PriceTable
 
 AVERAGE_WINDOW = timedelta(weeks=4)  # paused hours and alternation are judged over this
 DST_HORIZON = timedelta(days=365)  # clock changes are looked for this far ahead

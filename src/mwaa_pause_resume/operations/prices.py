@@ -106,7 +106,7 @@ def _class_price(name: str, raw: Any, origin: str) -> ClassPrice:
 @cache
 def bundled_prices() -> PriceTable:
     """The table shipped with the package (see its ``as_of`` and ``source``)."""
-    text = resources.files("mwaa_pause_resume.schedule").joinpath("prices.json").read_text()
+    text = resources.files("mwaa_pause_resume.operations").joinpath("prices.json").read_text()
     raw = json.loads(text)
     origin = f"bundled table, {raw['region']}, {raw['as_of']}"
     return PriceTable(

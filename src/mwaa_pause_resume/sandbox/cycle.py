@@ -1,0 +1,258 @@
+"""The ``sandbox`` command's cycle: one environment paused and resumed for real.
+
+1. Setup: the sandbox's parts (:mod:`.parts`).
+2. An environment created through the MWAA API, filled with history by the sample
+   DAGs; its state recorded (:mod:`.run_compare`).
+3. The pause workflow, then the resume workflow: the synthesized ASL run by moto,
+   the Lambda handlers in-process, the export/import DAGs run by Airflow.
+4. The resumed environment's state compared with the recorded one
+   (:class:`PausedState`), then watched for liveness.
+
+Progress goes to a :class:`~.result.Reporter` (the CLI draws it with Rich); the
+result is a :class:`~.result.SandboxResult`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mwaa_pause_resume.sandbox.parts import (
+    BUCKET,
+    ENVIRONMENT,
+    RELEASE_FILE_ENV,
+    SUPPORTED_VERSIONS,
+    SandboxParts,
+    create_environment,
+    run_workflow,
+    set_up_parts,
+    workflow_dag_ids,
+)
+from mwaa_pause_resume.sandbox.result import (
+    QuietReporter,
+    Reporter,
+    SandboxOptions,
+    SandboxResult,
+)
+from mwaa_pause_resume.sandbox.run_compare import (
+    EnvironmentState,
+    compare,
+    in_rest_scope,
+    read_state,
+    run_keys,
+    settled,
+)
+
+REST_ONLY = "rest-only"
+
+
+def run_sandbox(options: SandboxOptions, reporter: Reporter | None = None) -> SandboxResult:
+    """Pause and resume one emulated environment; compare what was restored."""
+    from mwaa_pause_resume.errors import UserError
+
+    report = reporter or QuietReporter()
+    version = options.airflow_version
+    if version not in SUPPORTED_VERSIONS:
+        raise UserError(
+            f"the sandbox does not run Airflow {version}",
+            hint=f"use --airflow-version with one of: {', '.join(SUPPORTED_VERSIONS)}",
+        )
+    started = time.monotonic()
+    work = options.work_dir or Path(tempfile.mkdtemp(prefix="mwaa-pr-sandbox-"))
+    work.mkdir(parents=True, exist_ok=True)
+    result = SandboxResult(version, work, options.keep)
+    try:
+        with set_up_parts(options, work, report, result) as parts:
+            result.lap("setup", started)
+            _cycle(parts, options, report, result)
+    finally:
+        result.total_seconds = time.monotonic() - started
+        if not options.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def _cycle(
+    parts: SandboxParts, options: SandboxOptions, report: Reporter, result: SandboxResult
+) -> None:
+    from mwaa_pause_resume.sandbox import live_history as lh
+    from mwaa_pause_resume.sandbox.history import SAMPLE_DAG_IDS
+    from mwaa_pause_resume.sandbox.liveness import BeforePause
+
+    excluded = workflow_dag_ids()
+    result.worker_db_access = options.worker_db_access
+    report.phase(
+        f"Creating environment {ENVIRONMENT} (Airflow {parts.version}) through the MWAA API: "
+        "a new metadata database, the DAGs serialized, Airflow's components started"
+    )
+    clock = time.monotonic()
+    create_environment(parts.mwaa, ENVIRONMENT, parts.version)
+    clock = result.lap("create", clock)
+    source = parts.airflow.environment(ENVIRONMENT)
+    client = source.client()
+    baseline = read_state(source.db_url, source.fernet_key, excluded)
+    report.phase(
+        "Making history through Airflow's REST API, run by its scheduler: sample DAG runs, "
+        "variables, connections, a pool, a deferred and a running task left in flight"
+    )
+    known = {*SAMPLE_DAG_IDS, *excluded}
+    user_dags = [d for d in lh.dag_ids(client.observe) if d not in known] if options.dags else []
+    history = lh.seed_live_history(client.observe, source.major, user_dags)
+    result.import_errors = _import_errors(client.observe, options.dags)
+    _sample_memory(parts, result)
+    paused_before = read_state(source.db_url, source.fernet_key, excluded).paused
+    seen = BeforePause.read(client.observe, source.major, (*history.runs, *lh.SCHEDULED_DAGS))
+    clock = result.lap("history", clock)
+
+    result.pause = run_workflow(parts, "pause", report)
+    clock = result.lap("pause", clock)
+    if result.pause.status != "SUCCEEDED":
+        return
+    output = result.pause.output if isinstance(result.pause.output, dict) else {}
+    result.snapshot_id = output.get("snapshot_id")
+    result.scope = _snapshot_scope(parts.local, str(result.snapshot_id))
+    paused = PausedState.read(parts, ENVIRONMENT, str(result.snapshot_id), paused_before)
+
+    resume_started = datetime.now(UTC)
+    clock = result.lap("compare", clock)
+    result.resume = run_workflow(parts, "resume", report)
+    clock = result.lap("resume", clock)
+    if result.resume.status != "SUCCEEDED":
+        return
+    report.phase("Comparing the resumed environment with the paused one")
+    target = parts.airflow.environment(ENVIRONMENT)
+    result.fernet_key_changed = target.fernet_key != source.fernet_key
+    before, after = paused.before, paused.resumed(parts, ENVIRONMENT, resume_started)
+    if result.scope == REST_ONLY:
+        before, after, baseline = (in_rest_scope(s) for s in (before, after, baseline))
+    result.comparison = compare(before, after, baseline)
+    clock = result.lap("compare", clock)
+    report.phase(
+        f"Watching the resumed environment for {options.settle_seconds:.0f} s or more: "
+        "interrupted work, the triggerer, a new run, the scheduler's next runs"
+    )
+    result.liveness = _liveness(
+        parts, target, history, seen, resumed_at=resume_started, result=result, options=options
+    )
+    result.lap("liveness", clock)
+    if options.keep:
+        result.keep_notes.append(
+            f"the resumed environment's database: {target.db_url} (home {target.home}); "
+            f"its Airflow stops when the sandbox ends"
+        )
+
+
+def _import_errors(call: Any, dags: Path | None) -> list[dict[str, str]]:
+    """Import errors, once Airflow has parsed each of the user's DAG files."""
+    from mwaa_pause_resume.sandbox import user_dags
+
+    if dags is None:
+        return user_dags.import_errors(call)
+    errors, unparsed = user_dags.wait_until_parsed(call, user_dags.parsed_by_airflow(dags))
+    late = f"Airflow had not parsed this file after {user_dags.PARSE_WAIT_SECONDS:.0f} s"
+    return errors + [{"filename": f, "error": late} for f in unparsed]
+
+
+def _sample_memory(parts: SandboxParts, result: SandboxResult) -> None:
+    for env in parts.airflow.environments.values():
+        if env.processes is not None:
+            result.peak_rss_bytes = max(result.peak_rss_bytes, env.processes.rss_bytes())
+
+
+def _liveness(
+    parts: SandboxParts,
+    target: Any,
+    history: Any,
+    seen: Any,
+    *,
+    resumed_at: datetime,
+    result: SandboxResult,
+    options: SandboxOptions,
+) -> Any:
+    from mwaa_pause_resume.sandbox.liveness import Watched, check_liveness
+
+    processes = target.processes
+    watched = Watched(
+        call=target.client().observe,
+        major=target.major,
+        healthy=processes.scheduler_healthy,
+        exited=processes.exited,
+        release_file=Path(parts.airflow.extra_environ[RELEASE_FILE_ENV]),
+        resumed_at=resumed_at,
+        sample_rss=lambda: _sample_memory(parts, result),
+    )
+    return check_liveness(
+        watched,
+        history,
+        seen,
+        history_restored=result.scope != REST_ONLY,
+        settle_seconds=options.settle_seconds,
+    )
+
+
+def _manifest(local: Any, snapshot_id: str, environment: str = ENVIRONMENT) -> dict[str, Any]:
+    from mwaa_pause_resume.functions import layout
+
+    s3 = local.client("s3")
+    key = layout.key(environment, snapshot_id, layout.MANIFEST_FILE)
+    try:
+        return dict(json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()))
+    except Exception:  # a failed pause may have written none: the report says "unknown"
+        return {}
+
+
+def _snapshot_scope(local: Any, snapshot_id: str) -> str | None:
+    scope = _manifest(local, snapshot_id).get("scope")
+    return str(scope) if scope else None
+
+
+def _interrupted_runs(local: Any, environment: str, snapshot_id: str) -> set[tuple[str, str]]:
+    """The runs the manifest records as in flight at the export."""
+    entries = _manifest(local, snapshot_id, environment).get("interrupted") or []
+    return {(str(e["dag_id"]), str(e["run_id"])) for e in entries}
+
+
+@dataclass(frozen=True)
+class PausedState:
+    """What a paused environment held, for the comparison after its resume.
+
+    A live environment goes on after the export read its database, so "before" is the
+    deleted environment's database as the deletion left it (every process killed at
+    once), with the paused states from before the export paused every DAG, less the
+    work in flight at the export (``settled``: the resumed scheduler moves it on at
+    once; liveness checks that it finishes)."""
+
+    before: EnvironmentState
+    frozen: EnvironmentState
+    in_flight: frozenset[tuple[str, str]]
+
+    @staticmethod
+    def read(
+        parts: SandboxParts, environment: str, snapshot_id: str, paused_before: dict[str, bool]
+    ) -> PausedState:
+        excluded = workflow_dag_ids()
+        deleted = parts.airflow.deleted[environment][-1]
+        frozen = read_state(deleted.db_url, deleted.fernet_key, excluded)
+        in_flight = frozenset(_interrupted_runs(parts.local, environment, snapshot_id))
+        return PausedState(
+            settled(replace(frozen, paused=paused_before), in_flight), frozen, in_flight
+        )
+
+    def resumed(
+        self, parts: SandboxParts, environment: str, resumed_at: datetime
+    ) -> EnvironmentState:
+        """The resumed environment's state, less the work in flight at the export and
+        the runs its scheduler made since ``resumed_at``."""
+        target = parts.airflow.environment(environment)
+        return settled(
+            read_state(target.db_url, target.fernet_key, workflow_dag_ids()),
+            self.in_flight,
+            new_since=resumed_at.isoformat(),
+            before_runs=run_keys(self.frozen),
+        )
