@@ -31,6 +31,7 @@ from mwaa_pause_resume.config.model import (
 )
 from mwaa_pause_resume.config.network import known_lambda_vpcs
 from mwaa_pause_resume.config.problems import ConfigError, Invalid, Problem, did_you_mean
+from mwaa_pause_resume.config.stack_size import TOO_MANY_RESOURCES_FIX, too_many_resources
 
 FieldPath = tuple[str | int, ...]
 # Lambda's VpcConfig limits (Lambda API reference): SubnetIds, SecurityGroupIds.
@@ -513,6 +514,9 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
     environments = builder.environments(tree, deployment)
     deployment = builder.lambda_network(deployment, environments)
     prices = builder.prices(tree)
+    config = Config(deployment=deployment, environments=environments, prices=prices, source=source)
+    if not builder.problems and (too_many := too_many_resources(config)):
+        builder.add(("environments",), too_many, TOO_MANY_RESOURCES_FIX)
     if builder.problems:
         raise ConfigError(builder.problems, source)
-    return Config(deployment=deployment, environments=environments, prices=prices, source=source)
+    return config

@@ -23,6 +23,13 @@ from mwaa_pause_resume.infra.lambdas import RUNTIME
 
 BUCKET_DEPLOYMENT = "Custom::CDKBucketDeployment"
 
+# The region and account fields of an ARN in a finding id: concrete when
+# [deployment] sets them, else the unresolved pseudo parameter as cdk-nag prints
+# it (``<AWS::Region>``, ``<AWS::AccountId>``; see :func:`render`).
+REGION = r"(?:[a-z]+(?:-[a-z]+)+-\d+|<AWS::Region>)"
+ACCOUNT = r"(?:\d{12}|<AWS::AccountId>)"
+_SCOPE = f"{REGION}:{ACCOUNT}"
+
 # (actions every one of which matches, resource pattern) -> reason
 _RULES: list[tuple[str, str, str]] = [
     (
@@ -71,30 +78,30 @@ _RULES: list[tuple[str, str, str]] = [
     ),
     (
         r"ec2:CreateVpcEndpoint|ec2:CreateNetworkInterface",
-        r"arn:<AWS::Partition>:ec2:[^:]+:[^:]+:(vpc-endpoint|network-interface)/\*",
+        rf"arn:<AWS::Partition>:ec2:{_SCOPE}:(vpc-endpoint|network-interface)/\*",
         "Endpoints and network interfaces MWAA creates during CreateEnvironment: their ids "
         "cannot be known in advance; scoped to this account and region.",
     ),
     (
         r"ec2:CreateVpcEndpoint|ec2:CreateNetworkInterface",
-        r"arn:<AWS::Partition>:ec2:[^:]+:[^:]+:(vpc|subnet|security-group)/\*",
+        rf"arn:<AWS::Partition>:ec2:{_SCOPE}:(vpc|subnet|security-group)/\*",
         "An environment configured without network ids is re-created in the VPC, subnets and "
         "security groups recorded in its snapshot; scoped to this account and region.",
     ),
     (
         r"logs:CreateLogGroup|logs:DescribeLogGroups",
-        r"arn:<AWS::Partition>:logs:[^:]+:[^:]+:log-group:airflow-[A-Za-z0-9_-]+-\*",
+        rf"arn:<AWS::Partition>:logs:{_SCOPE}:log-group:airflow-[A-Za-z0-9_-]+-\*",
         "MWAA's log groups of a configured environment (airflow-<environment>-<module>).",
     ),
     (
         r"kms:CreateGrant",
-        r"arn:<AWS::Partition>:kms:[^:]+:[^:]+:key/\*",
+        rf"arn:<AWS::Partition>:kms:{_SCOPE}:key/\*",
         "An environment encrypted with its own customer managed key: the key is only known "
         "from the snapshot; limited to grants for AWS resources (kms:GrantIsForAWSResource).",
     ),
     (
         r"kms:DescribeKey",
-        r"arn:<AWS::Partition>:kms:[^:]+:[^:]+:key/\*",
+        rf"arn:<AWS::Partition>:kms:{_SCOPE}:key/\*",
         "CreateEnvironment describes an environment's own customer managed key, only known "
         "from the snapshot (key metadata only; this account and region).",
     ),
@@ -132,6 +139,9 @@ def render(value: Any) -> str:
             return f"<{arg}>"
         if fn == "Fn::GetAtt":
             return f"<{'.'.join(arg) if isinstance(arg, list) else arg}>"
+        if fn == "Fn::Sub" and isinstance(arg, str):
+            # CDK's asset bucket without a concrete account/region: ${AWS::AccountId}.
+            return re.sub(r"\$\{([^}]+)\}", r"<\1>", arg)
     return str(value)
 
 
