@@ -91,6 +91,13 @@ REFUSED: dict[str, str] = {
 }
 
 
+def is_airflow_3(version: str | None) -> bool:
+    """Whether a configured version is on the Airflow 3 line; an unset or unreadable one
+    counts as Airflow 2 (MWAA's default when CreateEnvironment names none)."""
+    major = (version or "").split(".", 1)[0]
+    return major.isdigit() and int(major) >= 3
+
+
 def get(version: str) -> AirflowVersion:
     """The facts of ``version``; KeyError names the supported ones."""
     try:

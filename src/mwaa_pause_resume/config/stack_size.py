@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mwaa_pause_resume.airflow_versions import is_airflow_3
 from mwaa_pause_resume.config.model import Config, EnvironmentConfig
 from mwaa_pause_resume.config.network import lambda_vpc_id
 
@@ -49,12 +50,6 @@ INTERFACE_ENDPOINT = 2  # a KMS or airflow.env endpoint with its security group
 PER_CLIENT_GROUP = 1  # per security group allowed in: its ingress rule
 
 
-def _airflow_3(env: EnvironmentConfig) -> bool:
-    """As ``infra.vpc_endpoints.is_airflow_3``: an unset version counts as Airflow 2."""
-    major = (env.airflow_version or "").split(".", 1)[0]
-    return major.isdigit() and int(major) >= 3
-
-
 def _vpc_resources(config: Config) -> int:
     vpcs: dict[str, list[EnvironmentConfig]] = {}
     for env in config.environments:
@@ -69,7 +64,7 @@ def _vpc_resources(config: Config) -> int:
         if envs:  # the KMS endpoint, reached from the environments' security groups
             kms_clients = {g for e in envs for g in e.security_group_ids}
             total += INTERFACE_ENDPOINT + PER_CLIENT_GROUP * len(kms_clients)
-        airflow3 = [e for e in envs if _airflow_3(e)]
+        airflow3 = [e for e in envs if is_airflow_3(e.airflow_version)]
         lambdas = vpc_id == lambda_vpc
         if airflow3 or lambdas:  # the airflow.env endpoint (InvokeRestApi)
             clients = {g for e in airflow3 for g in e.security_group_ids}

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig
 from mwaa_pause_resume.config.network import lambda_vpc_id
 from mwaa_pause_resume.errors import UserError
@@ -40,8 +41,7 @@ def service_name(region: str, service: str) -> str:
 
 def is_airflow_3(env: EnvironmentConfig) -> bool:
     """Only a configured 3.x version counts: an unset version is treated as Airflow 2."""
-    major = (env.airflow_version or "").split(".", 1)[0]
-    return major.isdigit() and int(major) >= 3
+    return airflow_versions.is_airflow_3(env.airflow_version)
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,14 @@ class AirflowRuntime:
         return self.venv_dir / "bin" / "python"
 
     @property
+    def install_record(self) -> str:
+        """What :meth:`ensure` recorded of the install (layout, Python, packages); empty
+        while there is none."""
+        return self._marker.read_text() if self._marker.exists() else ""
+
+    @property
     def ready(self) -> bool:
-        return self._marker.exists() and self._marker.read_text().startswith(LAYOUT)
+        return self.install_record.startswith(LAYOUT)
 
     def install_command(self) -> list[str]:
         """uv's install of the packages MWAA installs, under MWAA's two constraints files."""

@@ -28,12 +28,9 @@ LAYOUT = "schema-dump-1"  # bump when what goes into a dump changes
 
 
 def dump_path(runtime: AirflowRuntime, server: LocalPostgres, *, with_fab: bool) -> Path:
-    marker = runtime.venv_dir / ".mwaa-pause-resume-complete"
-    record = marker.read_text() if marker.exists() else ""
     pg_major = server.bin_dir.parent.name if server.bin_dir.parent.name.isdigit() else "pg"
-    digest = hashlib.sha256(
-        "\n".join((LAYOUT, runtime.version, record, pg_major, str(with_fab))).encode()
-    ).hexdigest()[:16]
+    facts = (LAYOUT, runtime.version, runtime.install_record, pg_major, str(with_fab))
+    digest = hashlib.sha256("\n".join(facts).encode()).hexdigest()[:16]
     return cache_root() / "schemas" / f"airflow-{runtime.version}-{digest}.dump"
 
 
