@@ -22,6 +22,8 @@ from mwaa_pause_resume.config.stack_size import (
     estimated_resources,
 )
 
+BASE_ROLE = "arn:aws:iam::111122223333:role/service-role/dev-role"
+
 
 def _environments(count: int, **changes: Any) -> list[dict[str, Any]]:
     return [
@@ -66,3 +68,29 @@ def test_the_last_environment_that_fits_validates_and_one_more_does_not(
     with pytest.raises(ConfigError) as refused:
         load_toml(more)
     assert [p.field for p in refused.value.problems] == ["environments"]
+
+
+def test_a_bucket_policy_past_s3s_20_kb_is_refused_with_the_size_and_the_fix(
+    write_toml: Callable[..., Path], run_cli: Callable[..., Any]
+) -> None:
+    """Each distinct execution role adds a fence to the backup bucket's policy; shared
+    roles add only their prefixes (infra.bucket_policy_size)."""
+    own_roles = [
+        environment(
+            name=f"analytics-team-{i:02d}",
+            source_bucket="shared-dags-bucket",
+            execution_role_arn=f"arn:aws:iam::111122223333:role/service-role/mwaa-exec-{i:02d}",
+        )
+        for i in range(40)
+    ]
+    path = write_toml(deployment=BASE_DEPLOYMENT, environments=own_roles)
+    result = run_cli("validate", "--config", str(path))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    text = " ".join(result.output.split())
+    assert "backup bucket's policy would be about" in text
+    assert "40 environments with 40 distinct execution roles" in text
+    assert "limit of 20480 bytes (20 KB)" in text
+    assert "share execution roles" in text
+    shared = [{**e, "execution_role_arn": BASE_ROLE} for e in own_roles]
+    load_toml(write_toml(deployment=BASE_DEPLOYMENT, environments=shared))  # fits

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from infra_config import ACCOUNT, CONFIG, DEV, STAGING, resources
+from policy_eval import denied
 
 from mwaa_pause_resume.infra.nag import render
 from mwaa_pause_resume.infra.names import construct_id
@@ -121,8 +122,9 @@ def test_bucket_policy_management_is_never_denied(template: dict[str, Any]) -> N
             continue
         actions = _as_list(statement["Action"])
         assert not any("*" in a or "Bucket" in a for a in actions), actions
-        assert all(">/" in render(r) for r in _as_list(statement["Resource"]))  # objects
-        assert set(statement["Condition"]) == {"ArnNotLike"}
+        resources = statement.get("Resource", statement.get("NotResource"))
+        assert all(">/" in render(r) for r in _as_list(resources))  # objects
+        assert set(statement["Condition"]) in ({"ArnNotLike"}, {"ArnLike"})
 
 
 def test_guard_tracks_the_handler_grants() -> None:
@@ -156,3 +158,116 @@ def test_operators_keep_reading_manifests_and_pointers() -> None:
     for key in ("dev/s1/tables/connection.csv.gz", "dev/s1/rest/variables.jsonl.gz"):
         assert any(fnmatch(key, pattern) for pattern in readers), key
     assert any(fnmatch("dev/s1/environment.json", pattern) for pattern in readers)
+
+
+# -- execution roles: their own prefix, an export's files only (issue 13) -----------------
+def _rendered(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The template's statements with intrinsic values rendered (``<Bucket.Arn>/dev/*``)."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if (
+            isinstance(value, dict)
+            and len(value) == 1
+            and next(iter(value)).startswith(("Fn::", "Ref"))
+        ):
+            return render(value)
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    return [walk(s) for s in statements]
+
+
+def _bucket_object(template: dict[str, Any], key: str) -> str:
+    (bucket,) = [i for i in resources(template, "AWS::S3::Bucket") if i.startswith("BackupSnap")]
+    return f"<{bucket}.Arn>/{key}"
+
+
+EXPORT_FILES = ("tables/dag_run.csv.gz", "rest/variables.jsonl.gz", "manifest.json")
+CONTROL_FILES = (
+    "S/environment.json",
+    "S/complete.json",
+    "S/manifest.mac.json",  # a MAC beside the manifest: the functions' to write
+    "latest.json",
+    "lock.json",
+    "S/tables.json",
+    "S/other.txt",
+)
+
+
+@pytest.mark.parametrize("own, other", [(DEV, STAGING), (STAGING, DEV)])
+def test_an_execution_role_writes_only_an_exports_files_under_its_own_prefix(
+    template: dict[str, Any], own: Any, other: Any
+) -> None:
+    policy = _rendered(_backup_policy(template))
+    role = own.execution_role_arn
+
+    def put_denied(key: str) -> bool:
+        return denied(policy, role, "s3:PutObject", _bucket_object(template, key))
+
+    for name in (*EXPORT_FILES, "paused-states.json"):
+        assert not put_denied(f"{own.name}/S/{name}"), name
+        assert put_denied(f"{other.name}/S/{name}"), name
+    for name in CONTROL_FILES:
+        assert put_denied(f"{own.name}/{name}"), name
+    assert put_denied("elsewhere/S/tables/x.csv.gz")
+    multipart = _bucket_object(template, f"{other.name}/S/tables/x.csv.gz")
+    assert denied(policy, role, "s3:AbortMultipartUpload", multipart)
+
+
+@pytest.mark.parametrize("own, other", [(DEV, STAGING), (STAGING, DEV)])
+def test_an_execution_role_reads_only_its_own_environments_snapshots(
+    template: dict[str, Any], own: Any, other: Any
+) -> None:
+    policy = _rendered(_backup_policy(template))
+    role = own.execution_role_arn
+    for key in ("S/tables/connection.csv.gz", "S/environment.json", "S/manifest.json"):
+        for action in ("s3:GetObject", "s3:GetObjectVersion"):
+            theirs = _bucket_object(template, f"{other.name}/{key}")
+            assert denied(policy, role, action, theirs), (action, key)
+        mine = _bucket_object(template, f"{own.name}/{key}")
+        assert not denied(policy, role, "s3:GetObject", mine), key
+
+
+def test_the_functions_keep_writing_the_control_files(template: dict[str, Any]) -> None:
+    """The fences name the execution roles only: the pointer function still writes
+    latest.json, the begin function lock.json, snapshot_start environment.json."""
+    policy = _rendered(_backup_policy(template))
+    roles = {
+        key: next(
+            f"<{i}.Arn>"
+            for i in resources(template, "AWS::IAM::Role")
+            if i.startswith(f"Functions{construct_id(key.replace('_', '-'))}Role")
+        )
+        for key in ("snapshot_pointer", "begin", "snapshot_start")
+    }
+    for key, name in (
+        ("snapshot_pointer", "dev/latest.json"),
+        ("snapshot_pointer", "dev/S/complete.json"),
+        ("begin", "dev/lock.json"),
+        ("snapshot_start", "dev/S/environment.json"),
+    ):
+        assert not denied(policy, roles[key], "s3:PutObject", _bucket_object(template, name))
+
+
+def test_a_shared_execution_role_is_fenced_to_the_union_of_its_environments() -> None:
+    import dataclasses
+
+    from mwaa_pause_resume.infra.bucket_guard import execution_role_fences
+
+    third = dataclasses.replace(STAGING, name="third")
+    envs = [DEV, STAGING, third]
+    fences = execution_role_fences("arn:aws:s3:::b", envs)
+    assert [f["Sid"] for f in fences] == [
+        "FenceExecutionRoleWrites",
+        "FenceExecutionRole1",
+        "FenceExecutionRole2",
+    ]
+    role = STAGING.execution_role_arn
+    for env in ("staging_2", "third"):
+        assert not denied(fences, role, "s3:PutObject", f"arn:aws:s3:::b/{env}/S/manifest.json")
+        assert not denied(fences, role, "s3:GetObject", f"arn:aws:s3:::b/{env}/S/tables/t")
+    assert denied(fences, role, "s3:GetObject", "arn:aws:s3:::b/dev/S/tables/t")
+    assert denied(fences, DEV.execution_role_arn, "s3:GetObject", "arn:aws:s3:::b/third/x")

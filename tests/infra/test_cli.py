@@ -68,6 +68,9 @@ def test_synth_writes_the_assembly_offline(
     }
 
 
+EXPORT_FILES = ("tables/*", "rest/*", "manifest.json", "paused-states.json")
+
+
 def test_policy_prints_the_document_for_the_given_bucket_and_key(config_file: Path) -> None:
     result = run(
         "policy", "test", "-c", str(config_file), "--bucket", "bkt", "--key-arn", KEY, "--json"
@@ -80,10 +83,19 @@ def test_policy_prints_the_document_for_the_given_bucket_and_key(config_file: Pa
     assert resources == [
         "arn:aws:s3:::bkt",
         "arn:aws:s3:::bkt/test/*",
-        KEY,
+        [f"arn:aws:s3:::bkt/test/*/{name}" for name in EXPORT_FILES],
+        KEY,  # through S3 (SSE-KMS)
+        KEY,  # the data keys with this environment's encryption context
+        KEY,  # data keys of snapshots made before the context existed
         # the DAGs' rest-only scope: the key's region, the execution role's account
         f"arn:aws:airflow:{KEY.split(':')[3]}:111122223333:role/test/Op",
     ]
+    (through_s3,) = [
+        s for s in answer["policy"]["Statement"] if s["Sid"] == "UseBackupKeyThroughS3"
+    ]
+    assert through_s3["Condition"]["StringEquals"] == {
+        "kms:ViaService": f"s3.{KEY.split(':')[3]}.amazonaws.com"
+    }
     plain = run("policy", "test", "-c", str(config_file), "--bucket", "bkt", "--key-arn", KEY)
     assert json.loads(plain.stdout) == answer["policy"]
 

@@ -118,24 +118,61 @@ def test_only_the_create_function_may_create_environments(template: dict[str, An
 def test_execution_role_policy_matches_what_the_policy_command_prints() -> None:
     from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
 
-    doc = execution_role_policy("dev", "bkt", "arn:aws:kms:eu-west-1:1:key/k", "aws")
+    doc = execution_role_policy(
+        "dev", "bkt", "arn:aws:kms:eu-west-1:1:key/k", "aws", region="eu-west-1"
+    )
     by_sid = {s["Sid"]: s for s in doc["Statement"]}
-    assert by_sid["ReadWriteOwnSnapshots"]["Resource"] == "arn:aws:s3:::bkt/dev/*"
-    assert "s3:DeleteObject" not in by_sid["ReadWriteOwnSnapshots"]["Action"]
+    assert by_sid["ReadOwnSnapshots"]["Resource"] == "arn:aws:s3:::bkt/dev/*"
+    assert by_sid["ReadOwnSnapshots"]["Action"] == ["s3:GetObject"]
+    # Writes: only what an export writes, never environment.json, pointers or locks.
+    assert by_sid["WriteOwnExports"]["Resource"] == [
+        "arn:aws:s3:::bkt/dev/*/tables/*",
+        "arn:aws:s3:::bkt/dev/*/rest/*",
+        "arn:aws:s3:::bkt/dev/*/manifest.json",
+        "arn:aws:s3:::bkt/dev/*/paused-states.json",
+    ]
+    assert not any("s3:DeleteObject" in s["Action"] for s in doc["Statement"])
     assert by_sid["ListOwnSnapshots"]["Resource"] == "arn:aws:s3:::bkt"
-    # The engine calls KMS directly (envelope encryption), so no kms:ViaService condition.
-    assert by_sid["UseBackupKey"] == {
-        "Sid": "UseBackupKey",
+    key = "arn:aws:kms:eu-west-1:1:key/k"
+    # SSE-KMS only through S3, for this bucket (Bucket Keys: the bucket's ARN) or the
+    # environment's own objects.
+    assert by_sid["UseBackupKeyThroughS3"] == {
+        "Sid": "UseBackupKeyThroughS3",
         "Effect": "Allow",
         "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-        "Resource": "arn:aws:kms:eu-west-1:1:key/k",
+        "Resource": key,
+        "Condition": {
+            "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+            "StringLike": {
+                "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::bkt", "arn:aws:s3:::bkt/dev/*"]
+            },
+        },
     }
+    # The engine's envelope data key: only with its own environment in the context.
+    assert by_sid["UseOwnSnapshotDataKeys"] == {
+        "Sid": "UseOwnSnapshotDataKeys",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": key,
+        "Condition": {
+            "StringEquals": {"kms:EncryptionContext:mwaa-pause-resume:environment": "dev"}
+        },
+    }
+    # Data keys of snapshots made before the context existed: Decrypt, without context.
+    assert by_sid["DecryptLegacySnapshotDataKeys"]["Action"] == "kms:Decrypt"
+    assert by_sid["DecryptLegacySnapshotDataKeys"]["Condition"] == {
+        "Null": {"kms:EncryptionContextKeys": "true"}
+    }
+    unscoped = execution_role_policy("dev", "bkt", key)["Statement"]
+    (through_s3,) = [s for s in unscoped if s["Sid"] == "UseBackupKeyThroughS3"]
+    assert through_s3["Condition"]["StringLike"]["kms:ViaService"] == "s3.*.amazonaws.com"
+    assert len(through_s3["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"]) == 2
     # The rest-only scope calls the environment's own REST API, as Op, nothing wider.
     assert by_sid["InvokeOwnRestApi"] == {
         "Sid": "InvokeOwnRestApi",
         "Effect": "Allow",
         "Action": "airflow:InvokeRestApi",
-        "Resource": "arn:aws:airflow:*:*:role/dev/Op",
+        "Resource": "arn:aws:airflow:eu-west-1:*:role/dev/Op",
     }
     scoped = execution_role_policy("dev", "b", "k", "aws-cn", region="cn-north-1", account="12")
     assert scoped["Statement"][-1]["Resource"] == "arn:aws-cn:airflow:cn-north-1:12:role/dev/Op"

@@ -54,20 +54,24 @@ def _bucket_policy(template: dict[str, Any], prefix: str) -> list[dict[str, Any]
     raise AssertionError(f"no bucket policy for {prefix}")
 
 
-def test_backup_bucket_policy_denies_plain_http_and_gives_each_role_its_prefix(
+def test_backup_bucket_policy_denies_plain_http_and_fences_each_role_to_its_prefix(
     template: dict[str, Any],
 ) -> None:
     statements = _bucket_policy(template, "BackupSnapshots")
     deny = [s for s in statements if s["Effect"] == "Deny"]
     assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # The execution roles' grants are their identity policy (needed for the key anyway).
+    assert not [s for s in statements if s["Effect"] == "Allow"]
     for env in (DEV, STAGING):
-        mine = [s for s in statements if s.get("Principal") == {"AWS": env.execution_role_arn}]
-        objects = next(s for s in mine if "s3:GetObject" in s["Action"])
-        joined = json.dumps(objects["Resource"])
+        (fence,) = [
+            s
+            for s in deny
+            if s.get("Condition", {}).get("ArnLike", {}).get("aws:PrincipalArn")
+            == env.execution_role_arn
+        ]
+        joined = json.dumps(fence["NotResource"])
         assert joined.endswith(f'/{env.name}/*"]]}}'), joined
-        listing = next(s for s in mine if s["Action"] == "s3:ListBucket")
-        assert listing["Condition"]["StringLike"]["s3:prefix"] == [f"{env.name}/", f"{env.name}/*"]
-        assert not any("s3:DeleteObject" in s["Action"] for s in mine)
+        assert "s3:GetObject" in fence["Action"] and "s3:PutObject" in fence["Action"]
 
 
 def test_state_machines_log_everything_and_trace(template: dict[str, Any]) -> None:
@@ -230,8 +234,11 @@ def test_execution_role_policy_is_attached_only_where_asked(template: dict[str, 
     sids = [s["Sid"] for s in attached[0]["PolicyDocument"]["Statement"]]
     assert sids == [
         "ListOwnSnapshots",
-        "ReadWriteOwnSnapshots",
-        "UseBackupKey",
+        "ReadOwnSnapshots",
+        "WriteOwnExports",
+        "UseBackupKeyThroughS3",
+        "UseOwnSnapshotDataKeys",
+        "DecryptLegacySnapshotDataKeys",
         "InvokeOwnRestApi",
     ]
 

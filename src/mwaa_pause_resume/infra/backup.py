@@ -11,8 +11,11 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
-from mwaa_pause_resume.infra.bucket_guard import break_glass_role_arn, guard_statements
-from mwaa_pause_resume.infra.execution_role_policy import snapshot_statements
+from mwaa_pause_resume.infra.bucket_guard import (
+    break_glass_role_arn,
+    execution_role_fences,
+    guard_statements,
+)
 
 # Snapshots are immutable once complete; superseded object versions (retention deletes,
 # re-written latest.json pointers) are kept this long for recovery, then expire.
@@ -77,24 +80,8 @@ class BackupStorage(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.environments = tuple(environments)
-        partition = cdk.Stack.of(self).partition
-        for env in environments:
-            self.grant_environment(env, partition)
-
-    def grant_environment(self, env: EnvironmentConfig, partition: str) -> None:
-        """Let the execution role read and write its own ``<env>/`` prefix, nothing else."""
-        statements = snapshot_statements(
-            env.name, self.bucket.bucket_name, self.key.key_arn, partition
-        )
-        for statement in statements:
-            if statement["Sid"] == "UseBackupKey":
-                continue  # a key grant: the identity policy (execution_role_policy) carries it
-            body = {k: v for k, v in statement.items() if k != "Sid"}  # Sids repeat per env
-            self.bucket.add_to_resource_policy(
-                iam.PolicyStatement.from_json(
-                    {**body, "Principal": {"AWS": env.execution_role_arn}}
-                )
-            )
+        # The execution roles' grants are their identity policy (execution_role_policy):
+        # they need it for the key anyway; this policy only fences them (bucket_guard).
 
     def deny_other_principals(self, handler_roles: Mapping[str, iam.IRole]) -> None:
         """Snapshot objects only for the roles granted them (DESIGN: who may read).
@@ -109,5 +96,6 @@ class BackupStorage(Construct):
             {key: role.role_arn for key, role in handler_roles.items()},
             break_glass_role_arn(stack.partition, stack.account),
         )
+        statements += execution_role_fences(self.bucket.bucket_arn, self.environments)
         for statement in statements:
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))

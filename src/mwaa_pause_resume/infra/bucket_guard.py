@@ -7,6 +7,14 @@ here denies one group of object actions to every principal except those the stac
 grants that group: the Lambda roles (from their handler statements, so the two cannot
 drift), the configured execution roles and one fixed-name break-glass role.
 
+The execution roles are exempt from those group denies, and then fenced
+(:func:`execution_role_fences`): reads and writes only under their own environments'
+prefixes (a role shared by several environments: the union), writes only of what an
+export writes there. One statement per distinct role, not per environment, keeps the
+policy under S3's 20 KB limit longer (infra.bucket_policy_size). The bucket policy grants
+the execution roles nothing itself: their identity policy (execution_role_policy) is
+needed anyway for the KMS key, so it is the one place their grants are written.
+
 Only object data is guarded: bucket-level actions (``s3:PutBucketPolicy``,
 ``s3:GetBucketPolicy``, ...) are never denied, so an account administrator can always
 change this policy. The denies use ``aws:PrincipalArn`` (the role's ARN for its
@@ -19,8 +27,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
-from mwaa_pause_resume.infra.execution_role_policy import SNAPSHOT_OBJECT_ACTIONS
+from mwaa_pause_resume.infra.execution_role_policy import (
+    EXPORT_OBJECT_PATTERNS,
+    SNAPSHOT_OBJECT_ACTIONS,
+    WRITE_OBJECT_ACTIONS,
+)
 from mwaa_pause_resume.infra.handlers import HANDLERS
+from mwaa_pause_resume.infra.names import env_prefix
 from mwaa_pause_resume.infra.permissions import Scope, handler_statements
 
 # An administrator who must read or repair snapshots outside the workflows creates an
@@ -119,6 +132,60 @@ def guard_statements(
                 "Action": list(actions),
                 "Resource": [f"{bucket_arn}/{key}" for key in GUARDED_KEYS[sid]],
                 "Condition": {"ArnNotLike": {"aws:PrincipalArn": principals}},
+            }
+        )
+    return statements
+
+
+def roles_environments(environments: Sequence[EnvironmentConfig]) -> dict[str, list[str]]:
+    """Execution role ARN -> the names of the environments it serves, both sorted."""
+    out: dict[str, list[str]] = {}
+    for env in environments:
+        out.setdefault(env.execution_role_arn, []).append(env.name)
+    return {role: sorted(set(names)) for role, names in sorted(out.items())}
+
+
+def execution_role_fences(
+    bucket_arn: str, environments: Sequence[EnvironmentConfig]
+) -> list[dict[str, Any]]:
+    """Deny the execution roles what the group denies above spare them, beyond their part.
+
+    The group denies spare every execution role, since each needs reads and writes
+    somewhere. Two kinds of ``NotResource`` deny give each only its own part:
+
+    - ``FenceExecutionRoleWrites`` (one for all roles): writes of anything but an
+      export's files (table and rest-scope files, manifest, paused-states record), so
+      never ``environment.json``, pointers, locks or the functions' MACs;
+    - ``FenceExecutionRole<n>`` (one per distinct role): reads and writes outside its
+      environments' ``<env>/`` prefixes (the union, for a role several share).
+
+    A write must pass both: an export's file under the role's own prefix. One statement
+    per role rather than per environment keeps the policy small (S3's 20 KB limit).
+    """
+    roles = roles_environments(environments)
+    if not roles:
+        return []
+    kinds = [f"{bucket_arn}/*/{pattern}" for pattern in EXPORT_OBJECT_PATTERNS]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "FenceExecutionRoleWrites",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": list(WRITE_OBJECT_ACTIONS),
+            "NotResource": kinds,
+            "Condition": {"ArnLike": {"aws:PrincipalArn": list(roles)}},
+        }
+    ]
+    for number, (role, names) in enumerate(roles.items(), 1):
+        statements.append(
+            {
+                "Sid": f"FenceExecutionRole{number}",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                # GetObjectVersion rides with the reads, as in the group deny.
+                "Action": [*SNAPSHOT_OBJECT_ACTIONS, "s3:GetObjectVersion"],
+                "NotResource": [f"{bucket_arn}/{env_prefix(name)}*" for name in names],
+                "Condition": {"ArnLike": {"aws:PrincipalArn": role}},
             }
         )
     return statements

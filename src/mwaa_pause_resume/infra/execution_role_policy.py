@@ -1,13 +1,19 @@
 """What an environment's execution role needs for the export/import DAGs (pure).
 
-One function builds the IAM policy document. The stack attaches it when
+One module builds the IAM policy document. The stack attaches it when
 ``update_execution_role`` is true; ``mwaa-pause-resume policy ENV`` prints it
-otherwise, so what we deploy and what we tell people to add never drift.
+otherwise, so what we deploy and what we tell people to add never drift. The
+backup bucket's policy grants the execution roles nothing; bucket_guard denies them
+everything outside what these statements allow (:data:`EXPORT_OBJECT_PATTERNS`).
 
-The DAGs read and write snapshots under ``<env>/`` in the backup bucket. The
-backup KMS key is used twice: by S3 for the objects (SSE-KMS) and directly by
-the metadata engine for the snapshot's data key (envelope encryption of the
-Airflow secrets), so the KMS grant carries no ``kms:ViaService`` condition.
+The DAGs read snapshots under ``<env>/`` in the backup bucket and write only what an
+export produces there: table files, rest-scope files, the manifest and the paused-states
+record. ``environment.json``, the pointers (``latest.json``, ``complete.json``),
+``lock.json`` and any signature/MAC object beside a manifest are the Lambda functions'
+alone (docs/security.md). The backup KMS key is used twice: by S3 for the objects
+(SSE-KMS, ``kms:ViaService``) and directly by the metadata engine for the snapshot's
+data key (envelope encryption of the Airflow secrets), which carries the environment
+in its encryption context so one environment's role cannot decrypt another's key.
 The DAGs never call Step Functions (the workflows poll through InvokeRestApi).
 Where a task can reach no metadata database (Airflow 3 without one), the DAGs fall
 back to the rest-only scope and call their own environment's Airflow REST API
@@ -17,17 +23,107 @@ variables, connections and pools and pause DAGs; Viewer/User may not).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from mwaa_pause_resume.functions.layout import MANIFEST_FILE, PAUSED_STATES_FILE
 from mwaa_pause_resume.infra.names import bucket_arn, env_prefix
+from mwaa_pause_resume.metadata.key_context import ENVIRONMENT_CONTEXT_KEY
 
-SNAPSHOT_OBJECT_ACTIONS = (
-    "s3:GetObject",
+READ_OBJECT_ACTIONS = ("s3:GetObject",)
+WRITE_OBJECT_ACTIONS = (
     "s3:PutObject",
     "s3:AbortMultipartUpload",
     "s3:ListMultipartUploadParts",
 )
+SNAPSHOT_OBJECT_ACTIONS = READ_OBJECT_ACTIONS + WRITE_OBJECT_ACTIONS
 SNAPSHOT_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+# What an export writes inside <env>/<snapshot-id>/ (metadata.export, metadata.rest_scope,
+# dags.tasks): the only keys an execution role may write. Everything else there (manifest
+# MACs, environment.json, complete.json) and the pointers and lock are the functions'.
+EXPORT_OBJECT_PATTERNS = ("tables/*", "rest/*", MANIFEST_FILE, PAUSED_STATES_FILE)
+
+
+def export_object_keys(env_name: str) -> list[str]:
+    """Key patterns (S3 ARN wildcards) the execution role of ``env_name`` may write."""
+    return [f"{env_prefix(env_name)}*/{pattern}" for pattern in EXPORT_OBJECT_PATTERNS]
+
+
+def bucket_grant_statements(env_names: Sequence[str], bucket: str) -> list[dict[str, Any]]:
+    """The S3 statements for a role serving ``env_names`` (``bucket``: the bucket's ARN)."""
+    prefixes = [env_prefix(name) for name in sorted(set(env_names))]
+    listed = [p for prefix in prefixes for p in (prefix, f"{prefix}*")]
+    written = [f"{bucket}/{k}" for name in sorted(set(env_names)) for k in export_object_keys(name)]
+    return [
+        {
+            "Sid": "ListOwnSnapshots",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": bucket,
+            "Condition": {"StringLike": {"s3:prefix": listed}},
+        },
+        {
+            "Sid": "ReadOwnSnapshots",
+            "Effect": "Allow",
+            "Action": list(READ_OBJECT_ACTIONS),
+            "Resource": _one_or_list([f"{bucket}/{prefix}*" for prefix in prefixes]),
+        },
+        {
+            "Sid": "WriteOwnExports",
+            "Effect": "Allow",
+            "Action": list(WRITE_OBJECT_ACTIONS),
+            "Resource": _one_or_list(written),
+        },
+    ]
+
+
+def _one_or_list(values: list[str]) -> str | list[str]:
+    return values[0] if len(values) == 1 else values
+
+
+def key_statements(env_name: str, bucket: str, key_arn: str, region: str) -> list[dict[str, Any]]:
+    """The backup key: through S3 for the objects, directly for this environment's data keys."""
+    via = f"s3.{region}.amazonaws.com"
+    objects = [bucket, f"{bucket}/{env_prefix(env_name)}*"]
+    through_s3: dict[str, Any] = {"StringLike": {"kms:EncryptionContext:aws:s3:arn": objects}}
+    if "*" in region:  # `policy` without a known region: any region's S3
+        through_s3["StringLike"]["kms:ViaService"] = via
+    else:
+        through_s3["StringEquals"] = {"kms:ViaService": via}
+    return [
+        {
+            # SSE-KMS. With S3 Bucket Keys (enabled on the backup bucket) S3 passes the
+            # bucket's ARN as context, without them the object's: the per-prefix scope of
+            # the objects themselves is the bucket policy's (bucket_guard).
+            "Sid": "UseBackupKeyThroughS3",
+            "Effect": "Allow",
+            "Action": list(SNAPSHOT_KEY_ACTIONS),
+            "Resource": key_arn,
+            "Condition": through_s3,
+        },
+        {
+            # The envelope data key of the snapshot's secrets (metadata.secrets): generated
+            # and decrypted with the environment in its encryption context.
+            "Sid": "UseOwnSnapshotDataKeys",
+            "Effect": "Allow",
+            "Action": list(SNAPSHOT_KEY_ACTIONS),
+            "Resource": key_arn,
+            "Condition": {
+                "StringEquals": {f"kms:EncryptionContext:{ENVIRONMENT_CONTEXT_KEY}": env_name}
+            },
+        },
+        {
+            # Snapshots made before data keys carried a context (no
+            # secrets.environment in the manifest) stay restorable: Decrypt only, of a
+            # ciphertext without any context (SSE-KMS calls always carry one). Their
+            # manifests are readable only under the role's own prefix (bucket_guard).
+            "Sid": "DecryptLegacySnapshotDataKeys",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": key_arn,
+            "Condition": {"Null": {"kms:EncryptionContextKeys": "true"}},
+        },
+    ]
 
 
 def snapshot_statements(
@@ -35,30 +131,13 @@ def snapshot_statements(
     bucket_name: str,
     key_arn: str,
     partition: str = "aws",
+    region: str = "*",
 ) -> list[dict[str, Any]]:
-    """The statements, without ``Principal``: the bucket policy reuses the S3 ones."""
+    """The S3 and KMS statements, without ``Principal``."""
     bucket = bucket_arn(partition, bucket_name)
-    prefix = env_prefix(env_name)
     return [
-        {
-            "Sid": "ListOwnSnapshots",
-            "Effect": "Allow",
-            "Action": "s3:ListBucket",
-            "Resource": bucket,
-            "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
-        },
-        {
-            "Sid": "ReadWriteOwnSnapshots",
-            "Effect": "Allow",
-            "Action": list(SNAPSHOT_OBJECT_ACTIONS),
-            "Resource": f"{bucket}/{prefix}*",
-        },
-        {
-            "Sid": "UseBackupKey",
-            "Effect": "Allow",
-            "Action": list(SNAPSHOT_KEY_ACTIONS),
-            "Resource": key_arn,
-        },
+        *bucket_grant_statements([env_name], bucket),
+        *key_statements(env_name, bucket, key_arn, region),
     ]
 
 
@@ -90,7 +169,7 @@ def execution_role_policy(
     return {
         "Version": "2012-10-17",
         "Statement": [
-            *snapshot_statements(env_name, bucket_name, key_arn, partition),
+            *snapshot_statements(env_name, bucket_name, key_arn, partition, region),
             rest_api_statement(env_name, partition, region, account),
         ],
     }

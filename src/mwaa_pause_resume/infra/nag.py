@@ -72,9 +72,17 @@ _RULES: list[tuple[str, str, str]] = [
         "stack's backup bucket: snapshot ids are made at run time.",
     ),
     (
-        r"s3:(GetObject|PutObject|AbortMultipartUpload|ListMultipartUploadParts)",
+        r"s3:GetObject",
         r"arn:<AWS::Partition>:s3:::<BackupSnapshots[A-Za-z0-9]+>/[A-Za-z0-9_-]+/\*",
-        "The execution role's own <environment>/ prefix of the backup bucket.",
+        "The execution role reads its own <environment>/ prefix of the backup bucket.",
+    ),
+    (
+        r"s3:(PutObject|AbortMultipartUpload|ListMultipartUploadParts)",
+        r"arn:<AWS::Partition>:s3:::<BackupSnapshots[A-Za-z0-9]+>/[A-Za-z0-9_-]+/\*/"
+        r"(tables/\*|rest/\*|manifest\.json|paused-states\.json)",
+        "The execution role writes only an export's files (tables/, rest/, manifest.json, "
+        "paused-states.json) in snapshots under its own <environment>/ prefix; snapshot "
+        "ids are made at run time.",
     ),
     (
         r"ec2:CreateVpcEndpoint|ec2:CreateNetworkInterface",
