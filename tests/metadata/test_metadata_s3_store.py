@@ -88,7 +88,11 @@ def test_export_to_s3_with_kms_envelope_and_restore(
     assert secrets.key_fingerprint is None
     assert secrets.encrypted_data_key is not None
     # what is stored is the KMS-encrypted data key, which KMS turns back into the real key
-    plain = aws["kms"].decrypt(CiphertextBlob=base64.b64decode(secrets.encrypted_data_key))
+    assert secrets.environment == "dev-env"  # the location's <env>/ folder (key_context)
+    plain = aws["kms"].decrypt(
+        CiphertextBlob=base64.b64decode(secrets.encrypted_data_key),
+        EncryptionContext={"mwaa-pause-resume:environment": "dev-env"},
+    )
     data_key = base64.urlsafe_b64encode(plain["Plaintext"])
     raw = aws["s3"].get_object(Bucket="backups", Key="dev-env/2026-03-01T00-00-00/manifest.json")
     assert raw["ServerSideEncryption"] == "aws:kms"

@@ -114,6 +114,15 @@ def export_cmd(  # noqa: PLR0917  (Typer maps parameters to options)
             "the secrets (then import needs kms:Decrypt, not the source key).",
         ),
     ] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option(
+            "--environment",
+            help="With --kms-key-id: the environment the data key is bound to (KMS "
+            "encryption context mwaa-pause-resume:environment; only that environment's "
+            "execution role may decrypt it). Default: ENV of --to s3://BUCKET/ENV/SNAPSHOT/.",
+        ),
+    ] = None,
     exclude_run: Annotated[
         list[str] | None,
         typer.Option("--exclude-run", help="DAG_ID/RUN_ID of a run to leave out (repeatable)."),
@@ -133,6 +142,7 @@ def export_cmd(  # noqa: PLR0917  (Typer maps parameters to options)
             fernet_key=fernet_key or None,
             exclude_dag_runs=runs,
             progress=_progress(as_json),
+            environment=environment or None,
         )
     finally:
         conn.close()

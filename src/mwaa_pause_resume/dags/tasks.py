@@ -29,6 +29,7 @@ from mwaa_pause_resume.dags.run_conf import (
     parse_export_conf,
     parse_import_conf,
 )
+from mwaa_pause_resume.metadata.key_context import running_environment
 
 log = logging.getLogger(__name__)
 
@@ -272,6 +273,7 @@ def export(**context: Any) -> dict[str, Any]:
                 original_paused=recorded,
                 interrupted=interrupted,
                 progress=lambda *args: log.info("export: %s", " ".join(map(str, args))),
+                environment=running_environment(),
             )
         tables, rows = _manifest_totals(manifest)
         # The engine adds what it finds executing itself to the drain's list.
@@ -303,6 +305,7 @@ def _export_rest(
         airflow_version=_airflow_version(),
         fernet_key=environment_fernet_key() or None,
         excluded_dag_runs=[{"dag_id": run[0], "run_id": run[1]}],
+        environment=running_environment(),
     )
     tables, rows = _manifest_totals(manifest)
     _write_note(

@@ -19,6 +19,7 @@ from typing import Any
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
 from mwaa_pause_resume.metadata.db import transaction, user_error
+from mwaa_pause_resume.metadata.key_context import data_key_environment
 from mwaa_pause_resume.metadata.manifest import (
     MANIFEST_NAME,
     Manifest,
@@ -73,11 +74,13 @@ def export_snapshot(
     original_paused: Mapping[str, bool] | None = None,
     interrupted: Sequence[Mapping[str, Any]] = (),
     progress: Progress | None = None,
+    environment: str | None = None,
 ) -> Manifest:
     """Write every kept table and the manifest to ``store``; return the manifest.
 
     Secrets in the snapshot are encrypted under a KMS data key when the store has
-    ``kms_key_id``; else under ``snapshot_key`` (a Fernet key) when given; else
+    ``kms_key_id`` (bound to ``environment``, by default the ``<env>/`` folder of an
+    S3 location: metadata.key_context); else under ``snapshot_key`` (a Fernet key) when given; else
     under the source's primary Fernet key. The last two must be given again to
     :func:`restore_snapshot` as ``snapshot_key``.
     """
@@ -95,6 +98,7 @@ def export_snapshot(
         store.kms_key_id,
         store.kms_client() if store.kms_key_id else None,
         explicit=snapshot_key,
+        environment=data_key_environment(environment, store.location) if store.kms_key_id else None,
     )
     import psycopg2
 

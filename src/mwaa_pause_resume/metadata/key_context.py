@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from urllib.parse import urlparse
 
+from mwaa_pause_resume.metadata.errors import WrongKey
+
 ENVIRONMENT_CONTEXT_KEY = "mwaa-pause-resume:environment"
 # Set by MWAA in every Airflow process (dags.rest_api reads it too).
 ENV_NAME_VARIABLE = "AIRFLOW_ENV_NAME"
@@ -36,3 +38,17 @@ def environment_from_location(location: str) -> str | None:
 def running_environment() -> str | None:
     """The MWAA environment this process runs in (``AIRFLOW_ENV_NAME``), if any."""
     return os.environ.get(ENV_NAME_VARIABLE) or None
+
+
+def data_key_environment(explicit: str | None, location: str) -> str:
+    """The environment a new KMS data key is made for: ``explicit``, else the
+    ``<env>/`` folder of an S3 location in the backup bucket's layout."""
+    name = explicit or environment_from_location(location)
+    if not name:
+        raise WrongKey(
+            f"no environment for the KMS encryption context of the snapshot data key "
+            f"({location} is not s3://BUCKET/ENV/SNAPSHOT/)",
+            hint="pass --environment ENV (export_snapshot(environment=...)): the data key is "
+            "bound to that environment, whose execution role alone may decrypt it",
+        )
+    return name

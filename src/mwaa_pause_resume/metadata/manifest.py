@@ -44,6 +44,9 @@ class Secrets:
     encrypted_data_key: str | None = None  # kms-envelope: base64 KMS CiphertextBlob
     key_fingerprint: str | None = None  # source-fernet-key: HMAC of a constant
     kms_key_id: str | None = None
+    # kms-envelope: the environment in the data key's KMS encryption context
+    # (metadata.key_context); None in snapshots made before it existed.
+    environment: str | None = None
 
 
 @dataclass
@@ -120,6 +123,7 @@ class Manifest:
             encrypted_data_key=_opt(secrets_raw, "encrypted_data_key", str, "secrets"),
             key_fingerprint=_opt(secrets_raw, "key_fingerprint", str, "secrets"),
             kms_key_id=_opt(secrets_raw, "kms_key_id", str, "secrets"),
+            environment=_opt(secrets_raw, "environment", str, "secrets"),
         )
         if scheme == "kms-envelope" and not secrets.encrypted_data_key:
             raise _bad("uses kms-envelope secrets without secrets.encrypted_data_key")

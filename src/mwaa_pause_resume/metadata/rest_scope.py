@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.metadata.key_context import data_key_environment
 from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Column, Manifest, TableEntry
 from mwaa_pause_resume.metadata.secrets import (
     Cipher,
@@ -126,15 +127,18 @@ def write_rest_snapshot(
     airflow_version: str | None,
     fernet_key: str | None = None,
     excluded_dag_runs: list[dict[str, str]] | None = None,
+    environment: str | None = None,
 ) -> Manifest:
     """Write one file per kind, then the manifest (last: no manifest = incomplete).
 
-    Secrets go under a KMS data key when the store has a KMS key, else under the
+    Secrets go under a KMS data key when the store has a KMS key (bound to
+    ``environment``, as in export_snapshot), else under the
     source's primary Fernet key (``fernet_key``), else stay plain (scheme none).
     """
     source = optional_cipher(fernet_key, "source Fernet key")
     kms = store.kms_client() if store.kms_key_id else None
-    cipher, secrets = new_snapshot_key(source, store.kms_key_id, kms)
+    bound = data_key_environment(environment, store.location) if store.kms_key_id else None
+    cipher, secrets = new_snapshot_key(source, store.kms_key_id, kms, environment=bound)
     entries: dict[str, TableEntry] = {}
     for kind, names in FIELDS.items():
         rows = [seal(kind, r, cipher) for r in records.get(kind, ())]

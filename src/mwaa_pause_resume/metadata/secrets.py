@@ -24,6 +24,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from mwaa_pause_resume.metadata.errors import WrongKey
+from mwaa_pause_resume.metadata.key_context import ENVIRONMENT_CONTEXT_KEY, encryption_context
 from mwaa_pause_resume.metadata.manifest import Secrets
 
 FINGERPRINT_MESSAGE = b"mwaa-pause-resume snapshot key v1"
@@ -98,16 +99,25 @@ def fingerprint(key_part: str) -> str:
 
 
 def new_snapshot_key(
-    source: Cipher | None, kms_key_id: str | None, kms_client: Any, explicit: str | None = None
+    source: Cipher | None,
+    kms_key_id: str | None,
+    kms_client: Any,
+    explicit: str | None = None,
+    *,
+    environment: str | None = None,
 ) -> tuple[Cipher | None, Secrets]:
     """The cipher that protects secrets inside a new snapshot, and its manifest entry.
 
-    KMS envelope when a KMS key is given; else ``explicit`` (a Fernet key the caller
-    will supply again at import); else the source's primary Fernet key; else none.
+    KMS envelope when a KMS key is given (the data key bound to ``environment`` by its
+    encryption context); else ``explicit`` (a Fernet key the caller will supply again
+    at import); else the source's primary Fernet key; else none.
     """
     if kms_key_id:
+        context = encryption_context(environment)
         try:
-            made = kms_client.generate_data_key(KeyId=kms_key_id, KeySpec="AES_256")
+            made = kms_client.generate_data_key(
+                KeyId=kms_key_id, KeySpec="AES_256", **_context_args(context)
+            )
         except Exception as exc:
             raise WrongKey(
                 f"KMS GenerateDataKey with key {kms_key_id} failed: {exc}",
@@ -115,7 +125,12 @@ def new_snapshot_key(
             ) from None
         cipher = Cipher.from_raw_key(made["Plaintext"], "snapshot data key")
         blob = base64.b64encode(made["CiphertextBlob"]).decode()
-        return cipher, Secrets("kms-envelope", encrypted_data_key=blob, kms_key_id=kms_key_id)
+        return cipher, Secrets(
+            "kms-envelope",
+            encrypted_data_key=blob,
+            kms_key_id=kms_key_id,
+            environment=environment or None,
+        )
     if explicit:
         chosen = Cipher(explicit, "snapshot key")
         primary = chosen.parts[0]
@@ -130,6 +145,10 @@ def new_snapshot_key(
     return None, Secrets("none")
 
 
+def _context_args(context: dict[str, str]) -> dict[str, Any]:
+    return {"EncryptionContext": context} if context else {}
+
+
 def open_snapshot_key(secrets: Secrets, snapshot_key: str | None, kms_client: Any) -> Cipher | None:
     """The cipher that decrypts a snapshot's secrets; refuses a wrong key up front."""
     if secrets.scheme == "none":
@@ -139,12 +158,21 @@ def open_snapshot_key(secrets: Secrets, snapshot_key: str | None, kms_client: An
         args: dict[str, Any] = {"CiphertextBlob": base64.b64decode(secrets.encrypted_data_key)}
         if secrets.kms_key_id:
             args["KeyId"] = secrets.kms_key_id
+        args.update(_context_args(encryption_context(secrets.environment)))
         try:
             plain = kms_client.decrypt(**args)["Plaintext"]
         except Exception as exc:
+            bound = (
+                f", made for environment {secrets.environment!r} "
+                f"({ENVIRONMENT_CONTEXT_KEY} in its encryption context)"
+                if secrets.environment
+                else ""
+            )
             raise WrongKey(
-                f"KMS could not decrypt the snapshot's data key (key {secrets.kms_key_id}): {exc}",
-                hint="the caller needs kms:Decrypt on the snapshot's KMS key, in its region",
+                f"KMS could not decrypt the snapshot's data key (key {secrets.kms_key_id}"
+                f"{bound}): {exc}",
+                hint="the caller needs kms:Decrypt on the snapshot's KMS key, in its region; an "
+                "execution role only for data keys of its own environment",
             ) from None
         return Cipher.from_raw_key(plain, "snapshot data key")
     if not snapshot_key and secrets.scheme == "fernet-key":
