@@ -330,3 +330,32 @@ def test_grant_conditions_only_on_actions_that_carry_them(template: dict[str, An
             assert set(_as_list(statement["Action"])) <= grant_actions, logical_id
     assert conditioned >= 1
     assert grants(template, "kms:DescribeKey"), "CreateEnvironment describes the environment's key"
+
+
+def test_begin_may_only_set_the_ownership_tag(template: dict[str, Any]) -> None:
+    """Begin checks and sets the deployment's ownership tag (functions.ownership): it reads
+    the environments and tags them, with that one tag key only."""
+    from mwaa_pause_resume.functions.ownership import OWNER_TAG
+
+    by_sid = {s["Sid"]: s for s in _role_statements(template, "begin")}
+    tag = by_sid["TagEnvironmentsOwner"]
+    assert tag["Action"] == "airflow:TagResource"
+    assert tag["Condition"] == {"ForAllValues:StringEquals": {"aws:TagKeys": [OWNER_TAG]}}
+    assert sorted(rendered(tag)) == sorted(_env_arn(e.name) for e in CONFIG.environments)
+    assert by_sid["ReadEnvironments"]["Action"] == "airflow:GetEnvironment"
+
+
+def test_the_functions_that_own_environments_know_the_deployment(
+    template: dict[str, Any],
+) -> None:
+    from mwaa_pause_resume.functions.ownership import DEPLOYMENT_VARIABLE
+
+    found = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Lambda::Function":
+            continue
+        variables = resource["Properties"].get("Environment", {}).get("Variables", {})
+        if DEPLOYMENT_VARIABLE in variables:
+            found[logical_id] = variables[DEPLOYMENT_VARIABLE]
+    assert set(found.values()) == {CONFIG.deployment.stack_name}
+    assert sorted(i[len("Functions") :][:5] for i in found) == ["Begin", "Envir"]

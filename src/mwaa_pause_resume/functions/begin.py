@@ -7,14 +7,16 @@ Input ``{"input": <execution input>, "workflow": "pause"|"resume",
 Output: the normalized settings (see :mod:`settings`) plus ``workflow``,
 ``owner`` (the execution ARN), ``stamp`` (snapshot id of a pause, run-id suffix),
 ``run_id`` and ``deadline`` (epoch seconds). Raises ``InvalidInput``, ``LockHeld``
-(``DuplicateDelivery``: a second delivery of the schedule fire that started the holder).
+(``DuplicateDelivery``: a second delivery of the schedule fire that started the holder),
+``EnvironmentNotOwned`` (tagged by another deployment; an untagged environment is
+tagged on its first pause: functions.ownership).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import clock, layout, lock, settings
+from mwaa_pause_resume.functions import clock, layout, lock, ownership, settings
 
 # The lock must outlive the execution, or a second run could take it over while this one
 # still works. Handlers check the deadline when they poll, so a run can go on after it for
@@ -35,6 +37,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     timeout = int(ctx["timeout_minutes"]) * 60
     owner = str(event["execution"])
     ttl = lock_ttl_seconds(int(ctx["timeout_minutes"]), int(ctx["poll_seconds"]))
+    # Before the lock: another deployment's environment is refused with nothing written.
+    ownership.claim(ctx["environment"], workflow)
     lock.acquire(
         ctx["bucket"],
         ctx["environment"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import aws, layout, settings, snapshot_io
+from mwaa_pause_resume.functions import aws, layout, ownership, settings, snapshot_io
 from mwaa_pause_resume.functions.environment_delete import loop_deadline
 from mwaa_pause_resume.functions.environment_status import get_environment
 from mwaa_pause_resume.functions.errors import EnvironmentRequestInvalid, SnapshotNotFound
@@ -60,6 +60,7 @@ def already_created(name: str) -> bool:
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name, bucket = settings.environment_name(event), str(event["bucket"])
     request = build_request(load_environment(bucket, name, str(event["snapshot_id"])), name)
+    request["Tags"] = ownership.with_owner_tag(request.get("Tags"))  # this deployment's
     try:
         aws.client("mwaa").create_environment(**request)
     except Exception as exc:

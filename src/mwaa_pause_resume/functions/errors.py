@@ -41,6 +41,10 @@ class DuplicateDelivery(LockHeld):
     second delivery of it (the state machines end it as a success, doing nothing)."""
 
 
+class EnvironmentNotOwned(WorkflowError):
+    """The environment is tagged as managed by another deployment (functions.ownership)."""
+
+
 class EnvironmentNotReady(WorkflowError):
     """The environment is in a status the workflow cannot start from."""
 

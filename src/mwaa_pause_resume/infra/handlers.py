@@ -21,6 +21,7 @@ class Capability(Enum):
     ENV_CREATE = "airflow:CreateEnvironment + what MWAA checks while creating"
     ENV_DELETE = "airflow:DeleteEnvironment"
     ENV_UPDATE = "airflow:UpdateEnvironment"
+    ENV_TAG = "airflow:TagResource, the deployment's ownership tag only"
     REST_API = "airflow:InvokeRestApi"
     PUBLISH = "sns:Publish to the notification topic"
 
@@ -57,7 +58,8 @@ C = Capability
 HANDLERS: dict[str, Handler] = {
     h.key: h
     for h in (
-        _h("begin", C.LOCK),
+        # ENV_READ, ENV_TAG: the ownership check and tag (functions.ownership).
+        _h("begin", C.LOCK, C.ENV_READ, C.ENV_TAG),
         _h("lock_release", C.LOCK),
         _h("environment_status", C.ENV_READ),
         # ENV_READ: a CreateEnvironment refused as a duplicate is checked with GetEnvironment.
@@ -75,3 +77,7 @@ HANDLERS: dict[str, Handler] = {
         _h("notification", C.PUBLISH),
     )
 }
+
+# Handlers that read the deployment id (functions.ownership): Begin checks and tags the
+# environment, the create tags the re-created one.
+OWNERSHIP_HANDLERS = frozenset({"begin", "environment_create"})

@@ -18,7 +18,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from mwaa_pause_resume.config.model import DeploymentConfig
-from mwaa_pause_resume.infra.handlers import HANDLERS, Handler
+from mwaa_pause_resume.functions.ownership import DEPLOYMENT_VARIABLE
+from mwaa_pause_resume.infra.handlers import HANDLERS, OWNERSHIP_HANDLERS, Handler
 from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
 from mwaa_pause_resume.infra.names import construct_id
 from mwaa_pause_resume.infra.permissions import Scope, handler_statements
@@ -125,9 +126,16 @@ class WorkflowFunctions(Construct):
             inline_policies=policies or None,
         )
         log_group.grant_write(role)
+        # The deployment id behind the ownership tag (functions.ownership): the stack name.
+        environment = (
+            {DEPLOYMENT_VARIABLE: cdk.Stack.of(self).stack_name}
+            if key in OWNERSHIP_HANDLERS
+            else None
+        )
         function = lambda_.Function(
             self,
             cid,
+            environment=environment,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             code=self._code,

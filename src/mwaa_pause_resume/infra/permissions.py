@@ -17,6 +17,7 @@ from typing import Any
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.functions.layout import LOCK_FILE
+from mwaa_pause_resume.functions.ownership import OWNER_TAG
 from mwaa_pause_resume.infra.handlers import Capability, Handler
 from mwaa_pause_resume.infra.names import (
     AIRFLOW_SERVICE,
@@ -215,6 +216,15 @@ def capability_statements(capability: Capability, scope: Scope) -> list[Statemen
         return [_allow("DeleteEnvironments", ["airflow:DeleteEnvironment"], envs)]
     if capability is Capability.ENV_UPDATE:
         return [_allow("UpdateEnvironments", ["airflow:UpdateEnvironment"], envs)]
+    if capability is Capability.ENV_TAG:
+        return [
+            _allow(
+                "TagEnvironmentsOwner",
+                ["airflow:TagResource"],
+                envs,
+                Condition={"ForAllValues:StringEquals": {"aws:TagKeys": [OWNER_TAG]}},
+            )
+        ]
     if capability is Capability.ENV_CREATE:
         return create_environment_statements(scope)
     if capability is Capability.REST_API:

@@ -103,8 +103,12 @@ class LocalWorkflows:
         region: str = "us-east-1",
         wait_pause_seconds: float = 0.0,
         moto_server: bool = False,
+        deployment: str | None = None,
     ) -> None:
         self.mwaa = mwaa or MwaaBackend()
+        # The deployed stack gives its functions its name (functions.ownership): with
+        # one here, Begin checks and sets the environment's ownership tag.
+        self.deployment = deployment
         self.moto_server = moto_server
         self.moto_endpoint_url: str | None = None
         self.region = region
@@ -141,6 +145,7 @@ class LocalWorkflows:
                         "AWS_ACCESS_KEY_ID": "testing",
                         "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_SESSION_TOKEN": "testing",
+                        **self._deployment_environ(),
                     },
                 )
             )
@@ -166,6 +171,11 @@ class LocalWorkflows:
             self._stack = None
             raise
         return self
+
+    def _deployment_environ(self) -> dict[str, str]:
+        from mwaa_pause_resume.functions.ownership import DEPLOYMENT_VARIABLE
+
+        return {DEPLOYMENT_VARIABLE: self.deployment} if self.deployment else {}
 
     def stop(self) -> None:
         if self._stack is not None:
