@@ -74,7 +74,7 @@ def test_a_bucket_policy_past_s3s_20_kb_is_refused_with_the_size_and_the_fix(
     write_toml: Callable[..., Path], run_cli: Callable[..., Any]
 ) -> None:
     """Each distinct execution role adds a fence to the backup bucket's policy; shared
-    roles add only their prefixes (infra.bucket_policy_size)."""
+    roles add only their prefixes (config.bucket_policy_size)."""
     own_roles = [
         environment(
             name=f"analytics-team-{i:02d}",

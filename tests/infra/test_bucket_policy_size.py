@@ -1,16 +1,18 @@
-"""The backup bucket policy's size estimate bounds the synthesized policy (S3: 20 KB)."""
+"""validate's estimate of the backup bucket policy's size (S3: 20 KB) is exact for the
+statements bucket_guard builds, and bounds the synthesized policy."""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from typing import Any
 
-from infra_config import CONFIG, resources
+import pytest
+from bucket_policy_reference import bucket_policy_document, longest_role_arn, policy_bytes
+from infra_config import CONFIG, DEV, resources
 
-from mwaa_pause_resume.infra.bucket_policy_size import (
+from mwaa_pause_resume.config.bucket_policy_size import (
     LONGEST_BUCKET_ARN,
     LONGEST_PARTITION,
-    LONGEST_ROLE_NAME,
     estimated_bucket_policy_bytes,
 )
 
@@ -22,9 +24,11 @@ def _worst_case(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {"Fn::GetAtt"}:
             logical_id = value["Fn::GetAtt"][0]
-            if logical_id.startswith("BackupSnapshots"):
-                return LONGEST_BUCKET_ARN
-            return f"arn:{LONGEST_PARTITION}:iam::123456789012:role/{'r' * LONGEST_ROLE_NAME}"
+            return (
+                LONGEST_BUCKET_ARN
+                if logical_id.startswith("BackupSnapshots")
+                else (longest_role_arn())
+            )
         if set(value) == {"Ref"}:
             return {"AWS::Partition": LONGEST_PARTITION}.get(value["Ref"], "x" * 63)
         if set(value) == {"Fn::Join"}:
@@ -34,12 +38,29 @@ def _worst_case(value: Any) -> Any:
     return value
 
 
-def test_the_estimate_bounds_the_synthesized_policy(template: dict[str, Any]) -> None:
+def test_the_reference_bounds_the_synthesized_policy(template: dict[str, Any]) -> None:
     (policy,) = [
         p["Properties"]["PolicyDocument"]
         for i, p in resources(template, "AWS::S3::BucketPolicy").items()
         if i.startswith("BackupSnapshots")
     ]
-    synthesized = len(json.dumps(_worst_case(policy), separators=(",", ":")).encode())
-    estimate = estimated_bucket_policy_bytes(CONFIG.environments)
-    assert synthesized <= estimate <= synthesized * 1.1, (synthesized, estimate)
+    synthesized = policy_bytes(_worst_case(policy))
+    reference = policy_bytes(bucket_policy_document(CONFIG.environments))
+    assert synthesized <= reference <= synthesized * 1.05, (synthesized, reference)
+
+
+def _environments(count: int, roles: int) -> list[Any]:
+    return [
+        dataclasses.replace(
+            DEV,
+            name=f"env-{i:03d}" + "x" * (i % 7),
+            execution_role_arn=f"arn:aws:iam::111122223333:role/path/exec-{i % roles:03d}",
+        )
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize(("count", "roles"), [(1, 1), (2, 2), (5, 1), (12, 12), (40, 7)])
+def test_the_estimate_is_the_size_of_bucket_guards_statements(count: int, roles: int) -> None:
+    envs = _environments(count, roles)
+    assert estimated_bucket_policy_bytes(envs) == policy_bytes(bucket_policy_document(envs))

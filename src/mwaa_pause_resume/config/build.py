@@ -15,6 +15,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from mwaa_pause_resume.config import rules
+from mwaa_pause_resume.config.bucket_policy_size import (
+    BUCKET_POLICY_FIX,
+    bucket_policy_too_large,
+)
 from mwaa_pause_resume.config.fields import (
     DEPLOYMENT_DEFAULTS,
     DEPLOYMENT_FIELDS,
@@ -517,16 +521,8 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
     config = Config(deployment=deployment, environments=environments, prices=prices, source=source)
     if not builder.problems and (too_many := too_many_resources(config)):
         builder.add(("environments",), too_many, TOO_MANY_RESOURCES_FIX)
-    if not builder.problems:
-        # Imported here: the estimate builds the stack's own (pure) statements, and
-        # infra imports config.model.
-        from mwaa_pause_resume.infra.bucket_policy_size import (
-            BUCKET_POLICY_FIX,
-            bucket_policy_too_large,
-        )
-
-        if too_large := bucket_policy_too_large(config):
-            builder.add(("environments",), too_large, BUCKET_POLICY_FIX)
+    if not builder.problems and (too_large := bucket_policy_too_large(config)):
+        builder.add(("environments",), too_large, BUCKET_POLICY_FIX)
     if builder.problems:
         raise ConfigError(builder.problems, source)
     return config

@@ -11,7 +11,7 @@ The execution roles are exempt from those group denies, and then fenced
 (:func:`execution_role_fences`): reads and writes only under their own environments'
 prefixes (a role shared by several environments: the union), writes only of what an
 export writes there. One statement per distinct role, not per environment, keeps the
-policy under S3's 20 KB limit longer (infra.bucket_policy_size). The bucket policy grants
+policy under S3's 20 KB limit longer (config.bucket_policy_size). The bucket policy grants
 the execution roles nothing itself: their identity policy (execution_role_policy) is
 needed anyway for the KMS key, so it is the one place their grants are written.
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mwaa_pause_resume.config.bucket_policy_size import roles_environments
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.infra.execution_role_policy import (
     EXPORT_OBJECT_PATTERNS,
@@ -135,14 +136,6 @@ def guard_statements(
             }
         )
     return statements
-
-
-def roles_environments(environments: Sequence[EnvironmentConfig]) -> dict[str, list[str]]:
-    """Execution role ARN -> the names of the environments it serves, both sorted."""
-    out: dict[str, list[str]] = {}
-    for env in environments:
-        out.setdefault(env.execution_role_arn, []).append(env.name)
-    return {role: sorted(set(names)) for role, names in sorted(out.items())}
 
 
 def execution_role_fences(
