@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from typer.testing import CliRunner
 
+from mwaa_pause_resume.cli.app import app
 from mwaa_pause_resume.metadata import open_store
 from mwaa_pause_resume.metadata.errors import WrongKey
 from mwaa_pause_resume.metadata.key_context import (
@@ -110,3 +113,29 @@ def test_an_explicit_environment_wins_and_a_local_folder_needs_one(
         kms_key_id=aws["key_id"],
         environment="dev",
     )
+
+
+@pytest.mark.postgres
+def test_the_cli_binds_the_data_key_to_environment(
+    aws: dict[str, Any], mini_pair: Any, tmp_path: Any
+) -> None:
+    """``metadata export --kms-key-id``: a local folder needs --environment (exit 2, no
+    traceback); the manifest records it and import decrypts with it."""
+    runner = CliRunner()
+    snap = str(tmp_path / "snap")
+    base = ["metadata", "export", "--db-url", mini_pair.source_url, "--to", snap]
+    base += ["--fernet-key", mini_pair.key, "--kms-key-id", aws["key_id"]]
+    refused = runner.invoke(app, base)
+    assert refused.exit_code == 2, refused.output
+    assert "Traceback" not in refused.output
+    assert "no environment for the KMS encryption context" in " ".join(refused.stderr.split())
+    assert "--environment" in refused.stderr
+    done = runner.invoke(app, [*base, "--environment", "analytics"])
+    assert done.exit_code == 0, done.output
+    manifest = json.loads((tmp_path / "snap" / "manifest.json").read_text())
+    assert manifest["secrets"]["scheme"] == "kms-envelope"
+    assert manifest["secrets"]["environment"] == "analytics"
+    imported = runner.invoke(
+        app, ["metadata", "import", "--db-url", mini_pair.target_url, "--from", snap]
+    )
+    assert imported.exit_code == 0, imported.output
