@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.metadata.layout import REST_FIELDS, entry_file
 from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Column, Manifest, TableEntry
 from mwaa_pause_resume.metadata.secrets import (
     Cipher,
@@ -29,7 +30,6 @@ from mwaa_pause_resume.metadata.secrets import (
 )
 from mwaa_pause_resume.metadata.store import SnapshotStore
 from mwaa_pause_resume.metadata.streams import GZIP_LEVEL, HashingSink
-from mwaa_pause_resume.metadata.verify import entry_file
 from mwaa_pause_resume.parsing import loads_json
 
 SCOPE = "rest-only"
@@ -37,21 +37,7 @@ ENGINE = {"name": "mwaa-pause-resume", "format": "jsonl+gzip", "source": "rest-a
 ENCRYPTED_KEY = "_encrypted"  # per record: names of its fields stored as ciphertext
 
 # Fields per kind (Airflow 3 REST API names); secrets are encrypted in the snapshot.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "variables": ("key", "value", "description"),
-    "connections": (
-        "connection_id",
-        "conn_type",
-        "description",
-        "host",
-        "login",
-        "schema",
-        "port",
-        "password",
-        "extra",
-    ),
-    "pools": ("name", "slots", "description", "include_deferred"),
-}
+FIELDS = REST_FIELDS
 SECRETS: dict[str, tuple[str, ...]] = {
     "variables": ("value",),
     "connections": ("password", "extra"),
@@ -145,12 +131,14 @@ def write_rest_snapshot(
             with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as gz:
                 for row in rows:
                     gz.write(json.dumps(row, sort_keys=True).encode() + b"\n")
+                raw_bytes = gz.tell()  # decompressed size: readers stop at it
         entries[kind] = TableEntry(
             columns=tuple(Column(f, "json") for f in names),
             rows=len(rows),
             bytes=sink.bytes,
             sha256=sink.sha256,
             file=name,
+            raw_bytes=raw_bytes,
         )
     manifest = Manifest(
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
