@@ -21,7 +21,7 @@ from mwaa_pause_resume.cli.app import app
 from mwaa_pause_resume.metadata import SnapshotInvalid, open_store, verify_snapshot
 from mwaa_pause_resume.metadata.bounded_read import RowCounter
 from mwaa_pause_resume.metadata.manifest import Column, Manifest, Secrets, TableEntry
-from mwaa_pause_resume.metadata.rest_scope import write_rest_snapshot
+from mwaa_pause_resume.metadata.rest_scope import read_rest_snapshot, write_rest_snapshot
 from mwaa_pause_resume.metadata.schemas import SCHEMA_TABLES
 from mwaa_pause_resume.metadata.streams import BUFFER
 from mwaa_pause_resume.metadata.tables import kept_tables
@@ -115,7 +115,7 @@ def test_a_table_removed_with_its_file_does_not_verify(tmp_path: Path) -> None:
 
 def test_a_table_the_schema_does_not_have_does_not_verify(tmp_path: Path) -> None:
     _snapshot(tmp_path, tables=[*COMPLETE, "dag_version"])  # Airflow 3 only
-    _refused(tmp_path, r"5f2621c13b39 .* does not have: dag_version")
+    _refused(tmp_path, r"no export of schema revision 5f2621c13b39 .* writes: dag_version")
 
 
 def test_a_table_export_never_writes_does_not_verify(tmp_path: Path) -> None:
@@ -209,6 +209,22 @@ def test_a_gzip_bomb_of_one_row_stops_at_the_manifest_size(tmp_path: Path) -> No
     _replace_file(tmp_path, "job", bomb(b"x", 640 << 20), rows=1)
     message = _refused(tmp_path, rf"expands to more than the manifest's {len(JOB_ROWS)} bytes")
     _stopped_early(message)
+
+
+def test_the_rest_only_import_reads_within_the_manifest_bounds(tmp_path: Path) -> None:
+    """The import DAG reads a rest-only snapshot's records into memory: a bomb of JSON
+    lines (re-hashed into the manifest) stops at the manifest's record count."""
+    store = open_store(str(tmp_path))
+    write_rest_snapshot(store, {}, paused_states={}, airflow_version="3.0.6")
+    data = bomb(b'{"key": "v"}\n', 256 << 20)
+    (tmp_path / "rest/variables.jsonl.gz").write_bytes(data)
+    _edit(tmp_path, lambda m: m["tables"]["variables"].update(
+        bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), raw_bytes=None
+    ))  # fmt: skip
+    manifest = Manifest.from_json((tmp_path / "manifest.json").read_text())
+    with pytest.raises(SnapshotInvalid, match="holds more than the manifest's 0 rows") as err:
+        read_rest_snapshot(store, manifest)
+    _stopped_early(str(err.value))
 
 
 def test_a_file_larger_than_its_manifest_is_not_read_to_its_end() -> None:

@@ -81,8 +81,8 @@ def check_tables(manifest: Manifest, *, known_schema: bool = False) -> None:
     extra = listed - required
     if extra:
         raise SnapshotInvalid(
-            f"{MANIFEST_NAME} lists table(s) that schema revision "
-            f"{_revision_name(revision or '')} does not have: {_names(extra)}",
+            f"{MANIFEST_NAME} lists table(s) that no export of schema revision "
+            f"{_revision_name(revision or '')} writes: {_names(extra)}",
             hint=_HINT,
         )
 

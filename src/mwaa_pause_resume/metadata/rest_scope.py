@@ -17,8 +17,10 @@ import gzip
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from mwaa_pause_resume.metadata.bounded_read import BoundedContent
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
 from mwaa_pause_resume.metadata.layout import REST_FIELDS, entry_file
 from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Column, Manifest, TableEntry
@@ -29,7 +31,8 @@ from mwaa_pause_resume.metadata.secrets import (
     optional_cipher,
 )
 from mwaa_pause_resume.metadata.store import SnapshotStore
-from mwaa_pause_resume.metadata.streams import GZIP_LEVEL, HashingSink
+from mwaa_pause_resume.metadata.streams import BUFFER, GZIP_LEVEL, HashingSink
+from mwaa_pause_resume.metadata.verify import GZIP_ERRORS, HashingReader
 from mwaa_pause_resume.parsing import loads_json
 
 SCOPE = "rest-only"
@@ -178,8 +181,17 @@ def read_rest_snapshot(
     cipher = open_snapshot_key(manifest.secrets, snapshot_key, kms)
     out = RestSnapshot(paused_states=dict(manifest.paused_states))
     for kind, entry in manifest.tables.items():
-        with store.open_read(entry.file) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
-            lines = [line for line in gz.read().splitlines() if line.strip()]
+        with store.open_read(entry.file) as raw:
+            # within the manifest's bounds, as verify reads it: a file that grew since
+            # (or a gzip bomb) is not expanded into memory
+            hashing = HashingReader(raw, limit=entry.bytes)
+            try:
+                with gzip.GzipFile(fileobj=hashing, mode="rb") as gz:
+                    content = BoundedContent(gz, kind, entry, csv=False)
+                    data = b"".join(iter(partial(content.read, BUFFER), b""))
+            except GZIP_ERRORS as exc:
+                raise _damaged(f"{entry.file} is not a valid gzip file ({exc})") from None
+        lines = [line for line in data.splitlines() if line.strip()]
         if len(lines) != entry.rows:
             raise _damaged(
                 f"{entry.file} holds {len(lines)} records, the manifest says {entry.rows}"
