@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from cli_ops_helpers import ENV, MakeDeployed, assert_exit
 
+from mwaa_pause_resume.sandbox.sfn_local import DEMO_TABLES
 from mwaa_pause_resume.schedule import next_fire_times
 
 
@@ -28,7 +29,8 @@ def test_status_after_a_pause(make_deployed: MakeDeployed) -> None:
     assert status["last_resume"] is None
     snapshot = status["latest_snapshot"]
     assert snapshot["snapshot_id"] == pause["snapshot_id"]
-    assert (snapshot["tables"], snapshot["rows"]) == (2, 3)  # the scripted export's manifest
+    # the scripted export's manifest
+    assert (snapshot["tables"], snapshot["rows"]) == (len(DEMO_TABLES), 3)
     assert snapshot["bytes"] > 0
     # The CLI read the clock between before and after: a fire time may fall in between.
     expected = {
@@ -41,7 +43,7 @@ def test_status_after_a_pause(make_deployed: MakeDeployed) -> None:
 
     assert human.exit_code == 0
     assert "PAUSED" in human.stdout
-    assert f"{pause['snapshot_id']} (2 tables, 3 rows" in human.stdout
+    assert f"{pause['snapshot_id']} ({len(DEMO_TABLES)} tables, 3 rows" in human.stdout
     assert "SUCCEEDED (paused)" in human.stdout
     assert "(Europe/Paris)" in human.stdout and "CET" in human.stdout
 

@@ -112,7 +112,9 @@ def test_tampered_snapshots_are_refused_without_changes(make_pair: Callable[...,
         m["tables"]["job"].update(bytes=len(junk), sha256=hashlib.sha256(junk).hexdigest())
 
     _rewrite_manifest(pair.store, match_junk)
-    verify_snapshot(pair.store)  # consistent on the outside
+    # consistent on the outside: verify reads the gzip stream too (issue 13)
+    with pytest.raises(SnapshotInvalid, match=r"tables/job\.csv\.gz.*not a valid gzip"):
+        verify_snapshot(pair.store)
     with pytest.raises(SnapshotInvalid, match=r"tables/job\.csv\.gz.*not a valid gzip"):
         restore_snapshot(pair.target, pair.store, fernet_key=pair.k2, snapshot_key=pair.k1)
     # truncated gzip stream

@@ -140,11 +140,35 @@ def test_truncated_file_and_extra_row(make_pair: Callable[..., Any]) -> None:
     _edit_manifest(pair, "job", bytes=len(longer))
     _refused(pair, r"tables/job\.csv\.gz \(table job\) is corrupted")
 
-    # size and sha256 both edited to match: the row count still disagrees
+    # size and sha256 both edited to match: the decompressed size (issue 13) disagrees,
+    # and reading stops at it
     _edit_manifest(pair, "job", sha256=hashlib.sha256(longer).hexdigest())
     _refused(
         pair,
-        rf"tables/job\.csv\.gz \(table job\) holds {entry.rows + 1} rows, the manifest "
+        rf"tables/job\.csv\.gz \(table job\) expands to more than the manifest's "
+        rf"{entry.raw_bytes} bytes; reading stopped",
+    )
+    # that edited too (or absent, as in older manifests): the row count still disagrees,
+    # and reading stops at the first row too many
+    _edit_manifest(pair, "job", raw_bytes=len(gzip.decompress(longer)))
+    _refused(
+        pair,
+        rf"tables/job\.csv\.gz \(table job\) holds more than the manifest's {entry.rows} "
+        "rows; reading stopped",
+    )
+    # fewer rows than the manifest says: counted once COPY is done
+    shorter = gzip.compress(b"".join(gzip.decompress(original).splitlines(True)[:-1]))
+    path.write_bytes(shorter)
+    _edit_manifest(
+        pair,
+        "job",
+        bytes=len(shorter),
+        sha256=hashlib.sha256(shorter).hexdigest(),
+        raw_bytes=len(gzip.decompress(shorter)),
+    )
+    _refused(
+        pair,
+        rf"tables/job\.csv\.gz \(table job\) holds {entry.rows - 1} rows, the manifest "
         rf"says {entry.rows}",
     )
 

@@ -44,7 +44,8 @@ def _import(url: str, folder: Path, key: str, *extra: str) -> Any:
 
 
 def _replace_table_file(folder: Path, table: str, edit: Callable[[bytes], bytes]) -> None:
-    """Rewrite a table's CSV and make the manifest match it (size, sha256, rows)."""
+    """Rewrite a table's CSV and make the manifest match it (size, sha256, rows, and
+    decompressed size)."""
     path = folder / "tables" / f"{table}.csv.gz"
     csv = edit(gzip.decompress(path.read_bytes()))
     data = gzip.compress(csv)
@@ -52,7 +53,10 @@ def _replace_table_file(folder: Path, table: str, edit: Callable[[bytes], bytes]
     manifest_path = folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["tables"][table].update(
-        bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), rows=csv.count(b"\n")
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        rows=csv.count(b"\n"),
+        raw_bytes=len(csv),
     )
     manifest_path.write_text(json.dumps(manifest))
 

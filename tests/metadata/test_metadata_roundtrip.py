@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import pickle
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet, MultiFernet
 from metadata_compare import REFERENCES, count_all, missing, rows
+from metadata_fingerprint import changed, fingerprint
 from metadata_seed import CLASH_RUN, DAG_PROCESSOR_CALLBACK, EXPORT_RUN, NASTY, TEAM
 
 from mwaa_pause_resume.airflow_versions import SUPPORTED
@@ -25,6 +27,7 @@ from mwaa_pause_resume.metadata import (
     SnapshotInvalid,
     WrongKey,
     export_snapshot,
+    open_store,
     restore_snapshot,
     verify_snapshot,
 )
@@ -392,9 +395,17 @@ def test_without_any_fernet_key_values_stay_plain(make_pair: Callable[..., Any])
 
 
 def test_plain_source_into_encrypted_target(make_pair: Callable[..., Any]) -> None:
+    """A snapshot with plaintext secrets (scheme none) never goes into a database that
+    encrypts (issue 13); exported with a key, the same source's secrets do."""
     pair = make_pair("2.10.3", source_key=False)
     export_snapshot(pair.source, pair.store, fernet_key=None)
-    restore_snapshot(pair.target, pair.store, fernet_key=pair.k2)
+    before = fingerprint(pair.target)
+    with pytest.raises(SnapshotIncompatible, match="secrets scheme 'none'"):
+        restore_snapshot(pair.target, pair.store, fernet_key=pair.k2)
+    assert not changed(before, fingerprint(pair.target))
+    keyed = open_store(str(Path(pair.store.location).parent / "keyed"))
+    export_snapshot(pair.source, keyed, fernet_key=pair.k2)  # any key: the source has none
+    restore_snapshot(pair.target, keyed, fernet_key=pair.k2, snapshot_key=pair.k2)
     ((val, flag),) = _query(
         pair.target, "SELECT val, is_encrypted FROM variable WHERE key = 'secret'"
     )

@@ -352,6 +352,42 @@ def test_verify_accepts_a_good_snapshot_and_names_a_bad_file(make_local: MakeLoc
         snapshot_verify.handler(event)
 
 
+def _emptied(manifest: dict[str, Any]) -> None:
+    manifest["tables"] = {}
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (_emptied, r"lists 0 table\(s\); an export of schema revision 5f2621c13b39"),
+        (
+            lambda m: m.update(alembic_revision="0123456789ab"),
+            "not that of a supported Airflow version",
+        ),
+    ],
+    ids=["empty tables map", "unknown schema"],
+)
+def test_verify_refuses_a_snapshot_mwaa_could_not_restore(
+    make_local: MakeLocal, edit: Callable[[dict[str, Any]], None], reason: str
+) -> None:
+    """The gate before DeleteEnvironment (issue 13): a manifest listing no table used to
+    verify as "0 files"; a schema revision of no supported Airflow could never be
+    restored into the environment the workflow re-creates."""
+    local = make_local(seed=False)
+    write_snapshot(f"s3://{BUCKET}/{ENV}/{STAMP}/", {"etl_daily": False})
+    s3 = local.client("s3")
+    key = f"{ENV}/{STAMP}/manifest.json"
+    manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    files = {t["file"] for t in manifest["tables"].values()}
+    edit(manifest)
+    for gone in files - {t["file"] for t in manifest["tables"].values()}:
+        s3.delete_object(Bucket=BUCKET, Key=f"{ENV}/{STAMP}/{gone}")  # its file goes too
+    s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(manifest).encode())
+    event = {"environment": ENV, "bucket": BUCKET, "snapshot_id": STAMP}
+    with pytest.raises(e.SnapshotInvalid, match=reason):
+        snapshot_verify.handler(event)
+
+
 def test_retention_deletes_old_snapshots(make_local: MakeLocal) -> None:
     local = make_local(seed=False)
     ids = ["20260101T000000Z-aaaa", "20260102T000000Z-bbbb", "20260103T000000Z-cccc"]

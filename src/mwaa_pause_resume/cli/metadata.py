@@ -275,7 +275,7 @@ def verify_cmd(
     source: Annotated[str, typer.Option("--from", help="Snapshot folder (directory or s3://).")],
     as_json: AsJson = False,
 ) -> None:
-    """Check a snapshot: manifest well-formed, every file present, sizes and sha256 match."""
+    """Check a snapshot: every table it must hold, each file's size, sha256, gzip and rows."""
     from mwaa_pause_resume.metadata import open_store, verify_snapshot
 
     report = verify_snapshot(open_store(source))

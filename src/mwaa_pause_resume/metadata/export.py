@@ -20,6 +20,7 @@ from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
 from mwaa_pause_resume.metadata.db import transaction, user_error
 from mwaa_pause_resume.metadata.key_context import data_key_environment
+from mwaa_pause_resume.metadata.layout import table_file
 from mwaa_pause_resume.metadata.manifest import (
     MANIFEST_NAME,
     Manifest,
@@ -49,7 +50,6 @@ from mwaa_pause_resume.metadata.tables import (
     kept_tables,
 )
 from mwaa_pause_resume.metadata.topology import restore_order
-from mwaa_pause_resume.metadata.verify import table_file
 
 ENGINE = {"name": "mwaa-pause-resume", "format": "csv+gzip"}
 Progress = Callable[[str, int], None]
@@ -204,8 +204,14 @@ def _export_table(
                 cur.copy_expert(f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER false)", buf)
                 rows = cur.rowcount
             buf.close()
+            raw_bytes = gz.tell()  # decompressed size: verify and restore stop at it
     return TableEntry(
-        columns=tuple(info.columns), rows=rows, bytes=sink.bytes, sha256=sink.sha256, file=file
+        columns=tuple(info.columns),
+        rows=rows,
+        bytes=sink.bytes,
+        sha256=sink.sha256,
+        file=file,
+        raw_bytes=raw_bytes,
     )
 
 

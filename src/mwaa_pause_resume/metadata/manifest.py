@@ -32,6 +32,9 @@ class TableEntry:
     bytes: int
     sha256: str
     file: str
+    # Size of the decompressed content. Recorded since issue 13; absent in older
+    # manifests. Readers stop at it, so a small file cannot expand without bound.
+    raw_bytes: int | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -78,6 +81,7 @@ class Manifest:
                     "bytes": t.bytes,
                     "sha256": t.sha256,
                     "file": t.file,
+                    **({} if t.raw_bytes is None else {"raw_bytes": t.raw_bytes}),
                 }
                 for name, t in self.tables.items()
             },
@@ -220,6 +224,9 @@ def _table(name: str, raw: Any) -> TableEntry:
         raise _bad(f"has a malformed sha256 for {where}")
     rows = _get(raw, "rows", int, where)
     size = _get(raw, "bytes", int, where)
-    if rows < 0 or size < 0:
+    raw_size = _opt(raw, "raw_bytes", int, where)
+    if rows < 0 or size < 0 or (raw_size is not None and raw_size < 0):
         raise _bad(f"has negative rows/bytes for {where}")
-    return TableEntry(columns=tuple(columns), rows=rows, bytes=size, sha256=sha, file=file)
+    return TableEntry(
+        columns=tuple(columns), rows=rows, bytes=size, sha256=sha, file=file, raw_bytes=raw_size
+    )

@@ -17,10 +17,13 @@ import gzip
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from mwaa_pause_resume.metadata.bounded_read import BoundedContent
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
 from mwaa_pause_resume.metadata.key_context import data_key_environment
+from mwaa_pause_resume.metadata.layout import REST_FIELDS, entry_file
 from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Column, Manifest, TableEntry
 from mwaa_pause_resume.metadata.secrets import (
     Cipher,
@@ -29,8 +32,8 @@ from mwaa_pause_resume.metadata.secrets import (
     optional_cipher,
 )
 from mwaa_pause_resume.metadata.store import SnapshotStore
-from mwaa_pause_resume.metadata.streams import GZIP_LEVEL, HashingSink
-from mwaa_pause_resume.metadata.verify import entry_file
+from mwaa_pause_resume.metadata.streams import BUFFER, GZIP_LEVEL, HashingSink
+from mwaa_pause_resume.metadata.verify import GZIP_ERRORS, HashingReader
 from mwaa_pause_resume.parsing import loads_json
 
 SCOPE = "rest-only"
@@ -38,21 +41,7 @@ ENGINE = {"name": "mwaa-pause-resume", "format": "jsonl+gzip", "source": "rest-a
 ENCRYPTED_KEY = "_encrypted"  # per record: names of its fields stored as ciphertext
 
 # Fields per kind (Airflow 3 REST API names); secrets are encrypted in the snapshot.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "variables": ("key", "value", "description"),
-    "connections": (
-        "connection_id",
-        "conn_type",
-        "description",
-        "host",
-        "login",
-        "schema",
-        "port",
-        "password",
-        "extra",
-    ),
-    "pools": ("name", "slots", "description", "include_deferred"),
-}
+FIELDS = REST_FIELDS
 SECRETS: dict[str, tuple[str, ...]] = {
     "variables": ("value",),
     "connections": ("password", "extra"),
@@ -149,12 +138,14 @@ def write_rest_snapshot(
             with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as gz:
                 for row in rows:
                     gz.write(json.dumps(row, sort_keys=True).encode() + b"\n")
+                raw_bytes = gz.tell()  # decompressed size: readers stop at it
         entries[kind] = TableEntry(
             columns=tuple(Column(f, "json") for f in names),
             rows=len(rows),
             bytes=sink.bytes,
             sha256=sink.sha256,
             file=name,
+            raw_bytes=raw_bytes,
         )
     manifest = Manifest(
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -194,8 +185,17 @@ def read_rest_snapshot(
     cipher = open_snapshot_key(manifest.secrets, snapshot_key, kms)
     out = RestSnapshot(paused_states=dict(manifest.paused_states))
     for kind, entry in manifest.tables.items():
-        with store.open_read(entry.file) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
-            lines = [line for line in gz.read().splitlines() if line.strip()]
+        with store.open_read(entry.file) as raw:
+            # within the manifest's bounds, as verify reads it: a file that grew since
+            # (or a gzip bomb) is not expanded into memory
+            hashing = HashingReader(raw, limit=entry.bytes)
+            try:
+                with gzip.GzipFile(fileobj=hashing, mode="rb") as gz:
+                    content = BoundedContent(gz, kind, entry, csv=False)
+                    data = b"".join(iter(partial(content.read, BUFFER), b""))
+            except GZIP_ERRORS as exc:
+                raise _damaged(f"{entry.file} is not a valid gzip file ({exc})") from None
+        lines = [line for line in data.splitlines() if line.strip()]
         if len(lines) != entry.rows:
             raise _damaged(
                 f"{entry.file} holds {len(lines)} records, the manifest says {entry.rows}"

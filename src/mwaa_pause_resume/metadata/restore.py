@@ -20,6 +20,7 @@ from typing import Any
 from mwaa_pause_resume.airflow_versions import VERSIONS
 from mwaa_pause_resume.errors import MwaaPauseResumeError, UserError
 from mwaa_pause_resume.metadata import ti_history
+from mwaa_pause_resume.metadata.bounded_read import BoundedContent
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
 from mwaa_pause_resume.metadata.db import transaction, user_error
 from mwaa_pause_resume.metadata.errors import (
@@ -29,7 +30,9 @@ from mwaa_pause_resume.metadata.errors import (
     SnapshotInvalid,
     SnapshotSource,
 )
+from mwaa_pause_resume.metadata.key_checks import check_keys
 from mwaa_pause_resume.metadata.manifest import Manifest
+from mwaa_pause_resume.metadata.required_tables import check_tables_for
 from mwaa_pause_resume.metadata.restore_guard import (
     SnapshotIdentity,
     check_not_restored,
@@ -247,6 +250,9 @@ class _Restore:
             self._guard(check_not_restored)
         if "dag_run" in self.catalog.tables:
             self._guard(check_not_source, self.manifest.excluded_dag_runs)
+        check_tables_for(self.manifest, self.catalog.tables)
+        self.current = "(Fernet keys)"  # checked before the first write
+        check_keys(cur, self.catalog, self.manifest, self.target)
         self.names = restore_order(self.catalog, list(self.manifest.tables))
         self.links = links(self.catalog, self.names)
         restored = set(self.names)
@@ -371,14 +377,16 @@ class _Restore:
         import psycopg2
 
         with self.store.open_read(entry.file) as raw:
-            hashing = HashingReader(raw)
+            hashing = HashingReader(raw, limit=entry.bytes)  # stops past the manifest's size
             with gzip.GzipFile(fileobj=hashing) as gz:
                 reader = _GzipReader(gz)
+                # stops past the manifest's rows or decompressed size: no gzip bomb
+                bounded = BoundedContent(reader, name, entry, csv=True)
                 try:
                     self.cur.copy_expert(
                         f"COPY {stg} ({', '.join(quote(c) for c in cols)}) FROM STDIN "
                         "WITH (FORMAT csv)",
-                        reader,
+                        bounded,
                         size=BUFFER,
                     )
                 except psycopg2.Error as exc:
@@ -386,6 +394,8 @@ class _Restore:
                     problem = content_mismatch(name, entry, *hashing.drain())
                     if problem is not None:
                         raise problem from None
+                    if bounded.problem is not None:
+                        raise bounded.problem from None
                     if reader.error is not None:
                         # psycopg2 reports the reader's exception as a failed COPY
                         raise SnapshotInvalid(

@@ -1,33 +1,51 @@
-"""Verify a snapshot: manifest well-formed, every file present with its size and sha256."""
+"""Verify a snapshot: the gate before DeleteEnvironment (the workflows' verify Lambda)
+and ``metadata verify``.
+
+The manifest must be well formed and list every table its export writes (scope,
+schema revision: ``required_tables``); every file must be present with its size and
+sha256, a valid gzip stream (CRC and length included), and decompress to exactly the
+manifest's rows (and size, when recorded). Files are streamed within a fixed memory
+budget, and reading stops at the first byte past the manifest's bounds.
+"""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from mwaa_pause_resume.metadata.bounded_read import BoundedContent
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.metadata.layout import (
+    REST_PREFIX,
+    TABLES_PREFIX,
+    entry_file,
+    table_file,
+)
 from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Manifest, TableEntry
+from mwaa_pause_resume.metadata.required_tables import check_tables
 from mwaa_pause_resume.metadata.store import SnapshotStore
-from mwaa_pause_resume.metadata.streams import BUFFER, sha256_of
+from mwaa_pause_resume.metadata.streams import BUFFER
 from mwaa_pause_resume.parsing import loads_json
 
-TABLES_PREFIX = "tables/"
+__all__ = [  # the layout names stay importable from here, where they used to live
+    "REST_PREFIX",
+    "TABLES_PREFIX",
+    "HashingReader",
+    "VerifyReport",
+    "check_structure",
+    "entry_file",
+    "table_file",
+    "verify_snapshot",
+]
 
-
-REST_PREFIX = "rest/"  # the rest-only scope's files (metadata.rest_scope writes them)
-
-
-def table_file(name: str) -> str:
-    """Where a table's rows live inside a snapshot folder."""
-    return f"{TABLES_PREFIX}{name}.csv.gz"
-
-
-def entry_file(scope: str, name: str) -> str:
-    """The file a manifest entry must name: a table's CSV, or a rest-only kind's JSON lines."""
-    return f"{REST_PREFIX}{name}.jsonl.gz" if scope == "rest-only" else table_file(name)
+# What a damaged gzip stream raises while it is read (a bad CRC or length is
+# BadGzipFile, a cut-short stream EOFError).
+GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 
 
 @dataclass
@@ -118,7 +136,16 @@ def check_structure(store: SnapshotStore) -> tuple[Manifest, str]:
 def content_mismatch(
     name: str, entry: TableEntry, digest: str, size: int
 ) -> SnapshotInvalid | None:
-    """The error for a file whose bytes are not the ones the manifest recorded, if so."""
+    """The error for a file whose bytes are not the ones the manifest recorded, if so.
+
+    ``size`` past ``entry.bytes`` means "more": :class:`HashingReader` stops one byte
+    after the manifest's size.
+    """
+    if size > entry.bytes:
+        return SnapshotInvalid(
+            f"{entry.file} (table {name}) has more than the manifest's {entry.bytes} bytes",
+            hint="the file was replaced or appended to; use another snapshot",
+        )
     if size != entry.bytes:
         return SnapshotInvalid(
             f"{entry.file} (table {name}) has {size} bytes, the manifest says {entry.bytes}",
@@ -156,34 +183,79 @@ def unloadable(name: str, entry: TableEntry, exc: Exception) -> SnapshotInvalid 
     )
 
 
-def verify_snapshot(store: SnapshotStore) -> VerifyReport:
-    """Re-read every file; raise :class:`SnapshotInvalid` naming the first one that differs."""
+def verify_snapshot(store: SnapshotStore, *, known_schema: bool = False) -> VerifyReport:
+    """Re-read every file; raise :class:`SnapshotInvalid` naming the first problem.
+
+    ``known_schema``: refuse a full snapshot whose schema revision is not a supported
+    Airflow version's (the workflows' gate: MWAA could not restore it).
+    """
     manifest, _ = check_structure(store)
+    check_tables(manifest, known_schema=known_schema)
     report = VerifyReport(store.location, manifest)
     for name, entry in manifest.tables.items():
-        with store.open_read(entry.file) as stream:
-            digest, read = sha256_of(stream)
-        problem = content_mismatch(name, entry, digest, read)
-        if problem is not None:
-            raise problem
+        read = check_file(store, name, entry, csv=manifest.scope != "rest-only")
         report.files += 1
         report.bytes += read
         report.rows[name] = entry.rows
     return report
 
 
-class HashingReader:
-    """Hashes and counts the bytes read through it, so a file is checked as it streams."""
+def check_file(store: SnapshotStore, name: str, entry: TableEntry, *, csv: bool) -> int:
+    """Stream one file: its bytes (size, sha256), its gzip framing (CRC, length) and its
+    content (rows, decompressed size), within the manifest's bounds; its size."""
+    with store.open_read(entry.file) as raw:
+        hashing = HashingReader(raw, limit=entry.bytes)
+        try:
+            with gzip.GzipFile(fileobj=hashing) as gz:
+                content = BoundedContent(gz, name, entry, csv=csv)
+                while content.read(BUFFER):
+                    pass
+        except (SnapshotInvalid, *GZIP_ERRORS) as exc:
+            # bytes that differ from the export's explain any other failure best
+            problem = content_mismatch(name, entry, *hashing.drain())
+            if problem is not None:
+                raise problem from None
+            if isinstance(exc, SnapshotInvalid):
+                raise
+            raise not_gzip(name, entry, f"{type(exc).__name__}: {exc}") from None
+        digest, size = hashing.drain()
+    problem = content_mismatch(name, entry, digest, size)
+    if problem is not None:
+        raise problem
+    content.finish()
+    return size
 
-    def __init__(self, raw: IO[bytes]) -> None:
+
+def not_gzip(name: str, entry: TableEntry, error: str) -> SnapshotInvalid:
+    return SnapshotInvalid(
+        f"{entry.file} (table {name}) is not a valid gzip file ({error})",
+        hint="the snapshot is damaged; use another snapshot",
+    )
+
+
+class HashingReader:
+    """Hashes and counts the bytes read through it, so a file is checked as it streams.
+
+    With ``limit`` (the manifest's size) it ends the stream one byte past it: a file
+    larger than its manifest says is never read to its end.
+    """
+
+    def __init__(self, raw: IO[bytes], limit: int | None = None) -> None:
         self._raw = raw
         self._sha = hashlib.sha256()
+        self._left = None if limit is None else limit + 1
         self.bytes = 0
 
     def read(self, size: int = -1) -> bytes:
+        if self._left is not None:
+            if self._left <= 0:
+                return b""
+            size = self._left if size < 0 else min(size, self._left)
         data = self._raw.read(size)
         self._sha.update(data)
         self.bytes += len(data)
+        if self._left is not None:
+            self._left -= len(data)
         return data
 
     def seek(self, offset: int, /) -> int:

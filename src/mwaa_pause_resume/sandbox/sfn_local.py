@@ -44,6 +44,8 @@ from unittest import mock
 
 from mwaa_pause_resume.dags.quiesce import PAUSED_STATES_FILE
 from mwaa_pause_resume.dags.result_note import failure_note, success_note
+from mwaa_pause_resume.metadata.schemas import SCHEMA_TABLES
+from mwaa_pause_resume.metadata.tables import kept_tables
 from mwaa_pause_resume.sandbox.mwaa import DagSpec, InMemoryAirflowBackend, MwaaBackend, MwaaServer
 
 EXPORT_DAG_ID = "mwaa_export_data"
@@ -521,25 +523,32 @@ def _put_s3_json(url: str, value: Any) -> None:
     boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(value).encode())
 
 
+# The scripted export's snapshot: Airflow 2.10.3's schema, so it holds every table an
+# export of that schema writes (verify requires them all), variables and pools with rows.
+DEMO_REVISION = "5f2621c13b39"
+DEMO_ROWS = {"variable": b'"a","1"\n"b","2"\n', "slot_pool": b'"default_pool","128"\n'}
+DEMO_TABLES = tuple(kept_tables(set(SCHEMA_TABLES[DEMO_REVISION])))
+
+
 def write_demo_snapshot(location: str, paused_states: dict[str, bool]) -> int:
-    """A small snapshot the metadata engine verifies (two gzip CSV tables + manifest.json)
-    at ``s3://bucket/prefix/``; returns the number of tables."""
+    """A small snapshot the metadata engine verifies (one gzip CSV per kept table of
+    Airflow 2.10.3 + manifest.json) at ``s3://bucket/prefix/``; returns the number of
+    tables."""
     import boto3
 
     s3 = boto3.client("s3")
     bucket, _, prefix = location[len("s3://") :].partition("/")
-    tables = {"variable": b"key,val\na,1\nb,2\n", "slot_pool": b"pool,slots\ndefault,128\n"}
     entries = {}
-    for table, csv in tables.items():
+    for table in DEMO_TABLES:
+        csv = DEMO_ROWS.get(table, b"")
         data = gzip.compress(csv, mtime=0)
         file = f"tables/{table}.csv.gz"
         s3.put_object(Bucket=bucket, Key=prefix + file, Body=data)
         entries[table] = {
-            "columns": [
-                {"name": c, "type": "text"} for c in csv.split(b"\n")[0].decode().split(",")
-            ],
-            "rows": csv.count(b"\n") - 1,
+            "columns": [{"name": "name", "type": "text"}, {"name": "value", "type": "text"}],
+            "rows": csv.count(b"\n"),
             "bytes": len(data),
+            "raw_bytes": len(csv),
             "sha256": hashlib.sha256(data).hexdigest(),
             "file": file,
         }
@@ -547,7 +556,7 @@ def write_demo_snapshot(location: str, paused_states: dict[str, bool]) -> int:
         "format_version": 1,
         "created_at": datetime.now(UTC).isoformat(),
         "airflow_version": "2.10.3",
-        "alembic_revision": "5f2621c13b39",
+        "alembic_revision": DEMO_REVISION,
         "scope": "full",
         "engine": {},
         "tables": entries,
@@ -557,7 +566,7 @@ def write_demo_snapshot(location: str, paused_states: dict[str, bool]) -> int:
         "secrets": {"scheme": "none"},
     }
     s3.put_object(Bucket=bucket, Key=prefix + "manifest.json", Body=json.dumps(manifest).encode())
-    return len(tables)
+    return len(entries)
 
 
 def _stub_zip() -> bytes:

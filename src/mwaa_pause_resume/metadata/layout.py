@@ -1,0 +1,38 @@
+"""Where things live inside a snapshot folder, per scope (standard library only).
+
+Shared by export, the rest-only scope, verify and restore; kept apart from them so the
+verify Lambda, which bundles neither psycopg2 nor cryptography, can import it.
+"""
+
+from __future__ import annotations
+
+TABLES_PREFIX = "tables/"  # the full scope: one gzip CSV per kept table
+REST_PREFIX = "rest/"  # the rest-only scope: one gzip JSON-lines file per kind
+
+# The rest-only scope's kinds and their fields (Airflow 3 REST API names): what
+# metadata.rest_scope writes, so also what a rest-only manifest must list.
+REST_FIELDS: dict[str, tuple[str, ...]] = {
+    "variables": ("key", "value", "description"),
+    "connections": (
+        "connection_id",
+        "conn_type",
+        "description",
+        "host",
+        "login",
+        "schema",
+        "port",
+        "password",
+        "extra",
+    ),
+    "pools": ("name", "slots", "description", "include_deferred"),
+}
+
+
+def table_file(name: str) -> str:
+    """Where a table's rows live inside a snapshot folder."""
+    return f"{TABLES_PREFIX}{name}.csv.gz"
+
+
+def entry_file(scope: str, name: str) -> str:
+    """The file a manifest entry must name: a table's CSV, or a rest-only kind's JSON lines."""
+    return f"{REST_PREFIX}{name}.jsonl.gz" if scope == "rest-only" else table_file(name)
