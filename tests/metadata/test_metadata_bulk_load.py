@@ -9,6 +9,7 @@ and foreign keys are dropped and rebuilt. A counting wrapper around the real
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -216,3 +217,34 @@ def test_a_key_the_anti_join_cannot_see_falls_back_to_on_conflict(
         )
     finally:
         conn.close()
+
+
+def test_a_user_who_does_not_own_the_tables_loads_without_dropping_indexes(
+    make_pair: Callable[..., Any], deferred: list[str], unique_name: Callable[[str], str]
+) -> None:
+    """GRANTed every privilege but not the owner: DROP INDEX would be refused, so the
+    bulk path keeps the indexes (and the restore succeeds, as it did before)."""
+    pair = make_pair("2.10.3")
+    _export(pair)
+    role = unique_name("writer")
+    with pair.target.cursor() as cur:
+        cur.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD 'writer-pw'")
+        cur.execute(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"')
+        cur.execute(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
+    pair.target.commit()
+    pair.target.close()
+    conn = psycopg2.connect(re.sub(r"//[^@]*@", f"//{role}:writer-pw@", pair.target_url))
+    try:
+        before = _structure(conn)
+        report = _restore(conn, pair)
+        assert deferred == []  # nothing dropped ...
+        assert _structure(conn) == before  # ... the same index objects, untouched
+        assert report.tables["task_instance"].inserted > 0
+    finally:
+        conn.close()
+        admin = psycopg2.connect(pair.target_url)
+        with admin.cursor() as cur:
+            cur.execute(f'DROP OWNED BY "{role}"')
+            cur.execute(f'DROP ROLE "{role}"')
+        admin.commit()
+        admin.close()

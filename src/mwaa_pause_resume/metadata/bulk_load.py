@@ -14,13 +14,14 @@ The restore removes them for a table receiving at least :data:`BULK_ROWS` rows:
   row-by-row path, so the rows that end up in the table are the same);
 * rows arrive ordered by the primary key, so its B-tree grows at its right edge;
 * only when no other session is connected to the database (a migration into a new
-  database, the benchmark; never on MWAA, where the scheduler is connected): the
-  table's non-unique indexes and its own foreign keys are dropped before the insert
-  and created again, from their definitions, right after it. ``DROP INDEX`` holds an
-  ACCESS EXCLUSIVE lock until commit, which would stall a running scheduler's reads
-  and an Airflow 3 task's heartbeats (the import task's own: it is killed after
-  three failed ones), hence the condition. Unique indexes stay: they enforce the
-  keys during the load and the other tables' foreign keys depend on them.
+  database, the benchmark; never on MWAA, where the scheduler is connected) and the
+  user owns the table: its non-unique indexes and its own foreign keys are dropped
+  before the insert and created again, from their definitions, right after it.
+  ``DROP INDEX`` holds an ACCESS EXCLUSIVE lock until commit, which would stall a
+  running scheduler's reads and an Airflow 3 task's heartbeats (the import task's
+  own: it is killed after three failed ones), hence the condition. Unique indexes
+  stay: they enforce the keys during the load and other tables' foreign keys depend
+  on them.
 
 PostgreSQL's DDL is transactional: a failure anywhere in the restore rolls the drops
 back with everything else, and the target keeps its indexes.
@@ -54,10 +55,18 @@ _OWN_FOREIGN_KEYS = """
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
 WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname
 """
-_OTHER_SESSIONS = """
-SELECT count(*) FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid()
-  AND backend_type = 'client backend'
+# Alone in the database, and allowed to: ALTER TABLE and DROP INDEX need the table's
+# owner (a user GRANTed only INSERT restores row by row, as before), and putting a
+# foreign key back needs REFERENCES on the table it points at.
+_MAY_REBUILD = """
+SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity
+                   WHERE datname = current_database() AND pid <> pg_backend_pid()
+                     AND backend_type = 'client backend')
+   AND pg_has_role(c.relowner, 'USAGE')
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint f
+                   WHERE f.conrelid = c.oid AND f.contype = 'f'
+                     AND NOT has_table_privilege(f.confrelid, 'REFERENCES'))
+FROM pg_class c WHERE c.oid = %s::regclass
 """
 
 
@@ -70,10 +79,11 @@ class Deferred:
     foreign_keys: list[tuple[str, str]]  # name, definition
 
 
-def alone(cur: Any) -> bool:
-    """No other client is connected to this database (nobody waits on our locks)."""
-    cur.execute(_OTHER_SESSIONS)
-    return int(cur.fetchone()[0]) == 0
+def may_rebuild(cur: Any, table: str) -> bool:
+    """No other client is connected to this database (nobody waits on our locks) and
+    this user may drop and create ``table``'s indexes and foreign keys."""
+    cur.execute(_MAY_REBUILD, (quote(table),))
+    return bool(cur.fetchone()[0])
 
 
 def defer_indexes(cur: Any, table: str) -> Deferred:

@@ -623,7 +623,9 @@ class _Restore:
         self._exec("SAVEPOINT _mpr_bulk")
         try:
             deferred = (
-                bulk_load.defer_indexes(self.cur, info.name) if bulk_load.alone(self.cur) else None
+                bulk_load.defer_indexes(self.cur, info.name)
+                if bulk_load.may_rebuild(self.cur, info.name)
+                else None
             )
             inserted = self._exec(
                 f"INSERT INTO {table} ({', '.join(targets)}) SELECT {', '.join(exprs)} "
