@@ -11,7 +11,9 @@ operation:
 * import: raw ``COPY ... FROM STDIN`` into a fresh migrated database (baseline),
   the engine's restore (staging tables, id remapping, one transaction; each file
   read once, hashed as it streams) as a whole ``mwaa-pause-resume metadata import``
-  process, and row-by-row ``executemany`` on a sample of rows;
+  process, the same while another session is connected to the target (as on MWAA,
+  where the scheduler is: the restore then keeps the indexes, see
+  ``metadata/bulk_load.py``), and row-by-row ``executemany`` on a sample of rows;
 * verify: reading and hashing every snapshot file on its own (``metadata verify``),
   i.e. the pass an import no longer makes.
 
@@ -218,7 +220,7 @@ def run_cli(op: str, url: str, work: Path, pycache: Path) -> dict[str, float]:
     """``mwaa-pause-resume metadata export|import`` as a whole process: wall time, rows
     (from its --json output) and its own peak RSS."""
     snapshot = str(work / "snapshot")
-    command = "export" if op == "engine_export" else "import"
+    command = "export" if op.startswith("engine_export") else "import"
     place = "--to" if command == "export" else "--from"
     argv = [sys.executable, "-c", CLI, "metadata", command, "--db-url", url, place, snapshot]
     out_path, err_path = work / f"{op}.out", work / f"{op}.err"
@@ -264,10 +266,16 @@ def bench(
                 results.append((op, run_cli(op, source, work, pycache)))
             else:
                 results.append((op, run_child(op, source, work)))
-        for op in ("raw_copy_from", "engine_import", "rowwise_import"):
+        for op in ("raw_copy_from", "engine_import", "engine_import_busy", "rowwise_import"):
             target = dbs.create(f"bench_dst_{n}")
             if op == "engine_import":
                 results.append((op, run_cli(op, target, work, pycache)))
+            elif op == "engine_import_busy":
+                other = psycopg2.connect(target)  # another client, idle (a scheduler between loops)
+                try:
+                    results.append((op, run_cli(op, target, work, pycache)))
+                finally:
+                    other.close()
             else:
                 results.append((op, run_child(op, target, work)))
             server.drop_database(f"bench_dst_{n}")
@@ -285,7 +293,7 @@ def report(n: int, results: list[tuple[str, dict[str, float]]]) -> None:
     }
     print(f"\n{n:,} task instances (+ {n // TASKS_PER_RUN:,} dag runs)")
     print(
-        f"{'operation':<16} {'rows':>11} {'seconds':>8} {'rows/s':>10} "
+        f"{'operation':<18} {'rows':>11} {'seconds':>8} {'rows/s':>10} "
         f"{'vs raw COPY':>12} {'peak RSS MB':>12}"
     )
     for op, r in results:
@@ -295,7 +303,7 @@ def report(n: int, results: list[tuple[str, dict[str, float]]]) -> None:
         # verify reads files only: no database operation to compare it with
         ratio = "-" if op == "engine_verify" else f"{r['rows_per_s'] / base:.2f}x"
         print(
-            f"{op:<16} {int(r['rows']):>11,} {r['seconds']:>8.2f} {r['rows_per_s']:>10,.0f} "
+            f"{op:<18} {int(r['rows']):>11,} {r['seconds']:>8.2f} {r['rows_per_s']:>10,.0f} "
             f"{ratio:>12} {r['peak_rss_mb']:>12.1f}"
         )
 
