@@ -603,7 +603,7 @@ class _Restore:
         """A large table's insert without row-by-row costs (see bulk_load); the rows it
         inserts, or None when a unique key collided anyway (nothing done: take the
         ON CONFLICT path)."""
-        import psycopg2
+        from psycopg2.errors import UniqueViolation
 
         table = quote(info.name)
         by_col = dict(zip(targets, exprs, strict=True))
@@ -633,7 +633,7 @@ class _Restore:
             )
             if deferred is not None:
                 bulk_load.rebuild(self.cur, deferred)
-        except psycopg2.errors.UniqueViolation:
+        except UniqueViolation:
             self._exec("ROLLBACK TO SAVEPOINT _mpr_bulk")  # indexes back, no row written
             return None
         self._exec("RELEASE SAVEPOINT _mpr_bulk")
