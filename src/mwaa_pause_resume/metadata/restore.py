@@ -19,7 +19,7 @@ from typing import Any
 
 from mwaa_pause_resume.airflow_versions import VERSIONS
 from mwaa_pause_resume.errors import MwaaPauseResumeError, UserError
-from mwaa_pause_resume.metadata import ti_history
+from mwaa_pause_resume.metadata import bulk_load, ti_history
 from mwaa_pause_resume.metadata.bounded_read import BoundedContent
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
 from mwaa_pause_resume.metadata.db import transaction, user_error
@@ -586,12 +586,68 @@ class _Restore:
                 expr = f"s.{q}"
             targets.append(q)
             exprs.append(expr)
-        sql = (
-            f"INSERT INTO {quote(name)} ({', '.join(targets)}) SELECT {', '.join(exprs)} "
-            f"FROM {stg} s {' '.join(joins)}{order} ON CONFLICT DO NOTHING"
-        )
-        result.inserted = self._exec(sql)
+        bulk = None
+        if remaining >= bulk_load.BULK_ROWS:
+            bulk = self._bulk_insert(
+                info, stg, targets=targets, exprs=exprs, joins=joins, order=order
+            )
+        if bulk is None:
+            sql = (
+                f"INSERT INTO {quote(name)} ({', '.join(targets)}) SELECT {', '.join(exprs)} "
+                f"FROM {stg} s {' '.join(joins)}{order} ON CONFLICT DO NOTHING"
+            )
+            bulk = self._exec(sql)
+        result.inserted = bulk
         result.skipped_conflict += remaining - result.inserted
+
+    def _bulk_insert(
+        self,
+        info: TableInfo,
+        stg: str,
+        *,
+        targets: list[str],
+        exprs: list[str],
+        joins: list[str],
+        order: str,
+    ) -> int | None:
+        """A large table's insert without row-by-row costs (see bulk_load); the rows it
+        inserts, or None when a unique key collided anyway (nothing done: take the
+        ON CONFLICT path)."""
+        from psycopg2.errors import UniqueViolation
+
+        table = quote(info.name)
+        by_col = dict(zip(targets, exprs, strict=True))
+        pk = [quote(c) for c in info.primary_key]
+        if not order and pk and all(c in by_col for c in pk):  # right-edge B-tree inserts
+            order = " ORDER BY " + ", ".join(by_col[c] for c in pk)
+        # ON CONFLICT DO NOTHING against the target's rows, as an anti-join per unique key
+        # (a key the insert does not fill is left to the unique index: see the fallback)
+        absent = [
+            "NOT EXISTS (SELECT 1 FROM {} t_ WHERE {})".format(
+                table, " AND ".join(f"t_.{quote(c)} = {by_col[quote(c)]}" for c in key)
+            )
+            for key in info.unique_keys
+            if all(quote(c) in by_col for c in key)
+        ]
+        where = f" WHERE {' AND '.join(absent)}" if absent else ""
+        self._exec("SAVEPOINT _mpr_bulk")
+        try:
+            deferred = (
+                bulk_load.defer_indexes(self.cur, info.name)
+                if bulk_load.may_rebuild(self.cur, info.name)
+                else None
+            )
+            inserted = self._exec(
+                f"INSERT INTO {table} ({', '.join(targets)}) SELECT {', '.join(exprs)} "
+                f"FROM {stg} s {' '.join(joins)}{where}{order}"
+            )
+            if deferred is not None:
+                bulk_load.rebuild(self.cur, deferred)
+        except UniqueViolation:
+            self._exec("ROLLBACK TO SAVEPOINT _mpr_bulk")  # indexes back, no row written
+            return None
+        self._exec("RELEASE SAVEPOINT _mpr_bulk")
+        return inserted
 
     def _latest_id(self, info: TableInfo) -> int | None:
         if not info.serial:
