@@ -1,15 +1,18 @@
 """Verify a snapshot against its manifest (every file present, sizes and sha256 match)
-with the metadata engine, before anything is deleted.
+with the metadata engine, before anything is deleted; then sign the verified manifest
+(``manifest.mac.json``, :mod:`.signatures`): the import DAG and the resume workflow
+accept only snapshots signed so.
 
-Input ``{"environment", "bucket", "snapshot_id"}``; output ``{"verified": true, "files", "bytes"}``.
-Raises ``SnapshotInvalid`` naming what does not match.
+Input ``{"environment", "bucket", "snapshot_id", "kms_key_id"}``; output
+``{"verified": true, "files", "bytes"}``. Raises ``SnapshotInvalid`` naming what does
+not match.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import layout, settings
+from mwaa_pause_resume.functions import layout, settings, signatures
 from mwaa_pause_resume.functions.errors import SnapshotInvalid
 
 
@@ -28,4 +31,5 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             f"Snapshot {location} does not match its manifest: {exc}. "
             f"The environment {name} was kept running."
         ) from exc
+    signatures.sign_manifest(bucket, name, snapshot_id, event.get("kms_key_id"))
     return {"verified": True, "files": report.files, "bytes": report.bytes}
