@@ -182,7 +182,8 @@ def test_every_policy_names_each_statement_once(template: dict[str, Any]) -> Non
         # Only the lock object: get, take (conditional put), release.
         ("begin", {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
         ("lock_release", {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
-        ("snapshot_verify", {"s3:ListBucket", "s3:GetObject"}),
+        # + manifest.mac.json, written once the snapshot verified
+        ("snapshot_verify", {"s3:ListBucket", "s3:GetObject", "s3:PutObject"}),
         (
             "environment_create",  # + what MWAA checks on the environment's source bucket
             {
