@@ -60,7 +60,12 @@ def _import_refusals_change_nothing(dst: AirflowEnv, snap: Path, source_key: str
     run) fails at its first step; so does an authorized run of a forged, re-hashed
     snapshot. The target database is unchanged each time."""
     extra = {SNAPSHOT_KEY_ENV: source_key}
-    before = history_view(dst.db_url), paused_states(dst.db_url)
+
+    def state() -> Any:  # our own DAGs' rows appear with their first run (dag.test syncs)
+        paused = {d: p for d, p in paused_states(dst.db_url).items() if d not in (EXPORT, IMPORT)}
+        return history_view(dst.db_url), paused
+
+    before = state()
     attacker_key = (
         _trust(dst)
         .kms()
@@ -74,7 +79,7 @@ def _import_refusals_change_nothing(dst: AirflowEnv, snap: Path, source_key: str
         refused = dst.run_dag(IMPORT, {"snapshot": str(snap)}, extra, auth=auth)
         assert refused["state"] == "failed", refused
         assert fragment in _note(refused)["error"], refused
-        assert (history_view(dst.db_url), paused_states(dst.db_url)) == before
+        assert state() == before
     # Forged: a table file replaced and the manifest re-hashed; its MAC no longer matches.
     originals = {p: p.read_bytes() for p in (snap / "manifest.json", *snap.glob("tables/*"))}
     manifest = json.loads(originals[snap / "manifest.json"])
@@ -87,7 +92,7 @@ def _import_refusals_change_nothing(dst: AirflowEnv, snap: Path, source_key: str
         refused = dst.run_dag(IMPORT, {"snapshot": str(snap)}, extra)
         assert refused["state"] == "failed", (name, refused)
         assert "not the one the workflow signed" in _note(refused)["error"], refused
-        assert (history_view(dst.db_url), paused_states(dst.db_url)) == before
+        assert state() == before
     finally:
         for path, content in originals.items():
             path.write_bytes(content)
