@@ -85,12 +85,12 @@ def check_environment(bucket: str, environment: str, snapshot_id: str, body: byt
             )
 
 
-def sign_manifest(bucket: str, environment: str, snapshot_id: str, kms_key_id: str | None) -> None:
-    """Write ``manifest.mac.json`` for a snapshot that just verified."""
+def sign_manifest(store: Any, environment: str, snapshot_id: str) -> None:
+    """Write ``manifest.mac.json`` for a snapshot that just verified: ``store`` is the
+    :class:`~mwaa_pause_resume.metadata.snapshot_mac.PinnedManifestStore` that was
+    verified, so the MAC covers exactly the manifest bytes that were checked."""
     from mwaa_pause_resume.metadata.snapshot_mac import sign_manifest as sign_store
-    from mwaa_pause_resume.metadata.store import open_store
 
-    store = open_store(layout.snapshot_url(bucket, environment, snapshot_id), kms_key_id=kms_key_id)
     try:
         sign_store(
             store,

@@ -18,6 +18,7 @@ from mwaa_pause_resume.functions.errors import SnapshotInvalid
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     from mwaa_pause_resume.metadata.errors import SnapshotInvalid as EngineSnapshotInvalid
+    from mwaa_pause_resume.metadata.snapshot_mac import pin_manifest
     from mwaa_pause_resume.metadata.store import open_store
     from mwaa_pause_resume.metadata.verify import verify_snapshot
 
@@ -25,11 +26,13 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     bucket, snapshot_id = str(event["bucket"]), str(event["snapshot_id"])
     location = layout.snapshot_url(bucket, name, snapshot_id)
     try:
-        report = verify_snapshot(open_store(location))
+        # The manifest is read once: the bytes verified are the bytes signed.
+        store = pin_manifest(open_store(location, kms_key_id=event.get("kms_key_id")))
+        report = verify_snapshot(store)
     except EngineSnapshotInvalid as exc:
         raise SnapshotInvalid(
             f"Snapshot {location} does not match its manifest: {exc}. "
             f"The environment {name} was kept running."
         ) from exc
-    signatures.sign_manifest(bucket, name, snapshot_id, event.get("kms_key_id"))
+    signatures.sign_manifest(store, name, snapshot_id)
     return {"verified": True, "files": report.files, "bytes": report.bytes}

@@ -43,11 +43,19 @@ def _manifest_bytes(store: SnapshotStore) -> bytes:
         return src.read()
 
 
+def pin_manifest(store: SnapshotStore) -> PinnedManifestStore:
+    """``store`` with its manifest read once and served from memory: verify these bytes,
+    then sign these bytes (:func:`sign_manifest`), whatever happens to the object."""
+    return PinnedManifestStore(store, _manifest_bytes(store), {})
+
+
 def sign_manifest(
     store: SnapshotStore, kms: Any, key_id: str, *, environment: str, snapshot_id: str
 ) -> dict[str, Any]:
-    """Write ``manifest.mac.json`` for the manifest as it is now; returns the signed object."""
-    digest = hashlib.sha256(_manifest_bytes(store)).hexdigest()
+    """Write ``manifest.mac.json`` for the manifest (the pinned bytes of a
+    :class:`PinnedManifestStore`, else as it is now); returns the signed object."""
+    raw = store.manifest if isinstance(store, PinnedManifestStore) else _manifest_bytes(store)
+    digest = hashlib.sha256(raw).hexdigest()
     signed = sign(
         kms,
         key_id,
