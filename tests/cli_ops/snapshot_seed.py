@@ -40,10 +40,24 @@ def manifest(**overrides: Any) -> dict[str, Any]:
 def put_snapshot(
     deployed: Deployed, snapshot_id: str, *, complete: bool = True, environment: str = ENV
 ) -> None:
+    from mwaa_pause_resume.functions import signatures, snapshot_io
+    from mwaa_pause_resume.metadata import open_store
+    from mwaa_pause_resume.metadata.snapshot_mac import sign_manifest
+
     prefix = f"{environment}/{snapshot_id}/"
-    deployed.put_json(prefix + "environment.json", environment_request())
+    body = snapshot_io.encode_json(environment_request())
+    deployed.s3().put_object(Bucket=BUCKET, Key=prefix + "environment.json", Body=body)
     deployed.put_json(prefix + "manifest.json", manifest())
     deployed.s3().put_object(Bucket=BUCKET, Key=prefix + "tables/dag_run.csv.gz", Body=b"x" * 10)
+    # Signed as the pause workflow signs them (snapshot_start, snapshot_verify).
+    signatures.sign_environment(BUCKET, environment, snapshot_id, body, None)
+    sign_manifest(
+        open_store(f"s3://{BUCKET}/{prefix}"),
+        deployed.local.client("kms"),
+        deployed.local.mac_key_arn,
+        environment=environment,
+        snapshot_id=snapshot_id,
+    )
     if complete:
         deployed.put_json(prefix + "complete.json", {"snapshot_id": snapshot_id})
 

@@ -18,7 +18,7 @@ def test_list(make_deployed: MakeDeployed) -> None:
     assert [s["snapshot_id"] for s in listed] == [NEW, MIDDLE, ABANDONED, OLD]
     assert [s["complete"] for s in listed] == [True, True, False, True]
     assert [s["latest"] for s in listed] == [True, False, False, False]
-    assert listed[0]["objects"] == 4
+    assert listed[0]["objects"] == 6  # + environment.mac.json, manifest.mac.json
     assert listed[0]["taken_at"] == "2026-11-20T20:00:00+00:00"
 
     human = deployed.cli("snapshots", "list", ENV)
@@ -79,7 +79,7 @@ def test_prune_keeps_latest_even_when_older(make_deployed: MakeDeployed) -> None
 
     dry = deployed.cli("snapshots", "prune", ENV, "--keep", "1", "--dry-run", "--json")
     assert json.loads(dry.stdout)["deleted"] == [ABANDONED, MIDDLE]
-    assert len(deployed.keys(f"{ENV}/{MIDDLE}/")) == 4  # dry run deleted nothing
+    assert len(deployed.keys(f"{ENV}/{MIDDLE}/")) == 6  # dry run deleted nothing
 
     result = deployed.cli("snapshots", "prune", ENV, "--keep", "1", "--yes")
 
@@ -98,7 +98,7 @@ def test_prune_dry_run_says_what_would_be_deleted(make_deployed: MakeDeployed) -
     assert f"Would delete {MIDDLE}" in result.stdout
     assert "2 would be deleted (dry run), " in result.stdout
     assert "2 deleted" not in result.stdout
-    assert len(deployed.keys(f"{ENV}/{MIDDLE}/")) == 4
+    assert len(deployed.keys(f"{ENV}/{MIDDLE}/")) == 6
 
 
 def test_prune_keeps_the_snapshot_a_running_resume_uses(make_deployed: MakeDeployed) -> None:

@@ -3,12 +3,14 @@ history (cloned per test), and the DAGs folder laid out as it is in MWAA."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from dags_helpers import AirflowEnv, Seeded, bundle_dags_folder, clone_database
+from dags_helpers import AirflowEnv, DagTrust, Seeded, bundle_dags_folder, clone_database
 
 from mwaa_pause_resume.sandbox.airflow_runtime import new_fernet_key
 from mwaa_pause_resume.sandbox.history import seed_history
@@ -17,8 +19,26 @@ from mwaa_pause_resume.sandbox.postgres import LocalPostgres
 
 
 @pytest.fixture(scope="session")
-def dags_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return bundle_dags_folder(tmp_path_factory.mktemp("mwaa-dags"))
+def dag_trust(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagTrust]:
+    """A moto server (KMS) the Airflow subprocesses reach, with the deployment's HMAC key,
+    and the snapshot root the DAGs trust."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        trust = DagTrust(f"http://{host}:{port}", "", tmp_path_factory.mktemp("snapshots"))
+        created = trust.kms().create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
+        yield dataclasses.replace(trust, mac_key=str(created["KeyMetadata"]["Arn"]))
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def dags_folder(tmp_path_factory: pytest.TempPathFactory, dag_trust: DagTrust) -> Path:
+    return bundle_dags_folder(tmp_path_factory.mktemp("mwaa-dags"), dag_trust)
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +62,11 @@ def seeded(
 
 
 @pytest.fixture
-def source_env(
+def source_env(  # noqa: PLR0917 - pytest passes the fixtures
     seeded: Callable[[str], Seeded],
     pg_server: LocalPostgres,
     dags_folder: Path,
+    dag_trust: DagTrust,
     tmp_path: Path,
     unique_name: Callable[[str], str],
 ) -> Callable[[str], tuple[AirflowEnv, Seeded]]:
@@ -54,7 +75,8 @@ def source_env(
     def make(version: str) -> tuple[AirflowEnv, Seeded]:
         seed = seeded(version)
         url = clone_database(pg_server.url(), seed.template, unique_name("dags_src"))
-        env = AirflowEnv(seed.runtime, url, seed.fernet_key, tmp_path / "src-home", dags_folder)
+        home = tmp_path / "src-home"
+        env = AirflowEnv(seed.runtime, url, seed.fernet_key, home, dags_folder, dag_trust)
         return env, seed
 
     return make
@@ -64,6 +86,7 @@ def source_env(
 def target_env(
     metadata_databases: Callable[[str], MetadataDatabases],
     dags_folder: Path,
+    dag_trust: DagTrust,
     tmp_path: Path,
     unique_name: Callable[[str], str],
 ) -> Callable[[str], AirflowEnv]:
@@ -72,6 +95,7 @@ def target_env(
     def make(version: str) -> AirflowEnv:
         dbs = metadata_databases(version)
         url = dbs.create(unique_name("dags_dst"))
-        return AirflowEnv(dbs.runtime, url, new_fernet_key(), tmp_path / "dst-home", dags_folder)
+        home = tmp_path / "dst-home"
+        return AirflowEnv(dbs.runtime, url, new_fernet_key(), home, dags_folder, dag_trust)
 
     return make

@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 DAG_RUNNER = HERE / "dag_runner.py"
 READ_SECRETS = HERE / "read_secrets.py"
 OUR_DAGS = ("mwaa_export_data", "mwaa_import_data")
+ENV_NAME = "dev"  # AIRFLOW_ENV_NAME of every test environment (a resume re-creates the same)
 # Every Airflow version the DAGs support (and MWAA offers): from the registry.
 VERSIONS = SUPPORTED
 
@@ -33,6 +34,53 @@ class Seeded:
 
 
 @dataclass(frozen=True)
+class DagTrust:
+    """What the DAGs folder's trust file names, and where its KMS is (a moto server)."""
+
+    endpoint_url: str
+    mac_key: str
+    snapshot_root: Path
+    environment: str = ENV_NAME
+
+    def environ(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AIRFLOW_ENV_NAME": self.environment,  # as MWAA sets it
+        }
+
+    def kms(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "kms",
+            endpoint_url=self.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def snapshot(self, snapshot_id: str) -> Path:
+        """A snapshot folder of this environment (inside the trusted root)."""
+        return self.snapshot_root / self.environment / snapshot_id
+
+    def sign(self, folder: Path) -> None:
+        """What the pause workflow's verify function does once the export verified."""
+        from mwaa_pause_resume.metadata import open_store
+        from mwaa_pause_resume.metadata.snapshot_mac import sign_manifest
+
+        sign_manifest(
+            open_store(str(folder)),
+            self.kms(),
+            self.mac_key,
+            environment=self.environment,
+            snapshot_id=folder.name,
+        )
+
+
+@dataclass(frozen=True)
 class AirflowEnv:
     """One environment: an Airflow version bound to a metadata DB and a Fernet key."""
 
@@ -41,9 +89,10 @@ class AirflowEnv:
     fernet_key: str
     home: Path
     dags_folder: Path
+    trust: DagTrust | None = None
 
     def environ(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        conn: dict[str, str] = {}
+        conn: dict[str, str] = dict(self.trust.environ()) if self.trust else {}
         if self.runtime.major >= 3:  # Airflow 3 tasks need the documented connection
             conn["AIRFLOW_CONN_MWAA_PAUSE_RESUME_METADB"] = self.db_url
         return self.runtime.environ(
@@ -66,11 +115,23 @@ class AirflowEnv:
         return json.loads(lines[-1][len("RESULT ") :])
 
     def run_dag(
-        self, dag_id: str, conf: dict[str, Any], extra: dict[str, str] | None = None
+        self,
+        dag_id: str,
+        conf: dict[str, Any],
+        extra: dict[str, str] | None = None,
+        *,
+        auth: dict[str, Any] | bool | None = True,
     ) -> dict[str, Any]:
-        result: dict[str, Any] = self.script(
-            DAG_RUNNER, "run", dag_id, json.dumps(conf), extra=extra
-        )
+        """Run ``dag_id``: authorized as the workflows do (``auth=True``), not at all
+        (``False``: a manual trigger), or with ``auth`` overrides (a forged token)."""
+        args = [dag_id, json.dumps(conf)]
+        if auth is not False:
+            assert self.trust is not None, "an authorized run needs the DAGs' trust"
+            given = auth if isinstance(auth, dict) else {}
+            action = "export" if dag_id == OUR_DAGS[0] else "import"
+            default = {"mac_key": self.trust.mac_key, "environment": self.trust.environment}
+            args.append(json.dumps({**default, "action": action, **given}))
+        result: dict[str, Any] = self.script(DAG_RUNNER, "run", *args, extra=extra)
         return result
 
     def secrets(self) -> dict[str, Any]:
@@ -78,8 +139,16 @@ class AirflowEnv:
         return result
 
 
-def bundle_dags_folder(dest: Path) -> Path:
-    write_dags_folder(dest)
+def bundle_dags_folder(dest: Path, trust: DagTrust | None = None) -> Path:
+    """The DAGs folder as the stack deploys it: the bundle, and the trust file."""
+    from mwaa_pause_resume.dags.trust import trust_document
+
+    document = None
+    if trust is not None:
+        document = trust_document(
+            mac_key_id=trust.mac_key, snapshot_root=str(trust.snapshot_root), deployment="tests"
+        )
+    write_dags_folder(dest, document)
     return dest
 
 

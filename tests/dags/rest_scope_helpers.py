@@ -25,8 +25,15 @@ def rest(parts: SandboxParts, env: str, method: str, path: str, body: Any = None
 
 
 def run_dag(parts: SandboxParts, env: str, dag_id: str, run_id: str, conf: dict[str, Any]) -> Any:
-    """Unpause and trigger ``dag_id`` as the workflows do, then poll until it ends;
-    returns the finished run (its note parsed)."""
+    """Unpause and trigger ``dag_id`` as the workflows do (with the run's authorization,
+    made with the sandbox's HMAC key as the dag_trigger function makes it), then poll
+    until it ends; returns the finished run (its note parsed)."""
+    from mwaa_pause_resume.metadata.run_authorization import CONF_KEY, RunClaims, issue
+
+    action = "export" if dag_id == "mwaa_export_data" else "import"
+    claims = RunClaims(env, dag_id, run_id, str(conf["snapshot"]), time.time() + RUN_TIMEOUT)
+    token = issue(parts.local.client("kms"), parts.local.mac_key_arn, action, claims)
+    conf = {**conf, CONF_KEY: token}
     rest(parts, env, "PATCH", f"/dags/{dag_id}", {"is_paused": False})
     body = {"dag_run_id": run_id, "logical_date": None, "conf": conf}
     rest(parts, env, "POST", f"/dags/{dag_id}/dagRuns", body)
@@ -40,6 +47,29 @@ def run_dag(parts: SandboxParts, env: str, dag_id: str, run_id: str, conf: dict[
             log = parts.airflow.environment(env).task_logs(dag_id, run_id)
             raise AssertionError(f"{dag_id} still {run['state']}: {log}")
         time.sleep(1.0)
+
+
+def sign_snapshot(parts: SandboxParts, env: str, snapshot_id: str) -> None:
+    """What the pause workflow's verify function does once the export verified."""
+    from mwaa_pause_resume.metadata import open_store
+    from mwaa_pause_resume.metadata.snapshot_mac import sign_manifest
+    from mwaa_pause_resume.sandbox.parts import BUCKET
+
+    store = open_store(f"s3://{BUCKET}/{env}/{snapshot_id}/")
+    kms = parts.local.client("kms")
+    sign_manifest(store, kms, parts.local.mac_key_arn, environment=env, snapshot_id=snapshot_id)
+
+
+def recreate_environment(parts: SandboxParts, env: str, version: str) -> None:
+    """Delete ``env`` and create it again, as a pause and a resume do (a new database
+    and Fernet key; a snapshot is restored only into its own environment)."""
+    from mwaa_pause_resume.sandbox.parts import create_environment
+
+    parts.mwaa.delete_environment(Name=env)
+    parts.local.wait_until(
+        lambda: env not in parts.mwaa.list_environments()["Environments"], timeout=120
+    )
+    create_environment(parts.mwaa, env, version)
 
 
 def read_items(parts: SandboxParts, env: str) -> dict[str, Any]:

@@ -7,13 +7,24 @@ migrated database with another Fernet key. The DAGs folder has the MWAA layout
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dags_helpers import VERSIONS, AirflowEnv, Seeded, history_view, paused_states, query
+from dags_helpers import (
+    VERSIONS,
+    AirflowEnv,
+    DagTrust,
+    Seeded,
+    history_view,
+    paused_states,
+    query,
+)
 
 from mwaa_pause_resume.dags.tasks import SNAPSHOT_KEY_ENV
 from mwaa_pause_resume.sandbox.history import PAUSED_DAG_ID
@@ -32,6 +43,59 @@ def _note(result: dict[str, Any]) -> dict[str, Any]:
     assert result["note"], f"the run has no note: {result}"
     value: dict[str, Any] = json.loads(result["note"])
     return value
+
+
+def _trust(env: AirflowEnv) -> DagTrust:
+    assert env.trust is not None
+    return env.trust
+
+
+def _snapshot_folder(env: AirflowEnv) -> Path:
+    """A new snapshot folder of the environment, inside the root its DAGs trust."""
+    return _trust(env).snapshot(f"{uuid.uuid4().hex[:12]}")
+
+
+def _import_refusals_change_nothing(dst: AirflowEnv, snap: Path, source_key: str) -> None:
+    """A manual import run (no authorization, a token of another key, a token of another
+    run) fails at its first step; so does an authorized run of a forged, re-hashed
+    snapshot. The target database is unchanged each time."""
+    extra = {SNAPSHOT_KEY_ENV: source_key}
+
+    def state() -> Any:  # our own DAGs' rows appear with their first run (dag.test syncs)
+        paused = {d: p for d, p in paused_states(dst.db_url).items() if d not in (EXPORT, IMPORT)}
+        return history_view(dst.db_url), paused
+
+    before = state()
+    attacker_key = (
+        _trust(dst)
+        .kms()
+        .create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["Arn"]
+    )
+    for auth, fragment in (
+        (False, "no import authorization"),
+        ({"mac_key": attacker_key}, "valid MAC"),
+        ({"run_id": "mpr-20261125T170200Z-1a2b"}, "for run_id"),
+    ):
+        refused = dst.run_dag(IMPORT, {"snapshot": str(snap)}, extra, auth=auth)
+        assert refused["state"] == "failed", refused
+        assert fragment in _note(refused)["error"], refused
+        assert state() == before
+    # Forged: a table file replaced and the manifest re-hashed; its MAC no longer matches.
+    originals = {p: p.read_bytes() for p in (snap / "manifest.json", *snap.glob("tables/*"))}
+    manifest = json.loads(originals[snap / "manifest.json"])
+    name, entry = next(iter(sorted(manifest["tables"].items())))
+    forged = gzip.compress(gzip.decompress((snap / entry["file"]).read_bytes()), mtime=1)
+    (snap / entry["file"]).write_bytes(forged)
+    entry.update(sha256=hashlib.sha256(forged).hexdigest(), bytes=len(forged))
+    (snap / "manifest.json").write_text(json.dumps(manifest))
+    try:
+        refused = dst.run_dag(IMPORT, {"snapshot": str(snap)}, extra)
+        assert refused["state"] == "failed", (name, refused)
+        assert "not the one the workflow signed" in _note(refused)["error"], refused
+        assert state() == before
+    finally:
+        for path, content in originals.items():
+            path.write_bytes(content)
 
 
 def _without_run(
@@ -57,7 +121,7 @@ def test_export_then_import_restores_history_and_secrets(
     secrets_before = src.secrets()
     assert not all(paused_before.values()) and paused_before[PAUSED_DAG_ID]
     assert all(view_before.values()), "every compared view must hold seeded rows"
-    snap = tmp_path / "snapshot"
+    snap = _snapshot_folder(src)
 
     result = src.run_dag(EXPORT, {"snapshot": str(snap), "drain_timeout_minutes": 0.05})
 
@@ -89,8 +153,11 @@ def test_export_then_import_restores_history_and_secrets(
         "kind": "task_instance",
     } in manifest["interrupted"]
     verify_snapshot(open_store(str(snap)))
+    _trust(src).sign(snap)  # as the pause workflow's verify function does
 
     dst = target_env(version)
+    if version in NARROW:  # refusals of the import DAG, on one version of each major
+        _import_refusals_change_nothing(dst, snap, src.fernet_key)
     # No KMS here: the snapshot's secrets are under the source key, given out of band.
     imported = dst.run_dag(
         IMPORT, {"snapshot": str(snap)}, extra={SNAPSHOT_KEY_ENV: src.fernet_key}
@@ -137,8 +204,8 @@ def test_export_failure_puts_paused_states_back_and_fails(
     paused_before = paused_states(src.db_url)
     active = [d for d, p in paused_before.items() if not p]
     assert active, "the seed must leave active DAGs, or this test proves nothing"
-    snapshot = tmp_path / "snapshot"
-    snapshot.mkdir()
+    snapshot = _snapshot_folder(src)
+    snapshot.mkdir(parents=True)
     (snapshot / "manifest.json").write_text("{}")  # an earlier export: never overwritten
 
     result = src.run_dag(EXPORT, {"snapshot": str(snapshot), "drain_timeout_minutes": 0})
@@ -166,10 +233,11 @@ def test_unsaved_paused_states_record_pauses_nothing(source_env: SourceEnv, tmp_
     written, no DAG is paused and the run fails at its first step."""
     src, _ = source_env("2.10.3")
     paused_before = paused_states(src.db_url)
-    blocker = tmp_path / "a-file"
+    blocker = _snapshot_folder(src)
+    blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("not a directory")
 
-    result = src.run_dag(EXPORT, {"snapshot": str(blocker / "snapshot")})
+    result = src.run_dag(EXPORT, {"snapshot": str(blocker)})
 
     assert result["state"] == "failed", result
     assert result["tasks"]["pause_dags"] == "failed"
@@ -182,7 +250,7 @@ def test_bad_conf_fails_before_pausing_anything(source_env: SourceEnv) -> None:
     src, _ = source_env("2.10.3")
     paused_before = paused_states(src.db_url)
 
-    result = src.run_dag(EXPORT, {"snapshot": "/tmp/x", "drain_timeout": 5})
+    result = src.run_dag(EXPORT, {"snapshot": str(_snapshot_folder(src)), "drain_timeout": 5})
 
     assert result["state"] == "failed"
     assert result["tasks"]["pause_dags"] == "failed"
@@ -203,7 +271,7 @@ def test_drain_timeout_records_running_task(source_env: SourceEnv, tmp_path: Pat
         "AND run_id = %s AND task_id = 'load' RETURNING 1",
         (run_id,),
     )
-    snap = tmp_path / "snapshot"
+    snap = _snapshot_folder(src)
 
     result = src.run_dag(EXPORT, {"snapshot": str(snap), "drain_timeout_minutes": 0.02})
 
@@ -225,7 +293,7 @@ def test_import_failure_changes_nothing(
     version: str, target_env: TargetEnv, tmp_path: Path
 ) -> None:
     dst = target_env(version)
-    result = dst.run_dag(IMPORT, {"snapshot": str(tmp_path / "no-such-snapshot")})
+    result = dst.run_dag(IMPORT, {"snapshot": str(_snapshot_folder(dst))})
 
     assert result["state"] == "failed", result
     note = _note(result)
@@ -233,3 +301,38 @@ def test_import_failure_changes_nothing(
     rows = query(dst.db_url, "SELECT dag_id FROM dag_run")
     assert rows == [(IMPORT,)]  # only the import run itself
     assert query(dst.db_url, "SELECT count(*) FROM variable") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("version", "auth", "fragment"),
+    [
+        ("2.10.3", False, "no export authorization"),
+        ("3.0.6", False, "no export authorization"),
+        ("2.10.3", {"run_id": "mpr-20261125T170200Z-1a2b"}, "for run_id"),
+        ("2.10.3", {"environment": "prod"}, "for environment 'prod'"),
+    ],
+    ids=["manual run 2", "manual run 3", "token of another run", "token of another env"],
+)
+def test_unauthorized_export_is_refused_and_changes_nothing(
+    version: str, auth: Any, fragment: str, source_env: SourceEnv
+) -> None:
+    """A manual trigger (UI, CLI, API) or a token not made for this run: the first task
+    fails before it pauses or writes anything, and the cleanup unpauses nothing."""
+    src, _ = source_env(version)
+    paused_before, view_before = paused_states(src.db_url), history_view(src.db_url)
+    assert not all(paused_before.values()), "the seed must leave active DAGs"
+    snap = _snapshot_folder(src)
+
+    result = src.run_dag(EXPORT, {"snapshot": str(snap), "drain_timeout_minutes": 0}, auth=auth)
+
+    assert result["state"] == "failed", result
+    assert result["tasks"]["pause_dags"] == "failed"
+    assert result["tasks"]["export"] != "success"
+    assert result["tasks"]["restore_paused_states"] == "failed"
+    note = _note(result)
+    assert note["step"] == "pause_dags" and fragment in note["error"], note
+    assert "paused_restored" not in note
+    paused_after = paused_states(src.db_url)
+    assert {d: paused_after[d] for d in paused_before} == paused_before
+    assert history_view(src.db_url) == view_before
+    assert not snap.exists()  # nothing written, not even the paused-states record

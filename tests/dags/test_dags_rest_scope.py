@@ -4,8 +4,8 @@ The MWAA emulator runs real Airflow; moto serves S3 and KMS to the Airflow proce
 The environments' workers get neither MWAA__DB__* variables nor the metadb connection,
 so the export and import DAGs must fall back to the REST API (InvokeRestApi) and the
 Task SDK: variables (one sensitive), connections with passwords, pools and paused
-states travel through a KMS-encrypted rest-only snapshot into a new environment with
-another Fernet key.
+states travel through a KMS-encrypted rest-only snapshot into the environment re-created
+(as a resume does), with another Fernet key.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rest_scope_helpers import read_items, rest, run_dag
+from rest_scope_helpers import read_items, recreate_environment, rest, run_dag, sign_snapshot
 
 from mwaa_pause_resume.metadata import open_store
 from mwaa_pause_resume.metadata.verify import verify_snapshot
@@ -31,7 +31,7 @@ from mwaa_pause_resume.sandbox.result import SandboxOptions
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.airflow]
 
 VERSION = "3.0.6"
-SOURCE, TARGET = "rest-src", "rest-dst"
+SOURCE = TARGET = "rest-env"  # a snapshot is restored into its own environment, re-created
 SECRET = "s3cr3t-Value/with+chars"
 VARIABLES = {
     "region": ("eu-west-1", "plain"),
@@ -116,10 +116,10 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
         text = gzip.decompress(raw).decode()
         assert SECRET not in text and "conn-Pa55!" not in text and "tok-123" not in text
 
-    create_environment(parts.mwaa, TARGET, VERSION)
-    assert (
-        parts.airflow.environment(TARGET).fernet_key != parts.airflow.environment(SOURCE).fernet_key
-    )
+    sign_snapshot(parts, SOURCE, "snap-1")  # as the pause workflow's verify step does
+    source_key = parts.airflow.environment(SOURCE).fernet_key
+    recreate_environment(parts, TARGET, VERSION)
+    assert parts.airflow.environment(TARGET).fernet_key != source_key
     # a conflicting value in the target: the snapshot wins
     rest(parts, TARGET, "POST", "/variables", {"key": "region", "value": "us-east-1"})
     imported = run_dag(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from mwaa_pause_resume.dags.run_conf import (
-    DEFAULT_DB_CONN_ID,
     RunConfError,
     parse_export_conf,
     parse_import_conf,
@@ -17,7 +16,6 @@ def test_export_defaults() -> None:
     assert cfg.snapshot == "s3://b/env/snap/"
     assert cfg.drain_timeout_minutes == 10.0
     assert cfg.drain_timeout_seconds == 600.0
-    assert cfg.db_conn_id == DEFAULT_DB_CONN_ID
     assert cfg.kms_key_id is None
 
 
@@ -27,10 +25,10 @@ def test_export_all_keys() -> None:
             "snapshot": "/tmp/x",
             "kms_key_id": "alias/k",
             "drain_timeout_minutes": 0.5,
-            "db_conn_id": "other",
+            "authorization": {"payload": {}, "mac": ""},  # checked by dags/authorization.py
         }
     )
-    assert (cfg.kms_key_id, cfg.drain_timeout_seconds, cfg.db_conn_id) == ("alias/k", 30.0, "other")
+    assert (cfg.kms_key_id, cfg.drain_timeout_seconds) == ("alias/k", 30.0)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +53,7 @@ def test_export_rejects(conf: dict[str, object] | None, fragment: str) -> None:
 
 def test_import_defaults_and_policy() -> None:
     cfg = parse_import_conf({"snapshot": "/snap"})
-    assert (cfg.interrupted_policy, cfg.db_conn_id) == ("rerun", DEFAULT_DB_CONN_ID)
+    assert cfg.interrupted_policy == "rerun"
     assert (
         parse_import_conf({"snapshot": "/s", "interrupted_policy": "fail"}).interrupted_policy
         == "fail"
@@ -65,3 +63,10 @@ def test_import_defaults_and_policy() -> None:
 def test_import_rejects_export_only_key() -> None:
     with pytest.raises(RunConfError, match="drain_timeout_minutes"):
         parse_import_conf({"snapshot": "/s", "drain_timeout_minutes": 3})
+
+
+@pytest.mark.parametrize("parse", [parse_export_conf, parse_import_conf])
+def test_conf_cannot_choose_the_database(parse: object) -> None:
+    """db_conn_id once redirected an import into another database (issue 13): refused."""
+    with pytest.raises(RunConfError, match=r"unknown key.*db_conn_id"):
+        parse({"snapshot": "s3://b/env/snap/", "db_conn_id": "attacker"})  # type: ignore[operator]

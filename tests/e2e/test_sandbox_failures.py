@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from e2e_failure_helpers import (
@@ -25,9 +26,11 @@ from e2e_failure_helpers import (
 )
 
 from mwaa_pause_resume.functions import layout
+from mwaa_pause_resume.metadata.run_authorization import RunClaims, issue
 from mwaa_pause_resume.sandbox import live_history as lh
 from mwaa_pause_resume.sandbox.cycle import PausedState
 from mwaa_pause_resume.sandbox.parts import (
+    BUCKET,
     SandboxParts,
     create_environment,
     execution_input,
@@ -143,11 +146,82 @@ def test_create_failed_on_resume_keeps_the_snapshot_and_a_retry_restores(
     assert comparison.secrets_checked > 0
 
 
-def test_concurrent_pause_and_resume_one_is_refused(parts: SandboxParts) -> None:
+@pytest.fixture(scope="module")
+def concurrent_env(parts: SandboxParts) -> tuple[str, dict[str, bool]]:
+    """An active environment for the manual-run refusals (which must leave it exactly as
+    it was) and then the concurrent pause and resume: one environment start for both."""
+    env = "concurrent"
+    return env, new_active_environment(parts, env)
+
+
+def _manual_run(parts: SandboxParts, env: str, dag_id: str, conf: dict[str, Any]) -> Any:
+    """What a user with Airflow's User role can do: unpause the DAG and trigger it through
+    the REST API with a conf of their choosing; returns the finished run."""
+    run_id = f"manual-{dag_id}"
+    for method, path, body in (
+        ("PATCH", f"/dags/{dag_id}", {"is_paused": False}),
+        ("POST", f"/dags/{dag_id}/dagRuns", {"dag_run_id": run_id, "conf": conf}),
+    ):
+        parts.mwaa.invoke_rest_api(Name=env, Method=method, Path=path, Body=body)
+    parts.local.wait_until(
+        lambda: last_run(parts, env, dag_id)["state"] in ("success", "failed"), timeout=300
+    )
+    run = last_run(parts, env, dag_id)
+    assert run["run_id"] == run_id
+    return run
+
+
+def test_manual_runs_of_the_export_and_import_dags_are_refused(
+    parts: SandboxParts, concurrent_env: tuple[str, dict[str, bool]]
+) -> None:
+    """Triggered by hand through the environment's REST API (no authorization, or one
+    MACed with a key of the user's own), both DAGs fail at their first task and change
+    nothing: no DAG paused, nothing written to the bucket, no row or secret changed."""
+    env, paused_before = concurrent_env
+    source = parts.airflow.environment(env)
+    state_before = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS)
+    keys_before = bucket_keys(parts, env)
+    snapshot = f"s3://{BUCKET}/{env}/20261125T170200Z-0bad/"
+    kms = parts.local.client("kms")
+    own_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")
+    claims = RunClaims(env, "mwaa_import_data", "manual-mwaa_import_data", snapshot, 4e9)
+    forged = issue(kms, own_key["KeyMetadata"]["Arn"], "import", claims)
+
+    export = _manual_run(parts, env, "mwaa_export_data", {"snapshot": snapshot})
+    imported = _manual_run(
+        parts, env, "mwaa_import_data", {"snapshot": snapshot, "authorization": forged}
+    )
+
+    assert export["state"] == "failed", export
+    assert export["tasks"]["pause_dags"] == "failed"
+    assert export["tasks"]["restore_paused_states"] == "failed"
+    assert "the run has no export authorization" in export["note"]["error"]
+    assert imported["state"] == "failed", imported
+    assert imported["tasks"] == {"import_snapshot": "failed"}
+    assert "valid MAC of this deployment's key" in imported["note"]["error"]
+    after = paused_states(parts, env)
+    assert {d: after[d] for d in paused_before if d not in WORKFLOW_DAGS} == {
+        d: paused_before[d] for d in paused_before if d not in WORKFLOW_DAGS
+    }
+    assert bucket_keys(parts, env) == keys_before
+    state_after = read_state(source.db_url, source.fernet_key, WORKFLOW_DAGS)
+    assert state_after.secrets == state_before.secrets
+    # Not compared: what live Airflow itself writes meanwhile, whatever the DAGs do: audit
+    # rows of the REST calls (log), scheduler and task jobs (job), and the dag table,
+    # where the two unpaused workflow DAGs changed (the paused states are compared above).
+    unchanged = [t for t in state_before.rows if t not in ("log", "job", "dag")]
+    assert {"variable", "connection", "slot_pool", "dag_run", "task_instance"} <= set(unchanged)
+    assert {t: state_after.rows[t] for t in unchanged} == {
+        t: state_before.rows[t] for t in unchanged
+    }
+
+
+def test_concurrent_pause_and_resume_one_is_refused(
+    parts: SandboxParts, concurrent_env: tuple[str, dict[str, bool]]
+) -> None:
     """A resume started while a pause of the same environment runs is refused by the
     lock; the pause goes on to the end."""
-    env = "concurrent"
-    before = new_active_environment(parts, env)
+    env, before = concurrent_env
     local = parts.local
     with local.hold():  # the pause stops at its first Wait, holding the lock
         pause_arn = local.start_execution(

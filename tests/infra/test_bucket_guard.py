@@ -98,7 +98,15 @@ def test_the_exempt_roles_are_exactly_the_snapshot_handlers(template: dict[str, 
         "snapshot_pointer",
         "snapshot_retention",
     }
-    writers = {"begin", "lock_release", "failure", "snapshot_start", "snapshot_pointer"}
+    # snapshot_verify writes manifest.mac.json once the snapshot verified.
+    writers = {
+        "begin",
+        "lock_release",
+        "failure",
+        "snapshot_start",
+        "snapshot_verify",
+        "snapshot_pointer",
+    }
     deleters: set[str] = set()  # no role may delete versions for good; lifecycle does
     for sid, keys in (
         ("DenyOtherSnapshotReaders", readers),

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from infra_config import ACCOUNT, CONFIG, REGION
 
+from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
 from mwaa_pause_resume.infra.nag import render
 from mwaa_pause_resume.infra.names import construct_id
 
@@ -219,7 +220,8 @@ def test_every_policy_names_each_statement_once(template: dict[str, Any]) -> Non
         # Only the lock object: get, take (conditional put), release.
         ("begin", {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
         ("lock_release", {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
-        ("snapshot_verify", {"s3:ListBucket", "s3:GetObject"}),
+        # + manifest.mac.json, written once the snapshot verified
+        ("snapshot_verify", {"s3:ListBucket", "s3:GetObject", "s3:PutObject"}),
         (
             "environment_create",  # + what MWAA checks on the environment's source bucket
             {
@@ -359,3 +361,52 @@ def test_the_functions_that_own_environments_know_the_deployment(
             found[logical_id] = variables[DEPLOYMENT_VARIABLE]
     assert set(found.values()) == {CONFIG.deployment.stack_name}
     assert sorted(i[len("Functions") :][:5] for i in found) == ["Begin", "Envir"]
+
+
+# -- the HMAC key: who may sign, who may only check (issue 13) ----------------------------
+def test_only_the_signing_functions_may_make_macs(template: dict[str, Any]) -> None:
+    """GenerateMac authorizes DAG runs and vouches for snapshots: the three functions that
+    do so get it; the two that check environment.json get VerifyMac; no other role either."""
+    from mwaa_pause_resume.infra.handlers import HANDLERS
+
+    (key_id,) = [
+        i
+        for i, r in template["Resources"].items()
+        if r["Type"] == "AWS::KMS::Key" and r["Properties"].get("KeySpec") == "HMAC_256"
+    ]
+    key = template["Resources"][key_id]["Properties"]
+    assert key["KeyUsage"] == "GENERATE_VERIFY_MAC"
+    granted = {
+        handler: {a for a in _actions(_role_statements(template, handler)) if "Mac" in a}
+        for handler in HANDLERS
+    }
+    assert {h: a for h, a in granted.items() if a} == {
+        "dag_trigger": {"kms:GenerateMac"},
+        "snapshot_start": {"kms:GenerateMac"},
+        "snapshot_verify": {"kms:GenerateMac"},
+        "environment_create": {"kms:VerifyMac"},
+        "environment_update": {"kms:VerifyMac"},
+    }
+    for handler in (h for h, actions in granted.items() if actions):
+        (statement,) = [s for s in _role_statements(template, handler) if "Mac" in str(s)]
+        assert statement["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}, handler
+    functions = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and "MWAA_PAUSE_RESUME_MAC_KEY_ARN" in str(r["Properties"].get("Environment"))
+    ]
+    assert len(functions) == len([h for h, a in granted.items() if a])
+
+
+def test_execution_roles_may_only_verify_macs() -> None:
+    policy = execution_role_policy("dev", "b", "k", mac_key_arn="arn:aws:kms:r:1:key/mac")
+    macs = [s for s in policy["Statement"] if "Mac" in str(s["Action"])]
+    assert macs == [
+        {
+            "Sid": "VerifyWorkflowMacs",
+            "Effect": "Allow",
+            "Action": "kms:VerifyMac",
+            "Resource": "arn:aws:kms:r:1:key/mac",
+        }
+    ]

@@ -240,6 +240,7 @@ def test_execution_role_policy_is_attached_only_where_asked(template: dict[str, 
         "UseOwnSnapshotDataKeys",
         "DecryptLegacySnapshotDataKeys",
         "InvokeOwnRestApi",
+        "VerifyWorkflowMacs",
     ]
 
 
@@ -287,3 +288,14 @@ def test_only_this_stacks_schedules_may_assume_the_scheduler_role(
     assert render(condition["ArnLike"]["aws:SourceArn"]) == (
         f"arn:<AWS::Partition>:scheduler:{REGION}:{ACCOUNT}:schedule/{group}/*"
     )
+
+
+def test_dags_get_the_trust_file_with_the_hmac_key_and_bucket(template: dict[str, Any]) -> None:
+    """The DAGs trust the key and bucket named by the deployment (never by a run's conf):
+    each BucketDeployment carries the bundle and a second source, the trust file, whose
+    deploy-time values are the HMAC key's ARN and the backup bucket."""
+    for deployment in resources(template, "Custom::CDKBucketDeployment").values():
+        props = deployment["Properties"]
+        assert len(props["SourceObjectKeys"]) == 2
+        markers = json.dumps(props.get("SourceMarkers", props.get("SourceMarkersConfig")))
+        assert "MacKey" in markers and "BackupSnapshots" in markers, markers

@@ -39,16 +39,17 @@ def test_export_verify_import_json(make_pair: Callable[..., Any], tmp_path: Path
     assert done.exit_code == 0, done.output
     exported = json.loads(done.stdout)
     assert exported["rows"]["dag_run"] == 4 and exported["secrets"] == "source-fernet-key"
-    done = runner.invoke(app, ["metadata", "verify", "--from", snap, "--json"])
+    done = runner.invoke(app, ["metadata", "verify", "--allow-unsigned", "--from", snap, "--json"])
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["rows"] == exported["rows"]
-    done = runner.invoke(app, ["metadata", "verify", "--from", snap])
+    done = runner.invoke(app, ["metadata", "verify", "--allow-unsigned", "--from", snap])
     assert done.exit_code == 0 and "OK" in done.stdout and "task_instance" in done.stdout
     done = runner.invoke(
         app,
         [
             "metadata",
             "import",
+            "--allow-unsigned",
             "--db-url",
             pair.target_url,
             "--from",
@@ -83,6 +84,7 @@ def test_import_without_source_key_is_a_user_error(
         [
             "metadata",
             "import",
+            "--allow-unsigned",
             "--db-url",
             pair.target_url,
             "--from",
@@ -123,7 +125,9 @@ def test_unreachable_database_and_bad_url(pg_server: Any, tmp_path: Path) -> Non
 
 
 def test_missing_snapshot_and_bad_exclude(tmp_path: Path) -> None:
-    done = runner.invoke(app, ["metadata", "verify", "--from", str(tmp_path / "none")])
+    done = runner.invoke(
+        app, ["metadata", "verify", "--allow-unsigned", "--from", str(tmp_path / "none")]
+    )
     assert done.exit_code == 2 and "no manifest.json" in done.stderr
     done = runner.invoke(
         app,
@@ -158,6 +162,7 @@ def test_human_output_of_import(make_pair: Callable[..., Any], tmp_path: Path) -
         [
             "metadata",
             "import",
+            "--allow-unsigned",
             "--db-url",
             pair.target_url,
             "--from",
@@ -176,6 +181,7 @@ def test_human_output_of_import(make_pair: Callable[..., Any], tmp_path: Path) -
         [
             "metadata",
             "import",
+            "--allow-unsigned",
             "--db-url",
             pair.target_url,
             "--from",

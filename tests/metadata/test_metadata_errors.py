@@ -67,7 +67,9 @@ def test_s3_without_credentials_is_a_user_error(
     import boto3
 
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-    done = runner.invoke(app, ["metadata", "verify", "--from", "s3://backups/env/snap-1/"])
+    done = runner.invoke(
+        app, ["metadata", "verify", "--allow-unsigned", "--from", "s3://backups/env/snap-1/"]
+    )
     assert done.exit_code == 2, done.output
     assert "credentials" in done.stderr and "Traceback" not in done.output
     assert done.exception is None or isinstance(done.exception, SystemExit)
@@ -160,6 +162,7 @@ def test_database_user_without_privileges_is_a_user_error(
             [
                 "metadata",
                 "import",
+                "--allow-unsigned",
                 "--db-url",
                 _as_role(pair.target_url, role),
                 "--from",

@@ -186,6 +186,7 @@ def test_cli_import_of_a_damaged_snapshot_exits_2(make_pair: Callable[..., Any])
         [
             "metadata",
             "import",
+            "--allow-unsigned",
             "--db-url",
             pair.target_url,
             "--from",

@@ -38,8 +38,8 @@ def _export(pair: MiniPair, folder: Path, **kwargs: Any) -> Any:
 def _import(url: str, folder: Path, key: str, *extra: str) -> Any:
     return runner.invoke(
         app,
-        ["metadata", "import", "--db-url", url, "--from", str(folder), "--fernet-key", key,
-         "--source-fernet-key", key, *extra],
+        ["metadata", "import", "--allow-unsigned", "--db-url", url, "--from", str(folder),
+         "--fernet-key", key, "--source-fernet-key", key, *extra],
     )  # fmt: skip
 
 

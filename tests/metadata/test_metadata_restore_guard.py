@@ -52,6 +52,7 @@ def _import(pair: Any, location: str, *extra: str) -> Any:
         [
             "metadata",
             "import",
+            "--allow-unsigned",
             "--db-url",
             pair.target_url,
             "--from",

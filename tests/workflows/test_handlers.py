@@ -49,6 +49,12 @@ from mwaa_pause_resume.sandbox.sfn_local import write_demo_snapshot as write_sna
 
 MakeLocal = Callable[..., LocalWorkflows]
 STAMP = "20261125T170200Z-1a2b"
+AUTHORIZE_IMPORT = {
+    "environment": ENV,
+    "run_id": "r1",
+    "authorize": "import",
+    "conf": {"snapshot": f"s3://{BUCKET}/{ENV}/{STAMP}/"},
+}
 OWNER = "arn:aws:states:us-east-1:123456789012:execution:mwaa-pause-resume-pause:p-1"
 
 
@@ -294,6 +300,8 @@ def test_create_treats_a_refused_duplicate_of_its_own_create_as_done(
     environment of ours exists still fails."""
     local = make_local()
     snapshot_start.handler({"environment": ENV, "bucket": BUCKET, "stamp": STAMP})
+    write_snapshot(f"s3://{BUCKET}/{ENV}/{STAMP}/", {})  # verified and signed, as at pause
+    snapshot_verify.handler({"environment": ENV, "bucket": BUCKET, "snapshot_id": STAMP})
     event = {
         "environment": ENV,
         "bucket": BUCKET,
@@ -407,9 +415,7 @@ def test_trigger_and_run_state_against_the_emulator(make_local: MakeLocal) -> No
     local = make_local(airflow)
     deadline = local.clock() + 60
     with pytest.raises(e.DagNotParsedYet):
-        dag_trigger.handler(
-            {"environment": ENV, "dag_id": IMPORT_DAG, "run_id": "r1", "deadline": deadline}
-        )
+        dag_trigger.handler({**AUTHORIZE_IMPORT, "dag_id": IMPORT_DAG, "deadline": deadline})
     event = {
         "environment": ENV,
         "dag_id": EXPORT_DAG,
@@ -417,6 +423,7 @@ def test_trigger_and_run_state_against_the_emulator(make_local: MakeLocal) -> No
         "deadline": deadline,
         "conf": {"snapshot": f"s3://{BUCKET}/{ENV}/{STAMP}/"},
         "airflow_version": "2.10.3",
+        "authorize": "export",
     }
     assert dag_trigger.handler(event) == {"dag_id": EXPORT_DAG, "run_id": "r1"}
     assert dag_trigger.handler(event) == {"dag_id": EXPORT_DAG, "run_id": "r1"}  # 409 tolerated
@@ -432,12 +439,14 @@ def test_trigger_and_run_state_against_the_emulator(make_local: MakeLocal) -> No
                 "run_id": "r",
                 "deadline": deadline,
                 "wait_for_parse": False,
+                "authorize": "import",
+                "conf": {"snapshot": f"s3://{BUCKET}/{ENV}/{STAMP}/"},
             }
         )
     local.clock.advance(120)
     with pytest.raises(e.DagNotParsed, match="waited until the deadline"):
         dag_trigger.handler(
-            {"environment": ENV, "dag_id": "missing", "run_id": "r", "deadline": deadline}
+            {**AUTHORIZE_IMPORT, "dag_id": "missing", "run_id": "r", "deadline": deadline}
         )
 
 
@@ -448,7 +457,8 @@ def test_run_state_times_out(make_local: MakeLocal) -> None:
         "dag_id": EXPORT_DAG,
         "run_id": "r1",
         "deadline": local.clock() + 10,
-        "conf": {},
+        "conf": {"snapshot": f"s3://{BUCKET}/{ENV}/{STAMP}/"},
+        "authorize": "export",
     }
     dag_trigger.handler(event)
     assert dag_run_state.handler(event)["state"] == "running"

@@ -19,6 +19,7 @@ from workflow_fakes import (
     settings,
 )
 
+from mwaa_pause_resume.metadata.run_authorization import RunClaims, check
 from mwaa_pause_resume.sandbox.mwaa import Delays, RunScript
 from mwaa_pause_resume.sandbox.sfn_local import ExecutionResult, LocalWorkflows
 
@@ -77,11 +78,16 @@ def test_pause_happy_path(make_local: MakeLocal) -> None:
     # The export DAG was unpaused, then triggered with a known short run id and the conf.
     (trigger,) = rest_calls(local, "POST", f"/dags/{EXPORT_DAG}/dagRuns")
     run_id = trigger["Body"]["dag_run_id"]
-    assert trigger["Body"]["conf"] == {
+    conf = dict(trigger["Body"]["conf"])
+    authorization = conf.pop("authorization")
+    assert conf == {
         "snapshot": f"s3://{BUCKET}/{prefix}",
         "drain_timeout_minutes": 5,
         "kms_key_id": "alias/backups",
     }
+    # ... with the run's one-time authorization, valid (KMS VerifyMac) for exactly this run.
+    claims = RunClaims(ENV, EXPORT_DAG, run_id, conf["snapshot"], 0)
+    check(local.client("kms"), local.mac_key_arn, "export", authorization, claims, local.clock())
     assert len(f"/dags/{EXPORT_DAG}/dagRuns/{run_id}") <= 64
     assert rest_calls(local, "PATCH", f"/dags/{EXPORT_DAG}")[0]["Body"] == {"is_paused": False}
     # Deleted only after the snapshot was marked complete.

@@ -195,6 +195,14 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
         str | None,
         typer.Option("--key-arn", help="Backup KMS key ARN (default: the stack output)."),
     ] = None,
+    mac_key_arn: Annotated[
+        str | None,
+        typer.Option(
+            "--mac-key-arn",
+            help="The HMAC key ARN (stack output MacKeyArn; default: the stack output when "
+            "the outputs are read).",
+        ),
+    ] = None,
     profile: ProfileOption = None,
     region: RegionOption = None,
     as_json: JsonOption = False,
@@ -207,7 +215,8 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
 
     Examples:
     $ mwaa-pause-resume policy analytics-dev > analytics-dev-policy.json
-    $ mwaa-pause-resume policy analytics-dev --bucket BUCKET --key-arn KEY_ARN
+    $ mwaa-pause-resume policy analytics-dev --bucket BUCKET --key-arn KEY_ARN \\
+        --mac-key-arn MAC_KEY_ARN
     """
     from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
     from mwaa_pause_resume.infra.names import partition_for
@@ -217,10 +226,12 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
     # Checked before any AWS call: a typo would otherwise be printed into the policy.
     bucket = _checked_bucket(bucket)
     _check_key_arn(key_arn)
+    _check_key_arn(mac_key_arn, "--mac-key-arn", "MacKeyArn")
     if not (bucket and key_arn):
         outputs = _deployed_outputs(loaded, profile, region)
         bucket = bucket or outputs["bucket"]
         key_arn = key_arn or outputs["key"]
+        mac_key_arn = mac_key_arn or outputs.get("mac_key")
     partition = key_arn.split(":")[1] if key_arn.startswith("arn:") else partition_for(region)
     # The environment lives in the key's region and the execution role's account.
     key_parts = key_arn.split(":")
@@ -229,7 +240,13 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
     role_parts = env.execution_role_arn.split(":")
     account = role_parts[4] if len(role_parts) > 4 and role_parts[4] else "*"
     document = execution_role_policy(
-        env.name, bucket, key_arn, partition, region=env_region, account=account
+        env.name,
+        bucket,
+        key_arn,
+        partition,
+        region=env_region,
+        account=account,
+        mac_key_arn=mac_key_arn or None,
     )
     if as_json:
         print_json(
@@ -247,6 +264,11 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
         if env.update_execution_role
         else f"Add it to the execution role {env.execution_role_arn} (inline or managed policy)."
     )
+    if not mac_key_arn:
+        note += (
+            " Without --mac-key-arn (stack output MacKeyArn) the policy lacks kms:VerifyMac "
+            "and the DAGs refuse every run: they cannot check the workflows' authorization."
+        )
     error_console().print(note, highlight=False)
 
 
@@ -281,13 +303,15 @@ def _checked_bucket(bucket: str | None) -> str | None:
         ) from None
 
 
-def _check_key_arn(key_arn: str | None) -> None:
+def _check_key_arn(
+    key_arn: str | None, option: str = "--key-arn", output: str = "BackupKeyArn"
+) -> None:
     if key_arn is not None and not _KEY_ARN.fullmatch(key_arn):
         raise UserError(
-            f"--key-arn: {key_arn!r} is not a KMS key ARN.",
+            f"{option}: {key_arn!r} is not a KMS key ARN.",
             hint=(
                 "give the full ARN, arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (the stack output "
-                "BackupKeyArn), not a key id or alias"
+                f"{output}), not a key id or alias"
             ),
         )
 
@@ -399,7 +423,7 @@ def _run(command: list[str], project: Path, region: str) -> None:
 def _deployed_outputs(config: Config, profile: str | None, region: str | None) -> dict[str, str]:
     import boto3
 
-    from mwaa_pause_resume.infra.names import OUTPUT_BUCKET, OUTPUT_KEY
+    from mwaa_pause_resume.infra.names import OUTPUT_BUCKET, OUTPUT_KEY, OUTPUT_MAC_KEY
     from mwaa_pause_resume.operations.stack_outputs import stack_outputs
 
     session = boto3.Session(profile_name=profile, region_name=region)
@@ -415,4 +439,7 @@ def _deployed_outputs(config: Config, profile: str | None, region: str | None) -
             f"stack {config.deployment.stack_name} has no {OUTPUT_BUCKET}/{OUTPUT_KEY} outputs",
             hint="deploy this version of mwaa-pause-resume, or pass --bucket and --key-arn",
         )
-    return {"bucket": outputs[OUTPUT_BUCKET], "key": outputs[OUTPUT_KEY]}
+    found = {"bucket": outputs[OUTPUT_BUCKET], "key": outputs[OUTPUT_KEY]}
+    if outputs.get(OUTPUT_MAC_KEY):
+        found["mac_key"] = outputs[OUTPUT_MAC_KEY]
+    return found

@@ -46,6 +46,24 @@ FernetKey = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+MacKey = Annotated[
+    str | None,
+    typer.Option(
+        "--mac-key",
+        envvar="MWAA_PR_MAC_KEY",
+        help="The deployment's HMAC key (stack output MacKeyArn): the snapshot's "
+        "manifest.mac.json must be a valid MAC of it (snapshots made by the pause workflow).",
+        show_default=False,
+    ),
+]
+AllowUnsigned = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unsigned",
+        help="Skip the MAC check: only for a snapshot you made yourself (`metadata export`) "
+        "and kept where nobody else can write.",
+    ),
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -75,6 +93,46 @@ def _snapshot_errors(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return wrapper
 
     return decorate
+
+
+def _authenticated(store: Any, mac_key: str | None, allow_unsigned: bool) -> Any:
+    """The store to read: pinned to its MAC-checked manifest with ``--mac-key``; as is with
+    ``--allow-unsigned`` (a warning on stderr); otherwise refused, saying which to give."""
+    from mwaa_pause_resume.metadata.snapshot_mac import MAC_NAME, authenticated_store
+
+    if mac_key and allow_unsigned:
+        raise UserError(
+            "--mac-key and --allow-unsigned exclude each other",
+            hint="give --mac-key to check a snapshot of the workflows, --allow-unsigned only "
+            "for one you made yourself",
+        )
+    if allow_unsigned:
+        error_console().print(
+            f"[yellow]Not authenticated:[/] {store.location} is used without checking its "
+            "MAC (--allow-unsigned).",
+            highlight=False,
+        )
+        return store
+    if not mac_key:
+        signed = store.exists(MAC_NAME)
+        raise UserError(
+            f"{store.location} is not checked: "
+            + ("it carries a MAC, give the key" if signed else "it carries no MAC"),
+            hint="give --mac-key (the stack output MacKeyArn) for a snapshot of the pause "
+            "workflow; --allow-unsigned only for a snapshot you made yourself with "
+            "`metadata export` and kept where nobody else can write",
+        )
+    # Where the snapshot came from is not known here (a local copy may sit anywhere):
+    # the MAC's own environment and snapshot id are printed instead.
+    pinned = authenticated_store(
+        store, store.kms_client(), mac_key, environment=None, snapshot_id=None
+    )
+    error_console().print(
+        f"[green]Authenticated:[/] snapshot {pinned.signed.get('snapshot_id')} of environment "
+        f"{pinned.signed.get('environment')}, signed by the pause workflow.",
+        highlight=False,
+    )
+    return pinned
 
 
 def _progress(quiet: bool) -> Any:
@@ -206,13 +264,16 @@ def import_cmd(  # noqa: PLR0917
             "and audit-log rows are then added a second time).",
         ),
     ] = False,
+    mac_key: MacKey = None,
+    allow_unsigned: AllowUnsigned = False,
     as_json: AsJson = False,
 ) -> None:
     """Restore a snapshot into the database in one transaction, checking every file as it
-    streams (sizes, sha256, row counts); a damaged snapshot changes nothing."""
+    streams (sizes, sha256, row counts); a damaged snapshot changes nothing. The snapshot
+    must carry a valid MAC of --mac-key (or --allow-unsigned for one you made yourself)."""
     from mwaa_pause_resume.metadata import connect, open_store, restore_snapshot
 
-    store = open_store(source)
+    store = _authenticated(open_store(source), mac_key, allow_unsigned)
     conn = connect(db_url)
     try:
         report = restore_snapshot(
@@ -273,12 +334,15 @@ def _print_restore(report: RestoreReport) -> None:
 @_snapshot_errors("read the snapshot")
 def verify_cmd(
     source: Annotated[str, typer.Option("--from", help="Snapshot folder (directory or s3://).")],
+    mac_key: MacKey = None,
+    allow_unsigned: AllowUnsigned = False,
     as_json: AsJson = False,
 ) -> None:
-    """Check a snapshot: every table it must hold, each file's size, sha256, gzip and rows."""
+    """Check a snapshot: its MAC (--mac-key; or --allow-unsigned), every table it must
+    hold, each file's size, sha256, gzip and rows."""
     from mwaa_pause_resume.metadata import open_store, verify_snapshot
 
-    report = verify_snapshot(open_store(source))
+    report = verify_snapshot(_authenticated(open_store(source), mac_key, allow_unsigned))
     if as_json:
         print_json(report.to_dict())
         return

@@ -23,12 +23,12 @@ from mwaa_pause_resume.config.network import lambda_vpc_id
 STACK_RESOURCE_LIMIT = 500  # CloudFormation quota: resources per stack (not adjustable)
 
 # Always there, whatever the environments: backup bucket, access-log bucket and their
-# policies, backup and topic KMS keys, the functions with their roles, policies and log
+# policies, backup, HMAC and topic KMS keys, the functions with their roles, policies and log
 # groups, the Lambda layer, the two state machines and their log group, the topic and
 # its policy, the schedule group, dead-letter queue and its policy, the two alarms on
 # the dead-letter queue and the notifier's errors, and CDK BucketDeployment's handler
 # (function, role, policy), created once for the first DAGs folder.
-FIXED = 82
+FIXED = 83
 # Per environment: its pause and its resume schedule.
 PER_ENVIRONMENT = 2
 # Per distinct (source bucket, DAGs path): the Custom::CDKBucketDeployment that copies

@@ -8,6 +8,9 @@ Layout (paths relative to the DAGs folder)::
                                                   and parses manifests with it)
     mwaa_pause_resume/metadata/...                the metadata engine
     mwaa_pause_resume/dags/<helpers>.py           the DAGs' helpers (not the DAG files)
+    mwaa_pause_resume/dags/trust.json             the HMAC key and snapshot root the DAGs
+                                                  trust (dags/trust.py), written by the
+                                                  installer: the stack, the sandbox, tests
     mwaa_pause_resume/.airflowignore              keeps Airflow from parsing the package
 
 Airflow puts the DAGs folder on ``sys.path``, so the DAG files import
@@ -18,6 +21,7 @@ the package folder so the user's own root ``.airflowignore`` is left alone.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DAGS_DIR = Path(__file__).resolve().parent
@@ -25,11 +29,14 @@ DAG_FILES = ("mwaa_export_data.py", "mwaa_import_data.py")
 HELPER_MODULES = (
     "__init__.py",
     "airflow_compat.py",
+    "authorization.py",
     "metadb_connection.py",
     "quiesce.py",
+    "rest_api.py",
     "result_note.py",
     "run_conf.py",
     "tasks.py",
+    "trust.py",
 )
 # Modules of the package root the engine imports (stdlib only).
 ROOT_MODULES = ("__init__.py", "errors.py", "airflow_versions.py", "parsing.py")
@@ -56,9 +63,12 @@ def dags_folder_files() -> dict[str, bytes]:
     return files
 
 
-def write_dags_folder(dest: Path) -> list[Path]:
-    """Write :func:`dags_folder_files` under ``dest``; returns the paths written."""
-    written = []
+def write_dags_folder(dest: Path, trust: dict[str, Any] | None = None) -> list[Path]:
+    """Write :func:`dags_folder_files` under ``dest`` (and the trust file, when given: a
+    :func:`~mwaa_pause_resume.dags.trust.trust_document`); returns the paths written."""
+    from mwaa_pause_resume.dags.trust import write_trust
+
+    written = [write_trust(dest, trust)] if trust is not None else []
     for rel, content in dags_folder_files().items():
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,9 @@
 
 The metadata engine needs a DB-API connection. Where it comes from, in order:
 
-1. the Airflow connection ``db_conn_id`` (default ``mwaa_pause_resume_metadb``),
-   when it exists: the documented way, and the only one on self-managed Airflow 3;
+1. the Airflow connection ``mwaa_pause_resume_metadb`` (fixed: a run's conf cannot
+   point the DAGs at another database), when it exists: the documented way, and the
+   only one on self-managed Airflow 3;
 2. Airflow 2 only: ``[database] sql_alchemy_conn`` (tasks may use the database on
    Airflow 2; Airflow 3 workers see ``airflow-db-not-allowed:///`` there);
 3. MWAA's own ``MWAA__DB__*`` environment variables, when the worker has them
@@ -181,8 +182,7 @@ def missing_connection_message(conn_id: str) -> str:
         f"connection {conn_id!r} and no MWAA__DB__* variables. Create the connection "
         f"(type postgres: host, port, schema = database name, login, password of the "
         f"metadata database), e.g. AIRFLOW_CONN_{conn_id.upper()}="
-        f"'postgresql://USER:PASSWORD@HOST:5432/DBNAME', or pass another id as "
-        f"conf 'db_conn_id'"
+        f"'postgresql://USER:PASSWORD@HOST:5432/DBNAME'"
     )
 
 

@@ -1,4 +1,9 @@
-"""The DAG run ``conf`` of the export and import DAGs: parsed and checked, no Airflow import."""
+"""The DAG run ``conf`` of the export and import DAGs: parsed and checked, no Airflow import.
+
+The conf cannot choose the database: the DAGs always use the Airflow connection
+``mwaa_pause_resume_metadb`` (else the fallbacks of :mod:`.metadb_connection`). Its
+``authorization`` is checked by :mod:`.authorization`, not here.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ DEFAULT_DB_CONN_ID = "mwaa_pause_resume_metadb"
 DEFAULT_DRAIN_TIMEOUT_MINUTES = 10.0
 DEFAULT_INTERRUPTED_POLICY = "rerun"
 
-EXPORT_KEYS = frozenset({"snapshot", "kms_key_id", "drain_timeout_minutes", "db_conn_id"})
-IMPORT_KEYS = frozenset({"snapshot", "kms_key_id", "db_conn_id", "interrupted_policy"})
+# "authorization": the workflows' one-time token (mwaa_pause_resume.metadata.run_authorization).
+EXPORT_KEYS = frozenset({"snapshot", "kms_key_id", "drain_timeout_minutes", "authorization"})
+IMPORT_KEYS = frozenset({"snapshot", "kms_key_id", "interrupted_policy", "authorization"})
 
 
 class RunConfError(ValueError):
@@ -24,7 +30,6 @@ class ExportConf:
     snapshot: str
     kms_key_id: str | None = None
     drain_timeout_minutes: float = DEFAULT_DRAIN_TIMEOUT_MINUTES
-    db_conn_id: str = DEFAULT_DB_CONN_ID
 
     @property
     def drain_timeout_seconds(self) -> float:
@@ -35,7 +40,6 @@ class ExportConf:
 class ImportConf:
     snapshot: str
     kms_key_id: str | None = None
-    db_conn_id: str = DEFAULT_DB_CONN_ID
     interrupted_policy: str = DEFAULT_INTERRUPTED_POLICY
 
 
@@ -82,7 +86,6 @@ def parse_export_conf(conf: Mapping[str, Any] | None) -> ExportConf:
         snapshot=_snapshot(conf),
         kms_key_id=_text(conf, "kms_key_id", None),
         drain_timeout_minutes=timeout,
-        db_conn_id=_text(conf, "db_conn_id", DEFAULT_DB_CONN_ID) or DEFAULT_DB_CONN_ID,
     )
 
 
@@ -92,7 +95,6 @@ def parse_import_conf(conf: Mapping[str, Any] | None) -> ImportConf:
     return ImportConf(
         snapshot=_snapshot(conf),
         kms_key_id=_text(conf, "kms_key_id", None),
-        db_conn_id=_text(conf, "db_conn_id", DEFAULT_DB_CONN_ID) or DEFAULT_DB_CONN_ID,
         interrupted_policy=_text(conf, "interrupted_policy", DEFAULT_INTERRUPTED_POLICY)
         or DEFAULT_INTERRUPTED_POLICY,
     )

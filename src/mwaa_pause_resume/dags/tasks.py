@@ -5,6 +5,11 @@ the metadata database through :mod:`.metadb_connection` (never the ORM) and
 publish their result as the DAG run's note (:mod:`.result_note`). Any failure
 writes a failure note, then fails the task.
 
+Every task first checks the run's authorization (:mod:`.authorization`): a run the
+workflows did not start (a manual trigger) fails at its first task, having read,
+written, paused and unpaused nothing. The import also requires the snapshot's
+manifest MAC (:mod:`mwaa_pause_resume.metadata.snapshot_mac`) before any write.
+
 Scope: ``full`` (the whole database) when a database source exists, else
 ``rest-only`` (variables, connections, pools, paused states through the REST API
 and the Task SDK: :mod:`.rest_api`, :mod:`mwaa_pause_resume.metadata.rest_scope`).
@@ -21,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mwaa_pause_resume.dags import quiesce
+from mwaa_pause_resume.dags.authorization import authorize_run
 from mwaa_pause_resume.dags.metadb_connection import metadb_available, open_metadb
 from mwaa_pause_resume.dags.result_note import failure_note, parse_note, success_note
 from mwaa_pause_resume.dags.run_conf import (
@@ -67,12 +73,16 @@ def _run_conf(context: dict[str, Any]) -> dict[str, Any]:
 
 
 def _conn_id(context: dict[str, Any]) -> str:
-    """The db_conn_id from conf even when the rest of the conf is invalid (to report it)."""
-    try:
-        value = _run_conf(context).get("db_conn_id")
-    except RunConfError:
-        value = None
-    return value if isinstance(value, str) and value.strip() else DEFAULT_DB_CONN_ID
+    """The Airflow connection to the metadata database: fixed, never from the conf (a run
+    could otherwise point the DAGs at another database)."""
+    return DEFAULT_DB_CONN_ID
+
+
+def _authorized(context: dict[str, Any], action: str, *, check_expiry: bool = True) -> Any:
+    """Refuse the run unless the workflows authorized it (see :mod:`.authorization`);
+    returns (snapshot id, trust, KMS client)."""
+    dag_id, run_id = _run_key(context)
+    return authorize_run(_run_conf(context), dag_id, run_id, action, check_expiry=check_expiry)
 
 
 def environment_fernet_key() -> str:
@@ -195,6 +205,7 @@ def _pause_through_rest(dag_id: str, save_record: Any) -> dict[str, bool]:
 def pause_dags(**context: Any) -> dict[str, bool]:
     """Record every DAG's paused state and pause all others; returns the record (XCom)."""
     with _reported(PAUSE_TASK, context):
+        _authorized(context, "export")  # before anything is read, written or paused
         cfg = parse_export_conf(_run_conf(context))
         dag_id, _ = _run_key(context)
         from mwaa_pause_resume.metadata import open_store
@@ -211,7 +222,7 @@ def pause_dags(**context: Any) -> dict[str, bool]:
             active = sorted(d for d, paused in recorded.items() if not paused and d != dag_id)
             log.info("paused %d active DAG(s): %s", len(active), ", ".join(active))
             return recorded
-        with _metadb(cfg.db_conn_id) as conn:
+        with _metadb(_conn_id(context)) as conn:
             recorded = quiesce.pause_all_dags(conn, except_dag_id=dag_id, before_commit=save_record)
         active = sorted(d for d, paused in recorded.items() if not paused and d != dag_id)
         log.info("paused %d active DAG(s): %s", len(active), ", ".join(active))
@@ -221,13 +232,14 @@ def pause_dags(**context: Any) -> dict[str, bool]:
 def drain(**context: Any) -> dict[str, Any]:
     """Wait for executing tasks to finish (up to the timeout); report what is unfinished."""
     with _reported(DRAIN_TASK, context):
+        _authorized(context, "export")
         cfg = parse_export_conf(_run_conf(context))
         run = _run_key(context)
         if _scope(context) == REST_SCOPE:
             # Run history is not in this scope: nothing to keep consistent by waiting.
             log.info("rest-only scope: no drain (run history is not exported)")
             return {"drained": True, "interrupted": [], "scope": REST_SCOPE}
-        with _metadb(cfg.db_conn_id) as conn:
+        with _metadb(_conn_id(context)) as conn:
             drained = quiesce.wait_for_drain(
                 conn,
                 run,
@@ -251,6 +263,7 @@ def _manifest_totals(manifest: Any) -> tuple[int, int]:
 def export(**context: Any) -> dict[str, Any]:
     """Export the metadata database (minus this run) to the snapshot location."""
     with _reported(EXPORT_TASK, context):
+        _authorized(context, "export")
         cfg = parse_export_conf(_run_conf(context))
     with _reported(EXPORT_TASK, context, snapshot=cfg.snapshot):
         from mwaa_pause_resume.metadata import export_snapshot, open_store
@@ -263,7 +276,7 @@ def export(**context: Any) -> dict[str, Any]:
         store = open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id)
         if _scope(context) == REST_SCOPE:
             return _export_rest(context, cfg.snapshot, store, recorded)
-        with _metadb(cfg.db_conn_id) as conn:
+        with _metadb(_conn_id(context)) as conn:
             manifest = export_snapshot(
                 conn,
                 store,
@@ -280,7 +293,7 @@ def export(**context: Any) -> dict[str, Any]:
         interrupted_count = len(manifest.interrupted)
         log.info("exported %d rows from %d tables to %s", rows, tables, cfg.snapshot)
         return _publish_success(
-            cfg.db_conn_id,
+            _conn_id(context),
             run,
             cfg.snapshot,
             tables=tables,
@@ -327,8 +340,18 @@ def _restore_paused_rest(recorded: dict[str, bool], except_dag_id: str) -> int:
 
 
 def restore_paused(**context: Any) -> None:
-    """Runs only when a step failed: put paused states back, then fail the run."""
+    """Runs only when a step failed: put paused states back, then fail the run.
+
+    Not for a run that is not authorized (its first task refused it and paused nothing):
+    it changes nothing either. No expiry check: this run's own pause is undone.
+    """
     run = _run_key(context)
+    try:
+        _authorized(context, "export", check_expiry=False)
+    except Exception as exc:
+        raise SnapshotStepFailed(
+            f"the run is not authorized, so nothing was paused or is unpaused: {exc}"
+        ) from None
     recorded = context["ti"].xcom_pull(task_ids=PAUSE_TASK) or {}
     if _scope(context) == REST_SCOPE:
         changed = _restore_paused_rest(recorded, except_dag_id=run[0])
@@ -363,18 +386,29 @@ def _report_totals(report: Any) -> tuple[int, int, int]:
 def import_snapshot(**context: Any) -> dict[str, Any]:
     """Restore the snapshot into this environment's database: all or nothing."""
     with _reported(IMPORT_TASK, context):
+        snapshot_id, trust, kms = _authorized(context, "import")  # before any read or write
         cfg = parse_import_conf(_run_conf(context))
     with _reported(IMPORT_TASK, context, snapshot=cfg.snapshot):
+        from mwaa_pause_resume.dags.rest_api import own_environment_name
         from mwaa_pause_resume.metadata import AlreadyRestored, open_store, restore_snapshot
         from mwaa_pause_resume.metadata.rest_scope import SCOPE as REST_SNAPSHOT_SCOPE
+        from mwaa_pause_resume.metadata.snapshot_mac import authenticated_store
         from mwaa_pause_resume.metadata.verify import read_manifest
 
         run = _run_key(context)
-        store = open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id)
+        # Only a snapshot the pause workflow verified and signed, for this environment and
+        # snapshot id; the engine then reads the very manifest bytes that were checked.
+        store = authenticated_store(
+            open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id),
+            kms,
+            trust.mac_key_id,
+            environment=own_environment_name(),
+            snapshot_id=snapshot_id,
+        )
         if read_manifest(store).scope == REST_SNAPSHOT_SCOPE:
             return _import_rest(context, cfg.snapshot, store)
         try:
-            with _metadb(cfg.db_conn_id) as conn:
+            with _metadb(_conn_id(context)) as conn:
                 report = restore_snapshot(
                     conn,
                     store,
@@ -394,7 +428,7 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
             manifest = read_manifest(store)
             rows = sum(t.rows for t in manifest.tables.values())
             return _publish_success(
-                cfg.db_conn_id,
+                _conn_id(context),
                 run,
                 cfg.snapshot,
                 tables=len(manifest.tables),
@@ -404,7 +438,7 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
         tables, rows, interrupted = _report_totals(report)
         log.info("restored %d rows into %d tables from %s", rows, tables, cfg.snapshot)
         return _publish_success(
-            cfg.db_conn_id, run, cfg.snapshot, tables=tables, rows=rows, interrupted=interrupted
+            _conn_id(context), run, cfg.snapshot, tables=tables, rows=rows, interrupted=interrupted
         )
 
 

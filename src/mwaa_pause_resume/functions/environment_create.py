@@ -1,28 +1,36 @@
 """CreateEnvironment from a snapshot's environment.json (GetEnvironment as captured),
 through :func:`mwaa_pause_resume.environment.create_request` (validated by botocore).
+Before the call, environment.json and the manifest must carry valid MACs of this
+deployment's key (:mod:`.signatures`): a tampered snapshot creates nothing.
 
 Input ``{"environment", "bucket", "snapshot_id", "deadline", "poll_timeout_minutes"}``;
 output ``{"deadline"}`` for the "until AVAILABLE" loop. Raises
-``SnapshotNotFound`` (no environment.json), ``EnvironmentRequestInvalid``.
+``SnapshotNotFound`` (no environment.json), ``SnapshotUnauthentic`` (a MAC missing or
+wrong), ``EnvironmentRequestInvalid``.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from mwaa_pause_resume.functions import aws, layout, ownership, settings, snapshot_io
+from mwaa_pause_resume.functions import aws, ownership, settings, signatures
 from mwaa_pause_resume.functions.environment_delete import loop_deadline
 from mwaa_pause_resume.functions.environment_status import get_environment
 from mwaa_pause_resume.functions.errors import EnvironmentRequestInvalid, SnapshotNotFound
 
 
 def load_environment(bucket: str, environment: str, snapshot_id: str) -> dict[str, Any]:
-    key = layout.key(environment, snapshot_id, layout.ENVIRONMENT_FILE)
-    captured = snapshot_io.read_json(bucket, key)
-    if not isinstance(captured, dict):
-        raise SnapshotNotFound(f"s3://{bucket}/{key} is missing: cannot re-create {environment}.")
-    inner = captured.get("Environment", captured)
-    assert isinstance(inner, dict)
+    """The captured environment, once its MAC shows the pause workflow wrote these bytes."""
+    body = signatures.read_environment_bytes(bucket, environment, snapshot_id)
+    signatures.check_environment(bucket, environment, snapshot_id, body)
+    captured = json.loads(body)
+    inner = captured.get("Environment", captured) if isinstance(captured, dict) else None
+    if not isinstance(inner, dict):
+        raise SnapshotNotFound(
+            f"environment.json of snapshot {snapshot_id} holds no environment: cannot "
+            f"re-create {environment}."
+        )
     return inner
 
 
@@ -59,7 +67,9 @@ def already_created(name: str) -> bool:
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name, bucket = settings.environment_name(event), str(event["bucket"])
-    request = build_request(load_environment(bucket, name, str(event["snapshot_id"])), name)
+    snapshot_id = str(event["snapshot_id"])
+    request = build_request(load_environment(bucket, name, snapshot_id), name)
+    signatures.check_manifest(bucket, name, snapshot_id)  # the import DAG checks it again
     request["Tags"] = ownership.with_owner_tag(request.get("Tags"))  # this deployment's
     try:
         aws.client("mwaa").create_environment(**request)

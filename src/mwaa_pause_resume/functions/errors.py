@@ -81,6 +81,15 @@ class SnapshotInvalid(WorkflowError):
     """The snapshot does not match its manifest (missing file, size, sha256)."""
 
 
+class SnapshotUnauthentic(SnapshotInvalid):
+    """A snapshot's manifest or environment.json carries no valid MAC of this deployment's
+    key: altered after the pause verified it, hand-made, or copied from elsewhere."""
+
+
+class NotConfigured(WorkflowError):
+    """The function lacks a setting the stack gives it (e.g. the MAC key)."""
+
+
 class DagNotParsed(WorkflowError):
     """The DAG never appeared before the deadline."""
 

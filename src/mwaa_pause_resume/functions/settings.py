@@ -14,10 +14,11 @@ Defaults match :class:`mwaa_pause_resume.config.model.EnvironmentConfig`.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
-from mwaa_pause_resume.functions.errors import InvalidInput
+from mwaa_pause_resume.functions.errors import InvalidInput, NotConfigured
 
 DEFAULTS: dict[str, Any] = {
     "snapshot_id": None,
@@ -43,6 +44,22 @@ MAX_REST_PATH = 64
 RUN_ID_PREFIX = "mpr-"
 MAX_POLL_SECONDS = 3600
 MAX_TIMEOUT_MINUTES = 24 * 60
+
+
+# The HMAC key (KMS) that signs run authorizations, manifests and environment.json; the
+# stack sets it on the functions that sign or check (infra/lambdas.py).
+MAC_KEY_VARIABLE = "MWAA_PAUSE_RESUME_MAC_KEY_ARN"
+
+
+def mac_key_id() -> str:
+    """The deployment's HMAC key (never taken from an event: a caller could bring its own)."""
+    value = os.environ.get(MAC_KEY_VARIABLE, "")
+    if not value:
+        raise NotConfigured(
+            f"{MAC_KEY_VARIABLE} is not set on this function: deploy the stack again "
+            "(mwaa-pause-resume deploy), which sets it."
+        )
+    return value
 
 
 def is_environment_name(value: Any) -> bool:

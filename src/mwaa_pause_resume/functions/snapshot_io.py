@@ -9,22 +9,37 @@ from typing import Any
 from mwaa_pause_resume.functions import aws
 
 
-def read_json(bucket: str, key: str) -> Any | None:
-    """The object's JSON, or None if it does not exist."""
+def read_bytes(bucket: str, key: str) -> bytes | None:
+    """The object's bytes, or None if it does not exist."""
     try:
         got = aws.client("s3").get_object(Bucket=bucket, Key=key)
     except Exception as exc:
         if aws.error_code(exc) in ("NoSuchKey", "404", "NotFound"):
             return None
         raise aws.translate(exc, f"read s3://{bucket}/{key}") from exc
-    return json.loads(got["Body"].read())
+    body: bytes = got["Body"].read()
+    return body
+
+
+def read_json(bucket: str, key: str) -> Any | None:
+    """The object's JSON, or None if it does not exist."""
+    raw = read_bytes(bucket, key)
+    return None if raw is None else json.loads(raw)
+
+
+def encode_json(value: Any) -> bytes:
+    """The bytes :func:`write_json` stores for ``value``."""
+    return json.dumps(value, indent=2, sort_keys=True, default=_default).encode()
 
 
 def write_json(bucket: str, key: str, value: Any, kms_key_id: str | None = None) -> None:
+    write_bytes(bucket, key, encode_json(value), kms_key_id)
+
+
+def write_bytes(bucket: str, key: str, body: bytes, kms_key_id: str | None = None) -> None:
     extra: dict[str, Any] = {}
     if kms_key_id:
         extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
-    body = json.dumps(value, indent=2, sort_keys=True, default=_default).encode()
     try:
         aws.client("s3").put_object(
             Bucket=bucket, Key=key, Body=body, ContentType="application/json", **extra

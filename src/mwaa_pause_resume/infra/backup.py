@@ -1,4 +1,5 @@
-"""The backup bucket that holds snapshots, its KMS key and its access-log bucket."""
+"""The backup bucket that holds snapshots, its KMS key, its access-log bucket and the
+HMAC key (KMS) that signs run authorizations and snapshots."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class BackupStorage(Construct):
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        self.mac_key = mac_key(self)
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
@@ -99,3 +101,27 @@ class BackupStorage(Construct):
         statements += execution_role_fences(self.bucket.bucket_arn, self.environments)
         for statement in statements:
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+
+
+def mac_key(scope: Construct) -> kms.Key:
+    """The HMAC key: the functions MAC run authorizations, manifests and environment.json
+    with it (kms:GenerateMac); the execution roles may only check (kms:VerifyMac), so the
+    DAGs cannot sign what they write. Retained: it checks the snapshots it signed."""
+    key = kms.Key(
+        scope,
+        "MacKey",
+        description="Signs run authorizations and snapshots (mwaa-pause-resume)",
+        key_spec=kms.KeySpec.HMAC_256,
+        key_usage=kms.KeyUsage.GENERATE_VERIFY_MAC,
+        enable_key_rotation=False,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+    cdk.Validations.of(key).acknowledge(
+        cdk.Acknowledgment(
+            id="AwsSolutions-KMS5",
+            reason="An HMAC key: KMS supports automatic rotation for symmetric encryption "
+            "keys only. Its material never leaves KMS and only the workflow functions may "
+            "make MACs with it; rotate by replacing the key (docs/security.md).",
+        )
+    )
+    return key

@@ -141,6 +141,17 @@ def snapshot_statements(
     ]
 
 
+def mac_verify_statement(mac_key_arn: str) -> dict[str, Any]:
+    """The DAGs check the workflows' MACs (run authorization, manifest) and make none: only
+    kms:VerifyMac, so a DAG (or anyone with the role) cannot authorize or sign anything."""
+    return {
+        "Sid": "VerifyWorkflowMacs",
+        "Effect": "Allow",
+        "Action": "kms:VerifyMac",
+        "Resource": mac_key_arn,
+    }
+
+
 REST_API_ROLE = "Op"
 
 
@@ -164,12 +175,15 @@ def execution_role_policy(
     *,
     region: str = "*",
     account: str = "*",
+    mac_key_arn: str | None = None,
 ) -> dict[str, Any]:
-    """The IAM policy document to attach to ``env_name``'s execution role."""
+    """The IAM policy document to attach to ``env_name``'s execution role (``mac_key_arn``:
+    the deployment's HMAC key, which the DAGs need to check their authorization)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             *snapshot_statements(env_name, bucket_name, key_arn, partition, region),
             rest_api_statement(env_name, partition, region, account),
+            *([mac_verify_statement(mac_key_arn)] if mac_key_arn else []),
         ],
     }

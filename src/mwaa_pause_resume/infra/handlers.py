@@ -24,6 +24,9 @@ class Capability(Enum):
     ENV_TAG = "airflow:TagResource, the deployment's ownership tag only"
     REST_API = "airflow:InvokeRestApi"
     PUBLISH = "sns:Publish to the notification topic"
+    # The deployment's KMS HMAC key (run authorizations, manifest and environment MACs).
+    MAC_SIGN = "kms:GenerateMac with the deployment's HMAC key"
+    MAC_VERIFY = "kms:VerifyMac with the deployment's HMAC key"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,11 @@ class Handler:
         functions call is an AWS API that needs no VPC.
         """
         return Capability.REST_API in self.capabilities
+
+    @property
+    def uses_mac_key(self) -> bool:
+        """Gets the HMAC key's ARN in its environment (functions.settings.mac_key_id)."""
+        return bool({Capability.MAC_SIGN, Capability.MAC_VERIFY} & self.capabilities)
 
     @property
     def entry_point(self) -> str:
@@ -63,14 +71,24 @@ HANDLERS: dict[str, Handler] = {
         _h("lock_release", C.LOCK),
         _h("environment_status", C.ENV_READ),
         # ENV_READ: a CreateEnvironment refused as a duplicate is checked with GetEnvironment.
-        _h("environment_create", C.ENV_CREATE, C.ENV_READ, C.SNAPSHOTS_READ),
+        # MAC_VERIFY: environment.json and the manifest are checked before CreateEnvironment.
+        _h("environment_create", C.ENV_CREATE, C.ENV_READ, C.SNAPSHOTS_READ, C.MAC_VERIFY),
         _h("environment_delete", C.ENV_DELETE),
-        _h("environment_update", C.ENV_UPDATE, C.SNAPSHOTS_READ),
-        _h("dag_trigger", C.REST_API),
+        _h("environment_update", C.ENV_UPDATE, C.SNAPSHOTS_READ, C.MAC_VERIFY),
+        # MAC_SIGN: the run's one-time authorization in its conf.
+        _h("dag_trigger", C.REST_API, C.MAC_SIGN),
         _h("dag_run_state", C.REST_API),
-        _h("snapshot_start", C.ENV_READ, C.SNAPSHOTS_WRITE),
-        # Reads and hashes every file of a snapshot: gigabytes for a large metadata DB.
-        _h("snapshot_verify", C.SNAPSHOTS_READ, timeout=900, memory=1024),
+        _h("snapshot_start", C.ENV_READ, C.SNAPSHOTS_WRITE, C.MAC_SIGN),
+        # Reads and hashes every file of a snapshot: gigabytes for a large metadata DB;
+        # then writes manifest.mac.json for the verified manifest.
+        _h(
+            "snapshot_verify",
+            C.SNAPSHOTS_READ,
+            C.SNAPSHOTS_WRITE,
+            C.MAC_SIGN,
+            timeout=900,
+            memory=1024,
+        ),
         _h("snapshot_pointer", C.SNAPSHOTS_READ, C.SNAPSHOTS_WRITE),
         _h("snapshot_retention", C.SNAPSHOTS_READ, C.SNAPSHOTS_DELETE, timeout=300),
         _h("failure", C.REST_API, C.SNAPSHOTS_READ, C.LOCK),

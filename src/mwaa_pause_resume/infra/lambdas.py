@@ -19,6 +19,7 @@ from constructs import Construct
 
 from mwaa_pause_resume.config.model import DeploymentConfig
 from mwaa_pause_resume.functions.ownership import DEPLOYMENT_VARIABLE
+from mwaa_pause_resume.functions.settings import MAC_KEY_VARIABLE
 from mwaa_pause_resume.infra.handlers import HANDLERS, OWNERSHIP_HANDLERS, Handler
 from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
 from mwaa_pause_resume.infra.names import construct_id
@@ -151,5 +152,7 @@ class WorkflowFunctions(Construct):
             vpc_subnets=ec2.SubnetSelection(subnets=placement.subnets) if placement else None,
             security_groups=placement.security_groups if placement else None,
         )
+        if handler.uses_mac_key and iam_scope.mac_key_arn is not None:
+            function.add_environment(MAC_KEY_VARIABLE, iam_scope.mac_key_arn)
         self.functions[key] = function
         self.roles[key] = role

@@ -15,6 +15,7 @@ AIRFLOW_SERVICE = "airflow.amazonaws.com"
 # CloudFormation outputs of the stack (read back by `policy` and the operator commands).
 OUTPUT_BUCKET = "BackupBucketName"
 OUTPUT_KEY = "BackupKeyArn"
+OUTPUT_MAC_KEY = "MacKeyArn"
 OUTPUT_TOPIC = "NotificationTopicArn"
 OUTPUT_PAUSE = "PauseStateMachineArn"
 OUTPUT_RESUME = "ResumeStateMachineArn"

@@ -46,6 +46,7 @@ class Scope:
     backup_key_arn: str
     topic_arn: str | None = None
     topic_key_arn: str | None = None
+    mac_key_arn: str | None = None
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
@@ -240,6 +241,12 @@ def capability_statements(capability: Capability, scope: Scope) -> list[Statemen
         Capability.LOCK,
     ):
         return snapshot_statements(capability, scope)
+    if capability in (Capability.MAC_SIGN, Capability.MAC_VERIFY):
+        if scope.mac_key_arn is None:
+            return []
+        action = "kms:GenerateMac" if capability is Capability.MAC_SIGN else "kms:VerifyMac"
+        sid = "SignWithMacKey" if capability is Capability.MAC_SIGN else "VerifyWithMacKey"
+        return [_allow(sid, [action], [scope.mac_key_arn])]
     if capability is Capability.PUBLISH:
         if scope.topic_arn is None or scope.topic_key_arn is None:
             return []

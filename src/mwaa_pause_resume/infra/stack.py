@@ -21,6 +21,7 @@ from mwaa_pause_resume.infra.lambdas import LOG_RETENTION, WorkflowFunctions
 from mwaa_pause_resume.infra.names import (
     OUTPUT_BUCKET,
     OUTPUT_KEY,
+    OUTPUT_MAC_KEY,
     OUTPUT_PAUSE,
     OUTPUT_RESUME,
     OUTPUT_TOPIC,
@@ -64,6 +65,7 @@ class PauseResumeStack(cdk.Stack):
                 environments=envs,
                 backup_bucket_arn=self.backup.bucket.bucket_arn,
                 backup_key_arn=self.backup.key.key_arn,
+                mac_key_arn=self.backup.mac_key.key_arn,
             ),
             config.deployment,
         )
@@ -123,6 +125,7 @@ class PauseResumeStack(cdk.Stack):
         for name, value, what in (
             (OUTPUT_BUCKET, self.backup.bucket.bucket_name, "backup bucket"),
             (OUTPUT_KEY, self.backup.key.key_arn, "backup KMS key"),
+            (OUTPUT_MAC_KEY, self.backup.mac_key.key_arn, "HMAC key that signs runs and snapshots"),
             (OUTPUT_TOPIC, self.notifications.topic.topic_arn, "notification topic"),
             (OUTPUT_PAUSE, self.workflows.pause.state_machine_arn, "pause workflow"),
             (OUTPUT_RESUME, self.workflows.resume.state_machine_arn, "resume workflow"),
@@ -147,13 +150,27 @@ class PauseResumeStack(cdk.Stack):
         )
 
     def _deploy_dags(self, env: EnvironmentConfig, dag_bundle: Path) -> None:
-        """Copy the DAG bundle next to the user's DAGs; never delete their files."""
+        """Copy the DAG bundle next to the user's DAGs; never delete their files.
+
+        With it goes the trust file (dags/trust.py): the HMAC key and the backup bucket the
+        DAGs trust, known only at deploy time (Source.json_data resolves the tokens).
+        """
+        from mwaa_pause_resume.dags.trust import TRUST_PATH, trust_document
+
         cid = construct_id(env)
         source = s3.Bucket.from_bucket_name(self, f"{cid}SourceBucket", env.source_bucket)
+        trust = trust_document(
+            mac_key_id=self.backup.mac_key.key_arn,
+            snapshot_root=f"s3://{self.backup.bucket.bucket_name}/",
+            deployment=self.stack_name,
+        )
         s3deploy.BucketDeployment(
             self,
             f"{cid}Dags",
-            sources=[s3deploy.Source.asset(str(dag_bundle))],
+            sources=[
+                s3deploy.Source.asset(str(dag_bundle)),
+                s3deploy.Source.json_data(TRUST_PATH, trust),
+            ],
             destination_bucket=source,
             destination_key_prefix=env.dags_s3_path.strip("/"),
             prune=False,  # the user's own DAGs live there
@@ -177,6 +194,7 @@ class PauseResumeStack(cdk.Stack):
                     self.partition,
                     region=self.region,
                     account=self.account,
+                    mac_key_arn=self.backup.mac_key.key_arn,
                 )
             ),
             roles=[role],

@@ -76,6 +76,7 @@ def set_up_parts(
 ) -> Iterator[SandboxParts]:
     """The parts, set up in ``work``; ``result`` collects the notes ``options.keep`` leaves."""
     from mwaa_pause_resume.dags.bundle import write_dags_folder
+    from mwaa_pause_resume.dags.trust import trust_document, write_trust
     from mwaa_pause_resume.sandbox.airflow_backend import AirflowBackend
     from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
     from mwaa_pause_resume.sandbox.history import SAMPLE_DAGS_DIR
@@ -132,6 +133,14 @@ def set_up_parts(
             RELEASE_FILE_ENV: str(work / "release-waiting-tasks"),
         }
         local.create_bucket(BUCKET)
+        # As the stack's BucketDeployment does: the DAGs trust the deployment's HMAC key and
+        # the backup bucket (written before any environment copies the bundle).
+        write_trust(
+            bundle,
+            trust_document(
+                mac_key_id=local.mac_key_arn, snapshot_root=f"s3://{BUCKET}/", deployment="sandbox"
+            ),
+        )
         key = local.client("kms").create_key(Description="mwaa-pause-resume sandbox snapshots")
         yield SandboxParts(local, airflow, _mwaa_client(), str(key["KeyMetadata"]["Arn"]), version)
 

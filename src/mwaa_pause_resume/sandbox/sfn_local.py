@@ -117,6 +117,7 @@ class LocalWorkflows:
         self.clock = VirtualClock()
         self.invocations: list[tuple[str, dict[str, Any]]] = []
         self.state_machine_arns: dict[str, str] = {}
+        self.mac_key_arn = ""  # the HMAC key (moto KMS) the functions sign with, once started
         self._wait_pause = wait_pause_seconds
         self._gate = threading.Event()
         self._gate.set()
@@ -162,6 +163,7 @@ class LocalWorkflows:
             self._patch_moto(stack)
             if self.moto_server:
                 self._serve_moto(stack)
+            self._create_mac_key(stack)
             function_clock.set_source(self.clock)
             stack.callback(function_clock.set_source, None)
             function_aws.reset_clients()
@@ -367,6 +369,19 @@ class LocalWorkflows:
                 type="STANDARD",
             )
             self.state_machine_arns[workflow] = str(created["stateMachineArn"])
+
+    def _create_mac_key(self, stack: ExitStack) -> None:
+        """The deployment's HMAC key, given to the in-process functions as the stack gives
+        it to the Lambda functions (an environment variable)."""
+        from mwaa_pause_resume.functions.settings import MAC_KEY_VARIABLE
+
+        key = self.client("kms").create_key(
+            Description="mwaa-pause-resume local: signs run authorizations and snapshots",
+            KeySpec="HMAC_256",
+            KeyUsage="GENERATE_VERIFY_MAC",
+        )
+        self.mac_key_arn = str(key["KeyMetadata"]["Arn"])
+        stack.enter_context(mock.patch.dict(os.environ, {MAC_KEY_VARIABLE: self.mac_key_arn}))
 
     def _serve_moto(self, stack: ExitStack) -> None:
         # Same process, so the server answers from the backends mock_aws set up.

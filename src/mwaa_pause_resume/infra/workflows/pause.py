@@ -71,6 +71,7 @@ def build_pause(scope: Construct, functions: Mapping[str, lambda_.IFunction]) ->
             "airflow_version.$": "$.env.airflow_version",
             "deadline.$": "$.ctx.deadline",
             "wait_for_parse": False,
+            "authorize": "export",  # the DAG refuses runs without the function's authorization
             "conf": {
                 "snapshot.$": "$.snapshot.location",
                 "drain_timeout_minutes.$": "$.ctx.drain_timeout_minutes",
@@ -99,6 +100,7 @@ def build_pause(scope: Construct, functions: Mapping[str, lambda_.IFunction]) ->
             "environment.$": "$.ctx.environment",
             "bucket.$": "$.ctx.bucket",
             "snapshot_id.$": "$.snapshot.snapshot_id",
+            "kms_key_id.$": "$.ctx.kms_key_id",  # for manifest.mac.json
         },
         None,
     )

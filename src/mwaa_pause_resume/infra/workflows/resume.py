@@ -65,6 +65,7 @@ def build_resume(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -
             "airflow_version.$": "$.env.airflow_version",
             "deadline.$": "$.ctx.deadline",
             "wait_for_parse": True,
+            "authorize": "import",  # the DAG refuses runs without the function's authorization
             "conf": {"snapshot.$": "$.snapshot.location", "kms_key_id.$": "$.ctx.kms_key_id"},
         },
         "$.run",
