@@ -1,4 +1,5 @@
-"""Pairs of real Airflow-migrated databases: a busy source (key K1) and a fresh target (K2)."""
+"""Pairs of real Airflow-migrated databases: a busy source (key K1) and a fresh target (K2);
+moto's S3 and KMS (``aws``) for the snapshot stores."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import mini_airflow
 import psycopg2
 import pytest
 from cryptography.fernet import Fernet
 from metadata_seed import seed_source, seed_target
+from moto import mock_aws
 
 from mwaa_pause_resume.metadata import open_store
 from mwaa_pause_resume.metadata.store import SnapshotStore
@@ -104,3 +107,20 @@ def mini_pair(
             conn.close()
         for name in names:
             pg_server.drop_database(name)
+
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto S3 with a ``backups`` bucket and a KMS key, in REGION."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="backups", CreateBucketConfiguration={"LocationConstraint": REGION})
+        kms = boto3.client("kms", region_name=REGION)
+        key_id = kms.create_key(Description="snapshots")["KeyMetadata"]["KeyId"]
+        yield {"s3": s3, "kms": kms, "key_id": key_id}

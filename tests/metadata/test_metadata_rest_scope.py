@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from cryptography.fernet import Fernet
-from moto import mock_aws
 
 from mwaa_pause_resume.metadata import open_store, verify_snapshot
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid, WrongKey
@@ -24,7 +21,6 @@ from mwaa_pause_resume.metadata.rest_scope import (
     write_rest_snapshot,
 )
 
-REGION = "eu-west-1"
 RECORDS: dict[str, list[dict[str, Any]]] = {
     "variables": [
         {"key": "b_plain", "value": "1", "description": None},
@@ -105,19 +101,6 @@ def test_without_any_key_values_stay_plain(tmp_path: Path) -> None:
     assert "pw-secret" in _file_text(tmp_path, "connections")
     data = read_rest_snapshot(store, verify_snapshot(store).manifest)
     assert data.records("connections") == _plain("connections")
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket="backups", CreateBucketConfiguration={"LocationConstraint": REGION})
-        kms = boto3.client("kms", region_name=REGION)
-        key_id = kms.create_key(Description="snapshots")["KeyMetadata"]["KeyId"]
-        yield {"s3": s3, "kms": kms, "key_id": key_id}
 
 
 def test_kms_envelope_on_s3(aws: dict[str, Any]) -> None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 from cryptography.fernet import Fernet
 from metadata_seed import EXPORT_RUN, NASTY
-from moto import mock_aws
 
 from mwaa_pause_resume.metadata import (
     SnapshotInvalid,
@@ -22,21 +20,6 @@ from mwaa_pause_resume.metadata import (
     verify_snapshot,
 )
 from mwaa_pause_resume.metadata import store as store_module
-
-REGION = "eu-west-1"
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket="backups", CreateBucketConfiguration={"LocationConstraint": REGION})
-        kms = boto3.client("kms", region_name=REGION)
-        key_id = kms.create_key(Description="snapshots")["KeyMetadata"]["KeyId"]
-        yield {"s3": s3, "kms": kms, "key_id": key_id}
 
 
 def test_multipart_upload_streams_parts_and_reads_back(

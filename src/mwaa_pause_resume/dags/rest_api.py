@@ -15,6 +15,11 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from mwaa_pause_resume.metadata.layout import REST_FIELDS
+
+# What a connection holds in the rest-only scope (the Airflow 3 REST API's names).
+CONNECTION_FIELDS = REST_FIELDS["connections"]
+
 ENV_NAME_VARIABLE = "AIRFLOW_ENV_NAME"
 PAGE_LIMIT = 100
 # The collection path, its list key, the path of one item, and the key field.
@@ -166,19 +171,6 @@ def rest_body(kind: str, record: dict[str, Any]) -> dict[str, Any]:
             "include_deferred": bool(record.get("include_deferred")),
         }
     return {name: record.get(name) for name in CONNECTION_FIELDS}
-
-
-CONNECTION_FIELDS = (
-    "connection_id",
-    "conn_type",
-    "description",
-    "host",
-    "login",
-    "schema",
-    "port",
-    "password",
-    "extra",
-)
 
 
 # -- full secret values through the Task SDK ---------------------------------------
