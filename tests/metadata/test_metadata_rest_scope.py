@@ -145,3 +145,23 @@ def test_a_full_manifest_is_not_read_as_rest_only(tmp_path: Path) -> None:
         verify_snapshot(store)
     with pytest.raises(SnapshotInvalid, match="not 'rest-only'"):
         read_rest_snapshot(store, Manifest.from_dict(data))
+
+
+def test_a_plaintext_snapshot_never_enters_an_environment_that_encrypts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rest-only import (Airflow 3 without task database access) refuses a snapshot in
+    the 'none' scheme when the environment has a Fernet key, before any REST call."""
+    from mwaa_pause_resume.dags import tasks
+    from mwaa_pause_resume.metadata.errors import SnapshotIncompatible
+
+    store = open_store(str(tmp_path))
+    write_rest_snapshot(store, RECORDS, paused_states={}, airflow_version=None)
+    monkeypatch.setattr(tasks, "environment_fernet_key", lambda: Fernet.generate_key().decode())
+
+    def no_rest_calls() -> Any:
+        raise AssertionError("the refused import called the REST API")
+
+    monkeypatch.setattr(tasks, "_rest_api", no_rest_calls)
+    with pytest.raises(SnapshotIncompatible, match="secrets scheme 'none'"):
+        tasks._import_rest({}, str(tmp_path), store)

@@ -446,10 +446,13 @@ def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str
     """rest-only snapshot: verify, then write pools, connections, variables and paused
     states through this environment's REST API (the snapshot wins on conflict)."""
     from mwaa_pause_resume.dags.rest_api import rest_body
+    from mwaa_pause_resume.metadata.key_checks import refuse_plaintext_snapshot
     from mwaa_pause_resume.metadata.rest_scope import read_rest_snapshot
     from mwaa_pause_resume.metadata.verify import verify_snapshot
 
     manifest = verify_snapshot(store).manifest
+    if environment_fernet_key():  # Airflow encrypts what the REST API writes
+        refuse_plaintext_snapshot(manifest, "this environment has a Fernet key")
     data = read_rest_snapshot(
         store,
         manifest,

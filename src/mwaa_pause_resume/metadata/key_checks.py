@@ -52,15 +52,9 @@ def check_keys(cur: Any, catalog: Catalog, manifest: Manifest, target: Cipher | 
     finally:
         values.close()  # closes the server-side cursor it may hold open
     scheme = manifest.secrets.scheme
-    if scheme == "none" and (target is not None or found):
-        why = "a Fernet key was given" if target is not None else f"{found} is encrypted"
-        raise SnapshotIncompatible(
-            "the snapshot holds its secrets in plaintext (secrets scheme 'none': exported "
-            f"without any key) and the target database encrypts its secrets ({why}); such a "
-            "snapshot is never imported into it, since no key vouches for its connections "
-            "and variables; nothing was changed",
-            hint="export the source again with a Fernet key (--fernet-key: its own, or any "
-            "new key when it has none) or to a store with a KMS key, and import that snapshot",
+    if target is not None or found:
+        refuse_plaintext_snapshot(
+            manifest, "a Fernet key was given" if target is not None else f"{found} is encrypted"
         )
     if target is None and found:
         raise WrongKey(
@@ -75,6 +69,23 @@ def check_keys(cur: Any, catalog: Catalog, manifest: Manifest, target: Cipher | 
             "would be written into the target database in plaintext; nothing was changed",
             hint=KEY_HINT + "; a target Airflow without a key needs one set first",
         )
+
+
+def refuse_plaintext_snapshot(manifest: Manifest, why: str) -> None:
+    """:class:`SnapshotIncompatible` when the snapshot's secrets are plaintext (scheme
+    ``none``): the target encrypts (``why`` says how that is known), and no key vouches
+    for such a snapshot's connections and variables. The database restore and the
+    rest-only import both ask."""
+    if manifest.secrets.scheme != "none":
+        return
+    raise SnapshotIncompatible(
+        "the snapshot holds its secrets in plaintext (secrets scheme 'none': exported "
+        f"without any key) and the target encrypts its secrets ({why}); such a "
+        "snapshot is never imported into it, since no key vouches for its connections "
+        "and variables; nothing was changed",
+        hint="export the source again with a Fernet key (--fernet-key: its own, or any "
+        "new key when it has none) or to a store with a KMS key, and import that snapshot",
+    )
 
 
 def encrypted_values(cur: Any, catalog: Catalog) -> Generator[tuple[str, str], None, None]:
