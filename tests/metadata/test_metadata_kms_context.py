@@ -117,10 +117,7 @@ def test_the_cli_binds_the_data_key_to_environment(
     manifest = json.loads((tmp_path / "snap" / "manifest.json").read_text())
     assert manifest["secrets"]["scheme"] == "kms-envelope"
     assert manifest["secrets"]["environment"] == "analytics"
-    imported = runner.invoke(
-        app,
-        ["metadata", "import", "--db-url", mini_pair.target_url, "--from", snap]
-        + ["--fernet-key", mini_pair.key]
-        + ["--allow-unsigned"],  # made here with `metadata export`, never signed
-    )
+    command = ["metadata", "import", "--db-url", mini_pair.target_url, "--from", snap]
+    # made here with `metadata export`, never signed
+    imported = runner.invoke(app, [*command, "--fernet-key", mini_pair.key, "--allow-unsigned"])
     assert imported.exit_code == 0, imported.output

@@ -87,7 +87,7 @@ def _refused(folder: Path, pattern: str) -> str:
     """verify raises naming ``pattern``; the CLI exits 2 with it, no traceback."""
     with pytest.raises(SnapshotInvalid, match=pattern) as err:
         verify_snapshot(open_store(str(folder)))
-    done = runner.invoke(app, ["metadata", "verify", "--from", str(folder)])
+    done = runner.invoke(app, ["metadata", "verify", "--from", str(folder), "--allow-unsigned"])
     assert done.exit_code == 2, done.output
     assert "Traceback" not in done.output and isinstance(done.exception, SystemExit)
     assert re.search(pattern, done.stderr.replace("\n", " ")), done.stderr

@@ -23,6 +23,7 @@ from workflow_fakes import (
     settings,
 )
 
+from mwaa_pause_resume.functions import signatures
 from mwaa_pause_resume.functions.ownership import OWNER_TAG
 from mwaa_pause_resume.sandbox.mwaa import MwaaBackend
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
@@ -114,7 +115,10 @@ def test_a_snapshot_naming_another_owner_is_recreated_as_ours(deploy: Deploy) ->
     key = f"{ENV}/{paused.output['snapshot_id']}/environment.json"
     captured: dict[str, Any] = read_json(local, key)
     captured["Environment"]["Tags"][OWNER_TAG] = "stack-z"
-    local.client("s3").put_object(Bucket=BUCKET, Key=key, Body=json.dumps(captured).encode())
+    body = json.dumps(captured).encode()
+    local.client("s3").put_object(Bucket=BUCKET, Key=key, Body=body)
+    # as if captured so by the pause (which signs what it captures): only the tag differs
+    signatures.sign_environment(BUCKET, ENV, paused.output["snapshot_id"], body, None)
 
     resumed = local.run("resume", settings())
     assert resumed.status == "SUCCEEDED", resumed.cause

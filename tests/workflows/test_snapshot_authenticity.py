@@ -104,10 +104,12 @@ def test_forged_rehashed_snapshot_is_refused_before_create_environment(
     checks pass, the manifest MAC does not."""
     local, prefix = _paused(make_local)
     manifest = read_json(local, f"{prefix}manifest.json")
-    forged = gzip.compress(b"key,val\nsmtp_password,attacker\n", mtime=0)
+    plain = b"smtp_password,attacker\n"  # one CSV row (table files have no header)
+    forged = gzip.compress(plain, mtime=0)
     entry = manifest["tables"]["variable"]
     _put(local, f"{prefix}{entry['file']}", forged)
     entry.update(sha256=hashlib.sha256(forged).hexdigest(), bytes=len(forged), rows=1)
+    entry.update(raw_bytes=len(plain))
     _put(local, f"{prefix}manifest.json", json.dumps(manifest).encode())
     # The forgery is consistent: the engine's verify alone (no MAC) accepts it.
     assert verify_snapshot(open_store(f"s3://{BUCKET}/{prefix}")).files >= 1
