@@ -15,12 +15,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from mwaa_pause_resume.metadata.key_context import ENV_NAME_VARIABLE
 from mwaa_pause_resume.metadata.layout import REST_FIELDS
 
 # What a connection holds in the rest-only scope (the Airflow 3 REST API's names).
 CONNECTION_FIELDS = REST_FIELDS["connections"]
 
-ENV_NAME_VARIABLE = "AIRFLOW_ENV_NAME"
 PAGE_LIMIT = 100
 # The collection path, its list key, the path of one item, and the key field.
 KINDS: dict[str, tuple[str, str]] = {
