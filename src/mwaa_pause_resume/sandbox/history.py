@@ -28,6 +28,8 @@ SAMPLE_DAG_IDS = (
     "sample_paused",
     "sample_waiting",
     "sample_hourly_catchup",
+    "sample_hourly_latest",
+    "sample_hourly_skip",
     "sample_daily",
 )
 PAUSED_DAG_ID = "sample_paused"

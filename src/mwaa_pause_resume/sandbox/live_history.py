@@ -53,9 +53,17 @@ ACTIVE_DAGS = (
     "sample_failure",
     "sample_waiting",
     "sample_hourly_catchup",
+    "sample_hourly_latest",
+    "sample_hourly_skip",
     "sample_daily",
 )
-SCHEDULED_DAGS = ("sample_hourly_catchup", "sample_daily")
+# One hourly catch-up DAG per missed-runs policy (sample_dags/sample_hourly.py).
+POLICY_DAGS = {
+    "sample_hourly_catchup": "catchup",
+    "sample_hourly_latest": "latest",
+    "sample_hourly_skip": "skip",
+}
+SCHEDULED_DAGS = (*POLICY_DAGS, "sample_daily")
 WAITING_DAG = "sample_waiting"
 DEFERRED_TASK = "deferred_until_release"
 RUNNING_TASK = "running_until_release"

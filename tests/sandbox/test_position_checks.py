@@ -1,0 +1,105 @@
+"""The sandbox's judgement of where each policy DAG's scheduler starts after the resume."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mwaa_pause_resume.sandbox.position_checks import (
+    PositionFacts,
+    created_by_scheduler,
+    judge,
+    last_automated,
+    newest_due,
+)
+
+H = timedelta(hours=1)
+L = datetime(2026, 6, 1, 5, tzinfo=UTC)
+RESUMED = datetime(2026, 12, 2, 14, 20, tzinfo=UTC)
+DUE = newest_due(RESUMED)  # 13:00, the interval 13:00-14:00
+
+
+def facts(policy: str, created: list[datetime], last: datetime | None = L) -> PositionFacts:
+    return PositionFacts("d", policy, last, created, RESUMED)
+
+
+def test_newest_due_is_the_last_complete_hour() -> None:
+    assert newest_due(RESUMED) == datetime(2026, 12, 2, 13, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("policy", "created", "passed"),
+    [
+        ("catchup", [L + H, L + 2 * H], True),
+        ("catchup", [L + 2 * H], False),  # an interval skipped
+        ("catchup", [], False),  # the backlog did not go on
+        ("catchup", [L, L + H], False),  # ran again
+        ("latest", [DUE], True),
+        ("latest", [DUE + H], True),  # an hour turned during the resume
+        ("latest", [DUE - H, DUE], False),
+        ("latest", [L + H], False),
+        ("latest", [], False),
+        ("skip", [], True),
+        ("skip", [DUE + H], True),
+        ("skip", [DUE], False),
+        ("skip", [L + H], False),
+    ],
+)
+def test_each_policy_row(policy: str, created: list[datetime], passed: bool) -> None:
+    ok, detail = judge(facts(policy, created))
+    assert ok is passed, detail
+
+
+def test_without_a_position_before_the_pause_nothing_is_proven() -> None:
+    ok, detail = judge(facts("skip", [], last=None))
+    assert not ok and "no scheduled run before the pause" in detail
+
+
+def test_only_automated_runs_set_the_position() -> None:
+    runs = [
+        {"run_type": "scheduled", "logical_date": "2026-06-01T04:00:00Z"},
+        {"run_type": "backfill", "logical_date": "2026-06-01T05:00:00+00:00"},
+        {"run_type": "manual", "logical_date": "2026-11-01T00:00:00Z"},
+    ]
+    assert last_automated(runs) == L
+    assert last_automated([]) is None
+
+
+def test_created_counts_scheduled_runs_only_new_ones_or_queued_again() -> None:
+    old_q = (RESUMED - 10 * H).isoformat()
+    new_q = (RESUMED + H / 60).isoformat()
+    runs = [
+        {
+            "dag_run_id": "a",
+            "run_type": "scheduled",
+            "logical_date": L.isoformat(),
+            "queued_at": old_q,
+        },
+        {
+            "dag_run_id": "b",
+            "run_type": "scheduled",
+            "logical_date": (L + H).isoformat(),
+            "queued_at": new_q,
+        },
+        {
+            "dag_run_id": "c",
+            "run_type": "scheduled",
+            "logical_date": (L - H).isoformat(),
+            "queued_at": new_q,
+        },
+        {
+            "dag_run_id": "m",
+            "run_type": "backfill",
+            "logical_date": DUE.isoformat(),
+            "queued_at": new_q,
+        },
+        {
+            "dag_run_id": "x",
+            "run_type": "manual",
+            "logical_date": DUE.isoformat(),
+            "queued_at": new_q,
+        },
+    ]
+    # "a" and "c" existed before the pause; "c" was queued again after the resume.
+    assert created_by_scheduler(runs, {"a", "c"}, RESUMED) == [L - H, L + H]
