@@ -26,6 +26,12 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+
+def register(root: typer.Typer) -> None:
+    """Add the ``metadata`` command group to the application."""
+    root.add_typer(app, name="metadata")
+
+
 DbUrl = Annotated[
     str,
     typer.Option(

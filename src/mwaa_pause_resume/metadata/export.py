@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -40,8 +41,8 @@ from mwaa_pause_resume.metadata.streams import (
     GZIP_LEVEL,
     Batches,
     HashingSink,
-    RowBuffer,
     csv_line,
+    row_buffer,
 )
 from mwaa_pause_resume.metadata.tables import (
     INTERRUPTED_TI_STATES,
@@ -195,15 +196,15 @@ def _export_table(
     with store.open_write(file) as raw:
         sink = HashingSink(raw)
         with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as gz:  # type: ignore[arg-type]
-            buf = RowBuffer(gz)
-            if fields:
-                rows = _export_secret_rows(
-                    cur, info, where, buf, fields=fields, source=source, snap=snap
-                )
-            else:
-                cur.copy_expert(f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER false)", buf)
-                rows = cur.rowcount
-            buf.close()
+            with row_buffer(gz) as buf:
+                if fields:
+                    rows = _export_secret_rows(
+                        cur, info, where, buf, fields=fields, source=source, snap=snap
+                    )
+                else:
+                    copy = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER false)"
+                    cur.copy_expert(copy, buf)
+                    rows = cur.rowcount
             raw_bytes = gz.tell()  # decompressed size: verify and restore stop at it
     return TableEntry(
         columns=tuple(info.columns),
@@ -219,7 +220,7 @@ def _export_secret_rows(
     cur: Any,
     info: TableInfo,
     where: str,
-    buf: RowBuffer,
+    buf: io.BufferedWriter[Any],
     *,
     fields: Any,
     source: Cipher | None,
