@@ -208,6 +208,7 @@ def export_cmd(  # noqa: PLR0917  (Typer maps parameters to options)
             exclude_dag_runs=runs,
             progress=_progress(as_json),
             environment=environment or None,
+            connect=lambda: connect(db_url),  # a second reader in the same snapshot
         )
     finally:
         conn.close()
