@@ -1,15 +1,32 @@
-"""The package-level import graph of ``mwaa_pause_resume`` has no cycles.
+"""The package-level import graph of ``mwaa_pause_resume`` has no cycles, and the
+imports the CLI defers stay deferred.
 
 Every module under ``src/mwaa_pause_resume`` is parsed with :mod:`ast`; each
 import (at module level or inside a function) adds an edge from the module's
 package (the first sub-package under ``mwaa_pause_resume``) to the imported
 one. The test fails naming a cycle if a package reaches itself again.
+
+The CLI loads a command's module when the command runs (``cli.app``): a ``metadata
+export`` to a local folder, run in a process of its own, must not import boto3, rich,
+the configuration, operations, infra or sandbox packages (each is start-up time of
+every export: issue 16).
 """
 
 from __future__ import annotations
 
 import ast
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+
+import mwaa_pause_resume
+from mwaa_pause_resume.cli.app import COMMAND_MODULES, module_commands
 
 ROOT = "mwaa_pause_resume"
 SRC = Path(__file__).resolve().parent.parent / "src" / ROOT
@@ -105,3 +122,90 @@ def test_no_package_imports_a_package_that_imports_it_back() -> None:
     assert not cycles, "package import cycles:\n" + "\n".join(
         " -> ".join(cycle) for cycle in cycles
     )
+
+
+# What a `metadata` command run leaves out of its process (top-level packages, and
+# packages of mwaa_pause_resume).
+_NOT_FOR_METADATA = ("boto3", "botocore", "s3transfer", "rich", "aws_cdk", "jsii", "yaml")
+_NOT_FOR_METADATA_PACKAGES = ("config", "operations", "infra", "sandbox", "schedule", "dags")
+_METADATA_CLI = {"cli", "cli.app", "cli.output", "cli.metadata"}
+
+# Runs the CLI with the arguments after the first, then writes its exit code and every
+# module it imported to the file named first.
+_RUN_CLI = """
+import json, sys
+from mwaa_pause_resume.cli.app import main
+code = 0
+try:
+    main(sys.argv[2:])
+except SystemExit as exc:
+    code = exc.code
+with open(sys.argv[1], "w") as out:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, out)
+"""
+
+
+def _run_cli(args: list[str], tmp_path: Path) -> tuple[Any, list[str], str]:
+    report = tmp_path / "modules.json"
+    # the package pytest imported, wherever the child's working directory is
+    path = os.pathsep.join([str(Path(mwaa_pause_resume.__file__).parents[1]), *sys.path])
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN_CLI, str(report), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": path},
+    )
+    found = json.loads(report.read_text())
+    return found["code"], found["modules"], done.stdout + done.stderr
+
+
+def _not_for_metadata(modules: list[str]) -> list[str]:
+    unwanted = []
+    for module in modules:
+        parts = module.split(".")
+        if parts[0] in _NOT_FOR_METADATA:
+            unwanted.append(module)
+        elif parts[0] == ROOT and len(parts) > 1:
+            inner = ".".join(parts[1:])
+            if parts[1] in _NOT_FOR_METADATA_PACKAGES or (
+                parts[1] == "cli" and inner not in _METADATA_CLI
+            ):
+                unwanted.append(module)
+    return unwanted
+
+
+def test_every_command_is_found_in_the_module_that_registers_it() -> None:
+    registered: dict[str, str] = {}
+    for module in dict.fromkeys(COMMAND_MODULES.values()):
+        registered.update(dict.fromkeys(module_commands(module), module))
+    assert registered == COMMAND_MODULES
+
+
+@pytest.mark.postgres
+def test_metadata_export_to_a_folder_loads_no_aws_rich_or_other_command(
+    empty_db: str, tmp_path: Path
+) -> None:
+    with psycopg2.connect(empty_db) as conn, conn.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);"
+            "INSERT INTO alembic_version VALUES ('5f2621c13b39');"
+            "CREATE TABLE dag (dag_id varchar(250) PRIMARY KEY, is_paused boolean);"
+            "INSERT INTO dag VALUES ('a', true), ('b', false);"
+        )
+    conn.close()
+    snapshot = tmp_path / "snapshot"
+    code, modules, output = _run_cli(
+        ["metadata", "export", "--db-url", empty_db, "--to", str(snapshot), "--json"], tmp_path
+    )
+    assert code == 0, output
+    assert json.loads(output)["rows"] == {"dag": 2}
+    assert "psycopg2" in modules  # it did export
+    assert _not_for_metadata(modules) == []
+
+
+def test_metadata_help_loads_no_other_command(tmp_path: Path) -> None:
+    code, modules, output = _run_cli(["metadata", "export", "--help"], tmp_path)
+    assert code == 0 and "--db-url" in output
+    assert [m for m in _not_for_metadata(modules) if m.split(".")[0] != "rich"] == []

@@ -1,30 +1,101 @@
 """The ``mwaa-pause-resume`` entry point.
 
-Command modules are imported lazily inside each command so that quick
-commands (``plan``, ``validate``) never pay for boto3, psycopg2 or aws-cdk-lib.
+Command modules load when their command runs (:class:`LazyCommands`): ``metadata
+export`` imports neither the configuration, the operations nor the sandbox modules,
+and quick commands (``plan``, ``validate``) never pay for boto3, psycopg2 or
+aws-cdk-lib. The help and an unknown command's suggestions load them all.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Annotated
+from collections.abc import Iterator, MutableMapping
+from typing import Annotated, Any, Literal
 
 import typer
+from typer.core import TyperGroup
 
 from mwaa_pause_resume import __version__
-from mwaa_pause_resume.cli import config_cmd
-from mwaa_pause_resume.cli import infra as infra_cli
-from mwaa_pause_resume.cli import init_cmd as init_cli
-from mwaa_pause_resume.cli import metadata as metadata_cli
-from mwaa_pause_resume.cli import ops as ops_cli
-from mwaa_pause_resume.cli import sandbox as sandbox_cli
-from mwaa_pause_resume.cli import schedule as schedule_cli
-from mwaa_pause_resume.cli import snapshots as snapshots_cli
-from mwaa_pause_resume.cli.output import report_error
 from mwaa_pause_resume.errors import MwaaPauseResumeError
+
+# Each command of the root and the module of mwaa_pause_resume.cli that registers it
+# (its ``register(app)``), in the order the help lists them.
+COMMAND_MODULES: dict[str, str] = {
+    "plan": "schedule",
+    "validate": "config_cmd",
+    "synth": "infra",
+    "deploy": "infra",
+    "destroy": "infra",
+    "policy": "infra",
+    "init": "init_cmd",
+    "pause": "ops",
+    "resume": "ops",
+    "status": "ops",
+    "sandbox": "sandbox",
+    "metadata": "metadata",
+    "snapshots": "snapshots",
+}
+RICH_MARKUP_MODE: Literal["rich"] = "rich"
+
+
+def module_commands(module: str) -> dict[str, Any]:
+    """The click commands ``mwaa_pause_resume.cli.<module>`` registers, by name."""
+    registered = typer.Typer(rich_markup_mode=RICH_MARKUP_MODE)
+    importlib.import_module(f"mwaa_pause_resume.cli.{module}").register(registered)
+    return dict(typer.main.get_group(registered).commands)
+
+
+class LazyCommands(MutableMapping[str, Any]):
+    """The root's commands, each module imported on the first look-up of one of its
+    commands; listing them (help, suggestions, completion) imports every module."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Any] = {}
+
+    def _load(self, module: str) -> None:
+        for name, command in module_commands(module).items():
+            self._loaded.setdefault(name, command)
+
+    def _load_all(self) -> None:
+        for module in dict.fromkeys(COMMAND_MODULES.values()):
+            self._load(module)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded and name in COMMAND_MODULES:
+            self._load(COMMAND_MODULES[name])
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self._load_all()
+        ordered = [name for name in COMMAND_MODULES if name in self._loaded]
+        return iter([*ordered, *(name for name in self._loaded if name not in COMMAND_MODULES)])
+
+    def __len__(self) -> int:
+        self._load_all()
+        return len(self._loaded)
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMAND_MODULES or name in self._loaded
+
+
+class LazyRoot(TyperGroup):
+    """The root group, its commands in a :class:`LazyCommands`."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = LazyCommands()
+
 
 app = typer.Typer(
     name="mwaa-pause-resume",
+    cls=LazyRoot,
     help=(
         "Pause (snapshot + delete) and resume (re-create + restore) Amazon MWAA "
         "environments on daylight-saving-aware schedules.\n\n"
@@ -35,7 +106,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=RICH_MARKUP_MODE,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -56,20 +127,12 @@ def _root(
     """Pause and resume MWAA environments, restoring configuration and Airflow metadata."""
 
 
-schedule_cli.register(app)
-config_cmd.register(app)
-infra_cli.register(app)
-app.add_typer(metadata_cli.app, name="metadata")
-init_cli.register(app)
-ops_cli.register(app)
-snapshots_cli.register(app)
-sandbox_cli.register(app)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn expected errors into a message and an exit code, never a traceback."""
     try:
         app(args=argv, standalone_mode=True)
     except MwaaPauseResumeError as exc:  # raised outside a command (rare)
+        from mwaa_pause_resume.cli.output import report_error
+
         report_error(exc)
         sys.exit(exc.exit_code)

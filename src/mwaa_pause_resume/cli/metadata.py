@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.table import Table
 
 from mwaa_pause_resume.cli.output import console, error_console, handle_errors, print_json
 from mwaa_pause_resume.errors import UserError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from mwaa_pause_resume.metadata.restore import RestoreReport
 
 app = typer.Typer(
@@ -25,6 +26,12 @@ app = typer.Typer(
     "PostgreSQL-backed Airflow).",
     no_args_is_help=True,
 )
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``metadata`` command group to the application."""
+    root.add_typer(app, name="metadata")
+
 
 DbUrl = Annotated[
     str,
@@ -201,6 +208,7 @@ def export_cmd(  # noqa: PLR0917  (Typer maps parameters to options)
             exclude_dag_runs=runs,
             progress=_progress(as_json),
             environment=environment or None,
+            connect=lambda: connect(db_url),  # a second reader in the same snapshot
         )
     finally:
         conn.close()
@@ -294,6 +302,8 @@ def import_cmd(  # noqa: PLR0917
 
 
 def _print_restore(report: RestoreReport) -> None:
+    from rich.table import Table
+
     out = console()
     table = Table(
         "table", "snapshot", "inserted", "updated", "matched", "skipped", title="Restored"
@@ -356,6 +366,8 @@ def verify_cmd(
 
 
 def _rows_table(title: str, rows: dict[str, int]) -> Table:
+    from rich.table import Table
+
     table = Table("table", "rows", title=title)
     for name, count in rows.items():
         table.add_row(name, str(count))

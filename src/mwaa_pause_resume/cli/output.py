@@ -1,20 +1,23 @@
-"""Consoles and the decorator that maps expected errors to exit codes."""
+"""Consoles and the decorator that maps expected errors to exit codes.
+
+Rich loads with the first console (cli.printable_console): a command that prints JSON
+(``metadata export --json``) and succeeds never imports it.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console, ConsoleOptions, RenderableType
-from rich.markup import escape
-from rich.segment import Segment
-from rich.text import Text
 
 from mwaa_pause_resume.errors import MwaaPauseResumeError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -24,40 +27,25 @@ R = TypeVar("R")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+def unprintable(text: str) -> bool:
+    """Whether ``text`` holds a character :func:`printable` escapes."""
+    return _UNPRINTABLE.search(text) is not None
+
+
 def printable(text: str) -> str:
     """``text`` with control characters shown as escapes (``\\x1b``) instead of acted on."""
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
-class PrintableConsole(Console):
-    """A console that never sends a control character it did not generate itself.
-
-    Text printed by the CLI may come from a snapshot, S3, AWS or the database (table and
-    DAG names, error messages): an escape sequence in it would drive the terminal (set
-    its title, clear it, rewrite lines). Rich's own styling and cursor movement are
-    ``control`` segments or are added after rendering, so they pass; every text segment,
-    however it was built (str, Text, table cell, live display), is escaped.
-    """
-
-    def render_str(self, text: str, **kwargs: Any) -> Text:
-        # before layout, so an escaped string is measured as it is shown
-        return super().render_str(printable(text), **kwargs)
-
-    def render(
-        self, renderable: RenderableType, options: ConsoleOptions | None = None
-    ) -> Iterable[Segment]:
-        for segment in super().render(renderable, options):
-            if segment.control or not _UNPRINTABLE.search(segment.text):
-                yield segment
-            else:
-                yield Segment(printable(segment.text), segment.style)
-
-
 def console() -> Console:
+    from mwaa_pause_resume.cli.printable_console import PrintableConsole
+
     return PrintableConsole(soft_wrap=True)
 
 
 def error_console() -> Console:
+    from mwaa_pause_resume.cli.printable_console import PrintableConsole
+
     return PrintableConsole(stderr=True, soft_wrap=True)
 
 
@@ -94,6 +82,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 def report_error(exc: MwaaPauseResumeError) -> None:
     """Print message and hint on stderr. User text is escaped: it may hold ``[a, b]``."""
+    from rich.markup import escape
+
     err = error_console()
     err.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
     if exc.hint:

@@ -29,6 +29,7 @@ class TableInfo:
     unique_keys: list[tuple[str, ...]] = field(default_factory=list)  # includes the PK
     serial: str | None = None  # surrogate id column fed by a sequence
     sequence: str | None = None
+    pages: int = 0  # size estimate (pg_class.relpages): the export reads large tables first
 
     @property
     def column_names(self) -> list[str]:
@@ -48,7 +49,7 @@ class Catalog:
 
 _COLUMNS = """
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
-       pg_get_expr(d.adbin, d.adrelid)
+       pg_get_expr(d.adbin, d.adrelid), c.relpages
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -88,8 +89,8 @@ ORDER BY cl.relname, co.conname
 def read_catalog(cur: Any) -> Catalog:
     tables: dict[str, TableInfo] = {}
     cur.execute(_COLUMNS)
-    for table, column, type_, default in cur.fetchall():
-        info = tables.setdefault(table, TableInfo(table, []))
+    for table, column, type_, default, pages in cur.fetchall():
+        info = tables.setdefault(table, TableInfo(table, [], pages=max(0, pages)))
         info.columns.append(Column(column, type_))
         if default and default.startswith("nextval(") and info.serial is None:
             info.serial = column

@@ -10,10 +10,13 @@ written last: a snapshot without one is incomplete by definition.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
+import io
 import json
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from mwaa_pause_resume.errors import UserError
@@ -40,8 +43,8 @@ from mwaa_pause_resume.metadata.streams import (
     GZIP_LEVEL,
     Batches,
     HashingSink,
-    RowBuffer,
     csv_line,
+    row_buffer,
 )
 from mwaa_pause_resume.metadata.tables import (
     INTERRUPTED_TI_STATES,
@@ -75,6 +78,7 @@ def export_snapshot(
     interrupted: Sequence[Mapping[str, Any]] = (),
     progress: Progress | None = None,
     environment: str | None = None,
+    connect: Callable[[], Any] | None = None,
 ) -> Manifest:
     """Write every kept table and the manifest to ``store``; return the manifest.
 
@@ -83,6 +87,10 @@ def export_snapshot(
     S3 location: metadata.key_context); else under ``snapshot_key`` (a Fernet key) when given; else
     under the source's primary Fernet key. The last two must be given again to
     :func:`restore_snapshot` as ``snapshot_key``.
+
+    With ``connect`` (a function opening another connection to the same database) a
+    second connection reads tables too, in the same snapshot (``pg_export_snapshot``):
+    the largest table streams on one while the others are written from the second.
     """
     excluded = [(str(d), str(r)) for d, r in exclude_dag_runs]
     for item in interrupted:
@@ -113,6 +121,7 @@ def export_snapshot(
             snap_cipher=snap_cipher,
             progress=progress,
             current=current,
+            connect=connect,
         )
     except psycopg2.Error as exc:
         problem = user_error(exc, "export the metadata database", current[0])
@@ -145,6 +154,7 @@ def _export_all(
     snap_cipher: Cipher | None,
     progress: Progress | None,
     current: list[str | None],
+    connect: Callable[[], Any] | None = None,
 ) -> tuple[Catalog, dict[str, TableEntry], dict[str, bool], list[dict[str, Any]]]:
     """Every kept table, the paused states and running work, from one snapshot."""
     entries: dict[str, TableEntry] = {}
@@ -163,20 +173,128 @@ def _export_all(
             runs = [{"dag_id": d, "run_id": r} for d, r in excluded]
             cur.execute("SELECT set_config(%s, %s, true)", (EXCLUDED_SETTING, json.dumps(runs)))
         order = restore_order(catalog, names)
-        for name in order:
-            current[0] = name
+
+        def export_one(reader: Any, name: str) -> TableEntry:
             info = catalog.tables[name]
             where = _exclusion_filter(catalog, info, excluded)
             only = KEPT[name].only
             if only:  # transient rows sharing a kept table are not history
                 where = f"{where} AND ({only})" if where else f" WHERE ({only})"
-            entries[name] = _export_table(cur, store, info, where, source=source, snap=snap_cipher)
-            if progress:
-                progress(name, entries[name].rows)
+            return _export_table(reader, store, info, where, source=source, snap=snap_cipher)
+
+        with _second_reader(cur, connect if len(order) > 1 else None, excluded) as other:
+            if other is None:
+                for name in order:
+                    current[0] = name
+                    entries[name] = export_one(cur, name)
+                    if progress:
+                        progress(name, entries[name].rows)
+            else:
+                largest_first = sorted(order, key=lambda n: -catalog.tables[n].pages)
+                done = _two_readers(
+                    cur, other, largest_first, export_one, progress=progress, current=current
+                )
+                entries = {name: done[name] for name in order}
         current[0] = "dag_run, task_instance (paused states, running work)"
         paused = _paused_states(cur, catalog, original_paused)
         auto = _running_work(cur, catalog, excluded)
     return catalog, entries, paused, auto
+
+
+@contextlib.contextmanager
+def _second_reader(
+    cur: Any, connect: Callable[[], Any] | None, excluded: list[tuple[str, str]]
+) -> Iterator[Any]:
+    """A cursor of a second connection in ``cur``'s snapshot, or None (one reader).
+
+    Only an optimisation: no ``connect``, a standby (whose snapshots cannot be
+    exported), or a second connection that cannot be opened or join the snapshot
+    leaves the export to ``cur`` alone.
+    """
+    import psycopg2
+
+    if connect is None:
+        yield None
+        return
+    cur.execute("SELECT pg_is_in_recovery()")
+    if cur.fetchone()[0]:
+        yield None
+        return
+    cur.execute("SELECT pg_export_snapshot()")
+    snapshot = cur.fetchone()[0]
+    try:
+        conn = connect()
+    except (psycopg2.Error, UserError):
+        yield None
+        return
+    try:
+        with transaction(conn, read_only=True) as other:
+            try:
+                other.execute("SET TRANSACTION SNAPSHOT %s", (snapshot,))
+                if excluded:
+                    runs = json.dumps([{"dag_id": d, "run_id": r} for d, r in excluded])
+                    other.execute("SELECT set_config(%s, %s, true)", (EXCLUDED_SETTING, runs))
+            except psycopg2.Error:
+                conn.rollback()
+                yield None
+                return
+            yield other
+    finally:
+        conn.close()
+
+
+def _two_readers(
+    cur: Any,
+    other: Any,
+    names: list[str],
+    export_one: Callable[[Any, str], TableEntry],
+    *,
+    progress: Progress | None,
+    current: list[str | None],
+) -> dict[str, TableEntry]:
+    """Export ``names`` (largest first) from two cursors in one snapshot: each takes the
+    next table when it is done with one. The first failure stops both (the other's
+    query is cancelled) and is raised, its table in ``current``."""
+    todo = list(names)
+    done: dict[str, TableEntry] = {}
+    failed: list[tuple[str, BaseException]] = []
+    lock = threading.Lock()
+
+    def take() -> str | None:
+        with lock:
+            return None if failed or not todo else todo.pop(0)
+
+    def read(reader: Any, partner: Any) -> None:
+        while (name := take()) is not None:
+            try:
+                entry = export_one(reader, name)
+            except BaseException as exc:
+                with lock:
+                    failed.append((name, exc))
+                partner.cancel()  # the other connection's COPY stops at once
+                return
+            with lock:
+                done[name] = entry
+                if progress:
+                    progress(name, entry.rows)
+
+    helper = threading.Thread(target=read, args=(other, cur.connection), daemon=True)
+    helper.start()
+    try:
+        read(cur, other.connection)
+    finally:
+        helper.join()
+    if failed:
+        # a cancelled query's error is the consequence: report the failure that caused it
+        import psycopg2.errors
+
+        name, exc = next(
+            (f for f in failed if not isinstance(f[1], psycopg2.errors.QueryCanceled)),
+            failed[0],
+        )
+        current[0] = name
+        raise exc
+    return done
 
 
 def _export_table(
@@ -195,15 +313,15 @@ def _export_table(
     with store.open_write(file) as raw:
         sink = HashingSink(raw)
         with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as gz:  # type: ignore[arg-type]
-            buf = RowBuffer(gz)
-            if fields:
-                rows = _export_secret_rows(
-                    cur, info, where, buf, fields=fields, source=source, snap=snap
-                )
-            else:
-                cur.copy_expert(f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER false)", buf)
-                rows = cur.rowcount
-            buf.close()
+            with row_buffer(gz) as buf:
+                if fields:
+                    rows = _export_secret_rows(
+                        cur, info, where, buf, fields=fields, source=source, snap=snap
+                    )
+                else:
+                    copy = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER false)"
+                    cur.copy_expert(copy, buf)
+                    rows = cur.rowcount
             raw_bytes = gz.tell()  # decompressed size: verify and restore stop at it
     return TableEntry(
         columns=tuple(info.columns),
@@ -219,7 +337,7 @@ def _export_secret_rows(
     cur: Any,
     info: TableInfo,
     where: str,
-    buf: RowBuffer,
+    buf: io.BufferedWriter[Any],
     *,
     fields: Any,
     source: Cipher | None,
