@@ -42,6 +42,8 @@ def test_pause_then_resume_with_wait(make_deployed: MakeDeployed) -> None:
     assert f"restored from snapshot {snapshot_id}" in resumed.stdout
     assert "Create the environment" in resumed.stdout
     assert "Restore the Airflow metadata" in resumed.stdout
+    # the import's restore summary (the scripted import's: sandbox_local.demo_summary)
+    assert "  Scope: full\n  Restored exactly: variables 2, pools 1\n" in resumed.stdout
 
 
 def test_failed_export_exits_1_with_the_dags_error(make_deployed: MakeDeployed) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from cli_ops_helpers import ENV, MakeDeployed, assert_exit
+from cli_ops_helpers import BUCKET, ENV, MakeDeployed, assert_exit
 
 from mwaa_pause_resume.sandbox.sfn_local import DEMO_TABLES
 from mwaa_pause_resume.schedule import next_fire_times
@@ -87,3 +87,55 @@ def test_status_of_unknown_environment(make_deployed: MakeDeployed) -> None:
 
     assert result.exit_code == 2
     assert "environment 'nope' is not in" in result.stderr
+
+
+def test_status_shows_what_the_last_resume_restored(make_deployed: MakeDeployed) -> None:
+    deployed = make_deployed()
+    assert deployed.cli("pause", ENV, "--wait").exit_code == 0
+    resumed = deployed.cli("resume", ENV, "--wait", "--json")
+    assert resumed.exit_code == 0, resumed.output
+    snapshot_id = json.loads(resumed.stdout)["snapshot_id"]
+    assert json.loads(resumed.stdout)["restore"]["items"]["variables"]["exact"] == 2
+
+    result = deployed.cli("status", ENV, "--json")
+
+    (status,) = json.loads(result.stdout)["environments"]
+    restore = status["last_resume"]["restore"]
+    assert restore["scope"] == "full"
+    assert restore["items"] == {
+        "variables": {"exact": 2, "approximated": 0, "not_restored": 0},
+        "pools": {"exact": 1, "approximated": 0, "not_restored": 0},
+    }
+    assert status["last_pause"]["restore"] is None  # a pause restores nothing
+    human = deployed.cli("status", ENV).stdout
+    assert "Restored" in human and "Restored exactly: variables 2, pools 1" in human
+
+    # import-report.json, when there, is the whole summary: every held DAG with its action
+    report = {
+        "format_version": 1,
+        "scope": "rest-only",
+        "items": {"variables": {"exact": 4, "approximated": 0, "not_restored": 0}},
+        "policies": {"skip": 3},
+        "held": [
+            {"dag_id": f"dag_{i}", "reason": "no position", "action": "unpause it by hand"}
+            for i in range(12)
+        ],
+    }
+    deployed.s3().put_object(
+        Bucket=BUCKET,
+        Key=f"{ENV}/{snapshot_id}/import-report.json",
+        Body=json.dumps(report).encode(),
+    )
+    (status,) = json.loads(deployed.cli("status", ENV, "--json").stdout)["environments"]
+    assert status["last_resume"]["restore"] == report
+    human = deployed.cli("status", ENV).stdout
+    assert "Left paused: 12 DAGs" in human
+    assert "dag_11: no position. unpause it by hand" in human
+    assert "Missed runs: skip for 3 DAGs" in human
+
+    # an unreadable report: the note's summary is shown
+    deployed.s3().put_object(
+        Bucket=BUCKET, Key=f"{ENV}/{snapshot_id}/import-report.json", Body=b"{not json"
+    )
+    (status,) = json.loads(deployed.cli("status", ENV, "--json").stdout)["environments"]
+    assert status["last_resume"]["restore"]["items"]["variables"]["exact"] == 2

@@ -131,6 +131,7 @@ def test_our_extra_variables(tmp_path: Path) -> None:
         "MWAA_UPDATE_AFTER_RESTORE": "true",
         "MWAA_VPC_ID": "vpc-01234567",
         "MWAA_CREATE_VPC_ENDPOINTS": "yes",
+        "MWAA_MISSED_RUNS": "Skip",
     }
     env = load_config(environ=environ, cwd=tmp_path).environments[0]
     assert env.environment_class == "mw1.medium"
@@ -139,6 +140,7 @@ def test_our_extra_variables(tmp_path: Path) -> None:
     assert env.drain_timeout_minutes == 15
     assert env.update_after_restore is True
     assert env.create_vpc_endpoints is True
+    assert env.missed_runs == "skip"
 
 
 def test_backup_file_alias_read_by_the_sample_code(tmp_path: Path) -> None:
@@ -233,3 +235,15 @@ def test_cross_field_problems_speak_in_variables(tmp_path: Path) -> None:
     assert "set MWAA_MIN_WORKERS to at most MWAA_MAX_WORKERS" in found["MWAA_MIN_WORKERS"]
     assert "set MWAA_VPC_ID" in found["MWAA_VPC_SUBNETS"]
     assert len(found) == 3
+
+
+def test_missed_runs_variable_problem_names_the_variable_and_the_environment(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".env").write_text("MWAA_MISSED_RUNS=lastest\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config(environ=MINIMAL, cwd=tmp_path)
+    problem = exc.value.problems[0]
+    assert problem.field == "MWAA_MISSED_RUNS"
+    assert problem.message == "environment 'my-mwaa-env': 'lastest' is not a missed-runs policy"
+    assert problem.fix.startswith("did you mean 'latest'?")

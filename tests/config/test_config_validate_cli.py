@@ -380,6 +380,30 @@ CASES: list[tuple[str, str, str, str]] = [
         "set environment =",
     ),
     ("TOML syntax", "[[environments]]\nname = dev\n", "mwaa-pause-resume.toml", "double quotes"),
+    (
+        "missed-runs typo",
+        one(missed_runs="skp"),
+        "environments[0].missed_runs",
+        "did you mean 'skip'? Use one of: catchup, latest, skip (the default is catchup)",
+    ),
+    (
+        "missed-runs unknown policy",
+        one(missed_runs="never"),
+        "environments[0].missed_runs",
+        "use one of: catchup, latest, skip (the default is catchup)",
+    ),
+    (
+        "missed-runs default",
+        render_toml(defaults={"missed_runs": "all"}, environments=[environment()]),
+        "defaults.missed_runs",
+        "use one of: catchup, latest, skip",
+    ),
+    (
+        "missed-runs not text",
+        one(missed_runs=True),
+        "environments[0].missed_runs",
+        'missed_runs = "..."',
+    ),
 ]
 
 
@@ -445,6 +469,50 @@ def test_all_problems_are_collected_in_one_run(
             result.output,
         )
     assert "9 configuration problems in" in result.output
+
+
+def test_missed_runs_problem_names_the_environment_and_every_policy(
+    run_cli: Callable[..., Any], write_toml: Callable[..., Path]
+) -> None:
+    write_toml(
+        render_toml(
+            environments=[
+                environment(name="dev", missed_runs="latest"),
+                environment(name="prod", source_bucket="prod-dags", missed_runs="none"),
+            ]
+        )
+    )
+    result = run_cli("validate")
+    assert result.exit_code == 2
+    assert "1 configuration problem in" in result.output  # dev's "latest" is fine
+    (line,) = [line for line in result.output.splitlines() if ".missed_runs:" in line]
+    assert line.strip() == (
+        "- environments[1].missed_runs: environment 'prod': 'none' is not a missed-runs "
+        "policy. Fix: use one of: catchup, latest, skip (the default is catchup)"
+    )
+
+
+def test_missed_runs_defaults_to_catchup_and_ignores_case(
+    run_cli: Callable[..., Any], write_toml: Callable[..., Path]
+) -> None:
+    from mwaa_pause_resume.config import load_toml
+
+    path = write_toml(
+        render_toml(
+            defaults={"missed_runs": " Skip "},
+            environments=[
+                environment(name="dev", missed_runs="LATEST"),
+                environment(name="test", source_bucket="test-dags"),
+            ],
+        )
+    )
+    config = load_toml(path)
+    assert [e.missed_runs for e in config.environments] == ["latest", "skip"]
+    path.write_text(render_toml(environments=[environment()]))
+    assert load_toml(path).environments[0].missed_runs == "catchup"
+    result = run_cli("validate", "--config", str(path))
+    assert result.exit_code == 0, result.output
+    assert "missed runs catchup" in result.output
 
 
 def test_valid_configuration_summary(

@@ -27,6 +27,11 @@ from dags_helpers import (
 )
 
 from mwaa_pause_resume.dags.tasks import SNAPSHOT_KEY_ENV
+from mwaa_pause_resume.metadata.restore_summary import (
+    REPORT_FILE,
+    RestoreSummary,
+    summary_of_note,
+)
 from mwaa_pause_resume.sandbox.history import PAUSED_DAG_ID
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
@@ -166,6 +171,19 @@ def test_export_then_import_restores_history_and_secrets(
     assert imported["state"] == "success", imported
     imp_note = _note(imported)
     assert imp_note["status"] == "success" and imp_note["rows"] == note["rows"]
+    # Nothing silent: the note and import-report.json say what was restored, and how.
+    summary = summary_of_note(imp_note)
+    assert summary is not None and summary.scope == "full"
+    assert imp_note["report"] == REPORT_FILE
+    report = RestoreSummary.from_json(json.loads((snap / REPORT_FILE).read_text()))
+    assert report.items == summary.items
+    runs = summary.items["dag_runs"]
+    assert runs.approximated >= 1 and "interrupted by the pause" in str(runs.reason)
+    assert runs.exact > 0 and summary.items["task_instances"].exact > 0
+    assert summary.items["variables"].exact == len(secrets_before["variables"])
+    assert summary.items["connections"].exact == len(secrets_before["connections"])
+    assert summary.items["paused_states"].exact >= len(paused_before)
+    assert summary.left_out() == []
     assert _without_run(history_view(dst.db_url), deferred) == _without_run(view_before, deferred)
     # Policy "rerun": the interrupted run is queued again; its deferred task stays deferred
     # on its restored trigger (remapped id), so it resumes instead of starting over.
@@ -191,6 +209,8 @@ def test_export_then_import_restores_history_and_secrets(
     again = dst.run_dag(IMPORT, {"snapshot": str(snap)}, extra={SNAPSHOT_KEY_ENV: src.fernet_key})
     assert again["state"] == "success", again
     assert _note(again)["rows"] == note["rows"]
+    repeated = summary_of_note(_note(again))  # the first try's report, published again
+    assert repeated is not None and repeated.items == summary.items
     assert history_view(dst.db_url) == view_restored
     restores = "SELECT count(*) FROM log WHERE event = 'mwaa_pause_resume.restore'"
     assert query(dst.db_url, restores) == [(1,)]  # the second try restored nothing

@@ -11,6 +11,7 @@ states travel through a KMS-encrypted rest-only snapshot into the environment re
 from __future__ import annotations
 
 import gzip
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,11 @@ import pytest
 from rest_scope_helpers import read_items, recreate_environment, rest, run_dag, sign_snapshot
 
 from mwaa_pause_resume.metadata import open_store
+from mwaa_pause_resume.metadata.restore_summary import (
+    REPORT_FILE,
+    RestoreSummary,
+    summary_of_note,
+)
 from mwaa_pause_resume.metadata.verify import verify_snapshot
 from mwaa_pause_resume.sandbox.parts import (
     BUCKET,
@@ -127,13 +133,25 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
         TARGET,
         "mwaa_import_data",
         "import-1",
-        {"snapshot": snapshot, "kms_key_id": parts.kms_key_arn},
+        {"snapshot": snapshot, "kms_key_id": parts.kms_key_arn, "missed_runs": "skip"},
     )
     assert imported["state"] == "success", imported
     result = imported["result"]
     assert result["scope"] == "rest-only"
     assert result["variables_updated"] == 1 and result["variables_created"] == 2
     assert result["connections_created"] == len(before["connections"])
+    # Nothing silent: the note and import-report.json say what was restored and left out.
+    summary = summary_of_note(result)
+    assert summary is not None and result["report"] == REPORT_FILE
+    raw_report = s3.get_object(Bucket=BUCKET, Key=f"{SOURCE}/snap-1/{REPORT_FILE}")["Body"]
+    assert RestoreSummary.from_json(json.loads(raw_report.read())).items == summary.items
+    assert summary.items["variables"].exact == len(before["variables"])
+    assert summary.items["connections"].exact == len(before["connections"])
+    assert summary.items["pools"].exact == len(before["pools"])
+    assert summary.items["paused_states"].exact > 0
+    assert {"dag_runs", "task_instances", "xcoms", "asset_events", "positions"} <= set(
+        summary.left_out()
+    )
 
     after = read_items(parts, TARGET)
     assert after["variables"] == before["variables"]

@@ -60,6 +60,27 @@ def test_import_defaults_and_policy() -> None:
     )
 
 
+def test_import_takes_the_missed_runs_policy() -> None:
+    assert parse_import_conf({"snapshot": "/s"}).missed_runs == "catchup"  # the default
+    assert parse_import_conf({"snapshot": "/s", "missed_runs": None}).missed_runs == "catchup"
+    assert parse_import_conf({"snapshot": "/s", "missed_runs": " Latest "}).missed_runs == "latest"
+    assert parse_import_conf({"snapshot": "/s", "missed_runs": "skip"}).missed_runs == "skip"
+
+
+@pytest.mark.parametrize("value", ["never", "", 3, ["skip"]])
+def test_import_refuses_a_missed_runs_that_names_no_policy(value: object) -> None:
+    with pytest.raises(RunConfError) as err:
+        parse_import_conf({"snapshot": "/s", "missed_runs": value})
+    assert str(err.value) == (
+        f"conf key 'missed_runs': missed_runs must be one of catchup, latest, skip, got {value!r}"
+    )
+
+
+def test_export_does_not_take_missed_runs() -> None:
+    with pytest.raises(RunConfError, match=r"unknown key.*missed_runs"):
+        parse_export_conf({"snapshot": "/s", "missed_runs": "skip"})
+
+
 def test_import_rejects_export_only_key() -> None:
     with pytest.raises(RunConfError, match="drain_timeout_minutes"):
         parse_import_conf({"snapshot": "/s", "drain_timeout_minutes": 3})

@@ -46,6 +46,7 @@ STAGING = EnvironmentConfig(
     resume_timeout_minutes=120,
     update_after_restore=True,
     snapshot_retention=3,
+    missed_runs="skip",
 )
 CONFIG = Config(
     deployment=DeploymentConfig(stack_name="mpr-test", account=ACCOUNT, region=REGION),

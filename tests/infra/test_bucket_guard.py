@@ -215,7 +215,7 @@ def test_an_execution_role_writes_only_an_exports_files_under_its_own_prefix(
     def put_denied(key: str) -> bool:
         return denied(policy, role, "s3:PutObject", _bucket_object(template, key))
 
-    for name in (*EXPORT_FILES, "paused-states.json"):
+    for name in (*EXPORT_FILES, "paused-states.json", "import-report.json"):
         assert not put_denied(f"{own.name}/S/{name}"), name
         assert put_denied(f"{other.name}/S/{name}"), name
     for name in CONTROL_FILES:
@@ -223,6 +223,35 @@ def test_an_execution_role_writes_only_an_exports_files_under_its_own_prefix(
     assert put_denied("elsewhere/S/tables/x.csv.gz")
     multipart = _bucket_object(template, f"{other.name}/S/tables/x.csv.gz")
     assert denied(policy, role, "s3:AbortMultipartUpload", multipart)
+
+
+@pytest.mark.parametrize("own, other", [(DEV, STAGING), (STAGING, DEV)])
+def test_the_import_writes_its_report_beside_its_own_snapshots_only(
+    template: dict[str, Any], own: Any, other: Any
+) -> None:
+    """import-report.json (the restore summary, issue 11) is the one key the import
+    writes: in a snapshot of its own environment, not in another's, and no other name
+    ending the same way."""
+    from fnmatch import fnmatch
+
+    from mwaa_pause_resume.infra.bucket_guard import GUARDED_KEYS as KEYS
+    from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE
+
+    assert REPORT_FILE == "import-report.json"
+    policy = _rendered(_backup_policy(template))
+    role = own.execution_role_arn
+
+    def put_denied(key: str) -> bool:
+        return denied(policy, role, "s3:PutObject", _bucket_object(template, key))
+
+    assert not put_denied(f"{own.name}/S/import-report.json")
+    assert put_denied(f"{other.name}/S/import-report.json")
+    assert put_denied(f"{own.name}/S/tables.import-report.json")
+    assert put_denied(f"{own.name}/S/import-report.json.bak")
+    # operators read it (`status`) with their own credentials: counts and DAG ids only
+    assert not any(
+        fnmatch(f"{own.name}/S/import-report.json", p) for p in KEYS["DenyOtherSnapshotReaders"]
+    )
 
 
 @pytest.mark.parametrize("own, other", [(DEV, STAGING), (STAGING, DEV)])

@@ -68,7 +68,13 @@ def test_synth_writes_the_assembly_offline(
     }
 
 
-EXPORT_FILES = ("tables/*", "rest/*", "manifest.json", "paused-states.json")
+EXPORT_FILES = (
+    "tables/*",
+    "rest/*",
+    "manifest.json",
+    "paused-states.json",
+    "import-report.json",
+)
 
 
 def test_policy_prints_the_document_for_the_given_bucket_and_key(config_file: Path) -> None:

@@ -125,12 +125,14 @@ def test_execution_role_policy_matches_what_the_policy_command_prints() -> None:
     by_sid = {s["Sid"]: s for s in doc["Statement"]}
     assert by_sid["ReadOwnSnapshots"]["Resource"] == "arn:aws:s3:::bkt/dev/*"
     assert by_sid["ReadOwnSnapshots"]["Action"] == ["s3:GetObject"]
-    # Writes: only what an export writes, never environment.json, pointers or locks.
+    # Writes: only what an export writes and the import's report, never environment.json,
+    # pointers or locks.
     assert by_sid["WriteOwnExports"]["Resource"] == [
         "arn:aws:s3:::bkt/dev/*/tables/*",
         "arn:aws:s3:::bkt/dev/*/rest/*",
         "arn:aws:s3:::bkt/dev/*/manifest.json",
         "arn:aws:s3:::bkt/dev/*/paused-states.json",
+        "arn:aws:s3:::bkt/dev/*/import-report.json",  # the import's restore summary
     ]
     assert not any("s3:DeleteObject" in s["Action"] for s in doc["Statement"])
     assert by_sid["ListOwnSnapshots"]["Resource"] == "arn:aws:s3:::bkt"

@@ -141,6 +141,7 @@ def test_one_schedule_pair_per_environment_with_time_zone_and_expression(
         assert payload["poll_seconds"] == env.poll_frequency_seconds
         assert payload["retention"] == env.snapshot_retention
         assert payload["update_after_restore"] == env.update_after_restore
+        assert payload["missed_runs"] == env.missed_runs  # catchup for dev, skip for staging
         assert payload["export_dag_id"] == env.export_dag_id
         assert payload["bucket"] == payload["kms_key_id"] == "ref"
         # Scheduler's context attribute: two deliveries of one fire carry the same time.
@@ -157,6 +158,7 @@ def test_schedule_input_is_accepted_by_the_workflows() -> None:
             raw = execution_input(env, action, "my-backups", "arn:aws:kms:eu-west-1:1:key/k")
             settings = normalize(raw, workflow=action, stamp="20261125T170200Z-1a2b")
             assert settings["environment"] == env.name
+            assert settings["missed_runs"] == env.missed_runs
             # On-demand runs carry no schedule fire, so two of them are never "duplicates";
             # a placeholder Scheduler did not substitute counts as none either.
             assert "scheduled_time" not in raw and settings["scheduled_time"] is None

@@ -40,6 +40,14 @@ def test_manifest_round_trips() -> None:
     assert manifest.tables["variable"].column_names == ["id"]
 
 
+def test_a_full_manifest_holds_every_restore_item() -> None:
+    from mwaa_pause_resume.metadata.restore_summary import ITEMS
+
+    manifest = Manifest.from_dict(GOOD)
+    assert manifest.items is None and "items" not in manifest.to_dict()
+    assert manifest.held_items() == ITEMS
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -93,6 +101,8 @@ def test_manifest_round_trips() -> None:
         ({"paused_states": {"d": "yes"}}, "non-boolean"),
         ({"interrupted": [{"dag_id": "d"}]}, "interrupted entry"),
         ({"created_at": None}, "created_at of the wrong type"),
+        ({"items": "variables"}, "items of the wrong type"),
+        ({"items": ["variables", 3]}, "items entry that is not a name"),
     ],
 )
 def test_manifest_rejects_bad_shapes(change: dict[str, Any], message: str) -> None:

@@ -78,6 +78,22 @@ def test_source_key_roundtrip_verifies_and_hides_secrets(tmp_path: Path) -> None
     assert Manifest.from_json((tmp_path / MANIFEST_NAME).read_text()).scope == SCOPE
 
 
+def test_the_manifest_lists_the_items_the_snapshot_holds(tmp_path: Path) -> None:
+    """Nothing silent (issue 11): a rest-only manifest says which restore items it holds;
+    one written before it did holds the same four."""
+    store = open_store(str(tmp_path))
+    manifest = write_rest_snapshot(store, RECORDS, paused_states=PAUSED, airflow_version=None)
+    items = ["variables", "connections", "pools", "paused_states"]
+    written = json.loads((tmp_path / MANIFEST_NAME).read_text())
+    assert written["items"] == items
+    assert manifest.held_items() == tuple(items)
+    assert Manifest.from_dict(written).items == items
+    del written["items"]
+    older = Manifest.from_dict(written)
+    assert older.items is None and older.held_items() == tuple(items)
+    assert "items" not in older.to_dict()
+
+
 def test_wrong_or_missing_key_is_refused(tmp_path: Path) -> None:
     store = open_store(str(tmp_path))
     write_rest_snapshot(

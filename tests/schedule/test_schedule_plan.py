@@ -229,6 +229,7 @@ name = "test"
 pause_schedule = "30 1 ? * SUN *"
 resume_schedule = "30 2 ? * SUN *"
 environment_class = "mw1.medium"
+missed_runs = "skip"
 
 [prices."mw1.medium"]
 environment = 1.0
@@ -257,7 +258,9 @@ def test_plan_json_has_the_documented_shape(config_file: Path) -> None:
         "paused_hours_per_week",
         "estimated_monthly_saving_usd",
         "warnings",
+        "missed_runs",
     } <= set(dev)
+    assert (dev["missed_runs"], test["missed_runs"]) == ("catchup", "skip")
     assert dev["name"] == "dev" and dev["timezone"] == "America/New_York"
     assert dev["pause"]["expression"] == "0 20 ? * MON-FRI *"
     assert dev["pause"]["next"] == [
@@ -286,6 +289,27 @@ def test_plan_table_shows_times_saving_and_warnings(config_file: Path) -> None:
     assert "Paused hours per week (next 4 weeks): 98" in out
     assert "208.09 USD" in out
     assert "Warning: resume at 02:30 on Sun 2027-03-14 does not exist" in out
+
+
+def test_plan_table_shows_each_environments_missed_runs_policy(config_file: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["plan", "--config", str(config_file), "-n", "1", "--now", "2026-11-25T17:00:00Z"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines() if "missed runs" in line]
+    tag = "(the DAG tag mwaa-pause-resume:missed_runs=<policy> overrides it per DAG)"
+    assert lines == [
+        "missed runs catchup: each DAG's own catchup decides whether the intervals missed "
+        f"while paused run {tag}",
+        "missed runs skip: no interval missed while paused runs; scheduling goes on after "
+        f"the resume {tag}",
+    ]
+
+
+def test_plan_environment_carries_the_policy() -> None:
+    now = utc(2026, 11, 25, 17)
+    assert plan_environment(WEEKDAY_NIGHTS, now, 1, PRICES).missed_runs == "catchup"
+    assert plan_environment(env(missed_runs="latest"), now, 1, PRICES).missed_runs == "latest"
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,20 @@ def test_dag_triggers_wait_for_parsing(definitions: dict[str, dict[str, Any]]) -
         assert any(r["ErrorEquals"] == [errors.DagNotParsedYet.__name__] for r in retries)
 
 
+def test_the_import_gets_the_policy_and_the_resume_passes_its_note_on(
+    definitions: dict[str, dict[str, Any]],
+) -> None:
+    states = definitions["resume"]["States"]
+    conf = states["TriggerImport"]["Parameters"]["conf"]
+    assert conf == {
+        "snapshot.$": "$.snapshot.location",
+        "kms_key_id.$": "$.ctx.kms_key_id",
+        "missed_runs.$": "$.ctx.missed_runs",  # the input's, defaulted by Begin
+    }
+    assert states["Resumed"]["Parameters"]["import.$"] == "$.import.note"
+    assert "import.$" not in states["AlreadyRunning"]["Parameters"]  # no import ran
+
+
 def test_pause_deletes_only_after_marking_complete(definitions: dict[str, dict[str, Any]]) -> None:
     states = definitions["pause"]["States"]
     assert states["VerifySnapshot"]["Next"] == "MarkSnapshotComplete"

@@ -101,6 +101,20 @@ def test_settings_defaults_and_errors() -> None:
         )
 
 
+def test_settings_carry_the_missed_runs_policy() -> None:
+    base = {"environment": ENV, "bucket": BUCKET}
+    # schedules deployed before the setting existed send none: Airflow's own behaviour
+    assert settings.normalize(base, workflow="resume", stamp=STAMP)["missed_runs"] == "catchup"
+    chosen = settings.normalize({**base, "missed_runs": "Latest"}, workflow="resume", stamp=STAMP)
+    assert chosen["missed_runs"] == "latest"
+    for bad in ("sometimes", 1, ["skip"]):
+        with pytest.raises(e.InvalidInput) as err:
+            settings.normalize({**base, "missed_runs": bad}, workflow="resume", stamp=STAMP)
+        assert str(err.value) == (
+            f"the execution input: missed_runs must be one of catchup, latest, skip, got {bad!r}."
+        )
+
+
 def test_stamp_is_stable_sortable_and_short() -> None:
     a = layout.stamp("2026-11-25T17:02:00.123Z", "exec-1")
     assert a == layout.stamp("2026-11-25T17:02:00.123Z", "exec-1")
@@ -197,6 +211,100 @@ def test_notification_text() -> None:
         notification.workflow_of("arn:...:stateMachine:PauseResumeWorkflowsPauseWorkflow1-y")
         == "pause"
     )
+
+
+def _resumed_event(note: dict[str, Any] | str) -> dict[str, Any]:
+    return {
+        "detail": {
+            "executionArn": "arn:aws:states:eu-west-1:1:execution:ResumeWorkflow-x:r-1",
+            "stateMachineArn": "arn:aws:states:eu-west-1:1:stateMachine:ResumeWorkflow-x",
+            "status": "SUCCEEDED",
+            "input": json.dumps({"environment": ENV, "bucket": BUCKET}),
+            "output": json.dumps(
+                {
+                    "outcome": "resumed",
+                    "workflow": "resume",
+                    "environment": ENV,
+                    "snapshot_id": "20261125T170200Z-1a2b",
+                    "import": note,
+                }
+            ),
+        }
+    }
+
+
+def test_resume_notification_carries_the_restore_summary() -> None:
+    from mwaa_pause_resume.dags.result_note import success_note
+    from mwaa_pause_resume.metadata.missed_runs import HeldDag
+    from mwaa_pause_resume.metadata.restore_summary import rest_scope_summary
+
+    summary = rest_scope_summary(
+        ("variables", "connections", "pools", "paused_states"),
+        {"variables": 3, "connections": 2, "pools": 1},
+        paused_states=5,
+        dags_missing=1,
+    )
+    summary.policy_applied("catchup", 4)
+    summary.policy_applied("skip")
+    summary.hold(HeldDag("etl_hourly", "its position could not be set", "unpause it once"))
+    summary.hold(HeldDag("report", "its position could not be set", "unpause it once"))
+    note = json.loads(
+        success_note(
+            "s3://b/dev/S/",
+            tables=3,
+            rows=6,
+            interrupted=0,
+            summary=summary,
+            report="import-report.json",
+        )
+    )
+    text = notification.format_notification(_resumed_event(note))
+    assert text["subject"] == f"MWAA resume of {ENV}: SUCCEEDED, 2 DAGs left paused"
+    message = text["message"]
+    summary_part = message.split("Restore summary:\n", 1)[1].split("\n\n", 1)[0]
+    assert summary_part.splitlines() == [
+        "  Scope: rest-only",
+        "  Restored exactly: variables 3, connections 2, pools 1, paused states 5",
+        "  Not restored: dag runs, task instances, xcoms, asset events (not in a rest-only "
+        "snapshot); paused states 1 (their DAGs are not parsed in this environment yet); "
+        "positions (no run history in the snapshot: each DAG is scheduled as in a new "
+        "environment (catchup=True: again from its start_date))",
+        "  Missed runs: catchup for 4 DAGs, skip for 1 DAG",
+        "  Left paused: 2 DAGs",
+        "    - etl_hourly",
+        "    - report",
+        "    Action: unpause it once",
+        f"  Full report: s3://{BUCKET}/{ENV}/20261125T170200Z-1a2b/import-report.json",
+    ]
+    assert "Execution: https://" in message  # still last
+
+
+def test_resume_notification_without_a_summary_or_report_says_nothing_of_them() -> None:
+    plain = notification.format_notification(_resumed_event({"status": "success"}))
+    assert plain["subject"] == f"MWAA resume of {ENV}: SUCCEEDED"
+    assert "Restore summary" not in plain["message"]
+    # a summary but no report written: no link to a file that is not there
+    from mwaa_pause_resume.metadata.restore_summary import RestoreSummary
+
+    summary = RestoreSummary("full")
+    summary.add("dag_runs", exact=10)
+    no_file = notification.format_notification(
+        _resumed_event({"status": "success", "summary": summary.compact(500)})
+    )
+    assert "  Restored exactly: dag runs 10" in no_file["message"]
+    assert "Full report" not in no_file["message"]
+    assert no_file["subject"] == f"MWAA resume of {ENV}: SUCCEEDED"
+
+
+def test_resume_notification_keeps_a_crafted_summary_on_its_lines() -> None:
+    """The note comes from the environment: a held DAG id with a line break cannot add
+    lines of its own to the e-mail."""
+    crafted = {"scope": "full", "items": {}, "held": ["a\nBcc: x@example.com"]}
+    text = notification.format_notification(
+        _resumed_event({"status": "success", "summary": crafted})
+    )
+    assert "\nBcc:" not in text["message"]
+    assert "    - a Bcc: x@example.com" in text["message"]
 
 
 def test_trigger_body_per_airflow_major() -> None:

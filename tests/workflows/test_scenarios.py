@@ -100,11 +100,22 @@ def test_resume_happy_path(make_local: MakeLocal) -> None:
     local = make_local()
     snapshot_id = pause_ok(local)
 
-    result = local.run("resume", settings(update_after_restore=True))
+    result = local.run("resume", settings(update_after_restore=True, missed_runs="latest"))
 
     assert result.status == "SUCCEEDED", result.cause
     assert result.output["outcome"] == "resumed"
     assert result.output["snapshot_id"] == snapshot_id
+    # The import got the environment's missed-runs policy; its note is in the output
+    # (for the notification and `status`).
+    (trigger,) = rest_calls(local, "POST", f"/dags/{IMPORT_DAG}/dagRuns")
+    assert trigger["Body"]["conf"]["missed_runs"] == "latest"
+    assert set(trigger["Body"]["conf"]) == {
+        "snapshot",
+        "kms_key_id",
+        "missed_runs",
+        "authorization",
+    }
+    assert result.output["import"]["status"] == "success"
     env = local.mwaa.environment(ENV)
     assert env.status == "AVAILABLE"
     (create,) = [p for op, p in local.mwaa.calls if op == "CreateEnvironment"]

@@ -84,7 +84,8 @@ def _print_summary(config: Config) -> None:
     for env in config.environments:
         out.print(
             f"  {env.name}: pause {env.pause_schedule!r}, resume {env.resume_schedule!r}, "
-            f"time zone {env.timezone}, {env.environment_class}",
+            f"time zone {env.timezone}, {env.environment_class}, "
+            f"missed runs {env.missed_runs}",
             highlight=False,
             markup=False,
         )

@@ -44,6 +44,7 @@ from mwaa_pause_resume.operations.status import (
     ExecutionRecord,
     duration_text,
     environment_status,
+    last_finished,
     record_from,
 )
 
@@ -258,6 +259,18 @@ def _start(
             hint=f"execution details: {console_url(session.aws.region, arn)}",
         )
     out.print(f"[green]Done:[/] {escape(outcome_text(progress, env.name))}", highlight=False)
+    _print_restore(out, progress)
+
+
+def _print_restore(out: Console, progress: Progress) -> None:
+    """A finished resume's restore summary (the import run's note, in the output)."""
+    from mwaa_pause_resume.metadata.restore_summary import summary_of_note
+
+    summary = summary_of_note((progress.output or {}).get("import"))
+    if summary is None:
+        return
+    for line in summary.lines():
+        out.print(f"  {line}", markup=False, highlight=False)
 
 
 def check_snapshot_id(snapshot: str, environment: str) -> None:
@@ -420,7 +433,10 @@ def _end(progress: Progress, now: datetime) -> datetime:
 def progress_json(
     progress: Progress, environment: str, action: Action, execution_arn: str
 ) -> dict[str, Any]:
+    from mwaa_pause_resume.metadata.restore_summary import summary_of_note
+
     output = progress.output or {}
+    restore = summary_of_note(output.get("import"))
     return {
         "action": action,
         "environment": environment,
@@ -428,6 +444,7 @@ def progress_json(
         "status": progress.status,
         "outcome": output.get("outcome"),
         "snapshot_id": output.get("snapshot_id"),
+        "restore": restore.to_json() if restore is not None else None,
         "error": progress.error,
         "cause": progress.cause,
         "steps": [
@@ -490,12 +507,33 @@ def status(
                 now,
                 deployed=deployed,
                 warnings=warnings,
+                resume_report=_restore_report(session, env.name, records),
             )
         )
     if as_json:
         print_json({"environments": result})
         return
     _print_status(console(), result, now)
+
+
+def _restore_report(session: Session, environment: str, records: list[ExecutionRecord]) -> Any:
+    """The last resume's ``import-report.json`` (every held DAG with its action), when its
+    note carried a restore summary; None when there is none or it cannot be read (the
+    note's compact summary is shown then)."""
+    from mwaa_pause_resume.functions import layout
+    from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE
+
+    mine = [r for r in records if r.environment == environment]
+    last = last_finished(mine, "resume")
+    if last is None or last.restore is None or not last.snapshot_id:
+        return None
+    if not layout.is_snapshot_id(last.snapshot_id):
+        return None
+    key = layout.key(environment, last.snapshot_id, REPORT_FILE)
+    try:
+        return session.aws.read_json(session.deployment.bucket, key)
+    except UserError:
+        return None
 
 
 def _latest_snapshot(session: Session, environment: str) -> dict[str, Any] | None:
@@ -542,6 +580,13 @@ def _run_line(run: dict[str, Any] | None) -> str:
     return text
 
 
+def _restore_lines(restore: dict[str, Any]) -> list[str]:
+    """The restore summary of ``status --json`` (``RestoreSummary.to_json``) in lines."""
+    from mwaa_pause_resume.metadata.restore_summary import RestoreSummary
+
+    return RestoreSummary.from_json(restore).lines()
+
+
 def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> None:
     from mwaa_pause_resume.operations.snapshot_index import human_bytes
 
@@ -572,6 +617,9 @@ def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> 
         if item["deployed"]:  # without the workflows there is no history to read
             grid.add_row("Last pause", Text(_run_line(item["last_pause"])))
             grid.add_row("Last resume", Text(_run_line(item["last_resume"])))
+            restore = (item["last_resume"] or {}).get("restore")
+            if restore:
+                grid.add_row("Restored", Text("\n".join(_restore_lines(restore))))
         nxt = item["next"]
         grid.add_row(
             "Next",

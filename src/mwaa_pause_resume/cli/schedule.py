@@ -123,12 +123,19 @@ def _print_tables(
     from rich.markup import escape
     from rich.table import Table
 
+    from mwaa_pause_resume.operations.plan import POLICY_MEANING, POLICY_OVERRIDE
+
     out = console()
     out.print(f"Plan from {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC, config {escape(cfg.source)}")
     for env_plan in plans:
         out.print(f"[bold]{escape(env_plan.name)}[/] ({env_plan.timezone})")
         out.print(f"  pause  {escape(env_plan.pause.expression)}")
         out.print(f"  resume {escape(env_plan.resume.expression)}")
+        out.print(
+            f"  missed runs {env_plan.missed_runs}: {POLICY_MEANING[env_plan.missed_runs]} "
+            f"({POLICY_OVERRIDE})",
+            highlight=False,
+        )
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("next")
         table.add_column("local time")

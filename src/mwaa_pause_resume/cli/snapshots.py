@@ -173,6 +173,14 @@ def _size(size: int) -> str:
     return f"{human_bytes(size)} compressed"
 
 
+def _scope_text(result: dict[str, Any]) -> str:
+    """``rest-only (variables, connections, pools, paused states)``: the items a rest-only
+    manifest lists (older ones list none)."""
+    items = result.get("items")
+    listed = f" ({', '.join(i.replace('_', ' ') for i in items)})" if items else ""
+    return f"{result['scope']}{listed}"
+
+
 def _print_show(result: dict[str, Any]) -> None:
     out = console()
     state = "complete" if result["complete"] else "incomplete (not verified; cannot be resumed)"
@@ -184,7 +192,7 @@ def _print_show(result: dict[str, Any]) -> None:
         ("Location", result["location"]),
         ("Created", result["created_at"]),
         ("Airflow", f"{result['airflow_version']} (alembic {result['alembic_revision']})"),
-        ("Scope", result["scope"]),
+        ("Scope", _scope_text(result)),
         ("Totals", f"{result['tables']} tables, {result['rows']} rows, {_size(result['bytes'])}"),
         ("DAGs", f"{result['dags']} ({result['dags_active']} active before the pause)"),
         ("Secrets", result["secrets"]),

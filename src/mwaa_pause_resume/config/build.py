@@ -145,9 +145,16 @@ class _Builder:
         return value
 
     def fields(
-        self, table: Mapping[str, Any], specs: tuple[FieldSpec, ...], path: FieldPath
+        self,
+        table: Mapping[str, Any],
+        specs: tuple[FieldSpec, ...],
+        path: FieldPath,
+        environment: str | None = None,
     ) -> tuple[dict[str, Any], set[str]]:
-        """Validated values of one table, and the keys whose value was rejected."""
+        """Validated values of one table, and the keys whose value was rejected.
+
+        ``environment``: the name of the [[environments]] entry ``table`` is, for the
+        fields whose problems name it (``FieldSpec.names_environment``)."""
         known = {s.key: s for s in specs}
         values: dict[str, Any] = {}
         broken: set[str] = set()
@@ -159,7 +166,10 @@ class _Builder:
             try:
                 values[key] = coerce(spec, raw)
             except Invalid as exc:
-                self.add((*path, key), exc.message, exc.fix)
+                message = exc.message
+                if spec.names_environment and environment:
+                    message = f"environment {environment!r}: {message}"
+                self.add((*path, key), message, exc.fix)
                 broken.add(key)
         return values, broken
 
@@ -326,7 +336,9 @@ class _Builder:
         deployment: DeploymentConfig,
     ) -> EnvironmentConfig | None:
         defaults = self.defaults
-        own, own_broken = self.fields(entry, ENVIRONMENT_FIELDS, ("environments", i))
+        name = entry.get("name")
+        label = name.strip() if isinstance(name, str) and name.strip() else None
+        own, own_broken = self.fields(entry, ENVIRONMENT_FIELDS, ("environments", i), label)
         merged = {**self.default_values, **own}
         broken = own_broken | (self.default_broken - set(entry))
 

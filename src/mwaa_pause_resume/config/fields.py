@@ -28,6 +28,9 @@ class FieldSpec:
     rule: Callable[[Any], Any] | None = None
     required: bool = False
     seed: bool = True
+    # A problem with this field's value in an [[environments]] entry names that
+    # environment in its message (the path alone says only environments[<n>]).
+    names_environment: bool = False
 
     @property
     def env_var(self) -> str | None:
@@ -71,6 +74,8 @@ ENVIRONMENT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("environment_backup_file", "str",
               ("MWAA_DEFAULT_ENV_BACKUP_FILE", "MWAA_ENV_BACKUP_FILE"), rules.json_file_name),
     FieldSpec("update_after_restore", "bool", ("MWAA_UPDATE_AFTER_RESTORE",), seed=False),
+    FieldSpec("missed_runs", "str", ("MWAA_MISSED_RUNS",), rules.missed_runs, seed=False,
+              names_environment=True),
     FieldSpec("snapshot_retention", "int", ("MWAA_SNAPSHOT_RETENTION",),
               rules.at_least(1, "snapshots"), seed=False),
     FieldSpec("environment_class", "str", ("MWAA_ENVIRONMENT_CLASS",), rules.environment_class,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY
+
 NOTIFICATION_TYPES = ("FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED", "RUNNING")
 DEFAULT_NOTIFICATION_TYPES = ("FAILED", "TIMED_OUT", "ABORTED")
 
@@ -41,6 +43,9 @@ class EnvironmentConfig:
     import_dag_id: str = "mwaa_import_data"
     environment_backup_file: str = "environment-backup.json"
     update_after_restore: bool = False
+    # What a resume does with the intervals whose time fell inside the pause
+    # (metadata.missed_runs.POLICIES; a DAG tag can override it per DAG).
+    missed_runs: str = DEFAULT_POLICY
     snapshot_retention: int = 7
     environment_class: str = "mw1.small"
     min_workers: int = 1

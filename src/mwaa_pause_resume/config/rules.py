@@ -13,6 +13,7 @@ from collections.abc import Callable
 from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.config.model import NOTIFICATION_TYPES
 from mwaa_pause_resume.config.problems import Invalid, did_you_mean
+from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY, POLICIES
 
 ENVIRONMENT_CLASSES = (
     "mw1.micro",
@@ -227,6 +228,21 @@ def notification_type(value: str) -> str:
             + ")",
         )
     return upper
+
+
+def missed_runs(value: str) -> str:
+    """A missed-runs policy (metadata.missed_runs), case-insensitive, stored lower-case."""
+    folded = value.strip().lower()
+    if folded not in POLICIES:
+        choices = f"{', '.join(POLICIES)} (the default is {DEFAULT_POLICY})"
+        hint = did_you_mean(folded, POLICIES)
+        raise Invalid(
+            f"{value!r} is not a missed-runs policy",
+            f"{hint} Use one of: {choices}"
+            if hint.startswith("did you mean")
+            else f"use one of: {choices}",
+        )
+    return folded
 
 
 def environment_class(value: str) -> str:

@@ -8,9 +8,15 @@ and long values (error text, snapshot location) are shortened to fit.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mwaa_pause_resume.metadata.restore_summary import RestoreSummary
 
 MAX_NOTE_CHARS = 1000
+# The summary keeps at least this much of the note, whatever else it holds (a long
+# snapshot location is shortened rather than the summary dropped).
+MIN_SUMMARY_CHARS = 400
 SUCCESS = "success"
 FAILED = "failed"
 _ELLIPSIS = "..."
@@ -40,7 +46,17 @@ def _fit(payload: dict[str, Any], shrinkable: tuple[str, ...]) -> str:
     return _dump(payload)
 
 
-def success_note(snapshot: str, *, tables: int, rows: int, interrupted: int, **extra: Any) -> str:
+def success_note(
+    snapshot: str,
+    *,
+    tables: int,
+    rows: int,
+    interrupted: int,
+    summary: RestoreSummary | None = None,
+    **extra: Any,
+) -> str:
+    """The success note; with ``summary`` (an import's), its compact form under
+    ``"summary"`` in whatever space the rest leaves (at least :data:`MIN_SUMMARY_CHARS`)."""
     payload: dict[str, Any] = {
         "status": SUCCESS,
         "snapshot": snapshot,
@@ -49,6 +65,9 @@ def success_note(snapshot: str, *, tables: int, rows: int, interrupted: int, **e
         "interrupted": interrupted,
         **extra,
     }
+    if summary is not None:
+        room = MAX_NOTE_CHARS - len(_dump(payload)) - len(',"summary":')
+        payload["summary"] = summary.compact(max(room, MIN_SUMMARY_CHARS))
     return _fit(payload, ("snapshot",))
 
 

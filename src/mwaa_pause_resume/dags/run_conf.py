@@ -12,13 +12,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY, PolicyError, parse_policy
+
 DEFAULT_DB_CONN_ID = "mwaa_pause_resume_metadb"
 DEFAULT_DRAIN_TIMEOUT_MINUTES = 10.0
 DEFAULT_INTERRUPTED_POLICY = "rerun"
 
 # "authorization": the workflows' one-time token (mwaa_pause_resume.metadata.run_authorization).
 EXPORT_KEYS = frozenset({"snapshot", "kms_key_id", "drain_timeout_minutes", "authorization"})
-IMPORT_KEYS = frozenset({"snapshot", "kms_key_id", "interrupted_policy", "authorization"})
+# "missed_runs": the environment's missed-runs policy (metadata.missed_runs), which the
+# import applies to every DAG its own tag does not override.
+IMPORT_KEYS = frozenset(
+    {"snapshot", "kms_key_id", "interrupted_policy", "missed_runs", "authorization"}
+)
 
 
 class RunConfError(ValueError):
@@ -41,6 +47,7 @@ class ImportConf:
     snapshot: str
     kms_key_id: str | None = None
     interrupted_policy: str = DEFAULT_INTERRUPTED_POLICY
+    missed_runs: str = DEFAULT_POLICY
 
 
 def _check_keys(conf: Mapping[str, Any], allowed: frozenset[str]) -> None:
@@ -97,4 +104,16 @@ def parse_import_conf(conf: Mapping[str, Any] | None) -> ImportConf:
         kms_key_id=_text(conf, "kms_key_id", None),
         interrupted_policy=_text(conf, "interrupted_policy", DEFAULT_INTERRUPTED_POLICY)
         or DEFAULT_INTERRUPTED_POLICY,
+        missed_runs=_policy(conf),
     )
+
+
+def _policy(conf: Mapping[str, Any]) -> str:
+    """The conf's ``missed_runs`` (absent or null: the default policy)."""
+    value = conf.get("missed_runs")
+    if value is None:
+        return DEFAULT_POLICY
+    try:
+        return parse_policy(value, "conf key 'missed_runs'")
+    except PolicyError as exc:
+        raise RunConfError(str(exc)) from None

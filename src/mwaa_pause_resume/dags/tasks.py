@@ -2,8 +2,10 @@
 
 Each callable receives the Airflow task context as keyword arguments. They reach
 the metadata database through :mod:`.metadb_connection` (never the ORM) and
-publish their result as the DAG run's note (:mod:`.result_note`). Any failure
-writes a failure note, then fails the task.
+publish their result as the DAG run's note (:mod:`.result_note`); the import adds its
+restore summary there and writes it whole as the snapshot's ``import-report.json``
+(:mod:`mwaa_pause_resume.metadata.restore_summary`). Any failure writes a failure
+note, then fails the task.
 
 Every task first checks the run's authorization (:mod:`.authorization`): a run the
 workflows did not start (a manual trigger) fails at its first task, having read,
@@ -166,19 +168,62 @@ def _read_note(context: dict[str, Any]) -> str | None:
 
 
 def _publish_success(
-    conn_id: str, run: quiesce.RunKey, snapshot: str, *, tables: int, rows: int, interrupted: int
+    conn_id: str,
+    run: quiesce.RunKey,
+    snapshot: str,
+    *,
+    tables: int,
+    rows: int,
+    interrupted: int,
+    summary: Any = None,
+    store: Any = None,
 ) -> dict[str, Any]:
     """Full scope: the success note on the run (fresh session: the engine's may be
-    read-only), and the same figures as the task's XCom."""
+    read-only), and the same figures as the task's XCom. An import's restore summary
+    goes into the note and, whole, into ``import-report.json`` in ``store``."""
+    extra = _publish_report(store, summary)
     with _metadb(conn_id) as conn:
         quiesce.write_run_note(
             conn,
             run,
             success_note(
-                snapshot, tables=tables, rows=rows, interrupted=interrupted, scope=FULL_SCOPE
+                snapshot,
+                tables=tables,
+                rows=rows,
+                interrupted=interrupted,
+                scope=FULL_SCOPE,
+                **extra,
             ),
         )
     return {"snapshot": snapshot, "tables": tables, "rows": rows, "interrupted": interrupted}
+
+
+def _publish_report(store: Any, summary: Any) -> dict[str, Any]:
+    """Write ``summary`` (a :class:`~mwaa_pause_resume.metadata.restore_summary.
+    RestoreSummary`) as the snapshot's ``import-report.json``; returns the success
+    note's extra keys: the summary, and ``report`` once the file is written. Best effort:
+    an execution role without the grant for the file (managed by hand, not updated)
+    still restores, its note says what the report would."""
+    if summary is None:
+        return {}
+    from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE
+
+    try:
+        store.put_json(REPORT_FILE, summary.to_json())
+    except Exception:
+        log.warning("could not write %s; the note has the summary", REPORT_FILE, exc_info=True)
+        return {"summary": summary}
+    return {"summary": summary, "report": REPORT_FILE}
+
+
+def _stored_summary(store: Any) -> Any:
+    """The summary an earlier try of this import wrote (None if none or unreadable)."""
+    from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE, RestoreSummary
+
+    try:
+        return RestoreSummary.from_json(store.get_json(REPORT_FILE))
+    except Exception:
+        return None
 
 
 # -- export DAG ------------------------------------------------------------------
@@ -405,7 +450,8 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
             environment=own_environment_name(),
             snapshot_id=snapshot_id,
         )
-        if read_manifest(store).scope == REST_SNAPSHOT_SCOPE:
+        manifest = read_manifest(store)
+        if manifest.scope == REST_SNAPSHOT_SCOPE:
             return _import_rest(context, cfg.snapshot, store)
         try:
             with _metadb(_conn_id(context)) as conn:
@@ -425,7 +471,6 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
             if not done.restored_last:
                 raise
             log.warning("%s; nothing restored again", done)
-            manifest = read_manifest(store)
             rows = sum(t.rows for t in manifest.tables.values())
             return _publish_success(
                 _conn_id(context),
@@ -434,12 +479,30 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
                 tables=len(manifest.tables),
                 rows=rows,
                 interrupted=len(manifest.interrupted),
+                summary=_stored_summary(store),
+                store=store,
             )
+        from mwaa_pause_resume.metadata.restore_summary import full_scope_summary
+
         tables, rows, interrupted = _report_totals(report)
         log.info("restored %d rows into %d tables from %s", rows, tables, cfg.snapshot)
+        summary = full_scope_summary(report, own_dags=_own_dags(context, manifest))
         return _publish_success(
-            _conn_id(context), run, cfg.snapshot, tables=tables, rows=rows, interrupted=interrupted
+            _conn_id(context),
+            run,
+            cfg.snapshot,
+            tables=tables,
+            rows=rows,
+            interrupted=interrupted,
+            summary=summary,
+            store=store,
         )
+
+
+def _own_dags(context: dict[str, Any], manifest: Any) -> set[str]:
+    """The workflows' own DAGs (this import, the export that made the snapshot): they
+    keep the paused states the workflows gave them."""
+    return {_run_key(context)[0], *(str(e["dag_id"]) for e in manifest.excluded_dag_runs)}
 
 
 def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str, Any]:
@@ -448,6 +511,7 @@ def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str
     from mwaa_pause_resume.dags.rest_api import rest_body
     from mwaa_pause_resume.metadata.key_checks import refuse_plaintext_snapshot
     from mwaa_pause_resume.metadata.rest_scope import read_rest_snapshot
+    from mwaa_pause_resume.metadata.restore_summary import rest_scope_summary
     from mwaa_pause_resume.metadata.verify import verify_snapshot
 
     manifest = verify_snapshot(store).manifest
@@ -467,7 +531,7 @@ def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str
     current = api.paused_states()
     unpaused = paused = missing = 0
     # The workflows' own DAGs keep the states the workflows gave them.
-    ours = {_run_key(context)[0], *(str(e["dag_id"]) for e in manifest.excluded_dag_runs)}
+    ours = _own_dags(context, manifest)
     for dag_id, was_paused in sorted(data.paused_states.items()):
         if dag_id in ours:
             continue
@@ -480,7 +544,15 @@ def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str
                 paused += 1
             else:
                 unpaused += 1
-    rows = sum(len(data.records(k)) for k in ("variables", "connections", "pools"))
+    kinds = ("variables", "connections", "pools")
+    rows = sum(len(data.records(k)) for k in kinds)
+    summary = rest_scope_summary(
+        manifest.held_items(),
+        {kind: len(data.records(kind)) for kind in kinds},
+        paused_states=len([d for d in data.paused_states if d not in ours]) - missing,
+        dags_missing=missing,
+    )
+    extra: dict[str, Any] = {**counts, **_publish_report(store, summary)}
     _write_note(
         context,
         success_note(
@@ -492,7 +564,7 @@ def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str
             dags_unpaused=unpaused,
             dags_paused=paused,
             dags_missing=missing,
-            **counts,
+            **extra,
         ),
     )
     log.info("rest-only import from %s: %s", snapshot, counts)

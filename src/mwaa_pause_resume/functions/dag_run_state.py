@@ -2,8 +2,9 @@
 DAG published as JSON in the run's note.
 
 Note contract (``mwaa_pause_resume.dags.result_note``): ``{"status": "success",
-"snapshot", "tables", "rows", "interrupted"}`` or ``{"status": "failed", "step",
-"error", ...}``.
+"snapshot", "tables", "rows", "interrupted"}`` (an import adds its restore ``summary``
+and ``report``, :mod:`mwaa_pause_resume.metadata.restore_summary`) or ``{"status":
+"failed", "step", "error", ...}``.
 
 Input ``{"environment", "dag_id", "run_id", "deadline"}``.
 Output ``{"state", "done", "note"}``. Raises ``DagRunFailed`` once the run has

@@ -2,6 +2,11 @@
 (EventBridge "Step Functions Execution Status Change" event), published to SNS when
 ``NOTIFICATION_TOPIC_ARN`` is set.
 
+A resume's output carries the import run's note (``import``); its restore summary
+(:mod:`mwaa_pause_resume.metadata.restore_summary`) is shown: what was restored,
+approximated and left out, the missed-runs policies applied, and the DAGs left paused
+with the action to take (the subject says how many).
+
 Output ``{"subject", "message"}``.
 """
 
@@ -11,7 +16,8 @@ import json
 import os
 from typing import Any
 
-from mwaa_pause_resume.functions import aws, settings
+from mwaa_pause_resume.functions import aws, layout, settings
+from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE, summary_of_note
 
 SUBJECT_LIMIT = 100  # SNS e-mail subjects
 # Published as SNS message attributes so each address's subscription filter policy
@@ -54,15 +60,31 @@ def _json(value: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+def _report_location(execution_input: dict[str, Any], output: dict[str, Any]) -> str | None:
+    """Where the import wrote its full report (next to the snapshot), when known."""
+    bucket, environment = execution_input.get("bucket"), output.get("environment")
+    snapshot_id = output.get("snapshot_id")
+    if not (isinstance(bucket, str) and settings.BUCKET_NAME.fullmatch(bucket)):
+        return None
+    if not (settings.is_environment_name(environment) and isinstance(snapshot_id, str)):
+        return None
+    if not layout.is_snapshot_id(snapshot_id):
+        return None
+    return layout.snapshot_url(bucket, str(environment), snapshot_id) + REPORT_FILE
+
+
 def format_notification(event: dict[str, Any]) -> dict[str, str]:
     detail = event.get("detail") or {}
     status = str(detail.get("status") or "UNKNOWN")
     execution_arn = str(detail.get("executionArn") or "")
     workflow = workflow_of(str(detail.get("stateMachineArn") or ""))
-    environment = str(_json(detail.get("input")).get("environment") or "?")
+    execution_input = _json(detail.get("input"))
+    environment = str(execution_input.get("environment") or "?")
     if environment != "?" and not settings.is_environment_name(environment):
         environment = repr(environment)  # shown escaped: no line break in the subject
     output = _json(detail.get("output"))
+    note = _json(output.get("import"))
+    summary = summary_of_note(note)
     lines = [
         f"Environment: {environment}",
         f"Workflow:    {workflow}",
@@ -76,9 +98,20 @@ def format_notification(event: dict[str, Any]) -> dict[str, str]:
         lines.append(f"Error:       {detail['error']}")
     if detail.get("cause"):
         lines.append(f"Cause:       {detail['cause']}")
+    subject = f"MWAA {workflow} of {environment}: {status}"
+    if summary is not None:
+        report = _report_location(execution_input, output) if note.get("report") else None
+        # one line each: the note comes from the environment, which could hold anything
+        shown = (" ".join(line.splitlines()) for line in summary.lines())
+        lines += ["", "Restore summary:", *(f"  {line}" for line in shown)]
+        if report:
+            lines.append(f"  Full report: {report}")
+        if summary.held_count:
+            held = summary.held_count
+            subject += f", {held} DAG{'s' if held != 1 else ''} left paused"
     if execution_arn:
         lines += ["", f"Execution: {console_link(execution_arn)}"]
-    subject = f"MWAA {workflow} of {environment}: {status}"[:SUBJECT_LIMIT]
+    subject = subject[:SUBJECT_LIMIT]
     return {
         "subject": subject,
         "message": "\n".join(lines),

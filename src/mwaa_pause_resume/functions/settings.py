@@ -7,7 +7,8 @@ The EventBridge schedule (or the CLI) starts an execution with::
      "export_dag_id": "mwaa_export_data", "import_dag_id": "mwaa_import_data",
      "poll_seconds": 60, "timeout_minutes": 60, "poll_timeout_minutes": 60,
      "drain_timeout_minutes": 10, "update_after_restore": false,
-     "retention": 7, "kms_key_id": null, "scheduled_time": null}
+     "retention": 7, "kms_key_id": null, "scheduled_time": null,
+     "missed_runs": "catchup"}                                # resume: passed to the import DAG
 
 Defaults match :class:`mwaa_pause_resume.config.model.EnvironmentConfig`.
 """
@@ -19,6 +20,7 @@ import re
 from typing import Any
 
 from mwaa_pause_resume.functions.errors import InvalidInput, NotConfigured
+from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY, PolicyError, parse_policy
 
 DEFAULTS: dict[str, Any] = {
     "snapshot_id": None,
@@ -34,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     # Set by the schedules (Scheduler's <aws.scheduler.scheduled-time>): the same value in
     # two executions means one schedule fire delivered twice (Scheduler delivers at least once).
     "scheduled_time": None,
+    # The missed-runs policy the import DAG applies (metadata.missed_runs). Executions
+    # started by schedules deployed before it existed carry none: the default.
+    "missed_runs": DEFAULT_POLICY,
 }
 # Used with fullmatch: "$" would also match before a final newline ("dev\n").
 ENV_NAME = re.compile(r"[a-zA-Z][0-9a-zA-Z_-]{0,79}")  # MWAA's CreateEnvironment pattern
@@ -136,6 +141,10 @@ def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
         )
     if out["kms_key_id"] is not None and not isinstance(out["kms_key_id"], str):
         raise InvalidInput("'kms_key_id' must be a KMS key id or ARN.")
+    try:
+        out["missed_runs"] = parse_policy(out["missed_runs"], "the execution input")
+    except PolicyError as exc:
+        raise InvalidInput(f"{exc}.") from None
     if out["scheduled_time"] is not None and not isinstance(out["scheduled_time"], str):
         raise InvalidInput("'scheduled_time' must be the schedule's time as a string.")
     if str(out["scheduled_time"]).startswith("<aws.scheduler."):

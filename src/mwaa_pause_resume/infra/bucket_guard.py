@@ -10,10 +10,11 @@ drift), the configured execution roles and one fixed-name break-glass role.
 The execution roles are exempt from those group denies, and then fenced
 (:func:`execution_role_fences`): reads and writes only under their own environments'
 prefixes (a role shared by several environments: the union), writes only of what an
-export writes there. One statement per distinct role, not per environment, keeps the
-policy under S3's 20 KB limit longer (config.bucket_policy_size). The bucket policy grants
-the execution roles nothing itself: their identity policy (execution_role_policy) is
-needed anyway for the KMS key, so it is the one place their grants are written.
+export writes there and the import's report. One statement per distinct role, not per
+environment, keeps the policy under S3's 20 KB limit longer (config.bucket_policy_size).
+The bucket policy grants the execution roles nothing itself: their identity policy
+(execution_role_policy) is needed anyway for the KMS key, so it is the one place their
+grants are written.
 
 Only object data is guarded: bucket-level actions (``s3:PutBucketPolicy``,
 ``s3:GetBucketPolicy``, ...) are never denied, so an account administrator can always
@@ -29,7 +30,7 @@ from typing import Any
 from mwaa_pause_resume.config.bucket_policy_size import roles_environments
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.infra.execution_role_policy import (
-    EXPORT_OBJECT_PATTERNS,
+    DAG_OBJECT_PATTERNS,
     SNAPSHOT_OBJECT_ACTIONS,
     WRITE_OBJECT_ACTIONS,
 )
@@ -147,18 +148,19 @@ def execution_role_fences(
     somewhere. Two kinds of ``NotResource`` deny give each only its own part:
 
     - ``FenceExecutionRoleWrites`` (one for all roles): writes of anything but an
-      export's files (table and rest-scope files, manifest, paused-states record), so
-      never ``environment.json``, pointers, locks or the functions' MACs;
+      export's files (table and rest-scope files, manifest, paused-states record) and
+      the import's report, so never ``environment.json``, pointers, locks or the
+      functions' MACs;
     - ``FenceExecutionRole<n>`` (one per distinct role): reads and writes outside its
       environments' ``<env>/`` prefixes (the union, for a role several share).
 
-    A write must pass both: an export's file under the role's own prefix. One statement
+    A write must pass both: a DAG's file under the role's own prefix. One statement
     per role rather than per environment keeps the policy small (S3's 20 KB limit).
     """
     roles = roles_environments(environments)
     if not roles:
         return []
-    kinds = [f"{bucket_arn}/*/{pattern}" for pattern in EXPORT_OBJECT_PATTERNS]
+    kinds = [f"{bucket_arn}/*/{pattern}" for pattern in DAG_OBJECT_PATTERNS]
     statements: list[dict[str, Any]] = [
         {
             "Sid": "FenceExecutionRoleWrites",

@@ -4,22 +4,22 @@ One module builds the IAM policy document. The stack attaches it when
 ``update_execution_role`` is true; ``mwaa-pause-resume policy ENV`` prints it
 otherwise, so what we deploy and what we tell people to add never drift. The
 backup bucket's policy grants the execution roles nothing; bucket_guard denies them
-everything outside what these statements allow (:data:`EXPORT_OBJECT_PATTERNS`).
+everything outside what these statements allow (:data:`DAG_OBJECT_PATTERNS`).
 
 The DAGs read snapshots under ``<env>/`` in the backup bucket and write only what an
-export produces there: table files, rest-scope files, the manifest and the paused-states
-record. ``environment.json``, the pointers (``latest.json``, ``complete.json``),
-``lock.json`` and any signature/MAC object beside a manifest are the Lambda functions'
-alone (docs/security.md). The backup KMS key is used twice: by S3 for the objects
-(SSE-KMS, ``kms:ViaService``) and directly by the metadata engine for the snapshot's
-data key (envelope encryption of the Airflow secrets), which carries the environment
-in its encryption context so one environment's role cannot decrypt another's key.
-The DAGs never call Step Functions (the workflows poll through InvokeRestApi).
-Where a task can reach no metadata database (Airflow 3 without one), the DAGs fall
-back to the rest-only scope and call their own environment's Airflow REST API
-through ``airflow:InvokeRestApi`` as the ``Op`` role (Op may read and write
-variables, connections and pools and pause DAGs; Viewer/User may not).
-"""
+export produces there (table files, rest-scope files, the manifest and the paused-states
+record) and the import's report (``import-report.json``, its restore summary, beside the
+manifest; nothing reads it to decide anything). ``environment.json``, the pointers
+(``latest.json``, ``complete.json``), ``lock.json`` and any signature/MAC object beside
+a manifest are the Lambda functions' alone (docs/security.md). The backup KMS key is
+used twice: by S3 for the objects (SSE-KMS, ``kms:ViaService``) and directly by the
+metadata engine for the snapshot's data key (envelope encryption of the Airflow
+secrets), which carries the environment in its encryption context so one environment's
+role cannot decrypt another's key. The DAGs never call Step Functions (the workflows
+poll through InvokeRestApi). Where a task can reach no metadata database (Airflow 3
+without one), the DAGs fall back to the rest-only scope and call their own environment's
+Airflow REST API through ``airflow:InvokeRestApi`` as the ``Op`` role (Op may read and
+write variables, connections and pools and pause DAGs; Viewer/User may not)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from typing import Any
 from mwaa_pause_resume.functions.layout import MANIFEST_FILE, PAUSED_STATES_FILE
 from mwaa_pause_resume.infra.names import bucket_arn, env_prefix
 from mwaa_pause_resume.metadata.key_context import ENVIRONMENT_CONTEXT_KEY
+from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE
 
 READ_OBJECT_ACTIONS = ("s3:GetObject",)
 WRITE_OBJECT_ACTIONS = (
@@ -38,22 +39,23 @@ WRITE_OBJECT_ACTIONS = (
 )
 SNAPSHOT_OBJECT_ACTIONS = READ_OBJECT_ACTIONS + WRITE_OBJECT_ACTIONS
 SNAPSHOT_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
-# What an export writes inside <env>/<snapshot-id>/ (metadata.export, metadata.rest_scope,
-# dags.tasks): the only keys an execution role may write. Everything else there (manifest
-# MACs, environment.json, complete.json) and the pointers and lock are the functions'.
-EXPORT_OBJECT_PATTERNS = ("tables/*", "rest/*", MANIFEST_FILE, PAUSED_STATES_FILE)
+# What the DAGs write inside <env>/<snapshot-id>/: an export's files (metadata.export,
+# metadata.rest_scope, dags.tasks) and the import's report (metadata.restore_summary).
+# The only keys an execution role may write. Everything else there (manifest MACs,
+# environment.json, complete.json) and the pointers and lock are the functions'.
+DAG_OBJECT_PATTERNS = ("tables/*", "rest/*", MANIFEST_FILE, PAUSED_STATES_FILE, REPORT_FILE)
 
 
-def export_object_keys(env_name: str) -> list[str]:
+def dag_object_keys(env_name: str) -> list[str]:
     """Key patterns (S3 ARN wildcards) the execution role of ``env_name`` may write."""
-    return [f"{env_prefix(env_name)}*/{pattern}" for pattern in EXPORT_OBJECT_PATTERNS]
+    return [f"{env_prefix(env_name)}*/{pattern}" for pattern in DAG_OBJECT_PATTERNS]
 
 
 def bucket_grant_statements(env_names: Sequence[str], bucket: str) -> list[dict[str, Any]]:
     """The S3 statements for a role serving ``env_names`` (``bucket``: the bucket's ARN)."""
     prefixes = [env_prefix(name) for name in sorted(set(env_names))]
     listed = [p for prefix in prefixes for p in (prefix, f"{prefix}*")]
-    written = [f"{bucket}/{k}" for name in sorted(set(env_names)) for k in export_object_keys(name)]
+    written = [f"{bucket}/{k}" for name in sorted(set(env_names)) for k in dag_object_keys(name)]
     return [
         {
             "Sid": "ListOwnSnapshots",

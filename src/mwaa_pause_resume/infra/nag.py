@@ -79,10 +79,10 @@ _RULES: list[tuple[str, str, str]] = [
     (
         r"s3:(PutObject|AbortMultipartUpload|ListMultipartUploadParts)",
         r"arn:<AWS::Partition>:s3:::<BackupSnapshots[A-Za-z0-9]+>/[A-Za-z0-9_-]+/\*/"
-        r"(tables/\*|rest/\*|manifest\.json|paused-states\.json)",
+        r"(tables/\*|rest/\*|manifest\.json|paused-states\.json|import-report\.json)",
         "The execution role writes only an export's files (tables/, rest/, manifest.json, "
-        "paused-states.json) in snapshots under its own <environment>/ prefix; snapshot "
-        "ids are made at run time.",
+        "paused-states.json) and the import's report (import-report.json) in snapshots "
+        "under its own <environment>/ prefix; snapshot ids are made at run time.",
     ),
     (
         r"ec2:CreateVpcEndpoint|ec2:CreateNetworkInterface",

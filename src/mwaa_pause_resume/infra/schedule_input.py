@@ -38,6 +38,7 @@ def execution_input(
         "update_after_restore": env.update_after_restore,
         "retention": env.snapshot_retention,
         "kms_key_id": kms_key_id,
+        "missed_runs": env.missed_runs,
     }
     if scheduled:
         payload["scheduled_time"] = SCHEDULED_TIME

@@ -17,6 +17,9 @@ FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 SCOPES = ("full", "rest-only")
 SECRET_SCHEMES = ("kms-envelope", "source-fernet-key", "fernet-key", "none")
+# What a rest-only snapshot written before manifests listed their items holds (restore
+# items, metadata.restore_summary.ITEMS).
+REST_ONLY_ITEMS_BEFORE_LISTING = ("variables", "connections", "pools", "paused_states")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,19 @@ class Manifest:
     paused_states: dict[str, bool] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     engine: dict[str, Any] = field(default_factory=dict)
+    # The restore items (metadata.restore_summary.ITEMS) a rest-only snapshot holds; None
+    # in a full snapshot (the whole database) and in rest-only ones written before it.
+    items: list[str] | None = None
+
+    def held_items(self) -> tuple[str, ...]:
+        """The restore items this snapshot holds, also for manifests without ``items``."""
+        if self.items is not None:
+            return tuple(self.items)
+        if self.scope == "rest-only":
+            return REST_ONLY_ITEMS_BEFORE_LISTING
+        from mwaa_pause_resume.metadata.restore_summary import ITEMS
+
+        return ITEMS
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +105,7 @@ class Manifest:
             "interrupted": self.interrupted,
             "paused_states": self.paused_states,
             "secrets": {k: v for k, v in vars(self.secrets).items() if v is not None},
+            **({} if self.items is None else {"items": list(self.items)}),
         }
 
     def to_json(self) -> str:
@@ -147,6 +164,9 @@ class Manifest:
         paused = _get(data, "paused_states", dict)
         if not all(isinstance(v, bool) for v in paused.values()):
             raise _bad("has a non-boolean value in paused_states")
+        items = _opt(data, "items", list)
+        if items is not None and not all(isinstance(i, str) and i for i in items):
+            raise _bad("has an items entry that is not a name")
         return cls(
             format_version=version,
             created_at=_get(data, "created_at", str),
@@ -159,6 +179,7 @@ class Manifest:
             excluded_dag_runs=excluded,
             interrupted=interrupted,
             paused_states=paused,
+            items=items,
         )
 
 

@@ -157,6 +157,7 @@ def write_rest_snapshot(
         excluded_dag_runs=list(excluded_dag_runs or []),
         paused_states={str(k): bool(v) for k, v in paused_states.items()},
         engine=dict(ENGINE),
+        items=[*FIELDS, "paused_states"],  # each kind's file, and the manifest's paused_states
     )
     store.put_json(MANIFEST_NAME, manifest.to_dict())
     return manifest

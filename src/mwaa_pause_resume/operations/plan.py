@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.errors import UserError
+from mwaa_pause_resume.metadata.missed_runs import CATCHUP, LATEST, SKIP, TAG_PREFIX
 from mwaa_pause_resume.operations.prices import HourlyPrice, PriceTable
 from mwaa_pause_resume.schedule.cron import CronError, CronExpression, parse_cron
 from mwaa_pause_resume.schedule.dst import DstConflict, conflicts
@@ -27,6 +28,14 @@ WEEKS_PER_MONTH = 52 / 12
 _LOOKBACK_SPANS = (timedelta(days=1), timedelta(days=8), timedelta(days=35), timedelta(days=370))
 
 Kind = Literal["pause", "resume"]
+
+# What each missed-runs policy does at a resume, in the words ``plan`` prints.
+POLICY_MEANING = {
+    CATCHUP: "each DAG's own catchup decides whether the intervals missed while paused run",
+    LATEST: "only the most recent interval missed while paused runs",
+    SKIP: "no interval missed while paused runs; scheduling goes on after the resume",
+}
+POLICY_OVERRIDE = f"the DAG tag {TAG_PREFIX}<policy> overrides it per DAG"
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class EnvironmentPlan:
     estimated_monthly_saving_usd: float | None
     price: HourlyPrice
     warnings: tuple[str, ...]
+    missed_runs: str
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +74,7 @@ class EnvironmentPlan:
             "hourly_price_usd": self.price.usd_per_hour,
             "price_basis": self.price.basis,
             "warnings": list(self.warnings),
+            "missed_runs": self.missed_runs,
         }
 
 
@@ -118,6 +129,7 @@ def plan_environment(
         estimated_monthly_saving_usd=saving,
         price=price,
         warnings=tuple(warnings),
+        missed_runs=env.missed_runs,
     )
 
 

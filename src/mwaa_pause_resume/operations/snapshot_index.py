@@ -147,6 +147,7 @@ def manifest_summary(manifest: Mapping[str, Any]) -> dict[str, Any]:
         "airflow_version": manifest.get("airflow_version"),
         "alembic_revision": manifest.get("alembic_revision"),
         "scope": manifest.get("scope"),
+        "items": manifest.get("items"),  # rest-only: the restore items it holds
         "tables": len(per_table),
         "rows": sum(t["rows"] for t in per_table),
         "bytes": sum(t["bytes"] for t in per_table),

@@ -1,8 +1,14 @@
 """What ``status`` shows for one environment, assembled from AWS answers (pure):
-GetEnvironment, the workflows' executions, the latest snapshot and the schedules."""
+GetEnvironment, the workflows' executions, the latest snapshot and the schedules.
+
+The last resume comes with its restore summary
+(:mod:`mwaa_pause_resume.metadata.restore_summary`): the compact one the import run's
+note carried into the execution's output, or the full ``import-report.json`` when the
+caller read it."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +16,11 @@ from typing import Any
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.environment import summary as environment_summary
+from mwaa_pause_resume.metadata.restore_summary import (
+    RestoreSummary,
+    SummaryInvalid,
+    summary_of_note,
+)
 from mwaa_pause_resume.operations.deployment import Action, input_environment, input_snapshot
 from mwaa_pause_resume.operations.progress import cause_message
 from mwaa_pause_resume.parsing import loads_json
@@ -32,6 +43,7 @@ class ExecutionRecord:
     outcome: str | None
     snapshot_id: str | None
     error: str | None
+    restore: RestoreSummary | None = None  # a resume's, from the import run's note
 
     @property
     def running(self) -> bool:
@@ -51,6 +63,7 @@ class ExecutionRecord:
             "outcome": self.outcome,
             "snapshot_id": self.snapshot_id,
             "error": self.error,
+            "restore": self.restore.to_json() if self.restore is not None else None,
         }
 
 
@@ -78,12 +91,26 @@ def record_from(action: Action, described: Mapping[str, Any]) -> ExecutionRecord
         outcome=output.get("outcome"),
         snapshot_id=output.get("snapshot_id") or input_snapshot(raw_input),
         error=error,
+        restore=summary_of_note(output.get("import")),
     )
 
 
 def last_finished(records: Iterable[ExecutionRecord], action: Action) -> ExecutionRecord | None:
     finished = [r for r in records if r.action == action and not r.running]
     return max(finished, key=lambda r: r.started) if finished else None
+
+
+def with_report(record: ExecutionRecord, report: Any) -> ExecutionRecord:
+    """``record`` with the restore summary of its ``import-report.json`` (every held DAG
+    with its reason and action) instead of the note's compact one; unchanged when the
+    report is missing or unreadable."""
+    if report is None:
+        return record
+    try:
+        summary = RestoreSummary.from_json(report)
+    except (SummaryInvalid, ValueError):
+        return record
+    return dataclasses.replace(record, restore=summary)
 
 
 def environment_state(environment: Mapping[str, Any] | None) -> str:
@@ -107,10 +134,16 @@ def environment_status(
     *,
     deployed: bool = True,
     warnings: Iterable[str] = (),
+    resume_report: Any = None,
 ) -> dict[str, Any]:
-    """The status of one environment as a JSON-ready dict (``status --json``)."""
+    """The status of one environment as a JSON-ready dict (``status --json``).
+
+    ``resume_report``: the ``import-report.json`` of the last resume's snapshot, if read
+    (see :func:`with_report`)."""
     mine = [r for r in records if r.environment == env.name]
     last_pause, last_resume = last_finished(mine, "pause"), last_finished(mine, "resume")
+    if last_resume is not None:
+        last_resume = with_report(last_resume, resume_report)
     return {
         "environment": env.name,
         "state": environment_state(environment),

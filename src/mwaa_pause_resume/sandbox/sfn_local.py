@@ -461,8 +461,9 @@ class ScriptedDagsAirflow(InMemoryAirflowBackend):
     workflows observe: the export pauses the other DAGs, writes a snapshot (manifest +
     gzip CSV per table, see :func:`write_demo_snapshot`) to ``conf["snapshot"]`` and
     publishes a note (``mwaa_pause_resume.dags.result_note``); a failed export puts the
-    paused states back; the import publishes a note. A stand-in for control-flow tests
-    and benchmarks: the sandbox runs the real DAGs instead."""
+    paused states back; the import writes ``import-report.json`` and publishes a note,
+    both with its restore summary (:func:`demo_summary`). A stand-in for control-flow
+    tests and benchmarks: the sandbox runs the real DAGs instead."""
 
     def __init__(
         self,
@@ -524,11 +525,29 @@ class ScriptedDagsAirflow(InMemoryAirflowBackend):
             elif dag_id != self.import_dag_id:
                 return
             elif payload["state"] == "success":
+                from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE
+
                 self.imported.append((name, snapshot))
-                self.notes[key] = success_note(snapshot, tables=2, rows=3, interrupted=0)
+                summary = demo_summary()
+                if snapshot.startswith("s3://"):
+                    _put_s3_json(f"{snapshot}{REPORT_FILE}", summary.to_json())
+                self.notes[key] = success_note(
+                    snapshot, tables=2, rows=3, interrupted=0, summary=summary, report=REPORT_FILE
+                )
             else:
                 self.notes[key] = failure_note("import_snapshot", "SnapshotIncompatible: revision")
         payload["note"] = self.notes.get(key)
+
+
+def demo_summary() -> Any:
+    """The restore summary of the scripted import: the demo snapshot's rows restored
+    exactly (two variables, the default pool)."""
+    from mwaa_pause_resume.metadata.restore_summary import RestoreSummary
+
+    summary = RestoreSummary("full")
+    summary.add("variables", exact=2)
+    summary.add("pools", exact=1)
+    return summary
 
 
 def _put_s3_json(url: str, value: Any) -> None:

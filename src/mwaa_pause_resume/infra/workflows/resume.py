@@ -5,6 +5,7 @@ Begin (validate, lock) -> Inspect -> [exists: already running] -> SelectSnapshot
 -> TriggerImport (retried until the DAG is parsed) -> poll the import run
 -> [update_after_restore: UpdateEnvironment -> poll until AVAILABLE]
 -> ApplyRetention -> release the lock. A failure keeps every snapshot.
+The output carries the import run's note (``import``), with its restore summary.
 """
 
 from __future__ import annotations
@@ -66,7 +67,11 @@ def build_resume(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -
             "deadline.$": "$.ctx.deadline",
             "wait_for_parse": True,
             "authorize": "import",  # the DAG refuses runs without the function's authorization
-            "conf": {"snapshot.$": "$.snapshot.location", "kms_key_id.$": "$.ctx.kms_key_id"},
+            "conf": {
+                "snapshot.$": "$.snapshot.location",
+                "kms_key_id.$": "$.ctx.kms_key_id",
+                "missed_runs.$": "$.ctx.missed_runs",
+            },
         },
         "$.run",
     )
@@ -99,7 +104,8 @@ def build_resume(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -
         "$.retention",
     )
     finish = retention.next(b.release("ReleaseLock")).next(
-        b.done("Resumed", "resumed", "$.snapshot.snapshot_id")
+        # The import run's note (its restore summary): for the notification and `status`.
+        b.done("Resumed", "resumed", "$.snapshot.snapshot_id", {"import": "$.import.note"})
     )
 
     updated = (

@@ -78,8 +78,15 @@ class StateBuilder:
     def wait(self, name: str) -> sfn.Wait:
         return sfn.Wait(self.scope, name, time=sfn.WaitTime.seconds_path("$.ctx.poll_seconds"))
 
-    def done(self, name: str, outcome: str, snapshot_path: str | None) -> sfn.Pass:
-        """The execution's output: what happened, to which environment, which snapshot."""
+    def done(
+        self,
+        name: str,
+        outcome: str,
+        snapshot_path: str | None,
+        extra: Mapping[str, str] | None = None,
+    ) -> sfn.Pass:
+        """The execution's output: what happened, to which environment, which snapshot;
+        ``extra``: more output keys, each from a JSONPath."""
         parameters: dict[str, Any] = {
             "outcome": outcome,
             "workflow": self.workflow,
@@ -87,6 +94,7 @@ class StateBuilder:
         }
         if snapshot_path:
             parameters["snapshot_id.$"] = snapshot_path
+        parameters.update({f"{key}.$": path for key, path in (extra or {}).items()})
         return sfn.Pass(self.scope, name, parameters=parameters)
 
     def release(self, name: str) -> tasks.LambdaInvoke:
