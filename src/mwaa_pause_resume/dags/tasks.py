@@ -448,7 +448,7 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
 
 
 def _import_rest(
-    context: dict[str, Any], snapshot: str, store: Any, default_policy: str
+    context: dict[str, Any], snapshot: str, store: Any, default_policy: str = DEFAULT_POLICY
 ) -> dict[str, Any]:
     """rest-only snapshot: verify, then write pools, connections, variables, each DAG's
     scheduler position (per its missed-runs policy) and the paused states through this
