@@ -468,6 +468,9 @@ def restore_positions(
     _await_parse(
         rest, [p for p in outcome.plans if p.marker and not p.reason], parse_wait_seconds, sleep
     )
+    for held in outcome.held():
+        if not dags[held.dag_id].get("is_paused"):  # active in the target already
+            api.set_paused(held.dag_id, True)
     for plan in outcome.plans:
         log.info(
             "position of %s: policy %s, marker %s, %s",
@@ -486,7 +489,11 @@ def _await_parse(
     deadline = time.monotonic() + limit
     pending = {p.dag_id: p for p in plans}
     while pending:
-        dags = rest.dags()
+        try:
+            dags = rest.dags()
+        except Exception as exc:  # a transient failure: the deadline still bounds the wait
+            log.warning("reading the DAGs' next runs: %s", exc)
+            dags = {}
         for dag_id, plan in list(pending.items()):
             following = parse_time((dags.get(dag_id) or {}).get("next_dagrun_logical_date"))
             if following is not None and plan.marker is not None and following > plan.marker:
