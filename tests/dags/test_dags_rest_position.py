@@ -13,6 +13,7 @@ from mwaa_pause_resume.dags.rest_position import (
     PositionOutcome,
     fits,
     needs_marker,
+    no_intervals,
     parse_time,
     period_start,
     position_record,
@@ -90,3 +91,15 @@ def test_invoke_rest_api_paths_are_at_most_64_characters() -> None:
     run = "backfill__2026-12-02T12:00:00+00:00"
     assert fits(f"/dags/etl/dagRuns/{run}")  # 53
     assert not fits(f"/dags/sample_hourly_skip/dagRuns/{run}")  # 68: the sandbox saw it refused
+
+
+def test_a_schedule_without_intervals_has_no_position_to_keep() -> None:
+    """Airflow 3.3 refuses dry runs of asset-triggered and @once DAGs: nothing to hold;
+    any other refusal (backfills not allowed for the DAG) is one."""
+    assert no_intervals(
+        "Airflow answered HTTP 422: d has a non-periodic schedule that does not support backfills"
+    )
+    assert no_intervals("Airflow answered HTTP 422: d has no schedule")
+    assert not no_intervals(
+        "Airflow answered HTTP 422: Dag with dag_id: 'd' does not allow backfill runs"
+    )

@@ -120,6 +120,12 @@ class DagPlan:
         return HeldDag(self.dag_id, self.reason, self.action)
 
 
+def no_intervals(refusal: str) -> bool:
+    """Airflow's refusal to list intervals because the schedule has none (3.3's
+    non-periodic timetables, ``schedule=None``): such a DAG has no position to keep."""
+    return "non-periodic schedule" in refusal or "has no schedule" in refusal
+
+
 def needs_marker(policy: str, catchup: bool | None) -> bool:
     """Whether Airflow's own rule differs from the policy without a position.
 
@@ -375,6 +381,9 @@ def plan_dag(
         plan.note = "no interval due"
         return plan
     due = recent_due(rest, dag_id, anchor, now)
+    if isinstance(due, str) and no_intervals(due):
+        plan.note = "a non-periodic schedule (assets, @once...): no position to keep"
+        return plan
     if isinstance(due, str):
         plan.reason = f"its due intervals could not be read: {due}"
         return plan
