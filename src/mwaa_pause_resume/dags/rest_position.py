@@ -267,6 +267,14 @@ class PositionApi:
         self.api.request("PATCH", path, body=body)
         return True
 
+    def depends_on_past(self, dag_id: str) -> bool:
+        """Whether a task of the DAG waits on its previous run (unknown: True)."""
+        path = f"/dags/{dag_id}/tasks"
+        if not fits(path):
+            return True
+        tasks = self.api.request("GET", path).get("tasks") or []
+        return any(bool(t.get("depends_on_past")) for t in tasks)
+
     def cancel(self, backfill_id: int) -> None:
         status, answer = self.api.call("PUT", f"/backfills/{backfill_id}/cancel")
         if status not in {200, 409}:  # 409: already completed
@@ -416,7 +424,19 @@ def place_marker(
             "failed",
         ):
             state = "success"
-        rest.finish(plan.dag_id, str(run["dag_run_id"]), str(state))
+        run_id = str(run["dag_run_id"])
+        if not rest.finish(plan.dag_id, run_id, str(state)) and rest.depends_on_past(plan.dag_id):
+            # The cancel fails the marker but leaves its task instances without a state,
+            # and a depends_on_past task of the next run would wait on them for ever.
+            plan.reason = (
+                f"its position marker {run_id} could only be failed (the path to set its "
+                "state is longer than InvokeRestApi's 64 characters), leaving task instances "
+                "without a state that its depends_on_past tasks would wait on"
+            )
+            plan.action = (
+                f"mark the task instances of run {run_id} skipped in the Airflow UI, then "
+                "unpause it"
+            )
     finally:
         rest.cancel(created)
 
