@@ -14,6 +14,7 @@ import gzip
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -115,7 +116,8 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
     assert report.manifest.scope == "rest-only"
     assert report.manifest.secrets.scheme == "kms-envelope"
     assert report.manifest.paused_states[ACTIVE] is False
-    assert set(report.rows) == {"variables", "connections", "pools"}
+    assert set(report.rows) == {"variables", "connections", "pools", "positions"}
+    assert report.rows["positions"] == 0  # no scheduled DAG ran before the pause
     s3 = parts.local.client("s3")
     for entry in report.manifest.tables.values():
         raw = s3.get_object(Bucket=BUCKET, Key=f"{SOURCE}/snap-1/{entry.file}")["Body"].read()
@@ -149,9 +151,17 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
     assert summary.items["connections"].exact == len(before["connections"])
     assert summary.items["pools"].exact == len(before["pools"])
     assert summary.items["paused_states"].exact > 0
-    assert {"dag_runs", "task_instances", "xcoms", "asset_events", "positions"} <= set(
+    assert {"dag_runs", "task_instances", "xcoms", "asset_events"} <= set(
         summary.left_out()
     )
+    # The hourly catch-up DAGs tagged latest and skip got their position (a marker
+    # backfill); the catchup one never ran, so it starts from start_date as before.
+    assert result["positions_set"] == 2 and result["dags_held"] == 0
+    for dag_id in ("sample_hourly_latest", "sample_hourly_skip"):
+        runs = rest(parts, TARGET, "GET", f"/dags/{dag_id}/dagRuns")["dag_runs"]
+        assert [(r["run_type"], r["state"]) for r in runs] == [("backfill", "failed")], runs
+    catchup = rest(parts, TARGET, "GET", "/dags/sample_hourly_catchup")
+    assert catchup["next_dagrun_logical_date"].startswith("2026-06-01T00:00:00")
 
     after = read_items(parts, TARGET)
     assert after["variables"] == before["variables"]
@@ -169,3 +179,41 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
         for d, p in report.manifest.paused_states.items()
         if d in after["paused"] and d not in workflow_dags
     }
+
+
+def test_positions_on_real_airflow_hold_what_cannot_be_set(parts: SandboxParts) -> None:
+    """restore_positions against Airflow 3.0.6's REST API, for a snapshot without
+    positions (older exports): the catchup DAG cannot know its last interval, so it
+    is held; latest and skip need none and get their marker, verified after a parse."""
+    from mwaa_pause_resume.dags.rest_api import AirflowRestApi
+    from mwaa_pause_resume.dags.rest_position import parse_time, restore_positions
+
+    env = "position-env"
+    create_environment(parts.mwaa, env, VERSION)
+    api = AirflowRestApi(env, client=parts.mwaa)
+    wanted = {"sample_hourly_catchup", "sample_hourly_latest", "sample_hourly_skip"}
+    parts.local.wait_until(lambda: wanted <= set(api.paused_states()), timeout=120)
+    started = datetime.now(UTC)
+    outcome = restore_positions(
+        api,
+        {"sample_hourly_catchup": False, "sample_hourly_latest": False, "sample_hourly_skip": True},
+        None,
+        default_policy="catchup",
+        airflow_version=VERSION,
+    )
+    plans = {p.dag_id: p for p in outcome.plans}
+    assert outcome.held_ids() == {"sample_hourly_catchup"}
+    assert "no scheduler positions" in str(plans["sample_hourly_catchup"].reason)
+    newest = started.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    ticks = {newest, newest + timedelta(hours=1)}  # an hour may turn during the test
+    assert plans["sample_hourly_latest"].verified
+    assert plans["sample_hourly_skip"].verified
+    dags = {d["dag_id"]: d for d in api.list_all("/dags", "dags")}
+    # latest: only the newest due interval runs; skip: none of those due now
+    assert parse_time(dags["sample_hourly_latest"]["next_dagrun_logical_date"]) in ticks
+    skip_next = parse_time(dags["sample_hourly_skip"]["next_dagrun_logical_date"])
+    assert skip_next is not None and skip_next > newest
+    # nothing started: the markers of the paused DAGs never ran a task
+    tis = rest(parts, env, "GET", "/dags/~/dagRuns/~/taskInstances")["task_instances"]
+    assert {t["state"] for t in tis if t["dag_id"] in wanted} == {None}
+    assert outcome.to_json()["positions"]["by_policy"] == {"catchup": 1, "latest": 1, "skip": 1}

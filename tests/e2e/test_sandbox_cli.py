@@ -85,6 +85,10 @@ def test_sandbox_restores_and_the_environment_lives_on(version: str) -> None:
         assert set(tables) == {"variable", "connection", "slot_pool"}
         assert all(checks[name] == "not restored" for name in history_checks), liveness
         assert hourly["restored_runs"] == 0
+        # The scheduler's position, set through REST marker backfills, per policy.
+        for policy in ("catchup", "latest", "skip"):
+            name = f"sample_hourly_{policy} starts where missed_runs={policy} says"
+            assert checks[name] == "passed", liveness
     # Live progress names the workflows' steps as they are entered.
     for step in (
         "Export the Airflow metadata",

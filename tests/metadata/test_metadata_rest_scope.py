@@ -66,7 +66,7 @@ def test_source_key_roundtrip_verifies_and_hides_secrets(tmp_path: Path) -> None
     )
     assert manifest.scope == SCOPE and manifest.secrets.scheme == "source-fernet-key"
     report = verify_snapshot(store)
-    assert report.rows == {"variables": 3, "connections": 2, "pools": 1}
+    assert report.rows == {"variables": 3, "connections": 2, "pools": 1, "positions": 0}
     assert report.to_dict()["scope"] == "rest-only"
     for kind in RECORDS:
         assert "secret" not in _file_text(tmp_path, kind).replace("a_secret", "")
@@ -181,3 +181,43 @@ def test_a_plaintext_snapshot_never_enters_an_environment_that_encrypts(
     monkeypatch.setattr(tasks, "_rest_api", no_rest_calls)
     with pytest.raises(SnapshotIncompatible, match="secrets scheme 'none'"):
         tasks._import_rest({}, str(tmp_path), store)
+
+
+POSITION = {
+    "dag_id": "hourly",
+    "run_id": "scheduled__2026-06-03T04:00:00+00:00",
+    "run_type": "scheduled",
+    "logical_date": "2026-06-03T04:00:00Z",
+    "data_interval_start": "2026-06-03T04:00:00Z",
+    "data_interval_end": "2026-06-03T04:00:00Z",
+    "state": "success",
+}
+
+
+def test_positions_round_trip(tmp_path: Path) -> None:
+    """Each scheduled DAG's position at the pause is a kind of its own, verified like the
+    others; a snapshot whose DAGs had none says so with an empty list, not None."""
+    store = open_store(str(tmp_path))
+    write_rest_snapshot(
+        store, {**RECORDS, "positions": [POSITION]}, paused_states=PAUSED, airflow_version="3"
+    )
+    report = verify_snapshot(store)
+    assert report.rows["positions"] == 1
+    assert read_rest_snapshot(store, report.manifest).positions == [POSITION]
+    write_rest_snapshot(store, RECORDS, paused_states=PAUSED, airflow_version="3")
+    assert read_rest_snapshot(store, verify_snapshot(store).manifest).positions == []
+
+
+def test_a_snapshot_from_before_positions_still_imports(tmp_path: Path) -> None:
+    """Older rest-only snapshots list no positions: they verify, and read as unknown."""
+    store = open_store(str(tmp_path))
+    write_rest_snapshot(store, RECORDS, paused_states=PAUSED, airflow_version="3.0.6")
+    (tmp_path / rest_file("positions")).unlink()
+    manifest = json.loads((tmp_path / MANIFEST_NAME).read_text())
+    del manifest["tables"]["positions"]
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(manifest))
+    report = verify_snapshot(store)
+    assert set(report.rows) == {"variables", "connections", "pools"}
+    data = read_rest_snapshot(store, report.manifest)
+    assert data.positions is None
+    assert data.records("variables") == _plain("variables")

@@ -38,6 +38,7 @@ from mwaa_pause_resume.dags.run_conf import (
     parse_import_conf,
 )
 from mwaa_pause_resume.metadata.key_context import running_environment
+from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY
 
 log = logging.getLogger(__name__)
 
@@ -352,10 +353,12 @@ def _export_rest(
 ) -> dict[str, Any]:
     """rest-only export: keys from the REST API, secrets from the Task SDK."""
     from mwaa_pause_resume.dags.rest_api import collect
+    from mwaa_pause_resume.dags.rest_position import collect_positions
     from mwaa_pause_resume.metadata.rest_scope import write_rest_snapshot
 
     run = _run_key(context)
-    records = collect(_rest_api())
+    api = _rest_api()
+    records = {**collect(api), "positions": collect_positions(api, skip={run[0]})}
     manifest = write_rest_snapshot(
         store,
         records,
@@ -452,7 +455,9 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
         )
         manifest = read_manifest(store)
         if manifest.scope == REST_SNAPSHOT_SCOPE:
-            return _import_rest(context, cfg.snapshot, store)
+            return _import_rest(
+                context, cfg.snapshot, store, getattr(cfg, "missed_runs", DEFAULT_POLICY)
+            )
         try:
             with _metadb(_conn_id(context)) as conn:
                 report = restore_snapshot(
@@ -505,13 +510,17 @@ def _own_dags(context: dict[str, Any], manifest: Any) -> set[str]:
     return {_run_key(context)[0], *(str(e["dag_id"]) for e in manifest.excluded_dag_runs)}
 
 
-def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str, Any]:
-    """rest-only snapshot: verify, then write pools, connections, variables and paused
-    states through this environment's REST API (the snapshot wins on conflict)."""
+def _import_rest(
+    context: dict[str, Any], snapshot: str, store: Any, default_policy: str = DEFAULT_POLICY
+) -> dict[str, Any]:
+    """rest-only snapshot: verify, then write pools, connections, variables, each DAG's
+    scheduler position (per its missed-runs policy) and the paused states through this
+    environment's REST API (the snapshot wins on conflict)."""
     from mwaa_pause_resume.dags.rest_api import rest_body
+    from mwaa_pause_resume.dags.rest_position import restore_positions
     from mwaa_pause_resume.metadata.key_checks import refuse_plaintext_snapshot
     from mwaa_pause_resume.metadata.rest_scope import read_rest_snapshot
-    from mwaa_pause_resume.metadata.restore_summary import rest_scope_summary
+    from mwaa_pause_resume.metadata.restore_summary import add_positions, rest_scope_summary
     from mwaa_pause_resume.metadata.verify import verify_snapshot
 
     manifest = verify_snapshot(store).manifest
@@ -528,12 +537,21 @@ def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str
         for record in data.records(kind):
             outcome = api.upsert(kind, rest_body(kind, record))
             counts[f"{kind}_{outcome}"] = counts.get(f"{kind}_{outcome}", 0) + 1
-    current = api.paused_states()
-    unpaused = paused = missing = 0
     # The workflows' own DAGs keep the states the workflows gave them.
     ours = _own_dags(context, manifest)
+    positions = restore_positions(
+        api,
+        data.paused_states,
+        data.positions,
+        default_policy=default_policy,
+        airflow_version=_airflow_version(),
+        exclude=ours,
+    )
+    held = positions.held_ids()  # their position is not set: they stay paused
+    current = api.paused_states()
+    unpaused = paused = missing = 0
     for dag_id, was_paused in sorted(data.paused_states.items()):
-        if dag_id in ours:
+        if dag_id in ours or dag_id in held:
             continue
         if dag_id not in current:
             missing += 1  # not (yet) parsed in this environment
@@ -552,6 +570,7 @@ def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str
         paused_states=len([d for d in data.paused_states if d not in ours]) - missing,
         dags_missing=missing,
     )
+    add_positions(summary, positions.to_json()["positions"])
     extra: dict[str, Any] = {**counts, **_publish_report(store, summary)}
     _write_note(
         context,
@@ -564,8 +583,16 @@ def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str
             dags_unpaused=unpaused,
             dags_paused=paused,
             dags_missing=missing,
+            positions_set=positions.to_json()["positions"]["set"],
+            dags_held=len(held),
             **extra,
         ),
     )
     log.info("rest-only import from %s: %s", snapshot, counts)
-    return {"snapshot": snapshot, "tables": len(manifest.tables), "rows": rows, "interrupted": 0}
+    return {
+        "snapshot": snapshot,
+        "tables": len(manifest.tables),
+        "rows": rows,
+        "interrupted": 0,
+        **positions.to_json(),
+    }

@@ -25,7 +25,25 @@ REST_FIELDS: dict[str, tuple[str, ...]] = {
         "extra",
     ),
     "pools": ("name", "slots", "description", "include_deferred"),
+    # Per scheduled DAG, its newest scheduled or backfill run at the pause: its scheduler
+    # position (dags.rest_position).
+    "positions": (
+        "dag_id",
+        "run_id",
+        "run_type",
+        "logical_date",
+        "data_interval_start",
+        "data_interval_end",
+        "state",
+    ),
 }
+# Kinds snapshots written before they existed lack: a manifest may list them or not.
+REST_OPTIONAL_KINDS = frozenset({"positions"})
+
+
+def rest_kinds_ok(listed: set[str]) -> bool:
+    """A rest-only manifest lists every kind but the optional ones, and nothing unknown."""
+    return set(REST_FIELDS) - REST_OPTIONAL_KINDS <= listed <= set(REST_FIELDS)
 
 
 def table_file(name: str) -> str:

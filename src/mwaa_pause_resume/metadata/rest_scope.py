@@ -1,4 +1,5 @@
-"""The rest-only snapshot scope: variables, connections, pools and paused states.
+"""The rest-only snapshot scope: variables, connections, pools, paused states and
+each scheduled DAG's scheduler position (``positions``).
 
 Used where a task can reach neither the metadata database nor the ORM (Airflow 3
 without a database connection): the DAGs collect these through the REST API and
@@ -23,7 +24,7 @@ from typing import Any
 from mwaa_pause_resume.metadata.bounded_read import BoundedContent
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
 from mwaa_pause_resume.metadata.key_context import data_key_environment
-from mwaa_pause_resume.metadata.layout import REST_FIELDS, entry_file
+from mwaa_pause_resume.metadata.layout import REST_FIELDS, entry_file, rest_kinds_ok
 from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Column, Manifest, TableEntry
 from mwaa_pause_resume.metadata.secrets import (
     Cipher,
@@ -46,8 +47,9 @@ SECRETS: dict[str, tuple[str, ...]] = {
     "variables": ("value",),
     "connections": ("password", "extra"),
     "pools": (),
+    "positions": (),
 }
-KEYS = {"variables": "key", "connections": "connection_id", "pools": "name"}
+KEYS = {"variables": "key", "connections": "connection_id", "pools": "name", "positions": "dag_id"}
 
 
 def rest_file(kind: str) -> str:
@@ -63,6 +65,8 @@ class RestSnapshot:
     connections: list[dict[str, Any]] = field(default_factory=list)
     pools: list[dict[str, Any]] = field(default_factory=list)
     paused_states: dict[str, bool] = field(default_factory=dict)
+    # None: the snapshot predates positions (unknown), not "no DAG had one"
+    positions: list[dict[str, Any]] | None = None
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         if kind not in FIELDS:
@@ -164,8 +168,8 @@ def write_rest_snapshot(
 
 
 def check_rest_manifest(manifest: Manifest) -> None:
-    """A rest-only manifest lists exactly the known kinds, each at its own file."""
-    if sorted(manifest.tables) != sorted(FIELDS):
+    """A rest-only manifest lists the known kinds (older ones lack the optional kinds)."""
+    if not rest_kinds_ok(set(manifest.tables)):
         raise _damaged(
             f"{MANIFEST_NAME} of a rest-only snapshot lists {sorted(manifest.tables)}, "
             f"expected {sorted(FIELDS)}"
@@ -185,6 +189,8 @@ def read_rest_snapshot(
     kms = store.kms_client() if manifest.secrets.scheme == "kms-envelope" else None
     cipher = open_snapshot_key(manifest.secrets, snapshot_key, kms)
     out = RestSnapshot(paused_states=dict(manifest.paused_states))
+    if "positions" in manifest.tables:
+        out.positions = []
     for kind, entry in manifest.tables.items():
         with store.open_read(entry.file) as raw:
             # within the manifest's bounds, as verify reads it: a file that grew since

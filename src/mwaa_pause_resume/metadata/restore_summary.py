@@ -49,6 +49,7 @@ ITEMS: tuple[str, ...] = (
     "paused_states",
     "positions",
 )
+HELD_POSITION = "position not set: the DAG stays paused (see held)"
 REPORT_FILE = "import-report.json"  # next to the snapshot's manifest
 FORMAT_VERSION = 1
 # Held DAGs listed by id in the compact form at most (the rest are counted), and how many
@@ -367,7 +368,7 @@ def left_out_by_scope(summary: RestoreSummary, held_items: Iterable[str]) -> Non
     held = set(held_items)
     for item in ITEMS:
         if item == "positions":
-            if "dag_runs" not in held:
+            if "dag_runs" not in held and "positions" not in held:
                 summary.add(item, reason=NO_HISTORY_POSITION)
         elif item not in held:
             summary.add(item, reason=f"not in a {summary.scope} snapshot")
@@ -436,6 +437,23 @@ def rest_scope_summary(
         summary.add("paused_states", not_restored=dags_missing, reason=NOT_PARSED)
     left_out_by_scope(summary, held_items)
     return summary
+
+
+def add_positions(summary: RestoreSummary, positions: Mapping[str, Any]) -> None:
+    """Count what the import did with the DAGs' scheduler positions: ``positions`` is the
+    ``"positions"`` object of an import's result (``set``, ``held``, ``by_policy``)."""
+    held = [HeldDag.from_json(h) for h in positions.get("held", [])]
+    summary.add(
+        "positions",
+        exact=int(positions.get("set", 0)),
+        not_restored=len(held),
+        reason=HELD_POSITION if held else None,
+    )
+    for dag in held:
+        summary.hold(dag)
+    for policy, dags in dict(positions.get("by_policy", {})).items():
+        if dags:
+            summary.policy_applied(policy, int(dags))
 
 
 def summary_of_note(note: Mapping[str, Any] | None) -> RestoreSummary | None:

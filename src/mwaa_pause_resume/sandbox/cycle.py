@@ -18,6 +18,7 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,6 +119,10 @@ def _cycle(
     result.snapshot_id = output.get("snapshot_id")
     result.scope = _snapshot_scope(parts.local, str(result.snapshot_id))
     paused = PausedState.read(parts, ENVIRONMENT, str(result.snapshot_id), paused_before)
+    # The catch-up DAGs went on between the look above and the export's pause: their
+    # position at the pause is in the deleted environment's database.
+    deleted = parts.airflow.deleted[ENVIRONMENT][-1]
+    seen = BeforePause({**seen.runs, **runs_at_deletion(deleted.db_url, lh.POLICY_DAGS)})
 
     resume_started = datetime.now(UTC)
     clock = result.lap("compare", clock)
@@ -216,6 +221,38 @@ def _interrupted_runs(local: Any, environment: str, snapshot_id: str) -> set[tup
     """The runs the manifest records as in flight at the export."""
     entries = _manifest(local, snapshot_id, environment).get("interrupted") or []
     return {(str(e["dag_id"]), str(e["run_id"])) for e in entries}
+
+
+def runs_at_deletion(db_url: str, dag_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """``dag_ids``' runs as a deleted environment's database holds them (REST API names)."""
+    import psycopg2
+
+    conn = psycopg2.connect(db_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'dag_run' AND column_name = 'logical_date'"
+            )
+            date = "logical_date" if cur.fetchone() else "execution_date"  # Airflow 2
+            cur.execute(
+                f"SELECT dag_id, run_id, run_type, {date}, state, queued_at FROM dag_run "
+                "WHERE dag_id = ANY(%s)",
+                (list(dag_ids),),
+            )
+            rows = cur.fetchall()
+    finally:
+        conn.close()
+    runs: dict[str, dict[str, Any]] = {d: {} for d in dag_ids}
+    for dag_id, run_id, run_type, moment, state, queued in rows:
+        runs[dag_id][run_id] = {
+            "dag_run_id": run_id,
+            "run_type": run_type,
+            "logical_date": moment.isoformat() if moment else None,
+            "state": state,
+            "queued_at": queued.isoformat() if queued else None,
+        }
+    return runs
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,538 @@
+"""The scheduler's position and the missed-runs policy through Airflow 3's REST API.
+
+Airflow schedules a DAG from the logical date of its newest run of type ``scheduled``
+or ``backfill``; a fresh database has none, so a ``catchup=True`` DAG would start over
+from its ``start_date``. The rest-only scope cannot write a ``scheduled`` run, but
+``POST /backfills`` makes ``backfill`` runs, which count the same
+(``docs/research/airflow3-rest-channels.md`` §6.2). So, per DAG, while it is paused:
+
+1. the marker date T that the DAG's missed-runs policy asks for
+   (:func:`~mwaa_pause_resume.metadata.missed_runs.marker_date`), from its position at
+   the pause (recorded by the export: :func:`collect_positions`) and its newest due
+   intervals (``POST /backfills/dry_run``);
+2. ``POST /backfills`` from T to T (``reprocess_behavior: completed`` turns a restored
+   finished run at T into the marker, keeping its run id); the run stays queued, since
+   queued runs of a paused DAG never start;
+3. finish the run without running a task: ``PATCH`` its state (3.3's bulk
+   ``PATCH /dags/~/dagRuns``, else the single run when its path fits InvokeRestApi's 64
+   characters), then ``PUT /backfills/{id}/cancel`` (completes the backfill and fails
+   what is still queued: a failed marker counts as well);
+4. wait, for all DAGs at once, until the DAG processor has parsed each again and
+   ``next_dagrun_logical_date`` lies after T.
+
+A DAG whose position is needed but cannot be set and verified is *held*: the paused-state
+restore leaves it paused, and the import names it with the action to take.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from mwaa_pause_resume.metadata.missed_runs import (
+    CATCHUP,
+    LATEST,
+    POLICIES,
+    TAG_KEY,
+    HeldDag,
+    marker_date,
+    policy_for_dag,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_PATH = 64  # InvokeRestApi's Path (botocore's MWAA model, shape RestApiPath)
+AUTOMATED = ("scheduled", "backfill")  # the run types Airflow's position counts
+MARKER_NOTE = (
+    "mwaa-pause-resume: scheduler position marker (no task ran); the import put the "
+    "DAG's schedule here per its missed-runs policy"
+)
+PARSE_WAIT_SECONDS = 180.0  # the DAG processor re-parses every file each 30 s by default
+POLL_SECONDS = 3.0
+# Windows of the first dry run from the anchor tick: grows until it holds two ticks.
+PERIOD_WINDOWS = (timedelta(hours=3), timedelta(days=3), timedelta(days=70), timedelta(days=800))
+ACTION_CHECK = "check its next run in the Airflow UI, then unpause it"
+
+
+# -- pure parts -----------------------------------------------------------------------
+def parse_time(value: Any) -> datetime | None:
+    """An API timestamp (``...Z`` or with an offset) as an aware datetime."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def fits(path: str) -> bool:
+    return len(path) <= MAX_PATH
+
+
+def position_record(run: Mapping[str, Any]) -> dict[str, Any]:
+    """What the snapshot keeps of a DAG's newest automated run (its position)."""
+    return {
+        "dag_id": run.get("dag_id"),
+        "run_id": run.get("dag_run_id"),
+        "run_type": run.get("run_type"),
+        "logical_date": run.get("logical_date"),
+        "data_interval_start": run.get("data_interval_start"),
+        "data_interval_end": run.get("data_interval_end"),
+        "state": run.get("state"),
+    }
+
+
+def period_start(anchor: datetime, period: timedelta, now: datetime, back: int) -> datetime:
+    """A tick on the anchor's grid about ``back`` periods before ``now`` (not before the
+    anchor): where a dry run starts so that it holds only the newest due intervals.
+    Staying on the grid matters for timedelta schedules, whose ticks count from the
+    dry run's start rather than from the DAG's own start."""
+    if period <= timedelta(0) or now <= anchor:
+        return anchor
+    steps = int((now - anchor) / period)
+    return anchor + period * max(0, steps - back)
+
+
+@dataclass
+class DagPlan:
+    """What the import does about one DAG's position."""
+
+    dag_id: str
+    policy: str | None
+    unpause: bool  # the snapshot's paused state says the DAG runs after the import
+    marker: datetime | None = None  # T; None: nothing to place
+    reason: str | None = None  # set when the position cannot be set (the DAG may be held)
+    action: str = ACTION_CHECK
+    backfill_id: int | None = None
+    verified: bool = False
+    note: str = ""  # why no marker was needed (logs)
+
+    def held(self) -> HeldDag | None:
+        """Held: the position was needed and is not set, and the DAG would run."""
+        if self.reason is None or not self.unpause:
+            return None
+        return HeldDag(self.dag_id, self.reason, self.action)
+
+
+def no_intervals(refusal: str) -> bool:
+    """Airflow's refusal to list intervals because the schedule has none (3.3's
+    non-periodic timetables, ``schedule=None``): such a DAG has no position to keep."""
+    return "non-periodic schedule" in refusal or "has no schedule" in refusal
+
+
+def needs_marker(policy: str, catchup: bool | None) -> bool:
+    """Whether Airflow's own rule differs from the policy without a position.
+
+    A ``catchup=False`` DAG runs only the newest missed interval by itself (Airflow 3:
+    ``catchup_by_default`` is False and its timetables skip to the latest), which is
+    ``latest`` and also what ``catchup`` means for it. Unknown catchup counts as True.
+    """
+    return not (catchup is False and policy in (CATCHUP, LATEST))
+
+
+@dataclass
+class PositionOutcome:
+    """What :func:`restore_positions` did; :meth:`to_json` is the import's result."""
+
+    plans: list[DagPlan] = field(default_factory=list)
+
+    def held(self) -> list[HeldDag]:
+        return [h for p in self.plans if (h := p.held()) is not None]
+
+    def held_ids(self) -> set[str]:
+        return {h.dag_id for h in self.held()}
+
+    def to_json(self) -> dict[str, Any]:
+        by_policy = {
+            policy: sum(1 for p in self.plans if p.policy == policy) for policy in POLICIES
+        }
+        unset = [
+            {"dag_id": p.dag_id, "reason": p.reason}
+            for p in self.plans
+            if p.reason is not None and not p.unpause
+        ]
+        return {
+            "positions": {
+                "set": sum(1 for p in self.plans if p.verified),
+                "held": [h.to_json() for h in self.held()],
+                "unset_paused": unset,  # stay paused anyway; the reason is for the user
+                "by_policy": by_policy,
+            }
+        }
+
+
+# -- the REST calls ---------------------------------------------------------------------
+class PositionApi:
+    """The few REST calls of this module, on a :class:`~.rest_api.AirflowRestApi`."""
+
+    def __init__(self, api: Any, airflow_version: str) -> None:
+        self.api = api
+        self.bulk_runs = _version(airflow_version) >= (3, 3)
+
+    def dags(self) -> dict[str, dict[str, Any]]:
+        return {str(d["dag_id"]): d for d in self.api.list_all("/dags", "dags")}
+
+    def details(self, dag_id: str) -> dict[str, Any] | None:
+        path = f"/dags/{dag_id}/details"
+        if not fits(path):
+            return None
+        status, answer = self.api.call("GET", path)
+        return answer if status == 200 and isinstance(answer, dict) else None
+
+    def newest_automated_run(self, dag_id: str) -> dict[str, Any] | None:
+        """The DAG's newest scheduled or backfill run (by logical date), or None."""
+        path = f"/dags/{dag_id}/dagRuns"
+        if fits(path):
+            query = {"run_type": list(AUTOMATED), "order_by": "-logical_date", "limit": 1}
+            runs = self.api.request("GET", path, query=query).get("dag_runs") or []
+            return dict(runs[0]) if runs else None
+        # A long DAG id: the batch list (no run type filter), newest first, page by page.
+        offset = 0
+        while True:
+            body = {
+                "dag_ids": [dag_id],
+                "order_by": "-logical_date",
+                "page_offset": offset,
+                "page_limit": 100,
+            }
+            page = self.api.request("POST", "/dags/~/dagRuns/list", body=body)
+            runs = list(page.get("dag_runs") or [])
+            for run in runs:
+                if run.get("run_type") in AUTOMATED and run.get("logical_date"):
+                    return dict(run)
+            offset += len(runs)
+            if not runs or offset >= int(page.get("total_entries") or 0):
+                return None
+
+    def dry_run(self, dag_id: str, start: datetime, end: datetime) -> list[datetime] | str:
+        """Logical dates of the DAG's complete intervals in [start, end], or Airflow's
+        refusal (no or a non-periodic schedule, backfills not allowed...)."""
+        body = {
+            "dag_id": dag_id,
+            "from_date": iso(start),
+            "to_date": iso(end),
+            "reprocess_behavior": "completed",
+        }
+        status, answer = self.api.call("POST", "/backfills/dry_run", body=body)
+        if status != 200 or not isinstance(answer, dict):
+            return _refusal(status, answer)
+        dates = [parse_time(b.get("logical_date")) for b in answer.get("backfills") or []]
+        return sorted(d for d in dates if d is not None)
+
+    def create_marker(self, dag_id: str, moment: datetime) -> int | str:
+        """The backfill's id, or Airflow's refusal."""
+        body = {
+            "dag_id": dag_id,
+            "from_date": iso(moment),
+            "to_date": iso(moment),
+            "max_active_runs": 1,
+            "run_backwards": False,
+            "reprocess_behavior": "completed",
+        }
+        status, answer = self.api.call("POST", "/backfills", body=body)
+        if status != 200 or not isinstance(answer, dict) or "id" not in answer:
+            return _refusal(status, answer)
+        return int(answer["id"])
+
+    def run_at(self, dag_id: str, moment: datetime) -> dict[str, Any] | None:
+        body = {
+            "dag_ids": [dag_id],
+            "logical_date_gte": iso(moment),
+            "logical_date_lte": iso(moment),
+        }
+        runs = self.api.request("POST", "/dags/~/dagRuns/list", body=body).get("dag_runs")
+        return dict(runs[0]) if runs else None
+
+    def finish(self, dag_id: str, run_id: str, state: str) -> bool:
+        """Set the run's state and note without running a task; False when no channel
+        fits (the cancel then fails the run, which counts just the same)."""
+        body = {"state": state, "note": MARKER_NOTE}
+        if self.bulk_runs:
+            entity = {"dag_id": dag_id, "dag_run_id": run_id, **body}
+            action = {"action": "update", "entities": [entity]}
+            answer = self.api.request("PATCH", "/dags/~/dagRuns", body={"actions": [action]})
+            errors = ((answer or {}).get("update") or {}).get("errors") or []
+            if errors:
+                raise RuntimeError(f"PATCH /dags/~/dagRuns refused {dag_id} {run_id}: {errors}")
+            return True
+        path = f"/dags/{dag_id}/dagRuns/{run_id}"
+        if not fits(path):
+            return False
+        self.api.request("PATCH", path, body=body)
+        return True
+
+    def depends_on_past(self, dag_id: str) -> bool:
+        """Whether a task of the DAG waits on its previous run (unknown: True)."""
+        path = f"/dags/{dag_id}/tasks"
+        if not fits(path):
+            return True
+        tasks = self.api.request("GET", path).get("tasks") or []
+        return any(bool(t.get("depends_on_past")) for t in tasks)
+
+    def cancel(self, backfill_id: int) -> None:
+        status, answer = self.api.call("PUT", f"/backfills/{backfill_id}/cancel")
+        if status not in {200, 409}:  # 409: already completed
+            raise RuntimeError(f"cancel backfill {backfill_id}: {_refusal(status, answer)}")
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split(".")[:2]:
+        digits = "".join(c for c in piece if c.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def _refusal(status: int, answer: Any) -> str:
+    detail = answer.get("detail") if isinstance(answer, dict) else answer
+    return f"Airflow answered HTTP {status}: {str(detail)[:300]}"
+
+
+# -- export -------------------------------------------------------------------------------
+def collect_positions(api: Any, skip: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Per scheduled DAG (not in ``skip``), its newest automated run: its position.
+
+    A DAG with no such run has no record (the import then knows it had none)."""
+    rest = PositionApi(api, "3")
+    skipped = set(skip)
+    records = []
+    for dag_id, dag in sorted(rest.dags().items()):
+        if dag_id in skipped or not dag.get("timetable_summary"):
+            continue
+        run = rest.newest_automated_run(dag_id)
+        if run is not None:
+            records.append(position_record({**run, "dag_id": dag_id}))
+    return records
+
+
+# -- import -------------------------------------------------------------------------------
+def recent_due(
+    rest: PositionApi, dag_id: str, anchor: datetime, now: datetime
+) -> list[datetime] | str:
+    """The DAG's newest two (or fewer) complete intervals at ``now``, on the grid of
+    ``anchor`` (a tick of the DAG): a dry run near the anchor gives the period, then
+    one near ``now`` the newest ticks; or Airflow's refusal."""
+    first: list[datetime] = []
+    for window in PERIOD_WINDOWS:
+        got = rest.dry_run(dag_id, anchor, min(anchor + window, now))
+        if isinstance(got, str):
+            return got
+        first = got
+        if len(first) >= 2 or anchor + window >= now:
+            break
+    if len(first) < 2:
+        return first
+    period = first[1] - first[0]
+    back = 3
+    while True:
+        start = period_start(first[0], period, now, back)
+        got = rest.dry_run(dag_id, start, now)
+        if isinstance(got, str):
+            return got
+        if len(got) >= 2 or start <= first[0]:
+            return got[-2:]
+        back *= 8
+
+
+def plan_dag(
+    rest: PositionApi,
+    dag: Mapping[str, Any],
+    *,
+    unpause: bool,
+    default_policy: str,
+    positions: Mapping[str, Mapping[str, Any]] | None,
+    now: datetime,
+) -> DagPlan | None:
+    """The plan for one DAG; None when it has no schedule (no position to keep)."""
+    dag_id = str(dag["dag_id"])
+    if not dag.get("timetable_summary"):
+        return None
+    chosen = policy_for_dag(dag.get("tags") or [], default_policy)
+    plan = DagPlan(dag_id, chosen.policy, unpause)
+    if chosen.policy is None:
+        plan.reason = str(chosen.problem)
+        plan.action = f"fix its {TAG_KEY} tag, then {ACTION_CHECK}"
+        return plan
+    details = rest.details(dag_id)
+    catchup = bool(details["catchup"]) if details and "catchup" in details else None
+    if not needs_marker(chosen.policy, catchup):
+        plan.note = "catchup=False: Airflow itself runs only the newest missed interval"
+        return plan
+    known = positions is not None
+    record = (positions or {}).get(dag_id)
+    last = parse_time(record.get("logical_date")) if record else None
+    if chosen.policy == CATCHUP:
+        if not known:
+            plan.reason = (
+                "the snapshot holds no scheduler positions (written by an older version): "
+                "its last interval before the pause is unknown, and catchup would start "
+                "over from its start_date"
+            )
+            return plan
+        if last is None:
+            plan.note = "no automated run before the pause: it starts as a new DAG would"
+            return plan
+        plan.marker = last
+        return plan
+    anchor = (
+        last
+        or parse_time(dag.get("next_dagrun_logical_date"))
+        or parse_time((details or {}).get("start_date"))
+    )
+    if anchor is None or anchor >= now:
+        plan.note = "no interval due"
+        return plan
+    due = recent_due(rest, dag_id, anchor, now)
+    if isinstance(due, str) and no_intervals(due):
+        plan.note = "a non-periodic schedule (assets, @once...): no position to keep"
+        return plan
+    if isinstance(due, str):
+        plan.reason = f"its due intervals could not be read: {due}"
+        return plan
+    plan.marker = marker_date(chosen.policy, last, due)
+    if plan.marker is None:
+        plan.note = "no interval due"
+    return plan
+
+
+def place_marker(
+    rest: PositionApi, plan: DagPlan, positions: Mapping[str, Mapping[str, Any]] | None
+) -> None:
+    """Steps 2 and 3 for one planned DAG (sets ``plan.reason`` on a refusal)."""
+    assert plan.marker is not None
+    created = rest.create_marker(plan.dag_id, plan.marker)
+    if isinstance(created, str):
+        plan.reason = f"the position marker backfill at {iso(plan.marker)} was refused: {created}"
+        return
+    plan.backfill_id = created
+    try:
+        run = rest.run_at(plan.dag_id, plan.marker)
+        if run is None:
+            plan.reason = f"the marker backfill made no run at {iso(plan.marker)}"
+            return
+        record = (positions or {}).get(plan.dag_id) or {}
+        # The run that was the position before the pause keeps its final state.
+        state = record.get("state") if record.get("logical_date") else None
+        if parse_time(record.get("logical_date")) != plan.marker or state not in (
+            "success",
+            "failed",
+        ):
+            state = "success"
+        run_id = str(run["dag_run_id"])
+        if not rest.finish(plan.dag_id, run_id, str(state)) and rest.depends_on_past(plan.dag_id):
+            # The cancel fails the marker but leaves its task instances without a state,
+            # and a depends_on_past task of the next run would wait on them for ever.
+            plan.reason = (
+                f"its position marker {run_id} could only be failed (the path to set its "
+                "state is longer than InvokeRestApi's 64 characters), leaving task instances "
+                "without a state that its depends_on_past tasks would wait on"
+            )
+            plan.action = (
+                f"mark the task instances of run {run_id} skipped in the Airflow UI, then "
+                "unpause it"
+            )
+    finally:
+        rest.cancel(created)
+
+
+def restore_positions(
+    api: Any,
+    paused_states: Mapping[str, bool],
+    positions: Iterable[Mapping[str, Any]] | None,
+    *,
+    default_policy: str,
+    airflow_version: str,
+    exclude: Iterable[str] = (),
+    parse_wait_seconds: float = PARSE_WAIT_SECONDS,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] = time.sleep,
+) -> PositionOutcome:
+    """Set the position of every scheduled DAG of the snapshot per its missed-runs policy.
+
+    ``positions``: the export's records (None: an older snapshot that has none).
+    Call before the paused states are restored; skip :meth:`PositionOutcome.held_ids`
+    there. DAGs not (yet) parsed in this environment are left to the paused-state
+    restore, which skips them too.
+    """
+    rest = PositionApi(api, airflow_version)
+    by_dag = None if positions is None else {str(p["dag_id"]): p for p in positions}
+    excluded = set(exclude)
+    dags = rest.dags()
+    outcome = PositionOutcome()
+    now = clock()
+    for dag_id, was_paused in sorted(paused_states.items()):
+        dag = dags.get(dag_id)
+        if dag_id in excluded or dag is None:
+            continue
+        try:
+            plan = plan_dag(
+                rest,
+                dag,
+                unpause=not was_paused,
+                default_policy=default_policy,
+                positions=by_dag,
+                now=now,
+            )
+        except Exception as exc:  # one DAG's failure holds that DAG, not the import
+            log.warning("position of %s: %s", dag_id, exc, exc_info=True)
+            plan = DagPlan(dag_id, None, not was_paused, reason=f"{type(exc).__name__}: {exc}")
+        if plan is None:
+            continue
+        outcome.plans.append(plan)
+        if plan.marker is None or plan.reason is not None:
+            continue
+        try:
+            if not dag.get("is_paused"):  # queued runs of an active DAG would start
+                api.set_paused(dag_id, True)
+            place_marker(rest, plan, by_dag)
+        except Exception as exc:
+            log.warning("position marker of %s: %s", dag_id, exc, exc_info=True)
+            plan.reason = f"the position marker failed: {type(exc).__name__}: {exc}"
+    _await_parse(
+        rest, [p for p in outcome.plans if p.marker and not p.reason], parse_wait_seconds, sleep
+    )
+    for held in outcome.held():
+        if not dags[held.dag_id].get("is_paused"):  # active in the target already
+            api.set_paused(held.dag_id, True)
+    for plan in outcome.plans:
+        log.info(
+            "position of %s: policy %s, marker %s, %s",
+            plan.dag_id,
+            plan.policy,
+            iso(plan.marker) if plan.marker else None,
+            "verified" if plan.verified else (plan.reason or plan.note or "nothing to set"),
+        )
+    return outcome
+
+
+def _await_parse(
+    rest: PositionApi, plans: list[DagPlan], limit: float, sleep: Callable[[float], None]
+) -> None:
+    """Step 4 for all DAGs at once: until each one's next run lies after its marker."""
+    deadline = time.monotonic() + limit
+    pending = {p.dag_id: p for p in plans}
+    while pending:
+        try:
+            dags = rest.dags()
+        except Exception as exc:  # a transient failure: the deadline still bounds the wait
+            log.warning("reading the DAGs' next runs: %s", exc)
+            dags = {}
+        for dag_id, plan in list(pending.items()):
+            following = parse_time((dags.get(dag_id) or {}).get("next_dagrun_logical_date"))
+            if following is not None and plan.marker is not None and following > plan.marker:
+                plan.verified = True
+                del pending[dag_id]
+        if not pending or time.monotonic() >= deadline:
+            break
+        sleep(POLL_SECONDS)
+    for plan in pending.values():
+        plan.reason = (
+            f"the DAG processor did not parse it again within {limit:.0f} s, so its next "
+            f"run was not seen to follow the marker at {iso(plan.marker or datetime.now(UTC))}"
+        )
