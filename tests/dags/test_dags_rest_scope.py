@@ -135,7 +135,7 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
         TARGET,
         "mwaa_import_data",
         "import-1",
-        {"snapshot": snapshot, "kms_key_id": parts.kms_key_arn, "missed_runs": "skip"},
+        {"snapshot": snapshot, "kms_key_id": parts.kms_key_arn, "missed_runs": "catchup"},
     )
     assert imported["state"] == "success", imported
     result = imported["result"]
