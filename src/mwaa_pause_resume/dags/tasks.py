@@ -11,8 +11,8 @@ written, paused and unpaused nothing. The import also requires the snapshot's
 manifest MAC (:mod:`mwaa_pause_resume.metadata.snapshot_mac`) before any write.
 
 Scope: ``full`` (the whole database) when a database source exists, else
-``rest-only`` (variables, connections, pools, paused states through the REST API
-and the Task SDK: :mod:`.rest_api`, :mod:`mwaa_pause_resume.metadata.rest_scope`).
+``rest-only`` (variables, connections, pools, paused states and run history through the
+REST API and the Task SDK: :mod:`.rest_api`, :mod:`mwaa_pause_resume.metadata.rest_scope`).
 The run note and the manifest say which.
 """
 
@@ -237,7 +237,7 @@ def drain(**context: Any) -> dict[str, Any]:
         run = _run_key(context)
         if _scope(context) == REST_SCOPE:
             # Run history is not in this scope: nothing to keep consistent by waiting.
-            log.info("rest-only scope: no drain (run history is not exported)")
+            log.info("rest-only scope: no drain (runs in flight are restored as failed)")
             return {"drained": True, "interrupted": [], "scope": REST_SCOPE}
         with _metadb(_conn_id(context)) as conn:
             drained = quiesce.wait_for_drain(
@@ -307,10 +307,12 @@ def _export_rest(
 ) -> dict[str, Any]:
     """rest-only export: keys from the REST API, secrets from the Task SDK."""
     from mwaa_pause_resume.dags.rest_api import collect
+    from mwaa_pause_resume.dags.rest_history import OWN_DAG_IDS, collect_history
     from mwaa_pause_resume.metadata.rest_scope import write_rest_snapshot
 
     run = _run_key(context)
-    records = collect(_rest_api())
+    api = _rest_api()
+    records = {**collect(api), **collect_history(api, {run[0], *OWN_DAG_IDS})}
     manifest = write_rest_snapshot(
         store,
         records,
@@ -446,6 +448,7 @@ def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str
     """rest-only snapshot: verify, then write pools, connections, variables and paused
     states through this environment's REST API (the snapshot wins on conflict)."""
     from mwaa_pause_resume.dags.rest_api import rest_body
+    from mwaa_pause_resume.dags.rest_history import OWN_DAG_IDS, import_history
     from mwaa_pause_resume.metadata.key_checks import refuse_plaintext_snapshot
     from mwaa_pause_resume.metadata.rest_scope import read_rest_snapshot
     from mwaa_pause_resume.metadata.verify import verify_snapshot
@@ -464,6 +467,13 @@ def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str
         for record in data.records(kind):
             outcome = api.upsert(kind, rest_body(kind, record))
             counts[f"{kind}_{outcome}"] = counts.get(f"{kind}_{outcome}", 0) + 1
+    history = import_history(
+        api,
+        data.dag_runs,
+        data.task_instances,
+        airflow_version=_airflow_version(),
+        exclude_dag_ids={_run_key(context)[0], *OWN_DAG_IDS},
+    )
     current = api.paused_states()
     unpaused = paused = missing = 0
     # The workflows' own DAGs keep the states the workflows gave them.
@@ -492,8 +502,17 @@ def _import_rest(context: dict[str, Any], snapshot: str, store: Any) -> dict[str
             dags_unpaused=unpaused,
             dags_paused=paused,
             dags_missing=missing,
+            history={
+                item: {k: v for k, v in c.items() if k != "reasons"} for item, c in history.items()
+            },
             **counts,
         ),
     )
     log.info("rest-only import from %s: %s", snapshot, counts)
-    return {"snapshot": snapshot, "tables": len(manifest.tables), "rows": rows, "interrupted": 0}
+    return {
+        "snapshot": snapshot,
+        "tables": len(manifest.tables),
+        "rows": rows,
+        "interrupted": 0,
+        "history": history,
+    }

@@ -25,7 +25,41 @@ REST_FIELDS: dict[str, tuple[str, ...]] = {
         "extra",
     ),
     "pools": ("name", "slots", "description", "include_deferred"),
+    # Run history (REST API v2 names), from dags.rest_history; snapshots written
+    # before it existed hold neither kind and still import.
+    "dag_runs": (
+        "dag_id",
+        "dag_run_id",
+        "logical_date",
+        "data_interval_start",
+        "data_interval_end",
+        "run_after",
+        "run_type",
+        "conf",
+        "state",
+        "note",
+        "start_date",
+        "end_date",
+    ),
+    "task_instances": (
+        "dag_id",
+        "dag_run_id",
+        "task_id",
+        "map_index",
+        "state",
+        "note",
+        "try_number",
+        "start_date",
+        "end_date",
+        "hostname",
+    ),
 }
+REST_HISTORY_KINDS = ("dag_runs", "task_instances")
+# The kinds a rest-only manifest may list: without history (older snapshots) or with it.
+REST_KIND_SETS: tuple[frozenset[str], ...] = (
+    frozenset(REST_FIELDS) - frozenset(REST_HISTORY_KINDS),
+    frozenset(REST_FIELDS),
+)
 
 
 def table_file(name: str) -> str:

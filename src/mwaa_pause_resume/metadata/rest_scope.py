@@ -1,4 +1,5 @@
-"""The rest-only snapshot scope: variables, connections, pools and paused states.
+"""The rest-only snapshot scope: variables, connections, pools, paused states and run
+history (DAG runs and task instances, see :mod:`mwaa_pause_resume.dags.rest_history`).
 
 Used where a task can reach neither the metadata database nor the ORM (Airflow 3
 without a database connection): the DAGs collect these through the REST API and
@@ -23,7 +24,7 @@ from typing import Any
 from mwaa_pause_resume.metadata.bounded_read import BoundedContent
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
 from mwaa_pause_resume.metadata.key_context import data_key_environment
-from mwaa_pause_resume.metadata.layout import REST_FIELDS, entry_file
+from mwaa_pause_resume.metadata.layout import REST_FIELDS, REST_KIND_SETS, entry_file
 from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Column, Manifest, TableEntry
 from mwaa_pause_resume.metadata.secrets import (
     Cipher,
@@ -46,8 +47,26 @@ SECRETS: dict[str, tuple[str, ...]] = {
     "variables": ("value",),
     "connections": ("password", "extra"),
     "pools": (),
+    "dag_runs": (),
+    "task_instances": (),
 }
-KEYS = {"variables": "key", "connections": "connection_id", "pools": "name"}
+KEYS = {
+    "variables": "key",
+    "connections": "connection_id",
+    "pools": "name",
+    "dag_runs": "dag_run_id",
+    "task_instances": "task_id",
+}
+# Stored order: by name, history by (dag, run[, task, map index]): stable for equal input.
+ORDER: dict[str, tuple[str, ...]] = {
+    "dag_runs": ("dag_id", "dag_run_id"),
+    "task_instances": ("dag_id", "dag_run_id", "task_id", "map_index"),
+}
+
+
+def _order(kind: str, row: Mapping[str, Any]) -> tuple[str, ...]:
+    names = ORDER.get(kind, (KEYS[kind],))
+    return tuple(str(row[n]) for n in names)
 
 
 def rest_file(kind: str) -> str:
@@ -63,6 +82,8 @@ class RestSnapshot:
     connections: list[dict[str, Any]] = field(default_factory=list)
     pools: list[dict[str, Any]] = field(default_factory=list)
     paused_states: dict[str, bool] = field(default_factory=dict)
+    dag_runs: list[dict[str, Any]] = field(default_factory=list)
+    task_instances: list[dict[str, Any]] = field(default_factory=list)
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         if kind not in FIELDS:
@@ -131,7 +152,7 @@ def write_rest_snapshot(
     entries: dict[str, TableEntry] = {}
     for kind, names in FIELDS.items():
         rows = [seal(kind, r, cipher) for r in records.get(kind, ())]
-        rows.sort(key=lambda r: str(r[KEYS[kind]]))
+        rows.sort(key=partial(_order, kind))
         name = rest_file(kind)
         with store.open_write(name) as out:
             sink = HashingSink(out)
@@ -163,11 +184,11 @@ def write_rest_snapshot(
 
 
 def check_rest_manifest(manifest: Manifest) -> None:
-    """A rest-only manifest lists exactly the known kinds, each at its own file."""
-    if sorted(manifest.tables) != sorted(FIELDS):
+    """A rest-only manifest lists the known kinds (with or without run history)."""
+    if set(manifest.tables) not in REST_KIND_SETS:
         raise _damaged(
             f"{MANIFEST_NAME} of a rest-only snapshot lists {sorted(manifest.tables)}, "
-            f"expected {sorted(FIELDS)}"
+            f"expected {' or '.join(str(sorted(kinds)) for kinds in REST_KIND_SETS)}"
         )
 
 
