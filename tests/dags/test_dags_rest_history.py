@@ -174,11 +174,11 @@ def test_run_history_is_restored_as_docs_airflow3_promises(
                 continue
             after = after_tis[key]
             want = "skipped" if before["state"] == "upstream_failed" else before["state"]
-            assert after["state"] == want, (key, after)
+            assert after["state"] == want, (key, after, counts)
         note_key = ("sample_etl", "etl_ok", "extract", -1)
         assert after_tis[note_key]["note"] == "ti note"
         assert tis["approximated"] >= 2  # upstream_failed, and the queued run's
-        assert tis["not_restored"] == (0 if bulk_runs else 2)
+        assert tis["not_restored"] == (0 if bulk_runs else 2), counts
     else:
         # 3.0.6: only the run's state decides its task instances (success: all success)
         etl = [t for k, t in after_tis.items() if k[1] == "etl_ok"]

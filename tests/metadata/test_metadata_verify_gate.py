@@ -141,11 +141,20 @@ def test_the_workflow_gate_refuses_a_schema_no_supported_version_has(tmp_path: P
 def test_a_rest_only_snapshot_missing_a_kind_does_not_verify(tmp_path: Path) -> None:
     store = open_store(str(tmp_path))
     write_rest_snapshot(store, {}, paused_states={}, airflow_version="3.0.6")
-    assert verify_snapshot(store).files == 3
+    assert verify_snapshot(store).files == 5  # three kinds, and the run history's two
     (tmp_path / "rest/connections.jsonl.gz").unlink()
     _edit(tmp_path, lambda m: m["tables"].pop("connections"))
-    _refused(tmp_path, r"rest-only snapshot lists pools, variables; its export always writes "
-             r"exactly connections, pools, variables")  # fmt: skip
+    _refused(tmp_path, r"rest-only snapshot lists dag_runs, pools, task_instances, variables; "
+             r"its export always writes exactly \[connections, pools, variables\] or "
+             r"\[connections, dag_runs, pools, task_instances, variables\]")  # fmt: skip
+
+
+def test_a_rest_only_snapshot_with_half_the_run_history_does_not_verify(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path))
+    write_rest_snapshot(store, {}, paused_states={}, airflow_version="3.2.1")
+    (tmp_path / "rest/task_instances.jsonl.gz").unlink()
+    _edit(tmp_path, lambda m: m["tables"].pop("task_instances"))
+    _refused(tmp_path, r"rest-only snapshot lists connections, dag_runs, pools, variables;")
 
 
 def _bad_crc(data: bytes) -> bytes:
