@@ -62,6 +62,8 @@ NOTE_LIMIT = 1000  # Airflow's note length limit
 # Entities per bulk call: each one is a state change with its own clearing; well inside
 # InvokeRestApi's 10 seconds.
 BULK_BATCH = 50
+NOT_UPDATED = "not updated by the bulk call (not in the new run, or refused)"
+EXISTED = "its run existed already (a retried import)"
 INTERRUPTED_NOTE = "mwaa-pause-resume: {state} at the pause; restored as failed"
 
 
@@ -94,11 +96,23 @@ class Routes:
 
     bulk_task_instances: bool  # PATCH /dags/~/dagRuns/~/taskInstances: 3.2+
     bulk_dag_runs: bool  # PATCH /dags/~/dagRuns: 3.3+
+    # 3.2's bulk update looks every task instance up at map index -1 (its _perform_update
+    # does not pass the entity's index on), so a mapped one answers 404 and ends the
+    # whole call; 3.3 passes it on.
+    bulk_mapped_task_instances: bool
 
     @classmethod
     def of(cls, airflow_version: str) -> Routes:
         parts = tuple(int(p) for p in airflow_version.split(".")[:2] if p.isdigit())
-        return cls(bulk_task_instances=parts >= (3, 2), bulk_dag_runs=parts >= (3, 3))
+        return cls(
+            bulk_task_instances=parts >= (3, 2),
+            bulk_dag_runs=parts >= (3, 3),
+            bulk_mapped_task_instances=parts >= (3, 3),
+        )
+
+    def bulk_for(self, map_index: int) -> bool:
+        """Whether a task instance of this map index can go in a bulk update."""
+        return self.bulk_task_instances and (map_index < 0 or self.bulk_mapped_task_instances)
 
 
 def fits(path: str) -> bool:
@@ -159,6 +173,9 @@ def import_history(
             continue
         created[key] = final
         run_counts.add(outcome, reason)
+        if reason == EXISTED:
+            for _ in tis_by_run.pop(key, ()):
+                ti_counts.add("not_restored", EXISTED)
     for key in list(tis_by_run):
         if key not in created:
             for _ in tis_by_run.pop(key):
@@ -216,7 +233,9 @@ def _create_run(
     if status == 404:
         return "not_restored", "its DAG is not in this environment", None
     if status == 409:
-        return "not_restored", "a run with its id exists in this environment", None
+        # A retried import made it already: its state is set again (never left queued);
+        # its task instances are not patched twice (Airflow refuses a state one holds).
+        return outcome, EXISTED, final
     if not 200 <= status < 300:
         detail = answer.get("detail") if isinstance(answer, dict) else answer
         log.warning("POST %s refused (HTTP %s): %s", path, status, str(detail)[:300])
@@ -255,27 +274,24 @@ def _restore_task_instances(
                 entity["note"] = str(ti["note"])[:NOTE_LIMIT]
             layers[depths.get(str(ti["task_id"]), 0)].append((entity, reason))
     for depth in sorted(layers):
-        entries = layers[depth]
-        if routes.bulk_task_instances:
-            for start in range(0, len(entries), BULK_BATCH):
-                batch = entries[start : start + BULK_BATCH]
-                done = set(
-                    api.bulk_update("/dags/~/dagRuns/~/taskInstances", [e for e, _ in batch]).get(
-                        "success"
-                    )
-                    or []
-                )
-                for entity, reason in batch:
-                    _count_ti(counts, _ti_key(entity) in done, reason, "not found in the new run")
-        else:
-            for entity, reason in entries:
+        entries = [(e, r) for e, r in layers[depth] if routes.bulk_for(e["map_index"])]
+        for entity, reason in layers[depth]:
+            if not routes.bulk_for(entity["map_index"]):
                 _patch_one_ti(api, entity, reason, counts)
+        for start in range(0, len(entries), BULK_BATCH):
+            batch = entries[start : start + BULK_BATCH]
+            answer = api.bulk_update("/dags/~/dagRuns/~/taskInstances", [e for e, _ in batch])
+            if answer.get("errors"):
+                log.warning("bulk task instance update: %s", str(answer["errors"])[:1000])
+            done = set(answer.get("success") or [])
+            for entity, reason in batch:
+                _count_ti(counts, _ti_key(entity) in done, reason, NOT_UPDATED)
 
 
 def _patch_one_ti(
     api: AirflowRestApi, entity: dict[str, Any], reason: str | None, counts: Counts
 ) -> None:
-    """3.0.6: one task instance per call, where its path fits."""
+    """One task instance per call, where its path fits (3.0.6; mapped ones on 3.2)."""
     path = f"/dags/{entity['dag_id']}/dagRuns/{entity['dag_run_id']}/taskInstances/"
     path += str(entity["task_id"])
     if entity["map_index"] >= 0:
@@ -283,8 +299,8 @@ def _patch_one_ti(
     if not fits(path):
         counts.add(
             "not_restored",
-            "path limit: PATCH …/taskInstances/{task_id} over 64 characters (no bulk "
-            "task instance update before 3.2): the run's state decides it",
+            "path limit: PATCH …/taskInstances/{task_id}[/{map_index}] over 64 "
+            "characters (no bulk route for it on this version): the run's state decides it",
         )
         return
     body = {k: entity[k] for k in ("new_state", "note") if k in entity}

@@ -10,8 +10,8 @@ environment's REST API listed just before the pause, in the resumed environment'
   queued or running;
 - the task instances of a restored finished run: on 3.2+ each state exact, or the nearest
   settable one (:data:`~mwaa_pause_resume.dags.rest_history.NEAREST_TI_STATE`), its note
-  equal; on 3.0.6 each state exact where its single PATCH path fits, else what the run's
-  state gives (success: success; failed: skipped or the state its single PATCH set);
+  equal (mapped ones on 3.2, and all on 3.0.6: only where the single PATCH path fits,
+  else what the run's state gives: success: success; failed: skipped or failed);
 - no restored run is queued.
 
 Pure except :func:`read_history` (REST reads). ``call(method, path, query)`` answers
@@ -190,7 +190,7 @@ def _check_tis(
         checked += 1
         state = ti.get("state")
         nearest = state if state in SETTABLE_TI_STATES else NEAREST_TI_STATE.get(state, "skipped")
-        if routes.bulk_task_instances or _single_fits(ti_key):
+        if routes.bulk_for(ti_key[3]) or _single_fits(ti_key):
             wanted = {nearest}
             if ti.get("note") != got.get("note"):
                 out.problems.append(f"task instance {ti_key}: note {got.get('note')!r}")
