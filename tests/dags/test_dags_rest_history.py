@@ -20,7 +20,11 @@ import pytest
 from rest_scope_helpers import recreate_environment, rest
 
 from mwaa_pause_resume.dags.rest_api import AirflowRestApi
-from mwaa_pause_resume.dags.rest_history import collect_history, import_history
+from mwaa_pause_resume.dags.rest_history import (
+    collect_history,
+    import_history,
+    restored_run_id,
+)
 from mwaa_pause_resume.sandbox.parts import SandboxParts, create_environment, sandbox_parts
 from mwaa_pause_resume.sandbox.result import SandboxOptions
 
@@ -188,3 +192,12 @@ def test_run_history_is_restored_as_docs_airflow3_promises(
         assert tis["exact"] + tis["approximated"] + tis["not_restored"] == sum(
             1 for k in before_tis if k[:2] in before_runs
         )
+
+
+def test_an_automated_runs_id_keeps_all_but_its_reserved_prefix() -> None:
+    assert restored_run_id("scheduled__2025-01-01T00:00:00+00:00") == (
+        "manual__2025-01-01T00:00:00+00:00"
+    )
+    assert restored_run_id("backfill__2025-01-01T00:00:00+00:00").startswith("manual__2025")
+    assert restored_run_id("asset_triggered__x") == "manual__x"
+    assert restored_run_id("manual__x") == "manual__x" and restored_run_id("mine") == "mine"

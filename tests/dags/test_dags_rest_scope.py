@@ -11,9 +11,11 @@ states travel through a KMS-encrypted rest-only snapshot into the environment re
 from __future__ import annotations
 
 import gzip
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rest_scope_helpers import read_items, recreate_environment, rest, run_dag, sign_snapshot
@@ -70,6 +72,16 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxParts]:
         yield running
 
 
+def s3_lines(parts: SandboxParts, kind: str) -> list[dict[str, Any]]:
+    """The records of one kind in the snapshot snap-1 (run history holds no secret)."""
+    raw = (
+        parts.local.client("s3")
+        .get_object(Bucket=BUCKET, Key=f"{SOURCE}/snap-1/rest/{kind}.jsonl.gz")["Body"]
+        .read()
+    )
+    return [json.loads(line) for line in gzip.decompress(raw).splitlines() if line.strip()]
+
+
 def _seed(parts: SandboxParts) -> None:
     for key, (value, description) in VARIABLES.items():
         body = {"key": key, "value": value, "description": description}
@@ -79,6 +91,10 @@ def _seed(parts: SandboxParts) -> None:
     for pool in POOLS:
         rest(parts, SOURCE, "POST", "/pools", pool)
     rest(parts, SOURCE, "PATCH", f"/dags/{ACTIVE}", {"is_paused": False})
+    # a run of the user's (finished or in flight at the pause: restored finished either way)
+    rest(
+        parts, SOURCE, "POST", f"/dags/{ACTIVE}/dagRuns", {"dag_run_id": "r1", "logical_date": None}
+    )
 
 
 def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
@@ -98,9 +114,7 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
     exported = run_dag(parts, SOURCE, "mwaa_export_data", "export-1", conf)
     assert exported["state"] == "success", exported
     assert exported["result"]["scope"] == "rest-only"
-    assert exported["result"]["rows"] == len(before["variables"]) + len(
-        before["connections"]
-    ) + len(before["pools"])
+    items = len(before["variables"]) + len(before["connections"]) + len(before["pools"])
     # the export leaves the DAGs paused (the environment is about to be deleted)
     assert read_items(parts, SOURCE)["paused"][ACTIVE] is True
 
@@ -109,7 +123,13 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
     assert report.manifest.scope == "rest-only"
     assert report.manifest.secrets.scheme == "kms-envelope"
     assert report.manifest.paused_states[ACTIVE] is False
-    assert set(report.rows) == {"variables", "connections", "pools"}
+    kinds = {"variables", "connections", "pools", "dag_runs", "task_instances"}
+    assert set(report.rows) == kinds
+    history = report.rows["dag_runs"] + report.rows["task_instances"]
+    assert exported["result"]["rows"] == items + history
+    # the workflows' own runs are the pause and resume themselves: never exported
+    runs = s3_lines(parts, "dag_runs")
+    assert not {r["dag_id"] for r in runs} & {"mwaa_export_data", "mwaa_import_data"}
     s3 = parts.local.client("s3")
     for entry in report.manifest.tables.values():
         raw = s3.get_object(Bucket=BUCKET, Key=f"{SOURCE}/snap-1/{entry.file}")["Body"].read()
@@ -132,6 +152,13 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
     assert imported["state"] == "success", imported
     result = imported["result"]
     assert result["scope"] == "rest-only"
+    restored = result["history"]["dag_runs"]
+    assert [r["dag_run_id"] for r in runs] == ["r1"]
+    assert restored["exact"] + restored["approximated"] == 1
+    assert rest(parts, TARGET, "GET", f"/dags/{ACTIVE}/dagRuns/r1")["state"] in (
+        "success",
+        "failed",
+    )
     assert result["variables_updated"] == 1 and result["variables_created"] == 2
     assert result["connections_created"] == len(before["connections"])
 

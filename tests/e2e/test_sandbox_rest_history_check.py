@@ -87,3 +87,15 @@ def test_on_3_0_the_run_state_decides_task_instances_whose_path_cannot_fit() -> 
     after = history([restored(run(*key))], [ti(key, "task", "success")])
     assert check_history(before, after, "3.0.6").problems == []
     assert check_history(before, after, "3.2.1").problems != []
+
+
+def test_an_automated_run_is_looked_for_under_its_manual_id() -> None:
+    """Airflow refuses a manual run whose id starts scheduled__ (reserved for scheduled
+    runs): it is restored as manual__…, the rest of its id kept."""
+    key = ("etl", "scheduled__2025-01-02T00:00:00+00:00")
+    before = history([run(*key)], [ti(key, "a", "success")])
+    moved = ("etl", "manual__2025-01-02T00:00:00+00:00")
+    after = history([restored(run(*moved))], [ti(moved, "a", "success")])
+    check = check_history(before, after, "3.2.1")
+    assert check.problems == [] and check.task_instances_checked == 1
+    assert check_history(before, history([restored(run(*key))], []), "3.2.1").problems

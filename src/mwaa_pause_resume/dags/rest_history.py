@@ -67,6 +67,27 @@ EXISTED = "its run existed already (a retried import)"
 INTERRUPTED_NOTE = "mwaa-pause-resume: {state} at the pause; restored as failed"
 
 
+# Airflow refuses a manual run whose id starts with another run type's prefix
+# (DagRunType.from_run_id; create_dagrun: "is reserved for ... runs"), so an automated
+# run keeps its id with the prefix made manual__ (shorter, too: paths fit more often).
+RESERVED_PREFIXES = (
+    "scheduled__",
+    "backfill__",
+    "asset_triggered__",
+    "dataset_triggered__",
+    "operator_triggered__",
+)
+MANUAL_PREFIX = "manual__"
+
+
+def restored_run_id(run_id: str) -> str:
+    """The id a run gets when restored (a manual run): reserved prefixes become manual__."""
+    for prefix in RESERVED_PREFIXES:
+        if run_id.startswith(prefix):
+            return MANUAL_PREFIX + run_id[len(prefix) :]
+    return run_id
+
+
 @dataclass
 class Counts:
     """exact / approximated / not restored, and how many for each reason."""
@@ -158,14 +179,15 @@ def import_history(
     tis_by_run: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for ti in task_instances:
         if ti["dag_id"] not in excluded:
-            tis_by_run[(str(ti["dag_id"]), str(ti["dag_run_id"]))].append(ti)
+            run_id = restored_run_id(str(ti["dag_run_id"]))
+            tis_by_run[(str(ti["dag_id"]), run_id)].append({**ti, "dag_run_id": run_id})
 
     created: dict[tuple[str, str], str] = {}  # run -> the final state to set
     for run in dag_runs:
-        key = (str(run["dag_id"]), str(run["dag_run_id"]))
+        key = (str(run["dag_id"]), restored_run_id(str(run["dag_run_id"])))
         if key[0] in excluded:
             continue
-        outcome, reason, final = _create_run(api, run, routes)
+        outcome, reason, final = _create_run(api, {**run, "dag_run_id": key[1]}, routes)
         if final is None:
             run_counts.add("not_restored", reason)
             for _ in tis_by_run.pop(key, ()):
@@ -216,7 +238,7 @@ def _create_run(
         extra = INTERRUPTED_NOTE.format(state=state)
         note = f"{note}\n{extra}" if note else extra
     if run.get("run_type") != "manual" and outcome == "exact":
-        outcome, reason = "approximated", "run type restored as manual"
+        outcome, reason = "approximated", "run type restored as manual (id prefix manual__)"
     body: dict[str, Any] = {
         "dag_run_id": run_id,
         "logical_date": run.get("logical_date"),

@@ -3,9 +3,10 @@
 What docs/airflow3.md promises per Airflow version is checked against what the paused
 environment's REST API listed just before the pause, in the resumed environment's REST API:
 
-- a finished run whose paths fit (below) is there with its run id, logical date, data
-  interval, run_after, conf, state and note equal, and a run type and end date present
-  (approximate: manual, the restore time); one that cannot fit is absent;
+- a finished run whose paths fit (below) is there with its run id (an automated run's
+  prefix made ``manual__``), logical date, data interval, run_after, conf, state and note
+  equal, and a run type and end date present (approximate: manual, the restore time);
+  one that cannot fit is absent;
 - a run in flight at the pause is there finished (success, or failed with a note), never
   queued or running;
 - the task instances of a restored finished run: on 3.2+ each state exact, or the nearest
@@ -30,6 +31,7 @@ from mwaa_pause_resume.dags.rest_history import (
     NEAREST_TI_STATE,
     SETTABLE_TI_STATES,
     Routes,
+    restored_run_id,
 )
 
 Call = Callable[..., tuple[int, Any]]
@@ -115,9 +117,14 @@ def read_history(call: Call, exclude_dag_ids: Iterable[str]) -> History:
     return History(runs, tis)
 
 
+def restored_key(key: RunKey) -> RunKey:
+    """The run's key once restored (an automated run's id prefix becomes manual__)."""
+    return key[0], restored_run_id(key[1])
+
+
 def restorable(key: RunKey, routes: Routes) -> bool:
-    """The run's paths fit InvokeRestApi (docs/airflow3.md, "run id")."""
-    dag_id, run_id = key
+    """The restored run's paths fit InvokeRestApi (docs/airflow3.md, "run id")."""
+    dag_id, run_id = restored_key(key)
     if len(f"/dags/{dag_id}/dagRuns") > MAX_PATH:
         return False
     return routes.bulk_dag_runs or len(f"/dags/{dag_id}/dagRuns/{run_id}") <= MAX_PATH
@@ -128,7 +135,7 @@ def check_history(before: History, after: History, airflow_version: str) -> Hist
     routes = Routes.of(airflow_version)
     out = HistoryCheck()
     for key, run in sorted(before.runs.items()):
-        got = after.runs.get(key)
+        got = after.runs.get(restored_key(key))
         if not restorable(key, routes):
             if got is not None:
                 out.problems.append(f"run {key}: restored, but its path cannot fit")
@@ -144,14 +151,16 @@ def check_history(before: History, after: History, airflow_version: str) -> Hist
             out.task_instances_checked += _check_tis(
                 key, before, after, routes=routes, run=got, out=out
             )
-    queued = [k for k, r in after.runs.items() if k in before.runs and r["state"] == "queued"]
+    restored = {restored_key(k) for k in before.runs}
+    queued = [k for k, r in after.runs.items() if k in restored and r["state"] == "queued"]
     out.problems += [f"run {k}: left queued (it would run on unpause)" for k in queued]
     return out
 
 
 def _run_problems(key: RunKey, run: Mapping[str, Any], got: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
-    if got.get("run_type") != "manual" or not got.get("end_date"):
+    # manual; backfill once the position marker has converted the newest automated run
+    if got.get("run_type") not in ("manual", "backfill") or not got.get("end_date"):
         problems.append(f"run {key}: run type {got.get('run_type')}, end {got.get('end_date')}")
     if run.get("state") in FINAL_RUN_STATES:
         for name in EXACT_RUN_FIELDS:
@@ -181,7 +190,9 @@ def _check_tis(
     for ti_key, ti in before.task_instances.items():
         if ti_key[:2] != key:
             continue
-        got = after.task_instances.get(ti_key)
+        dag_id, run_id = restored_key(key)
+        new_key: TiKey = (dag_id, run_id, ti_key[2], ti_key[3])
+        got = after.task_instances.get(new_key)
         if got is None:
             if ti_key[3] >= 0:
                 continue  # an index of a task mapped at run time: not recreated
@@ -190,7 +201,7 @@ def _check_tis(
         checked += 1
         state = ti.get("state")
         nearest = state if state in SETTABLE_TI_STATES else NEAREST_TI_STATE.get(state, "skipped")
-        if routes.bulk_for(ti_key[3]) or _single_fits(ti_key):
+        if routes.bulk_for(ti_key[3]) or _single_fits(new_key):
             wanted = {nearest}
             if ti.get("note") != got.get("note"):
                 out.problems.append(f"task instance {ti_key}: note {got.get('note')!r}")
