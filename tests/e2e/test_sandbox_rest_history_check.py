@@ -7,8 +7,8 @@ from typing import Any
 from mwaa_pause_resume.sandbox.rest_history_check import History, check_history
 
 SHORT = ("etl", "ok")
-# 16 + 29 + 21 = 66 characters: PATCH /dags/{dag}/dagRuns/{run} cannot fit
-LONG = ("a_dag_with_a_long_name_abcdef", "manual__long_run_id__")
+# PATCH /dags/{dag}/dagRuns/{run} cannot fit even with a 12-character digest id
+LONG = ("a_dag_with_a_very_long_name_abcdefghijkl", "manual__long_run_id__")
 
 
 def run(dag_id: str, run_id: str, **fields: Any) -> dict[str, Any]:
@@ -72,7 +72,8 @@ def test_each_broken_promise_is_named_by_row() -> None:
     )
     problems = check_history(before, after, "3.3.1").problems
     assert (
-        "run ('a_dag_with_a_long_name_abcdef', 'manual__long_run_id__'): not restored" in problems
+        "run ('a_dag_with_a_very_long_name_abcdefghijkl', 'manual__long_run_id__'): not restored"
+        in problems
     )
     assert any("run_after" in p for p in problems) and any("note 'n'" in p for p in problems)
     assert "run ('etl', 'was_running'): in flight at the pause, now queued" in problems
@@ -99,3 +100,14 @@ def test_an_automated_run_is_looked_for_under_its_manual_id() -> None:
     check = check_history(before, after, "3.2.1")
     assert check.problems == [] and check.task_instances_checked == 1
     assert check_history(before, history([restored(run(*key))], []), "3.2.1").problems
+
+
+def test_a_run_id_too_long_before_3_3_is_looked_for_shortened() -> None:
+    key = ("sample_etl", "manual__2026-12-02T14:00:15.635174+00:00")  # 16 + 10 + 40 > 64
+    before = history([run(*key, run_type="manual")], [ti(key, "a", "success")])
+    short = ("sample_etl", "manual__2026-12-02T14:00:15")
+    after = history([restored(run(*short, run_type="manual"))], [ti(short, "a", "success")])
+    check = check_history(before, after, "3.2.1")
+    assert check.problems == [] and (check.runs_checked, check.task_instances_checked) == (1, 1)
+    # 3.3 sets states in bulk: the id is kept whole
+    assert check_history(before, after, "3.3.1").problems

@@ -26,7 +26,9 @@ are restored.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -86,6 +88,45 @@ def restored_run_id(run_id: str) -> str:
         if run_id.startswith(prefix):
             return MANUAL_PREFIX + run_id[len(prefix) :]
     return run_id
+
+
+# A timestamped run id's fraction of a second and UTC offset, dropped to make it fit.
+_STAMP_TAIL = re.compile(r"(\.\d+)?\+00:00$")
+SHORTENED = "run id shortened to fit InvokeRestApi's 64-character path"
+
+
+def restored_ids(
+    runs: Iterable[Mapping[str, Any]], airflow_version: str
+) -> dict[tuple[str, str], str | None]:
+    """(dag_id, run_id) -> the id the run gets when restored, or None when no id can fit.
+
+    Deterministic for the same runs (the sandbox's check computes it too). Before 3.3 a
+    run's state is set at ``/dags/{dag_id}/dagRuns/{run_id}``, so a run id that does not
+    fit is shortened: without its fraction of a second and UTC offset, else a digest
+    ``r<11 hex digits>`` of the whole id; the shortened id must be unique in its DAG.
+    """
+    routes = Routes.of(airflow_version)
+    keys = sorted({(str(r["dag_id"]), str(r["dag_run_id"])) for r in runs})
+    taken: set[tuple[str, str]] = {(d, restored_run_id(r)) for d, r in keys}
+    out: dict[tuple[str, str], str | None] = {}
+    for dag_id, original in keys:
+        run_id = restored_run_id(original)
+        if not fits(f"/dags/{dag_id}/dagRuns"):
+            out[(dag_id, original)] = None
+            continue
+        if routes.bulk_dag_runs or fits(f"/dags/{dag_id}/dagRuns/{run_id}"):
+            out[(dag_id, original)] = run_id
+            continue
+        digest = "r" + hashlib.sha256(original.encode()).hexdigest()[:11]
+        chosen = None
+        for candidate in (_STAMP_TAIL.sub("", run_id), digest):
+            path = f"/dags/{dag_id}/dagRuns/{candidate}"
+            if candidate != run_id and fits(path) and (dag_id, candidate) not in taken:
+                chosen = candidate
+                taken.add((dag_id, candidate))
+                break
+        out[(dag_id, original)] = chosen
+    return out
 
 
 @dataclass
@@ -176,18 +217,28 @@ def import_history(
     routes = Routes.of(airflow_version)
     excluded = set(exclude_dag_ids)
     run_counts, ti_counts = Counts(), Counts()
+    runs = [r for r in dag_runs if r["dag_id"] not in excluded]
+    new_ids = restored_ids(runs, airflow_version)
     tis_by_run: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
     for ti in task_instances:
         if ti["dag_id"] not in excluded:
-            run_id = restored_run_id(str(ti["dag_run_id"]))
-            tis_by_run[(str(ti["dag_id"]), run_id)].append({**ti, "dag_run_id": run_id})
+            original = (str(ti["dag_id"]), str(ti["dag_run_id"]))
+            run_id = new_ids.get(original) or restored_run_id(original[1])
+            tis_by_run[(original[0], run_id)].append({**ti, "dag_run_id": run_id})
 
     created: dict[tuple[str, str], str] = {}  # run -> the final state to set
-    for run in dag_runs:
-        key = (str(run["dag_id"]), restored_run_id(str(run["dag_run_id"])))
-        if key[0] in excluded:
-            continue
-        outcome, reason, final = _create_run(api, {**run, "dag_run_id": key[1]}, routes)
+    for run in runs:
+        original = (str(run["dag_id"]), str(run["dag_run_id"]))
+        new_id = new_ids[original]
+        key = (original[0], new_id or restored_run_id(original[1]))
+        reason: str | None
+        final: str | None
+        if new_id is None:
+            outcome, reason, final = "not_restored", _no_fit_reason(original[0], routes), None
+        else:
+            outcome, reason, final = _create_run(api, {**run, "dag_run_id": new_id}, routes)
+            if final is not None and outcome == "exact" and new_id != original[1]:
+                outcome, reason = "approximated", SHORTENED
         if final is None:
             run_counts.add("not_restored", reason)
             for _ in tis_by_run.pop(key, ()):
@@ -211,21 +262,21 @@ def import_history(
     return counts
 
 
+def _no_fit_reason(dag_id: str, routes: Routes) -> str:
+    if not fits(f"/dags/{dag_id}/dagRuns"):
+        return "path limit: POST /dags/{dag_id}/dagRuns over 64 characters"
+    return (
+        "path limit: PATCH /dags/{dag_id}/dagRuns/{run_id} over 64 characters even with "
+        "a shortened run id (no bulk run update before 3.3): its state could not be set"
+    )
+
+
 def _create_run(
     api: AirflowRestApi, run: Mapping[str, Any], routes: Routes
 ) -> tuple[str, str | None, str | None]:
     """(outcome, reason, final state or None when the run was not created)."""
     dag_id, run_id = str(run["dag_id"]), str(run["dag_run_id"])
     path = f"/dags/{dag_id}/dagRuns"
-    if not fits(path):
-        return "not_restored", "path limit: POST /dags/{dag_id}/dagRuns over 64 characters", None
-    if not routes.bulk_dag_runs and not fits(f"{path}/{run_id}"):
-        return (
-            "not_restored",
-            "path limit: PATCH /dags/{dag_id}/dagRuns/{run_id} over 64 characters "
-            "(no bulk run update before 3.3): its state could not be set",
-            None,
-        )
     state = str(run.get("state"))
     note = run.get("note")
     outcome, reason = "exact", None
