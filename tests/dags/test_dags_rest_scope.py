@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rest_scope_helpers import read_items, recreate_environment, rest, run_dag, sign_snapshot
@@ -77,6 +78,16 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxParts]:
         yield running
 
 
+def s3_lines(parts: SandboxParts, kind: str) -> list[dict[str, Any]]:
+    """The records of one kind in the snapshot snap-1 (run history holds no secret)."""
+    raw = (
+        parts.local.client("s3")
+        .get_object(Bucket=BUCKET, Key=f"{SOURCE}/snap-1/rest/{kind}.jsonl.gz")["Body"]
+        .read()
+    )
+    return [json.loads(line) for line in gzip.decompress(raw).splitlines() if line.strip()]
+
+
 def _seed(parts: SandboxParts) -> None:
     for key, (value, description) in VARIABLES.items():
         body = {"key": key, "value": value, "description": description}
@@ -86,6 +97,10 @@ def _seed(parts: SandboxParts) -> None:
     for pool in POOLS:
         rest(parts, SOURCE, "POST", "/pools", pool)
     rest(parts, SOURCE, "PATCH", f"/dags/{ACTIVE}", {"is_paused": False})
+    # a run of the user's (finished or in flight at the pause: restored finished either way)
+    rest(
+        parts, SOURCE, "POST", f"/dags/{ACTIVE}/dagRuns", {"dag_run_id": "r1", "logical_date": None}
+    )
 
 
 def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
@@ -105,9 +120,7 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
     exported = run_dag(parts, SOURCE, "mwaa_export_data", "export-1", conf)
     assert exported["state"] == "success", exported
     assert exported["result"]["scope"] == "rest-only"
-    assert exported["result"]["rows"] == len(before["variables"]) + len(
-        before["connections"]
-    ) + len(before["pools"])
+    items = len(before["variables"]) + len(before["connections"]) + len(before["pools"])
     # the export leaves the DAGs paused (the environment is about to be deleted)
     assert read_items(parts, SOURCE)["paused"][ACTIVE] is True
 
@@ -116,8 +129,14 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
     assert report.manifest.scope == "rest-only"
     assert report.manifest.secrets.scheme == "kms-envelope"
     assert report.manifest.paused_states[ACTIVE] is False
-    assert set(report.rows) == {"variables", "connections", "pools", "positions"}
+    kinds = {"variables", "connections", "pools", "positions", "dag_runs", "task_instances"}
+    assert set(report.rows) == kinds
     assert report.rows["positions"] == 0  # no scheduled DAG ran before the pause
+    history = report.rows["dag_runs"] + report.rows["task_instances"]
+    assert exported["result"]["rows"] == items + history
+    # the workflows' own runs are the pause and resume themselves: never exported
+    runs = s3_lines(parts, "dag_runs")
+    assert not {r["dag_id"] for r in runs} & {"mwaa_export_data", "mwaa_import_data"}
     s3 = parts.local.client("s3")
     for entry in report.manifest.tables.values():
         raw = s3.get_object(Bucket=BUCKET, Key=f"{SOURCE}/snap-1/{entry.file}")["Body"].read()
@@ -140,6 +159,13 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
     assert imported["state"] == "success", imported
     result = imported["result"]
     assert result["scope"] == "rest-only"
+    restored = result["history"]["dag_runs"]
+    assert [r["dag_run_id"] for r in runs] == ["r1"]
+    assert restored["exact"] + restored["approximated"] == 1
+    assert rest(parts, TARGET, "GET", f"/dags/{ACTIVE}/dagRuns/r1")["state"] in (
+        "success",
+        "failed",
+    )
     assert result["variables_updated"] == 1 and result["variables_created"] == 2
     assert result["connections_created"] == len(before["connections"])
     # Nothing silent: the note and import-report.json say what was restored and left out.
@@ -151,9 +177,7 @@ def test_rest_only_snapshot_moves_variables_connections_pools_and_paused_states(
     assert summary.items["connections"].exact == len(before["connections"])
     assert summary.items["pools"].exact == len(before["pools"])
     assert summary.items["paused_states"].exact > 0
-    assert {"dag_runs", "task_instances", "xcoms", "asset_events"} <= set(
-        summary.left_out()
-    )
+    assert {"dag_runs", "task_instances", "xcoms", "asset_events"} <= set(summary.left_out())
     # The hourly catch-up DAGs tagged latest and skip got their position (a marker
     # backfill); the catchup one never ran, so it starts from start_date as before.
     assert result["positions_set"] == 2 and result["dags_held"] == 0

@@ -8,6 +8,7 @@ from rich.console import Console
 
 from mwaa_pause_resume.cli.sandbox import print_result
 from mwaa_pause_resume.sandbox.liveness import FAILED, NOT_RESTORED, PASSED, Check, Liveness
+from mwaa_pause_resume.sandbox.rest_history_check import HistoryCheck
 from mwaa_pause_resume.sandbox.result import SandboxResult, WorkflowOutcome
 from mwaa_pause_resume.sandbox.row_compare import NormalTable, Row
 from mwaa_pause_resume.sandbox.run_compare import EnvironmentState, compare
@@ -171,12 +172,26 @@ def test_no_liveness_report_is_never_a_pass(tmp_path: Path) -> None:
 
 def test_a_rest_only_snapshot_says_plainly_what_it_did_not_restore(tmp_path: Path) -> None:
     live = Liveness(checks=[Check("the deferred task finished", NOT_RESTORED, "rest-only")])
-    result = equal_result(tmp_path, scope="rest-only", liveness=live)
+    checked = HistoryCheck(runs_checked=3, task_instances_checked=7)
+    result = equal_result(tmp_path, scope="rest-only", liveness=live, rest_history=checked)
     assert result.passed is True  # what the scope carries came back, and Airflow works
-    assert "run history" in result.to_json()["not_restored"]
+    assert "XComs" in result.to_json()["not_restored"]
+    assert result.to_json()["rest_history"]["runs_checked"] == 3
     out = Console(record=True, width=200)
     print_result(out, result)
     text = out.export_text()
-    assert "Not restored (rest-only scope): run history" in text
+    assert "Not restored (rest-only scope): XComs" in text
+    assert "3 runs and 7 task instances checked row by row" in text
     assert "Everything in the snapshot's scope was restored equal" in text
     assert equal_result(tmp_path, scope="full", liveness=live).not_restored == {}
+
+
+def test_a_rest_only_resume_fails_when_its_run_history_breaks_a_promise(tmp_path: Path) -> None:
+    live = Liveness(checks=[Check("scheduler heartbeats", PASSED, "healthy")])
+    unchecked = equal_result(tmp_path, scope="rest-only", liveness=live)
+    assert unchecked.passed is False
+    assert "run history: no restored run was checked" in " ".join(unchecked.differences)
+    broken = HistoryCheck(runs_checked=1, problems=["run ('d', 'r'): not restored"])
+    result = equal_result(tmp_path, scope="rest-only", liveness=live, rest_history=broken)
+    assert result.passed is False
+    assert "run history: run ('d', 'r'): not restored" in result.differences

@@ -42,6 +42,36 @@ RECORDS: dict[str, list[dict[str, Any]]] = {
         {"connection_id": "bare", "conn_type": "http"},
     ],
     "pools": [{"name": "p", "slots": 3, "description": None, "include_deferred": False}],
+    "dag_runs": [
+        {
+            "dag_id": "etl",
+            "dag_run_id": "scheduled__2025-01-01T00:00:00+00:00",
+            "logical_date": "2025-01-01T00:00:00Z",
+            "data_interval_start": "2024-12-31T00:00:00Z",
+            "data_interval_end": "2025-01-01T00:00:00Z",
+            "run_after": "2025-01-01T00:00:00Z",
+            "run_type": "scheduled",
+            "conf": {"batch": [1, 2]},
+            "state": "success",
+            "note": "checked",
+            "start_date": "2025-01-01T00:00:05Z",
+            "end_date": "2025-01-01T00:01:00Z",
+        }
+    ],
+    "task_instances": [
+        {
+            "dag_id": "etl",
+            "dag_run_id": "scheduled__2025-01-01T00:00:00+00:00",
+            "task_id": "load",
+            "map_index": -1,
+            "state": "success",
+            "note": None,
+            "try_number": 2,
+            "start_date": "2025-01-01T00:00:06Z",
+            "end_date": "2025-01-01T00:00:59Z",
+            "hostname": "worker-1",
+        }
+    ],
 }
 PAUSED = {"etl": False, "old": True}
 
@@ -66,7 +96,14 @@ def test_source_key_roundtrip_verifies_and_hides_secrets(tmp_path: Path) -> None
     )
     assert manifest.scope == SCOPE and manifest.secrets.scheme == "source-fernet-key"
     report = verify_snapshot(store)
-    assert report.rows == {"variables": 3, "connections": 2, "pools": 1, "positions": 0}
+    assert report.rows == {
+        "variables": 3,
+        "connections": 2,
+        "pools": 1,
+        "positions": 0,
+        "dag_runs": 1,
+        "task_instances": 1,
+    }
     assert report.to_dict()["scope"] == "rest-only"
     for kind in RECORDS:
         assert "secret" not in _file_text(tmp_path, kind).replace("a_secret", "")
@@ -221,3 +258,17 @@ def test_a_snapshot_from_before_positions_still_imports(tmp_path: Path) -> None:
     data = read_rest_snapshot(store, report.manifest)
     assert data.positions is None
     assert data.records("variables") == _plain("variables")
+
+
+def test_a_snapshot_from_before_run_history_still_reads(tmp_path: Path) -> None:
+    """Snapshots written before the run history kinds existed list three kinds only."""
+    store = open_store(str(tmp_path))
+    write_rest_snapshot(store, RECORDS, paused_states=PAUSED, airflow_version="3.0.6")
+    data = json.loads((tmp_path / MANIFEST_NAME).read_text())
+    for kind in ("dag_runs", "task_instances"):
+        del data["tables"][kind]
+        (tmp_path / rest_file(kind)).unlink()
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(data))
+    read = read_rest_snapshot(store, verify_snapshot(store).manifest)
+    assert read.records("variables") == _plain("variables")
+    assert read.dag_runs == [] and read.task_instances == []

@@ -141,12 +141,21 @@ def test_the_workflow_gate_refuses_a_schema_no_supported_version_has(tmp_path: P
 def test_a_rest_only_snapshot_missing_a_kind_does_not_verify(tmp_path: Path) -> None:
     store = open_store(str(tmp_path))
     write_rest_snapshot(store, {}, paused_states={}, airflow_version="3.0.6")
-    assert verify_snapshot(store).files == 4
+    assert verify_snapshot(store).files == 6  # three kinds, positions, the run history's two
     (tmp_path / "rest/connections.jsonl.gz").unlink()
     _edit(tmp_path, lambda m: m["tables"].pop("connections"))
-    _refused(tmp_path, r"rest-only snapshot lists pools, positions, variables; its export "
-             r"always writes exactly connections, pools, positions, variables \(older "
-             r"exports: without positions\)")  # fmt: skip
+    _refused(tmp_path, r"rest-only snapshot lists dag_runs, pools, positions, task_instances, "
+             r"variables; its export always writes exactly connections, dag_runs, pools, "
+             r"positions, task_instances, variables \(older exports: without dag_runs, "
+             r"positions, task_instances; run history kinds both or neither\)")  # fmt: skip
+
+
+def test_a_rest_only_snapshot_with_half_the_run_history_does_not_verify(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path))
+    write_rest_snapshot(store, {}, paused_states={}, airflow_version="3.2.1")
+    (tmp_path / "rest/task_instances.jsonl.gz").unlink()
+    _edit(tmp_path, lambda m: m["tables"].pop("task_instances"))
+    _refused(tmp_path, r"rest-only snapshot lists connections, dag_runs, pools, variables;")
 
 
 def _bad_crc(data: bytes) -> bytes:

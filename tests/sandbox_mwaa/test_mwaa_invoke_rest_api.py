@@ -142,3 +142,17 @@ def test_environments_get_fresh_airflow_after_recreate(
         client.get_environment(Name="env-a")
     client.create_environment(**make_request())
     assert call(client, "GET", "/dags/export_dag")[1]["is_paused"] is True
+
+
+def test_path_over_64_characters_is_refused_like_the_service_model_says(
+    client: Any, env2: str
+) -> None:
+    # botocore's model: RestApiPath max 64. The client does not check maximums, the
+    # service does: a ValidationException, and nothing reaches Airflow.
+    fits = "/dags/" + "d" * 58
+    assert len(fits) == 64
+    assert call(client, "GET", fits)[0] == 404  # reached Airflow: no such DAG
+    with pytest.raises(client.exceptions.ValidationException) as refused:
+        call(client, "GET", fits + "x")
+    assert "length less than or equal to 64" in str(refused.value)
+    assert "invokeRestApiRequest.path" in str(refused.value)

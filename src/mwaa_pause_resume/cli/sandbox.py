@@ -121,6 +121,15 @@ def print_result(out: Console, result: SandboxResult) -> None:
         out.print(f"Kept: {escape(note)}", highlight=False)
     if result.kept:
         out.print(f"Kept: work directory {escape(str(result.work_dir))}", highlight=False)
+    if result.rest_history is not None:
+        check = result.rest_history
+        out.print(
+            f"Run history through the REST API (docs/airflow3.md): {check.runs_checked} runs "
+            f"and {check.task_instances_checked} task instances checked row by row, "
+            f"{check.runs_absent_as_documented} absent as documented (path limit): "
+            + ("[green]as promised[/]" if check.passed else "[bold red]differ[/]"),
+            highlight=False,
+        )
     for item, why in result.not_restored.items():
         out.print(f"[bold yellow]Not restored[/] ({result.scope} scope): {item}: {escape(why)}")
     for error in result.import_errors:

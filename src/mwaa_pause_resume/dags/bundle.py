@@ -33,6 +33,7 @@ HELPER_MODULES = (
     "metadb_connection.py",
     "quiesce.py",
     "rest_api.py",
+    "rest_history.py",
     "rest_position.py",
     "result_note.py",
     "run_conf.py",

@@ -22,6 +22,9 @@ from mwaa_pause_resume.metadata.layout import REST_FIELDS
 CONNECTION_FIELDS = REST_FIELDS["connections"]
 
 PAGE_LIMIT = 100
+# InvokeRestApi's Path is at most 64 characters (botocore's MWAA model, shape
+# RestApiPath); a longer path is refused before it reaches Airflow.
+MAX_PATH = 64
 # The collection path, its list key, the path of one item, and the key field.
 KINDS: dict[str, tuple[str, str]] = {
     "variables": ("/variables", "key"),
@@ -98,11 +101,14 @@ class AirflowRestApi:
             )
         return answer
 
-    def list_all(self, path: str, key: str) -> list[dict[str, Any]]:
+    def list_all(
+        self, path: str, key: str, query: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """Every item of a collection, page by page (limit/offset)."""
         items: list[dict[str, Any]] = []
         while True:
-            page = self.request("GET", path, query={"limit": PAGE_LIMIT, "offset": len(items)})
+            page_query = {**(query or {}), "limit": PAGE_LIMIT, "offset": len(items)}
+            page = self.request("GET", path, query=page_query)
             batch = list(page.get(key) or [])
             items += batch
             total = int(page.get("total_entries") or 0)
@@ -123,6 +129,36 @@ class AirflowRestApi:
         run = self.request("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
         note = run.get("note") if isinstance(run, dict) else None
         return str(note) if note is not None else None
+
+    # -- run history (dags.rest_history) ---------------------------------------------
+    def dag_runs(self, state: str | None = None) -> list[dict[str, Any]]:
+        """Every DAG run of every DAG (``~``), oldest id first: stable pages."""
+        query: dict[str, Any] = {"order_by": "id"}
+        if state is not None:
+            query["state"] = [state]
+        return self.list_all("/dags/~/dagRuns", "dag_runs", query)
+
+    def task_instances(self) -> list[dict[str, Any]]:
+        """Every task instance of every run of every DAG."""
+        return self.list_all(
+            "/dags/~/dagRuns/~/taskInstances", "task_instances", {"order_by": "id"}
+        )
+
+    def dag_tasks(self, dag_id: str) -> list[dict[str, Any]]:
+        """The DAG's tasks (each with its ``downstream_task_ids``)."""
+        answer = self.request("GET", f"/dags/{dag_id}/tasks")
+        return list(answer.get("tasks") or [])
+
+    def bulk_update(self, path: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
+        """One bulk ``update`` action (entities not found are skipped): Airflow's answer
+        for it, ``{"success": [keys], "errors": [...]}``."""
+        body = {
+            "actions": [
+                {"action": "update", "entities": entities, "action_on_non_existence": "skip"}
+            ]
+        }
+        answer = self.request("PATCH", path, body=body)
+        return dict((answer or {}).get("update") or {"success": [], "errors": []})
 
     # -- variables, connections, pools ---------------------------------------------
     def keys(self, kind: str) -> list[dict[str, Any]]:

@@ -13,8 +13,8 @@ written, paused and unpaused nothing. The import also requires the snapshot's
 manifest MAC (:mod:`mwaa_pause_resume.metadata.snapshot_mac`) before any write.
 
 Scope: ``full`` (the whole database) when a database source exists, else
-``rest-only`` (variables, connections, pools, paused states through the REST API
-and the Task SDK: :mod:`.rest_api`, :mod:`mwaa_pause_resume.metadata.rest_scope`).
+``rest-only`` (variables, connections, pools, paused states and run history through the
+REST API and the Task SDK: :mod:`.rest_api`, :mod:`mwaa_pause_resume.metadata.rest_scope`).
 The run note and the manifest say which.
 """
 
@@ -283,7 +283,7 @@ def drain(**context: Any) -> dict[str, Any]:
         run = _run_key(context)
         if _scope(context) == REST_SCOPE:
             # Run history is not in this scope: nothing to keep consistent by waiting.
-            log.info("rest-only scope: no drain (run history is not exported)")
+            log.info("rest-only scope: no drain (runs in flight are restored as failed)")
             return {"drained": True, "interrupted": [], "scope": REST_SCOPE}
         with _metadb(_conn_id(context)) as conn:
             drained = quiesce.wait_for_drain(
@@ -353,12 +353,17 @@ def _export_rest(
 ) -> dict[str, Any]:
     """rest-only export: keys from the REST API, secrets from the Task SDK."""
     from mwaa_pause_resume.dags.rest_api import collect
+    from mwaa_pause_resume.dags.rest_history import OWN_DAG_IDS, collect_history
     from mwaa_pause_resume.dags.rest_position import collect_positions
     from mwaa_pause_resume.metadata.rest_scope import write_rest_snapshot
 
     run = _run_key(context)
     api = _rest_api()
-    records = {**collect(api), "positions": collect_positions(api, skip={run[0]})}
+    records = {
+        **collect(api),
+        **collect_history(api, {run[0], *OWN_DAG_IDS}),
+        "positions": collect_positions(api, skip={run[0]}),
+    }
     manifest = write_rest_snapshot(
         store,
         records,
@@ -517,10 +522,15 @@ def _import_rest(
     scheduler position (per its missed-runs policy) and the paused states through this
     environment's REST API (the snapshot wins on conflict)."""
     from mwaa_pause_resume.dags.rest_api import rest_body
+    from mwaa_pause_resume.dags.rest_history import OWN_DAG_IDS, import_history
     from mwaa_pause_resume.dags.rest_position import restore_positions
     from mwaa_pause_resume.metadata.key_checks import refuse_plaintext_snapshot
     from mwaa_pause_resume.metadata.rest_scope import read_rest_snapshot
-    from mwaa_pause_resume.metadata.restore_summary import add_positions, rest_scope_summary
+    from mwaa_pause_resume.metadata.restore_summary import (
+        add_history,
+        add_positions,
+        rest_scope_summary,
+    )
     from mwaa_pause_resume.metadata.verify import verify_snapshot
 
     manifest = verify_snapshot(store).manifest
@@ -539,6 +549,13 @@ def _import_rest(
             counts[f"{kind}_{outcome}"] = counts.get(f"{kind}_{outcome}", 0) + 1
     # The workflows' own DAGs keep the states the workflows gave them.
     ours = _own_dags(context, manifest)
+    history = import_history(
+        api,
+        data.dag_runs,
+        data.task_instances,
+        airflow_version=_airflow_version(),
+        exclude_dag_ids={*ours, *OWN_DAG_IDS},
+    )
     positions = restore_positions(
         api,
         data.paused_states,
@@ -570,6 +587,7 @@ def _import_rest(
         paused_states=len([d for d in data.paused_states if d not in ours]) - missing,
         dags_missing=missing,
     )
+    add_history(summary, history)
     add_positions(summary, positions.to_json()["positions"])
     extra: dict[str, Any] = {**counts, **_publish_report(store, summary)}
     _write_note(
@@ -595,4 +613,5 @@ def _import_rest(
         "rows": rows,
         "interrupted": 0,
         **positions.to_json(),
+        "history": history,
     }

@@ -36,14 +36,48 @@ REST_FIELDS: dict[str, tuple[str, ...]] = {
         "data_interval_end",
         "state",
     ),
+    # Run history (REST API v2 names), from dags.rest_history; snapshots written
+    # before it existed hold neither kind and still import.
+    "dag_runs": (
+        "dag_id",
+        "dag_run_id",
+        "logical_date",
+        "data_interval_start",
+        "data_interval_end",
+        "run_after",
+        "run_type",
+        "conf",
+        "state",
+        "note",
+        "start_date",
+        "end_date",
+    ),
+    "task_instances": (
+        "dag_id",
+        "dag_run_id",
+        "task_id",
+        "map_index",
+        "state",
+        "note",
+        "try_number",
+        "start_date",
+        "end_date",
+        "hostname",
+    ),
 }
-# Kinds snapshots written before they existed lack: a manifest may list them or not.
-REST_OPTIONAL_KINDS = frozenset({"positions"})
+REST_HISTORY_KINDS = ("dag_runs", "task_instances")
+# Kinds snapshots written before they existed lack: a manifest may list them or not
+# (the two history kinds both or neither).
+REST_OPTIONAL_KINDS = frozenset({"positions", *REST_HISTORY_KINDS})
 
 
 def rest_kinds_ok(listed: set[str]) -> bool:
-    """A rest-only manifest lists every kind but the optional ones, and nothing unknown."""
-    return set(REST_FIELDS) - REST_OPTIONAL_KINDS <= listed <= set(REST_FIELDS)
+    """A rest-only manifest lists every kind but the optional ones, nothing unknown, and
+    the run history kinds both or neither."""
+    if not set(REST_FIELDS) - REST_OPTIONAL_KINDS <= listed <= set(REST_FIELDS):
+        return False
+    history = listed & set(REST_HISTORY_KINDS)
+    return not history or history == set(REST_HISTORY_KINDS)
 
 
 def table_file(name: str) -> str:

@@ -46,7 +46,8 @@ def check_tables(manifest: Manifest, *, known_schema: bool = False) -> None:
             raise SnapshotInvalid(
                 f"{MANIFEST_NAME} of a rest-only snapshot lists {_names(listed) or 'nothing'}; "
                 f"its export always writes exactly {_names(set(REST_FIELDS))} (older "
-                f"exports: without {_names(REST_OPTIONAL_KINDS)})",
+                f"exports: without {_names(REST_OPTIONAL_KINDS)}; run history kinds both or "
+                "neither)",
                 hint=_HINT,
             )
         return

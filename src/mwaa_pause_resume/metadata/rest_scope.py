@@ -1,5 +1,6 @@
-"""The rest-only snapshot scope: variables, connections, pools, paused states and
-each scheduled DAG's scheduler position (``positions``).
+"""The rest-only snapshot scope: variables, connections, pools, paused states, each
+scheduled DAG's scheduler position (``positions``) and run history (DAG runs and task
+instances, see :mod:`mwaa_pause_resume.dags.rest_history`).
 
 Used where a task can reach neither the metadata database nor the ORM (Airflow 3
 without a database connection): the DAGs collect these through the REST API and
@@ -24,7 +25,12 @@ from typing import Any
 from mwaa_pause_resume.metadata.bounded_read import BoundedContent
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
 from mwaa_pause_resume.metadata.key_context import data_key_environment
-from mwaa_pause_resume.metadata.layout import REST_FIELDS, entry_file, rest_kinds_ok
+from mwaa_pause_resume.metadata.layout import (
+    REST_FIELDS,
+    REST_OPTIONAL_KINDS,
+    entry_file,
+    rest_kinds_ok,
+)
 from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Column, Manifest, TableEntry
 from mwaa_pause_resume.metadata.secrets import (
     Cipher,
@@ -47,9 +53,28 @@ SECRETS: dict[str, tuple[str, ...]] = {
     "variables": ("value",),
     "connections": ("password", "extra"),
     "pools": (),
+    "dag_runs": (),
+    "task_instances": (),
     "positions": (),
 }
-KEYS = {"variables": "key", "connections": "connection_id", "pools": "name", "positions": "dag_id"}
+KEYS = {
+    "variables": "key",
+    "connections": "connection_id",
+    "pools": "name",
+    "dag_runs": "dag_run_id",
+    "task_instances": "task_id",
+    "positions": "dag_id",
+}
+# Stored order: by name, history by (dag, run[, task, map index]): stable for equal input.
+ORDER: dict[str, tuple[str, ...]] = {
+    "dag_runs": ("dag_id", "dag_run_id"),
+    "task_instances": ("dag_id", "dag_run_id", "task_id", "map_index"),
+}
+
+
+def _order(kind: str, row: Mapping[str, Any]) -> tuple[str, ...]:
+    names = ORDER.get(kind, (KEYS[kind],))
+    return tuple(str(row[n]) for n in names)
 
 
 def rest_file(kind: str) -> str:
@@ -67,6 +92,8 @@ class RestSnapshot:
     paused_states: dict[str, bool] = field(default_factory=dict)
     # None: the snapshot predates positions (unknown), not "no DAG had one"
     positions: list[dict[str, Any]] | None = None
+    dag_runs: list[dict[str, Any]] = field(default_factory=list)
+    task_instances: list[dict[str, Any]] = field(default_factory=list)
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         if kind not in FIELDS:
@@ -135,7 +162,7 @@ def write_rest_snapshot(
     entries: dict[str, TableEntry] = {}
     for kind, names in FIELDS.items():
         rows = [seal(kind, r, cipher) for r in records.get(kind, ())]
-        rows.sort(key=lambda r: str(r[KEYS[kind]]))
+        rows.sort(key=partial(_order, kind))
         name = rest_file(kind)
         with store.open_write(name) as out:
             sink = HashingSink(out)
@@ -172,7 +199,8 @@ def check_rest_manifest(manifest: Manifest) -> None:
     if not rest_kinds_ok(set(manifest.tables)):
         raise _damaged(
             f"{MANIFEST_NAME} of a rest-only snapshot lists {sorted(manifest.tables)}, "
-            f"expected {sorted(FIELDS)}"
+            f"expected {sorted(FIELDS)} (older snapshots: without "
+            f"{sorted(REST_OPTIONAL_KINDS)}; the run history kinds both or neither)"
         )
 
 

@@ -439,6 +439,22 @@ def rest_scope_summary(
     return summary
 
 
+def add_history(summary: RestoreSummary, history: Mapping[str, Any]) -> None:
+    """Count the run history a rest-only import wrote: ``history`` maps an item
+    (``dag_runs``, ``task_instances``) to ``exact``, ``approximated``, ``not_restored``
+    and ``reasons`` (reason -> count), as :func:`~mwaa_pause_resume.dags.rest_history.
+    import_history` returns it."""
+    for item, counts in history.items():
+        reasons = dict(counts.get("reasons") or {})
+        summary.add(
+            item,
+            exact=int(counts.get("exact", 0)),
+            approximated=int(counts.get("approximated", 0)),
+            not_restored=int(counts.get("not_restored", 0)),
+            reason="; ".join(f"{why} ({n})" for why, n in reasons.items()) or None,
+        )
+
+
 def add_positions(summary: RestoreSummary, positions: Mapping[str, Any]) -> None:
     """Count what the import did with the DAGs' scheduler positions: ``positions`` is the
     ``"positions"`` object of an import's result (``set``, ``held``, ``by_policy``)."""

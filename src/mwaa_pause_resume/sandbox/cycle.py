@@ -35,6 +35,7 @@ from mwaa_pause_resume.sandbox.parts import (
     set_up_parts,
     workflow_dag_ids,
 )
+from mwaa_pause_resume.sandbox.rest_history_check import check_history, read_history
 from mwaa_pause_resume.sandbox.result import (
     QuietReporter,
     Reporter,
@@ -109,6 +110,8 @@ def _cycle(
     _sample_memory(parts, result)
     paused_before = read_state(source.db_url, source.fernet_key, excluded).paused
     seen = BeforePause.read(client.observe, source.major, (*history.runs, *lh.SCHEDULED_DAGS))
+    # what a rest-only resume must bring back (docs/airflow3.md), as the REST API lists it
+    listed = read_history(client.observe, excluded) if source.major >= 3 else None
     clock = result.lap("history", clock)
 
     result.pause = run_workflow(parts, "pause", report)
@@ -136,6 +139,9 @@ def _cycle(
     before, after = paused.before, paused.resumed(parts, ENVIRONMENT, resume_started)
     if result.scope == REST_ONLY:
         before, after, baseline = (in_rest_scope(s) for s in (before, after, baseline))
+        if listed is not None:
+            resumed = read_history(target.client().observe, excluded)
+            result.rest_history = check_history(listed, resumed, parts.version)
     result.comparison = compare(before, after, baseline)
     clock = result.lap("compare", clock)
     report.phase(

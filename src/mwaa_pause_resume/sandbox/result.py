@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.operations.progress import Progress
 from mwaa_pause_resume.sandbox.liveness import Liveness
+from mwaa_pause_resume.sandbox.rest_history_check import NOT_RESTORED, HistoryCheck
 from mwaa_pause_resume.sandbox.run_compare import Comparison
 
 
@@ -85,18 +86,15 @@ class SandboxResult:
     worker_db_access: bool = False
     total_seconds: float = 0.0
     keep_notes: list[str] = field(default_factory=list)
+    # rest-only: docs/airflow3.md's promises, checked row by row through the REST API
+    rest_history: HistoryCheck | None = None
 
     @property
     def not_restored(self) -> dict[str, str]:
         """What the snapshot's scope left out, said plainly (empty for a full snapshot)."""
         if self.scope != "rest-only":
             return {}
-        return {
-            "run history": "DAG runs, task instances, XComs, notes, logs and trigger state: "
-            "the rest-only scope carries variables, connections, pools and paused states; "
-            "Airflow 3 tasks on MWAA 3.x have no metadata-database access to export more "
-            "(--worker-db-access shows the full scope)",
-        }
+        return dict(NOT_RESTORED)
 
     @property
     def differences(self) -> list[str]:
@@ -110,6 +108,12 @@ class SandboxResult:
             out.append("the resumed environment kept the old Fernet key")
         if self.comparison is not None:
             out += self.comparison.differences
+        if self.scope == "rest-only" and self.comparison is not None:
+            check = self.rest_history
+            if check is None or not check.runs_checked + check.runs_absent_as_documented:
+                out.append("run history: no restored run was checked through the REST API")
+            else:
+                out += [f"run history: {problem}" for problem in check.problems]
         return out
 
     @property
@@ -153,6 +157,7 @@ class SandboxResult:
             "differences": self.differences,
             "scope": self.scope,
             "not_restored": self.not_restored,
+            "rest_history": self.rest_history.to_json() if self.rest_history else None,
             "worker_db_access": self.worker_db_access,
             "liveness": self.liveness.to_json() if self.liveness else None,
             "import_errors": self.import_errors,

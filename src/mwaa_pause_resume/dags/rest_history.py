@@ -1,0 +1,477 @@
+"""Run history in the rest-only scope: DAG runs and task instances over REST API v2.
+
+Export lists them with the wildcard endpoints (``/dags/~/dagRuns``,
+``/dags/~/dagRuns/~/taskInstances``). Import, with every DAG paused (a queued run of a
+paused DAG never starts: docs/research/airflow3-rest-channels.md §0.3), does per run:
+
+1. ``POST /dags/{dag_id}/dagRuns``: run id, logical date, data interval, run_after,
+   conf and note. Airflow makes it a *manual* run, *queued*, its task instances in no
+   state. A run whose final state has no route (below) is not created at all: it
+   would stay queued and really run once its DAG is unpaused.
+2. Task instance states and notes (3.2.1+): bulk ``PATCH /dags/~/dagRuns/~/taskInstances``,
+   one call per topological layer, upstream first: Airflow orders a bulk call's
+   entities as it likes, and setting a state clears *failed* downstream task instances
+   (and re-queues the run when it clears one). 3.0.6 has no bulk route: a single
+   ``PATCH …/taskInstances/{task_id}`` where its path fits, else not restored.
+3. The run's final state: 3.3.1 bulk ``PATCH /dags/~/dagRuns``, else
+   ``PATCH /dags/{dag_id}/dagRuns/{run_id}`` where the path fits.
+4. ``GET /dags/~/dagRuns?state=queued``: a restored run found queued is set failed.
+
+InvokeRestApi refuses a path over 64 characters (:data:`~.rest_api.MAX_PATH`), which
+decides most of what is possible; docs/airflow3.md has the table per version.
+:func:`import_history` returns counts per item (exact / approximated / not restored,
+with reasons); the scheduler's position marker runs after it, before paused states
+are restored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mwaa_pause_resume.dags.rest_api import MAX_PATH, AirflowRestApi, RestApiError
+from mwaa_pause_resume.metadata.layout import REST_FIELDS
+
+log = logging.getLogger(__name__)
+
+# The workflows' own DAGs: their runs are the pause and the resume themselves.
+OWN_DAG_IDS = ("mwaa_export_data", "mwaa_import_data")
+RUN_FIELDS = REST_FIELDS["dag_runs"]
+TI_FIELDS = REST_FIELDS["task_instances"]
+
+FINAL_RUN_STATES = ("success", "failed")  # what patch_dag_run sets (besides queued)
+SETTABLE_TI_STATES = ("success", "failed", "skipped")  # PatchTaskInstanceBody
+# The nearest settable state of the others: what a run-level "failed" PATCH does to
+# them (pending ones skipped, running ones failed).
+NEAREST_TI_STATE = {
+    None: "skipped",
+    "upstream_failed": "skipped",
+    "removed": "skipped",
+    "scheduled": "skipped",
+    "queued": "skipped",
+    "running": "failed",
+    "restarting": "failed",
+    "up_for_retry": "failed",
+    "up_for_reschedule": "failed",
+    "deferred": "failed",
+}
+NOTE_LIMIT = 1000  # Airflow's note length limit
+# Entities per bulk call: each one is a state change with its own clearing; well inside
+# InvokeRestApi's 10 seconds.
+BULK_BATCH = 50
+NOT_UPDATED = "not updated by the bulk call (not in the new run, or refused)"
+EXISTED = "its run existed already (a retried import)"
+INTERRUPTED_NOTE = "mwaa-pause-resume: {state} at the pause; restored as failed"
+
+
+# Airflow refuses a manual run whose id starts with another run type's prefix
+# (DagRunType.from_run_id; create_dagrun: "is reserved for ... runs"), so an automated
+# run keeps its id with the prefix made manual__ (shorter, too: paths fit more often).
+RESERVED_PREFIXES = (
+    "scheduled__",
+    "backfill__",
+    "asset_triggered__",
+    "dataset_triggered__",
+    "operator_triggered__",
+)
+MANUAL_PREFIX = "manual__"
+
+
+def restored_run_id(run_id: str) -> str:
+    """The id a run gets when restored (a manual run): reserved prefixes become manual__."""
+    for prefix in RESERVED_PREFIXES:
+        if run_id.startswith(prefix):
+            return MANUAL_PREFIX + run_id[len(prefix) :]
+    return run_id
+
+
+# A timestamped run id's fraction of a second and UTC offset, dropped to make it fit.
+_STAMP_TAIL = re.compile(r"(\.\d+)?\+00:00$")
+SHORTENED = "run id shortened to fit InvokeRestApi's 64-character path"
+
+
+def restored_ids(
+    runs: Iterable[Mapping[str, Any]], airflow_version: str
+) -> dict[tuple[str, str], str | None]:
+    """(dag_id, run_id) -> the id the run gets when restored, or None when no id can fit.
+
+    Deterministic for the same runs (the sandbox's check computes it too). Before 3.3 a
+    run's state is set at ``/dags/{dag_id}/dagRuns/{run_id}``, so a run id that does not
+    fit is shortened: without its fraction of a second and UTC offset, else a digest
+    ``r<11 hex digits>`` of the whole id; the shortened id must be unique in its DAG.
+    """
+    routes = Routes.of(airflow_version)
+    keys = sorted({(str(r["dag_id"]), str(r["dag_run_id"])) for r in runs})
+    taken: set[tuple[str, str]] = {(d, restored_run_id(r)) for d, r in keys}
+    out: dict[tuple[str, str], str | None] = {}
+    for dag_id, original in keys:
+        run_id = restored_run_id(original)
+        if not fits(f"/dags/{dag_id}/dagRuns"):
+            out[(dag_id, original)] = None
+            continue
+        if routes.bulk_dag_runs or fits(f"/dags/{dag_id}/dagRuns/{run_id}"):
+            out[(dag_id, original)] = run_id
+            continue
+        digest = "r" + hashlib.sha256(original.encode()).hexdigest()[:11]
+        chosen = None
+        for candidate in (_STAMP_TAIL.sub("", run_id), digest):
+            path = f"/dags/{dag_id}/dagRuns/{candidate}"
+            if candidate != run_id and fits(path) and (dag_id, candidate) not in taken:
+                chosen = candidate
+                taken.add((dag_id, candidate))
+                break
+        out[(dag_id, original)] = chosen
+    return out
+
+
+@dataclass
+class Counts:
+    """exact / approximated / not restored, and how many for each reason."""
+
+    exact: int = 0
+    approximated: int = 0
+    not_restored: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str, reason: str | None = None) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if reason:
+            self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "exact": self.exact,
+            "approximated": self.approximated,
+            "not_restored": self.not_restored,
+            "reasons": dict(sorted(self.reasons.items())),
+        }
+
+
+@dataclass(frozen=True)
+class Routes:
+    """What this Airflow version's REST API offers (research §1.3, §2)."""
+
+    bulk_task_instances: bool  # PATCH /dags/~/dagRuns/~/taskInstances: 3.2+
+    bulk_dag_runs: bool  # PATCH /dags/~/dagRuns: 3.3+
+    # 3.2's bulk update looks every task instance up at map index -1 (its _perform_update
+    # does not pass the entity's index on), so a mapped one answers 404 and ends the
+    # whole call; 3.3 passes it on.
+    bulk_mapped_task_instances: bool
+
+    @classmethod
+    def of(cls, airflow_version: str) -> Routes:
+        parts = tuple(int(p) for p in airflow_version.split(".")[:2] if p.isdigit())
+        return cls(
+            bulk_task_instances=parts >= (3, 2),
+            bulk_dag_runs=parts >= (3, 3),
+            bulk_mapped_task_instances=parts >= (3, 3),
+        )
+
+    def bulk_for(self, map_index: int) -> bool:
+        """Whether a task instance of this map index can go in a bulk update."""
+        return self.bulk_task_instances and (map_index < 0 or self.bulk_mapped_task_instances)
+
+
+def fits(path: str) -> bool:
+    return len(path) <= MAX_PATH
+
+
+# -- export ------------------------------------------------------------------------
+def collect_history(
+    api: AirflowRestApi, exclude_dag_ids: Iterable[str] = OWN_DAG_IDS
+) -> dict[str, list[dict[str, Any]]]:
+    """Every DAG run and task instance, the workflows' own DAGs' left out."""
+    excluded = set(exclude_dag_ids)
+    runs = [
+        {name: run.get(name) for name in RUN_FIELDS}
+        for run in api.dag_runs()
+        if run.get("dag_id") not in excluded
+    ]
+    tis = [
+        {name: ti.get(name) for name in TI_FIELDS}
+        for ti in api.task_instances()
+        if ti.get("dag_id") not in excluded
+    ]
+    return {"dag_runs": runs, "task_instances": tis}
+
+
+# -- import ------------------------------------------------------------------------
+def import_history(
+    api: AirflowRestApi,
+    dag_runs: Iterable[Mapping[str, Any]],
+    task_instances: Iterable[Mapping[str, Any]],
+    *,
+    airflow_version: str,
+    exclude_dag_ids: Iterable[str] = OWN_DAG_IDS,
+) -> dict[str, dict[str, Any]]:
+    """Restore the runs and their task instances; every DAG must be paused throughout.
+
+    Returns ``{"dag_runs": counts, "task_instances": counts}`` (see :class:`Counts`).
+    Raises :class:`RestApiError` when a restored run stays queued and cannot be failed.
+    """
+    routes = Routes.of(airflow_version)
+    excluded = set(exclude_dag_ids)
+    run_counts, ti_counts = Counts(), Counts()
+    runs = [r for r in dag_runs if r["dag_id"] not in excluded]
+    new_ids = restored_ids(runs, airflow_version)
+    tis_by_run: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for ti in task_instances:
+        if ti["dag_id"] not in excluded:
+            original = (str(ti["dag_id"]), str(ti["dag_run_id"]))
+            run_id = new_ids.get(original) or restored_run_id(original[1])
+            tis_by_run[(original[0], run_id)].append({**ti, "dag_run_id": run_id})
+
+    created: dict[tuple[str, str], str] = {}  # run -> the final state to set
+    for run in runs:
+        original = (str(run["dag_id"]), str(run["dag_run_id"]))
+        new_id = new_ids[original]
+        key = (original[0], new_id or restored_run_id(original[1]))
+        reason: str | None
+        final: str | None
+        if new_id is None:
+            outcome, reason, final = "not_restored", _no_fit_reason(original[0], routes), None
+        else:
+            outcome, reason, final = _create_run(api, {**run, "dag_run_id": new_id}, routes)
+            if final is not None and outcome == "exact" and new_id != original[1]:
+                outcome, reason = "approximated", SHORTENED
+        if final is None:
+            run_counts.add("not_restored", reason)
+            for _ in tis_by_run.pop(key, ()):
+                ti_counts.add("not_restored", "its run was not restored")
+            continue
+        created[key] = final
+        run_counts.add(outcome, reason)
+        if reason == EXISTED:
+            for _ in tis_by_run.pop(key, ()):
+                ti_counts.add("not_restored", EXISTED)
+    for key in list(tis_by_run):
+        if key not in created:
+            for _ in tis_by_run.pop(key):
+                ti_counts.add("not_restored", "its run is not in the snapshot")
+
+    _restore_task_instances(api, tis_by_run, routes, ti_counts)
+    _set_run_states(api, created, routes)
+    _fail_queued(api, created, routes, run_counts)
+    counts = {"dag_runs": run_counts.as_dict(), "task_instances": ti_counts.as_dict()}
+    log.info("run history restored: %s", counts)
+    return counts
+
+
+def _no_fit_reason(dag_id: str, routes: Routes) -> str:
+    if not fits(f"/dags/{dag_id}/dagRuns"):
+        return "path limit: POST /dags/{dag_id}/dagRuns over 64 characters"
+    return (
+        "path limit: PATCH /dags/{dag_id}/dagRuns/{run_id} over 64 characters even with "
+        "a shortened run id (no bulk run update before 3.3): its state could not be set"
+    )
+
+
+def _create_run(
+    api: AirflowRestApi, run: Mapping[str, Any], routes: Routes
+) -> tuple[str, str | None, str | None]:
+    """(outcome, reason, final state or None when the run was not created)."""
+    dag_id, run_id = str(run["dag_id"]), str(run["dag_run_id"])
+    path = f"/dags/{dag_id}/dagRuns"
+    state = str(run.get("state"))
+    note = run.get("note")
+    outcome, reason = "exact", None
+    if state in FINAL_RUN_STATES:
+        final = state
+    else:
+        # queued or running at the pause: never left queued (it would run on unpause)
+        final = "failed"
+        outcome, reason = "approximated", f"{state} at the pause: restored as failed"
+        extra = INTERRUPTED_NOTE.format(state=state)
+        note = f"{note}\n{extra}" if note else extra
+    if run.get("run_type") != "manual" and outcome == "exact":
+        outcome, reason = "approximated", "run type restored as manual (id prefix manual__)"
+    body: dict[str, Any] = {
+        "dag_run_id": run_id,
+        "logical_date": run.get("logical_date"),
+        "run_after": run.get("run_after"),
+        "conf": run.get("conf") or {},  # 3.0.6 takes a dict only
+        "note": note[:NOTE_LIMIT] if isinstance(note, str) else None,
+    }
+    # Sent with the logical date only (Airflow refuses it otherwise); 3.0.6 keeps
+    # run_after only when the interval is sent.
+    if run.get("logical_date") and run.get("data_interval_start") and run.get("data_interval_end"):
+        body["data_interval_start"] = run["data_interval_start"]
+        body["data_interval_end"] = run["data_interval_end"]
+    status, answer = api.call("POST", path, body=body)
+    if status == 404:
+        return "not_restored", "its DAG is not in this environment", None
+    if status == 409:
+        # A retried import made it already: its state is set again (never left queued);
+        # its task instances are not patched twice (Airflow refuses a state one holds).
+        return outcome, EXISTED, final
+    if not 200 <= status < 300:
+        detail = answer.get("detail") if isinstance(answer, dict) else answer
+        log.warning("POST %s refused (HTTP %s): %s", path, status, str(detail)[:300])
+        return "not_restored", f"refused by Airflow (HTTP {status})", None
+    return outcome, reason, final
+
+
+def _restore_task_instances(
+    api: AirflowRestApi,
+    tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
+    routes: Routes,
+    counts: Counts,
+) -> None:
+    """States and notes, one topological layer at a time across all runs."""
+    depth_of: dict[str, dict[str, int] | None] = {}
+    layers: dict[int, list[tuple[dict[str, Any], str | None]]] = defaultdict(list)
+    for (dag_id, _), tis in tis_by_run.items():
+        if dag_id not in depth_of:
+            depth_of[dag_id] = _task_depths(api, dag_id)
+        depths = depth_of[dag_id] or _start_order(tis)
+        for ti in tis:
+            state = ti.get("state")
+            if state in SETTABLE_TI_STATES:
+                new_state, reason = str(state), None
+            else:
+                new_state = NEAREST_TI_STATE.get(state, "skipped")
+                reason = f"state {state} set as {new_state}"
+            entity = {
+                "dag_id": ti["dag_id"],
+                "dag_run_id": ti["dag_run_id"],
+                "task_id": ti["task_id"],
+                "map_index": -1 if ti.get("map_index") is None else int(ti["map_index"]),
+                "new_state": new_state,
+            }
+            if ti.get("note"):
+                entity["note"] = str(ti["note"])[:NOTE_LIMIT]
+            layers[depths.get(str(ti["task_id"]), 0)].append((entity, reason))
+    for depth in sorted(layers):
+        entries = [(e, r) for e, r in layers[depth] if routes.bulk_for(e["map_index"])]
+        for entity, reason in layers[depth]:
+            if not routes.bulk_for(entity["map_index"]):
+                _patch_one_ti(api, entity, reason, counts)
+        for start in range(0, len(entries), BULK_BATCH):
+            batch = entries[start : start + BULK_BATCH]
+            answer = api.bulk_update("/dags/~/dagRuns/~/taskInstances", [e for e, _ in batch])
+            if answer.get("errors"):
+                log.warning("bulk task instance update: %s", str(answer["errors"])[:1000])
+            done = set(answer.get("success") or [])
+            for entity, reason in batch:
+                _count_ti(counts, _ti_key(entity) in done, reason, NOT_UPDATED)
+
+
+def _patch_one_ti(
+    api: AirflowRestApi, entity: dict[str, Any], reason: str | None, counts: Counts
+) -> None:
+    """One task instance per call, where its path fits (3.0.6; mapped ones on 3.2)."""
+    path = f"/dags/{entity['dag_id']}/dagRuns/{entity['dag_run_id']}/taskInstances/"
+    path += str(entity["task_id"])
+    if entity["map_index"] >= 0:
+        path += f"/{entity['map_index']}"
+    if not fits(path):
+        counts.add(
+            "not_restored",
+            "path limit: PATCH …/taskInstances/{task_id}[/{map_index}] over 64 "
+            "characters (no bulk route for it on this version): the run's state decides it",
+        )
+        return
+    body = {k: entity[k] for k in ("new_state", "note") if k in entity}
+    status, _ = api.call("PATCH", path, body=body)
+    _count_ti(counts, 200 <= status < 300, reason, f"refused by Airflow (HTTP {status})")
+
+
+def _count_ti(counts: Counts, done: bool, reason: str | None, failure: str) -> None:
+    if not done:
+        counts.add("not_restored", failure)
+    elif reason:
+        counts.add("approximated", reason)
+    else:
+        counts.add("exact")
+
+
+def _ti_key(entity: Mapping[str, Any]) -> str:
+    """How Airflow's bulk answer names a task instance it updated."""
+    return f"{entity['dag_id']}.{entity['dag_run_id']}.{entity['task_id']}[{entity['map_index']}]"
+
+
+def _task_depths(api: AirflowRestApi, dag_id: str) -> dict[str, int] | None:
+    """Each task's longest distance from a root (upstream tasks have smaller depths);
+    None when the tasks path does not fit or the DAG cannot be read."""
+    path = f"/dags/{dag_id}/tasks"
+    if not fits(path):
+        return None
+    try:
+        tasks = api.dag_tasks(dag_id)
+    except RestApiError as exc:
+        log.warning("cannot read the tasks of %s (%s): ordering by start time", dag_id, exc)
+        return None
+    downstream = {str(t["task_id"]): list(t.get("downstream_task_ids") or []) for t in tasks}
+    upstream: dict[str, list[str]] = defaultdict(list)
+    for task, below in downstream.items():
+        for child in below:
+            upstream[str(child)].append(task)
+    depths: dict[str, int] = {}
+
+    def depth(task: str, seen: frozenset[str] = frozenset()) -> int:
+        if task not in depths:
+            parents = [p for p in upstream.get(task, []) if p not in seen]
+            depths[task] = 1 + max((depth(p, seen | {task}) for p in parents), default=-1)
+        return depths[task]
+
+    for task in downstream:
+        depth(task)
+    return depths
+
+
+def _start_order(tis: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Without the DAG's structure: the order the tasks started in (an upstream task
+    finished before its downstream ones started); tasks that never started last."""
+    started = sorted({str(t["start_date"]) for t in tis if t.get("start_date")})
+    rank = {stamp: number for number, stamp in enumerate(started)}
+    return {str(t["task_id"]): rank.get(str(t.get("start_date")), len(started)) for t in tis}
+
+
+def _set_run_states(
+    api: AirflowRestApi, created: Mapping[tuple[str, str], str], routes: Routes
+) -> None:
+    if routes.bulk_dag_runs:
+        entities = [
+            {"dag_id": d, "dag_run_id": r, "state": state} for (d, r), state in created.items()
+        ]
+        for start in range(0, len(entities), BULK_BATCH):
+            api.bulk_update("/dags/~/dagRuns", entities[start : start + BULK_BATCH])
+        return
+    for (dag_id, run_id), state in created.items():
+        # the path fits: _create_run created no run whose state has no route
+        api.request("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", body={"state": state})
+
+
+def _fail_queued(
+    api: AirflowRestApi,
+    created: Mapping[tuple[str, str], str],
+    routes: Routes,
+    counts: Counts,
+) -> None:
+    """No restored run may stay queued: it would run when its DAG is unpaused."""
+    queued = {
+        (str(r["dag_id"]), str(r["dag_run_id"]))
+        for r in api.dag_runs(state="queued")
+        if (str(r["dag_id"]), str(r["dag_run_id"])) in created
+    }
+    if not queued:
+        return
+    log.warning("%d restored run(s) still queued: setting them failed", len(queued))
+    _set_run_states(api, dict.fromkeys(sorted(queued), "failed"), routes)
+    still = {
+        (str(r["dag_id"]), str(r["dag_run_id"]))
+        for r in api.dag_runs(state="queued")
+        if (str(r["dag_id"]), str(r["dag_run_id"])) in queued
+    }
+    if still:
+        raise RestApiError(
+            f"restored runs stay queued and would run on unpause: {sorted(still)[:10]}; "
+            "leave their DAGs paused and delete these runs in the Airflow UI"
+        )
+    reason = "still queued after the restore: set failed"
+    counts.reasons[reason] = counts.reasons.get(reason, 0) + len(queued)
