@@ -117,17 +117,26 @@ def test_source_key_roundtrip_verifies_and_hides_secrets(tmp_path: Path) -> None
 
 def test_the_manifest_lists_the_items_the_snapshot_holds(tmp_path: Path) -> None:
     """Nothing silent (issue 11): a rest-only manifest says which restore items it holds;
-    one written before it did holds the same four."""
+    one written before it did holds variables, connections, pools and paused states."""
     store = open_store(str(tmp_path))
     manifest = write_rest_snapshot(store, RECORDS, paused_states=PAUSED, airflow_version=None)
-    items = ["variables", "connections", "pools", "paused_states"]
+    items = [
+        "variables",
+        "connections",
+        "pools",
+        "positions",
+        "dag_runs",
+        "task_instances",
+        "paused_states",
+    ]
     written = json.loads((tmp_path / MANIFEST_NAME).read_text())
     assert written["items"] == items
     assert manifest.held_items() == tuple(items)
     assert Manifest.from_dict(written).items == items
     del written["items"]
     older = Manifest.from_dict(written)
-    assert older.items is None and older.held_items() == tuple(items)
+    before_items = ("variables", "connections", "pools", "paused_states")
+    assert older.items is None and older.held_items() == before_items
     assert "items" not in older.to_dict()
 
 
@@ -254,7 +263,7 @@ def test_a_snapshot_from_before_positions_still_imports(tmp_path: Path) -> None:
     del manifest["tables"]["positions"]
     (tmp_path / MANIFEST_NAME).write_text(json.dumps(manifest))
     report = verify_snapshot(store)
-    assert set(report.rows) == {"variables", "connections", "pools"}
+    assert set(report.rows) == {"variables", "connections", "pools", "dag_runs", "task_instances"}
     data = read_rest_snapshot(store, report.manifest)
     assert data.positions is None
     assert data.records("variables") == _plain("variables")
