@@ -166,19 +166,37 @@ def _read_note(context: dict[str, Any]) -> str | None:
 
 
 def _publish_success(
-    conn_id: str, run: quiesce.RunKey, snapshot: str, *, tables: int, rows: int, interrupted: int
+    conn_id: str,
+    run: quiesce.RunKey,
+    snapshot: str,
+    *,
+    tables: int,
+    rows: int,
+    interrupted: int,
+    positions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Full scope: the success note on the run (fresh session: the engine's may be
-    read-only), and the same figures as the task's XCom."""
+    read-only), and the same figures as the task's XCom. ``positions``: what the
+    missed-runs policy did (``db_position.PositionSetter.result``): counts in the note,
+    the held DAGs with their reasons in the XCom."""
+    from mwaa_pause_resume.dags.db_position import position_counts
+
+    counts = position_counts(positions) if positions else {}
     with _metadb(conn_id) as conn:
         quiesce.write_run_note(
             conn,
             run,
             success_note(
-                snapshot, tables=tables, rows=rows, interrupted=interrupted, scope=FULL_SCOPE
+                snapshot,
+                tables=tables,
+                rows=rows,
+                interrupted=interrupted,
+                scope=FULL_SCOPE,
+                **counts,
             ),
         )
-    return {"snapshot": snapshot, "tables": tables, "rows": rows, "interrupted": interrupted}
+    result = {"snapshot": snapshot, "tables": tables, "rows": rows, "interrupted": interrupted}
+    return {**result, **(positions or {})}
 
 
 # -- export DAG ------------------------------------------------------------------
@@ -407,6 +425,11 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
         )
         if read_manifest(store).scope == REST_SNAPSHOT_SCOPE:
             return _import_rest(context, cfg.snapshot, store)
+        from mwaa_pause_resume.dags.db_position import PositionSetter
+        from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY
+
+        # The missed-runs policy, applied inside the restore's transaction.
+        positions = PositionSetter(getattr(cfg, "missed_runs", DEFAULT_POLICY))
         try:
             with _metadb(_conn_id(context)) as conn:
                 report = restore_snapshot(
@@ -416,6 +439,7 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
                     snapshot_key=os.environ.get(SNAPSHOT_KEY_ENV) or None,
                     interrupted_policy=cfg.interrupted_policy,
                     progress=lambda *args: log.info("import: %s", " ".join(map(str, args))),
+                    before_commit=positions,
                 )
         except AlreadyRestored as done:
             # A retry after the restore committed (the note or XCom failed the first
@@ -437,8 +461,16 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
             )
         tables, rows, interrupted = _report_totals(report)
         log.info("restored %d rows into %d tables from %s", rows, tables, cfg.snapshot)
+        for held in positions.held:
+            log.warning("left paused: %s: %s; %s", held.dag_id, held.reason, held.action)
         return _publish_success(
-            _conn_id(context), run, cfg.snapshot, tables=tables, rows=rows, interrupted=interrupted
+            _conn_id(context),
+            run,
+            cfg.snapshot,
+            tables=tables,
+            rows=rows,
+            interrupted=interrupted,
+            positions=positions.result(),
         )
 
 
