@@ -221,6 +221,25 @@ def set_next_run(cur: Any, dag_id: str, nxt: NextRun) -> None:
     cur.execute(f"UPDATE dag SET {sets} WHERE dag_id = %s", [*values.values(), dag_id])
 
 
+def retype_unfinished(cur: Any, dag_id: str, before: datetime) -> int:
+    """The DAG's queued or running ``scheduled``/``backfill`` runs older than ``before``
+    become ``manual`` runs; returns how many.
+
+    Up to Airflow 3.1 the scheduler sets a DAG's next run from each automated run that
+    finishes (``_schedule_dag_run``: ``calculate_dagrun_date_fields(dag, that run's
+    interval)``), not from the newest one: a run interrupted by the pause and re-run
+    after the resume would move the position back behind the marker and start the
+    backlog the policy skips. As ``manual`` runs they still run, and move nothing.
+    """
+    date = date_column(columns(cur, "dag_run"))
+    cur.execute(
+        f"UPDATE dag_run SET run_type = 'manual' WHERE dag_id = %s AND run_type = ANY(%s) "
+        f"AND state IN ('queued', 'running') AND {date} < %s",
+        (dag_id, list(AUTOMATED_RUN_TYPES), before),
+    )
+    return int(cur.rowcount)
+
+
 def hold(cur: Any, dag_ids: Sequence[str]) -> None:
     """Keep these DAGs paused: their position could not be set exactly."""
     if dag_ids:
