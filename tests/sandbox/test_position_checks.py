@@ -12,6 +12,7 @@ from mwaa_pause_resume.sandbox.position_checks import (
     judge,
     last_automated,
     newest_due,
+    restored_position,
 )
 
 H = timedelta(hours=1)
@@ -103,3 +104,40 @@ def test_created_counts_scheduled_runs_only_new_ones_or_queued_again() -> None:
     ]
     # "a" and "c" existed before the pause; "c" was queued again after the resume.
     assert created_by_scheduler(runs, {"a", "c"}, RESUMED) == [L - H, L + H]
+
+
+def test_runs_made_between_the_read_and_the_pause_are_restored_history_not_new() -> None:
+    """The scheduler goes on catching up until the export pauses the DAG: those runs are
+    in the snapshot, not in the runs read before the pause, and come back queued long
+    before the resume. They are the position, not runs made after the resume."""
+    old_q = (RESUMED - 10 * H).isoformat()
+    new_q = (RESUMED + H / 60).isoformat()
+    runs = [
+        {
+            "dag_run_id": "a",
+            "run_type": "scheduled",
+            "logical_date": L.isoformat(),
+            "queued_at": old_q,
+        },
+        {
+            "dag_run_id": "late",
+            "run_type": "scheduled",
+            "logical_date": (L + H).isoformat(),
+            "queued_at": old_q,
+        },
+        {
+            "dag_run_id": "marker",
+            "run_type": "backfill",
+            "logical_date": DUE.isoformat(),
+            "queued_at": new_q,
+        },
+        {
+            "dag_run_id": "n",
+            "run_type": "scheduled",
+            "logical_date": (DUE + H).isoformat(),
+            "queued_at": new_q,
+        },
+        {"dag_run_id": "?", "run_type": "scheduled", "logical_date": (DUE + 2 * H).isoformat()},
+    ]
+    assert created_by_scheduler(runs, {"a"}, RESUMED) == [DUE + H, DUE + 2 * H]
+    assert restored_position(runs, RESUMED) == L + H

@@ -7,6 +7,7 @@ from mwaa_pause_resume.sandbox.row_compare import (
     EXAMPLE_VALUE_CHARS,
     NormalTable,
     Row,
+    _blur_retyped,
     compare_tables,
     expected_after_restore,
 )
@@ -84,3 +85,31 @@ def test_the_difference_shows_the_changed_columns_of_the_nearest_row_shortened()
     assert example.startswith("row t(key='k') differs: val 'xxx")
     assert len(example) < 3 * EXAMPLE_VALUE_CHARS
     assert (result["t"].before, result["t"].after, result["t"].matching) == (2, 2, 1)
+
+
+def test_position_markers_are_the_restores_own_rows_and_retyped_runs_compare_equal() -> None:
+    """missed_runs=latest/skip: the markers and their notes are the restore's; an
+    unfinished automated run that came back as a manual one (Airflow < 3.2) is equal."""
+    from mwaa_pause_resume.metadata.position_sql import MARKER_RUN_ID_PREFIX
+
+    kept = row(dag_id="h", run_id="scheduled__1", run_type="scheduled", state="success")
+    marker = row(
+        dag_id="h", run_id=MARKER_RUN_ID_PREFIX + "x", run_type="backfill", state="success"
+    )
+    note = row(dag_run_id=f"dag_run(dag_id=h, run_id={MARKER_RUN_ID_PREFIX}x)", content="m")
+    before = {
+        "dag_run": NormalTable((kept,), frozenset()),
+        "dag_run_note": NormalTable((), frozenset()),
+    }
+    after = {
+        "dag_run": NormalTable((kept, marker), frozenset()),
+        "dag_run_note": NormalTable((note,), frozenset()),
+    }
+    result = compare_tables(before, after, {})
+    assert [(result[t].equal, result[t].made_by_target) for t in after] == [(True, 1), (True, 1)]
+
+    blurred = {"state": "queued", "run_type": "scheduled"}
+    _blur_retyped(blurred)
+    retyped = {"state": "queued", "run_type": "manual"}
+    _blur_retyped(retyped)
+    assert blurred == retyped

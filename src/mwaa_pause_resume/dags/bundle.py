@@ -30,6 +30,7 @@ HELPER_MODULES = (
     "__init__.py",
     "airflow_compat.py",
     "authorization.py",
+    "db_position.py",
     "metadb_connection.py",
     "quiesce.py",
     "rest_api.py",

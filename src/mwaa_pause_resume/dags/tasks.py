@@ -178,10 +178,16 @@ def _publish_success(
     interrupted: int,
     summary: Any = None,
     store: Any = None,
+    positions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Full scope: the success note on the run (fresh session: the engine's may be
     read-only), and the same figures as the task's XCom. An import's restore summary
-    goes into the note and, whole, into ``import-report.json`` in ``store``."""
+    goes into the note and, whole, into ``import-report.json`` in ``store``.
+    ``positions``: what the missed-runs policy did (``db_position.PositionSetter.result``):
+    counts in the note, the held DAGs with their reasons in the XCom and the summary."""
+    from mwaa_pause_resume.dags.db_position import position_counts
+
+    counts: dict[str, Any] = position_counts(positions) if positions else {}
     extra = _publish_report(store, summary)
     with _metadb(conn_id) as conn:
         quiesce.write_run_note(
@@ -193,10 +199,12 @@ def _publish_success(
                 rows=rows,
                 interrupted=interrupted,
                 scope=FULL_SCOPE,
+                **counts,
                 **extra,
             ),
         )
-    return {"snapshot": snapshot, "tables": tables, "rows": rows, "interrupted": interrupted}
+    result = {"snapshot": snapshot, "tables": tables, "rows": rows, "interrupted": interrupted}
+    return {**result, **(positions or {})}
 
 
 def _publish_report(store: Any, summary: Any) -> dict[str, Any]:
@@ -463,6 +471,10 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
             return _import_rest(
                 context, cfg.snapshot, store, getattr(cfg, "missed_runs", DEFAULT_POLICY)
             )
+        from mwaa_pause_resume.dags.db_position import PositionSetter
+
+        # The missed-runs policy, applied inside the restore's transaction.
+        positions = PositionSetter(getattr(cfg, "missed_runs", DEFAULT_POLICY))
         try:
             with _metadb(_conn_id(context)) as conn:
                 report = restore_snapshot(
@@ -472,6 +484,7 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
                     snapshot_key=os.environ.get(SNAPSHOT_KEY_ENV) or None,
                     interrupted_policy=cfg.interrupted_policy,
                     progress=lambda *args: log.info("import: %s", " ".join(map(str, args))),
+                    before_commit=positions,
                 )
         except AlreadyRestored as done:
             # A retry after the restore committed (the note or XCom failed the first
@@ -492,11 +505,14 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
                 summary=_stored_summary(store),
                 store=store,
             )
-        from mwaa_pause_resume.metadata.restore_summary import full_scope_summary
+        from mwaa_pause_resume.metadata.restore_summary import add_positions, full_scope_summary
 
         tables, rows, interrupted = _report_totals(report)
         log.info("restored %d rows into %d tables from %s", rows, tables, cfg.snapshot)
         summary = full_scope_summary(report, own_dags=_own_dags(context, manifest))
+        add_positions(summary, positions.result()["positions"])
+        for held in positions.held:
+            log.warning("left paused: %s: %s; %s", held.dag_id, held.reason, held.action)
         return _publish_success(
             _conn_id(context),
             run,
@@ -506,6 +522,7 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
             interrupted=interrupted,
             summary=summary,
             store=store,
+            positions=positions.result(),
         )
 
 

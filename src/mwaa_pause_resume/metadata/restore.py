@@ -68,6 +68,9 @@ from mwaa_pause_resume.metadata.verify import (
 
 INTERRUPTED_POLICIES = ("rerun", "fail")
 
+# before_commit(cursor, dag_ids whose restored paused state was applied)
+BeforeCommit = Callable[[Any, list[str]], None]
+
 # Alembic head -> the supported Airflow versions migrated to it, for messages. Derived
 # from the registry (airflow_versions, stdlib only: the DAG bundle ships it) so a new
 # version is named here without an edit.
@@ -141,6 +144,7 @@ def restore_snapshot(
     interrupted_policy: str = "rerun",
     progress: Callable[[str, int], None] | None = None,
     force: bool = False,
+    before_commit: BeforeCommit | None = None,
 ) -> RestoreReport:
     """Restore ``store`` into ``conn``'s database in one transaction.
 
@@ -151,6 +155,12 @@ def restore_snapshot(
     ``force``. ``progress(label, rows)`` is called when a table's file has been read and
     checked (label ``"<table> (read, checked)"``, rows in the file) and when its rows
     are written (label ``"<table>"``, rows inserted).
+
+    ``before_commit(cur, dag_ids)``, when given, runs last inside the transaction, on its
+    cursor, with the DAGs whose paused state the restore applied (the snapshot's DAGs
+    present in the target, less those with a run in progress): what it writes commits
+    with the restore or not at all. The import DAG sets the missed-runs positions there
+    (``dags/db_position.py``). Its exception rolls the restore back.
     """
     if interrupted_policy not in INTERRUPTED_POLICIES:
         raise UserError(
@@ -176,6 +186,7 @@ def restore_snapshot(
         progress=progress,
         identity=identity,
         force=force,
+        before_commit=before_commit,
     )
     import psycopg2
 
@@ -217,8 +228,10 @@ class _Restore:
         progress: Callable[[str, int], None] | None,
         identity: SnapshotIdentity,
         force: bool,
+        before_commit: BeforeCommit | None = None,
     ) -> None:
         self.store = store
+        self.before_commit = before_commit
         self.identity = identity
         self.force = force
         self.manifest = manifest
@@ -292,6 +305,9 @@ class _Restore:
         self._paused_states()
         self.current = "(sequences)"
         self._sequences()
+        if self.before_commit is not None:
+            self.current = "(before commit)"
+            self.before_commit(cur, self._restored_dags())
         if guarded:
             self.current = "log (restore record)"
             record_restore(cur, self.identity)
@@ -871,6 +887,12 @@ class _Restore:
             "(SELECT 1 FROM dag d WHERE d.dag_id = p.dag_id) ORDER BY 1"
         )
         self.report.paused_states_pending = [r[0] for r in self.cur.fetchall()]
+
+    def _restored_dags(self) -> list[str]:
+        if "dag" not in self.catalog.tables:
+            return []
+        self.cur.execute("SELECT p.dag_id FROM _mpr_paused p JOIN dag d USING (dag_id) ORDER BY 1")
+        return [str(r[0]) for r in self.cur.fetchall()]
 
     def _sequences(self) -> None:
         """Sequences already cover every id we drew; lift any that lags behind max(id)."""

@@ -20,7 +20,7 @@ passing or failing. :func:`check_liveness` returns a :class:`Liveness` report.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -223,12 +223,21 @@ def _positions(env: Watched, before: BeforePause) -> list[pc.PositionFacts]:
             pc.PositionFacts(
                 dag_id,
                 policy,
-                pc.last_automated(was.values()),
+                _position_before(was.values(), now, env.resumed_at),
                 pc.created_by_scheduler(now, set(was), env.resumed_at),
                 env.resumed_at,
             )
         )
     return facts
+
+
+def _position_before(
+    was: Iterable[dict[str, Any]], now: list[dict[str, Any]], resumed_at: datetime
+) -> datetime | None:
+    """The DAG's position at the pause: the runs read before it, or the newer restored
+    ones the scheduler made until the export paused the DAG."""
+    dates = [d for d in (pc.last_automated(was), pc.restored_position(now, resumed_at)) if d]
+    return max(dates) if dates else None
 
 
 _NO_HISTORY = (
@@ -274,8 +283,8 @@ def _restored_runs(
 
 def _scheduled(env: Watched, dag_id: str, before: BeforePause, restored: set[str]) -> ScheduledDag:
     was = before.runs.get(dag_id, {})
-    last = pc.last_automated(was.values())
     now = lh.runs_of(env.call, env.major, dag_id)
+    last = _position_before(was.values(), now, env.resumed_at)
     created = pc.created_by_scheduler(now, set(was), env.resumed_at)
     return ScheduledDag(
         dag_id,

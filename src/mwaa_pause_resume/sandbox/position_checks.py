@@ -60,18 +60,32 @@ def created_by_scheduler(
     runs: Iterable[dict[str, Any]], before_ids: set[str], resumed_at: datetime
 ) -> list[datetime]:
     """Logical dates of the scheduled runs the scheduler made after the resume, oldest
-    first: new run ids, and runs of an old id queued again after the resume started."""
+    first: runs queued (or started) after the resume started, new or of an old id queued
+    again. A run queued before it is history from the snapshot, also when the scheduler
+    made it after the runs were read before the pause (it goes on until the export
+    pauses the DAG); a run without either time counts unless its id is known."""
     made: list[datetime] = []
     for run in runs:
         if run.get("run_type") != SCHEDULED:
             continue
         queued = parse_date(run.get("queued_at") or run.get("start_date"))
-        again = queued is None or queued >= resumed_at
-        if run.get("dag_run_id") not in before_ids or again:
+        known = run.get("dag_run_id") in before_ids
+        if (queued is None and not known) or (queued is not None and queued >= resumed_at):
             date = parse_date(run.get("logical_date", run.get("execution_date")))
             if date is not None:
                 made.append(date)
     return sorted(made)
+
+
+def restored_position(runs: Iterable[dict[str, Any]], resumed_at: datetime) -> datetime | None:
+    """The newest automated run of the resumed environment queued before the resume
+    started: the position the snapshot restored (None when none came back this way)."""
+    return last_automated(
+        r
+        for r in runs
+        if (queued := parse_date(r.get("queued_at") or r.get("start_date"))) is not None
+        and queued < resumed_at
+    )
 
 
 @dataclass(frozen=True)
