@@ -167,7 +167,8 @@ def insert_marker(cur: Any, marker: Marker) -> str | None:
         "data_interval_end": marker.interval_end,
         "run_after": marker.run_after,
         "external_trigger": False,
-        "triggered_by": "backfill",
+        # SQLAlchemy stores the enum member's name (DagRunTriggeredByType.BACKFILL)
+        "triggered_by": "BACKFILL",
         "clear_number": 0,
         "partition_key": marker.partition_key,
         "partition_date": marker.partition_date,
