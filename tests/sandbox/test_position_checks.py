@@ -67,7 +67,7 @@ def test_only_automated_runs_set_the_position() -> None:
     assert last_automated([]) is None
 
 
-def test_created_counts_scheduled_runs_only_new_ones_or_queued_again() -> None:
+def test_created_counts_new_scheduled_runs_not_restored_ones_run_again() -> None:
     old_q = (RESUMED - 10 * H).isoformat()
     new_q = (RESUMED + H / 60).isoformat()
     runs = [
@@ -102,8 +102,9 @@ def test_created_counts_scheduled_runs_only_new_ones_or_queued_again() -> None:
             "queued_at": new_q,
         },
     ]
-    # "a" and "c" existed before the pause; "c" was queued again after the resume.
-    assert created_by_scheduler(runs, {"a", "c"}, RESUMED) == [L - H, L + H]
+    # "a" and "c" existed before the pause; "c" was in flight and the restore re-ran it
+    # (queued again after the resume): interrupted work, not a run the scheduler made.
+    assert created_by_scheduler(runs, {"a", "c"}, RESUMED) == [L + H]
 
 
 def test_runs_made_between_the_read_and_the_pause_are_restored_history_not_new() -> None:

@@ -60,17 +60,20 @@ def created_by_scheduler(
     runs: Iterable[dict[str, Any]], before_ids: set[str], resumed_at: datetime
 ) -> list[datetime]:
     """Logical dates of the scheduled runs the scheduler made after the resume, oldest
-    first: runs queued (or started) after the resume started, new or of an old id queued
-    again. A run queued before it is history from the snapshot, also when the scheduler
-    made it after the runs were read before the pause (it goes on until the export
-    pauses the DAG); a run without either time counts unless its id is known."""
+    first: runs of a new id queued (or started) after the resume started. A run queued
+    before it is history from the snapshot, also when the scheduler made it after the
+    runs were read before the pause (it goes on until the export pauses the DAG); a run
+    of a known id is restored history, re-run when the pause interrupted it."""
     made: list[datetime] = []
     for run in runs:
         if run.get("run_type") != SCHEDULED:
             continue
         queued = parse_date(run.get("queued_at") or run.get("start_date"))
-        known = run.get("dag_run_id") in before_ids
-        if (queued is None and not known) or (queued is not None and queued >= resumed_at):
+        # A known id is a restored run: queued again only when it was in flight at the
+        # pause (the restore re-runs interrupted work); the scheduler never reuses an id.
+        if run.get("dag_run_id") in before_ids:
+            continue
+        if queued is None or queued >= resumed_at:
             date = parse_date(run.get("logical_date", run.get("execution_date")))
             if date is not None:
                 made.append(date)
