@@ -23,10 +23,15 @@ HANDLERS: dict[str, str] = {
     "dag_run_state": "mwaa_pause_resume.functions.dag_run_state.handler",
     "failure": "mwaa_pause_resume.functions.failure.handler",
     "notification": "mwaa_pause_resume.functions.notification.handler",
+    # Deployed only with [notifications.webhook]; subscribed to the chat topic.
+    "webhook": "mwaa_pause_resume.functions.webhook.handler",
 }
 
-# Keys the state machines invoke (notification is wired to an EventBridge rule instead).
-WORKFLOW_FUNCTIONS: tuple[str, ...] = tuple(k for k in HANDLERS if k != "notification")
+# Keys the state machines invoke (notification is wired to an EventBridge rule instead,
+# webhook to the chat topic).
+WORKFLOW_FUNCTIONS: tuple[str, ...] = tuple(
+    k for k in HANDLERS if k not in ("notification", "webhook")
+)
 
 
 def resolve(key: str) -> object:

@@ -83,7 +83,13 @@ class WorkflowFunctions(Construct):
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         for key, handler in HANDLERS.items():
-            self._add(key, handler, iam_scope)
+            if not handler.optional:
+                self._add(key, handler, iam_scope)
+
+    def add_optional(self, key: str, iam_scope: Scope) -> lambda_.Function:
+        """Deploy an optional handler (e.g. the chat webhook) the configuration asks for."""
+        self._add(key, HANDLERS[key], iam_scope)
+        return self.functions[key]
 
     def _import_placement(self, deployment: DeploymentConfig, iam_scope: Scope) -> Placement:
         vpc_id = require_lambda_vpc(deployment, iam_scope.environments)
