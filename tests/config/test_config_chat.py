@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -130,3 +133,39 @@ def test_every_mistake_is_named_with_its_fix() -> None:
 def test_one_problem(notifications: dict[str, Any], field: str, says: str) -> None:
     problems = _problems(notifications)
     assert says in problems[field], problems
+
+
+CHAT_TOML = """
+[[environments]]
+name = "dev"
+source_bucket = "dev-dags"
+execution_role_arn = "arn:aws:iam::111122223333:role/dev-exec"
+pause_schedule = "0 20 ? * MON-FRI *"
+resume_schedule = "0 6 ? * MON-FRI *"
+
+[notifications.slack]
+workspace_id = "T07EA123LEP"
+channel_id = "{channel}"
+
+[notifications.webhook]
+url_secret = "mwaa/chat-webhook"
+"""
+
+
+def test_validate_and_plan_show_the_destinations(
+    run_cli: Callable[..., Any], write_toml: Callable[..., Path]
+) -> None:
+    path = write_toml(CHAT_TOML.format(channel="C0123456789"))
+    expected = [
+        "Slack workspace T07EA123LEP, channel C0123456789",
+        "webhook, URL in the Secrets Manager secret mwaa/chat-webhook (body format text)",
+    ]
+    valid = run_cli("validate", "--config", str(path), "--json")
+    assert json.loads(valid.stdout)["notifications"] == expected
+    plan = run_cli("plan", "--config", str(path), "--count", "1", "--json")
+    assert json.loads(plan.stdout)["notifications"] == expected
+    assert f"notifications: {expected[0]}" in run_cli("validate", "--config", str(path)).output
+    bad = run_cli("validate", "--config", str(write_toml(CHAT_TOML.format(channel="#ops"))))
+    assert bad.exit_code == 2
+    assert "notifications.slack.channel_id: '#ops' is not a Slack channel id" in bad.output
+    assert "Traceback" not in bad.output

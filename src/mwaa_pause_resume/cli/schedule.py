@@ -75,7 +75,7 @@ def plan_document(
     cfg: Config, plans: list[EnvironmentPlan], prices: PriceTable, now: datetime
 ) -> dict[str, Any]:
     """The ``--json`` document."""
-    return {
+    document: dict[str, Any] = {
         "now": now.isoformat(),
         "config": cfg.source,
         "price_table": {
@@ -87,6 +87,9 @@ def plan_document(
         },
         "environments": [p.as_dict() for p in plans],
     }
+    if cfg.notifications.configured:  # where each environment's notification_types also go
+        document["notifications"] = cfg.notifications.describe()
+    return document
 
 
 def _region_note(cfg: Config, prices: PriceTable) -> str | None:
@@ -163,6 +166,8 @@ def _print_tables(
         for warning in env_plan.warnings:
             out.print(f"[yellow]Warning:[/] {escape(warning)}", style="yellow")
         out.print()
+    for line in cfg.notifications.describe():
+        out.print(f"Chat notifications: {escape(line)}", highlight=False)
     out.print(f"[dim]Prices: {escape(prices.source)}.[/]")
     note = _region_note(cfg, prices)
     if note:
