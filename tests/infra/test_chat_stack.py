@@ -56,6 +56,7 @@ def test_slack_and_teams_follow_the_chat_topic_with_a_role_that_can_do_nothing(
     teams = only(chat_template, "AWS::Chatbot::MicrosoftTeamsChannelConfiguration")["Properties"]
     assert (slack["SlackWorkspaceId"], slack["SlackChannelId"]) == ("T07EA123LEP", "C0123456789")
     assert (teams["TeamId"], teams["TeamsChannelId"]) == (TEAM, "19%3Aabc%40thread.tacv2")
+    assert chat_template["Outputs"]["ChatTopicArn"]["Value"] == {"Ref": chat}
     for channel in (slack, teams):
         assert channel["SnsTopicArns"] == [{"Ref": chat}]
         assert channel["UserRoleRequired"] is False

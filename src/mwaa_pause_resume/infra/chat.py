@@ -83,6 +83,9 @@ class ChatChannels(Construct):
         self._receive_alarms(alarms, stack)
         if chat.slack or chat.teams:
             self._channels(config, stack)
+        cdk.CfnOutput(
+            stack, "ChatTopicArn", value=self.topic.topic_arn, description="The chat topic"
+        )
         self.webhook: lambda_.Function | None = None
         if chat.webhook is not None:
             self.webhook = self._webhook(chat.webhook, functions, iam_scope, notifications, stack)
