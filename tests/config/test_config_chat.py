@@ -169,3 +169,26 @@ def test_validate_and_plan_show_the_destinations(
     assert bad.exit_code == 2
     assert "notifications.slack.channel_id: '#ops' is not a Slack channel id" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_a_webhook_in_the_vpc_needs_the_functions_subnets() -> None:
+    hook = {"url_secret": "mwaa/chat-webhook", "in_vpc": True}
+    problems = _problems({"webhook": hook})
+    assert "lambda_subnet_ids is not set" in problems["notifications.webhook.in_vpc"]
+    assert (
+        "true or false"
+        in _problems({"webhook": {**hook, "in_vpc": "yes"}})["notifications.webhook.in_vpc"]
+    )
+    env = {**ENV, "vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0123456789abcdef0"]}
+    config = build_config(
+        {
+            "deployment": {
+                "lambda_subnet_ids": ["subnet-0123456789abcdef0"],
+                "lambda_security_group_ids": ["sg-0123456789abcdef0"],
+            },
+            "environments": [env],
+            "notifications": {"webhook": hook},
+        },
+        "t.toml",
+    )
+    assert config.notifications.webhook == ChatWebhook(url_secret="mwaa/chat-webhook", in_vpc=True)

@@ -140,3 +140,40 @@ def test_the_webhook_reads_only_its_secret_and_fails_into_an_alarmed_queue(
 
 def test_the_resource_estimate_counts_the_chat_resources(chat_template: dict[str, Any]) -> None:
     assert estimated_resources(CHAT_CONFIG) == len(chat_template["Resources"])
+
+
+def test_the_webhook_joins_the_functions_subnets_only_when_asked(tmp_path: Path) -> None:
+    from infra_config import SECURITY_GROUP, STAGING, SUBNETS
+
+    from mwaa_pause_resume.infra.app import build_app
+
+    config = dataclasses.replace(
+        CHAT_CONFIG,
+        deployment=dataclasses.replace(
+            CONFIG.deployment,
+            lambda_subnet_ids=SUBNETS,
+            lambda_security_group_ids=(SECURITY_GROUP,),
+            lambda_vpc_id=STAGING.vpc_id,
+        ),
+        notifications=ChatNotifications(
+            webhook=ChatWebhook(url_parameter="/mwaa/chat-webhook", in_vpc=True)
+        ),
+    )
+    app, stack = build_app(config, tmp_path / "out", nag=False)  # the template only
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+    function = next(
+        f["Properties"]
+        for f in resources(template, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler", "").endswith("webhook.handler")
+    )
+    assert function["VpcConfig"]["SubnetIds"] == list(SUBNETS)
+    assert not resources(template, "AWS::Chatbot::SlackChannelConfiguration")
+    role = template["Resources"][function["Role"]["Fn::GetAtt"][0]]["Properties"]
+    (read,) = [
+        s
+        for p in role["Policies"]
+        for s in p["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "ReadWebhookParameter"
+    ]
+    assert read["Action"] == "ssm:GetParameter"
+    assert json.dumps(read["Resource"]).endswith(':parameter/mwaa/chat-webhook"]]}')

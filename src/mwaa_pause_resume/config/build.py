@@ -19,7 +19,7 @@ from mwaa_pause_resume.config.bucket_policy_size import (
     BUCKET_POLICY_FIX,
     bucket_policy_too_large,
 )
-from mwaa_pause_resume.config.chat import build_notifications
+from mwaa_pause_resume.config.chat import build_notifications, check_webhook_network
 from mwaa_pause_resume.config.fields import (
     DEPLOYMENT_DEFAULTS,
     DEPLOYMENT_FIELDS,
@@ -532,6 +532,7 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
     deployment = builder.lambda_network(deployment, environments)
     prices = builder.prices(tree)
     notifications = build_notifications(tree.get("notifications"), builder.add)
+    check_webhook_network(notifications, deployment.lambdas_in_vpc, builder.add)
     config = Config(
         deployment=deployment,
         environments=environments,

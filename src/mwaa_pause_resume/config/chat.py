@@ -52,6 +52,8 @@ class ChatWebhook:
     url_parameter: str | None = None
     format: str = "text"
     kms_key_arn: str | None = None  # the customer managed key of the secret, if any
+    # Run in [deployment] lambda_subnet_ids (an endpoint reachable only from there).
+    in_vpc: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,11 @@ def webhook_format(value: str) -> str:
     return value
 
 
+def _flag(value: str) -> str:
+    """Marks a true/false key in the tables below (checked by type, not by this rule)."""
+    return value
+
+
 # -- building --------------------------------------------------------------------------------
 Path = tuple[str | int, ...]
 Add = Callable[[Path, str, str], None]
@@ -218,6 +225,7 @@ _WEBHOOK = {
     "url_parameter": parameter_name,
     "format": webhook_format,
     "kms_key_arn": kms_key_arn,
+    "in_vpc": _flag,
 }
 _EXAMPLES = {
     "slack": 'workspace_id = "T07EA123LEP" and channel_id = "C0123456789"',
@@ -228,15 +236,21 @@ _EXAMPLES = {
 
 def _fields(
     table: Mapping[str, Any], rules: Mapping[str, Callable[[str], str]], path: Path, add: Add
-) -> dict[str, str] | None:
+) -> dict[str, Any] | None:
     """Checked values, or None when something is wrong (each problem added)."""
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     ok = True
     for key, raw in table.items():
         rule = rules.get(key)
         if rule is None:
             add((*path, key), "is not a known key", did_you_mean(key, rules, "keys"))
             ok = False
+        elif rule is _flag:
+            if isinstance(raw, bool):
+                values[key] = raw
+            else:
+                add((*path, key), "must be true or false", f"write {key} = true (no quotes)")
+                ok = False
         elif not isinstance(raw, str) or not raw.strip():
             add((*path, key), "must be non-empty text", f'write {key} = "..."')
             ok = False
@@ -308,6 +322,17 @@ def build_notifications(value: Any, add: Add) -> ChatNotifications:
         if len(set(channels)) != len(channels):
             add(("notifications", kind), "lists the same channel twice", "list each channel once")
     return ChatNotifications(tuple(slack), tuple(teams), webhook)
+
+
+def check_webhook_network(chat: ChatNotifications, lambdas_in_vpc: bool, add: Add) -> None:
+    """``in_vpc`` needs the functions' subnets of ``[deployment]``."""
+    if chat.webhook is not None and chat.webhook.in_vpc and not lambdas_in_vpc:
+        add(
+            ("notifications", "webhook", "in_vpc"),
+            "is true but [deployment] lambda_subnet_ids is not set",
+            "set lambda_subnet_ids and lambda_security_group_ids in [deployment] (subnets "
+            "with a route to the endpoint and to Secrets Manager or SSM), or remove in_vpc",
+        )
 
 
 def _webhook(table: Mapping[str, Any], path: Path, add: Add) -> ChatWebhook | None:

@@ -145,7 +145,7 @@ def chat_facts(event: dict[str, Any]) -> ChatFacts:
         environment = repr(environment)
     summary = summary_of_note(_json(output.get("import")))
     top = [line for line in summary.lines() if not line.startswith(" ")] if summary else []
-    error = " ".join(str(detail.get(k)) for k in ("error", "cause") if detail.get(k))
+    error = ": ".join(str(detail.get(k)) for k in ("error", "cause") if detail.get(k))
     execution_arn = str(detail.get("executionArn") or "")
     return ChatFacts(
         environment=environment,

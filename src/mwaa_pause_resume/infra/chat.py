@@ -31,6 +31,7 @@ from constructs import Construct
 
 from mwaa_pause_resume.config.chat import ChatWebhook
 from mwaa_pause_resume.config.model import Config
+from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.functions.chat_message import routes_variable
 from mwaa_pause_resume.functions.webhook import (
     FORMAT_VARIABLE,
@@ -53,6 +54,8 @@ CHATBOT = "chatbot.amazonaws.com"
 OK_NOTIFIED = frozenset({"scheduler-dead-letters"})
 # Deny-all guardrail: the channels are for reading notifications, not for running commands.
 DENY_ALL = {"Effect": "Deny", "Action": "*", "Resource": "*"}
+# Lambda allows 4 KB of environment variables per function; the topic ARNs need the rest.
+MAX_ROUTES_BYTES = 3500
 WEBHOOK_RETRIES = 2  # Lambda's asynchronous retries, after the function's own attempts
 WEBHOOK_MAX_EVENT_AGE = cdk.Duration.hours(1)
 
@@ -95,7 +98,15 @@ class ChatChannels(Construct):
         notifier = functions.functions["notification"]
         notifier.add_environment("CHAT_TOPIC_ARN", self.topic.topic_arn)
         routes = {e.name: e.notification_types for e in config.environments}
-        notifier.add_environment("CHAT_ROUTES", routes_variable(routes))
+        variable = routes_variable(routes)
+        if len(variable) > MAX_ROUTES_BYTES:
+            raise UserError(
+                f"the chat routes of {len(routes)} environments take {len(variable)} bytes; "
+                f"the notification function's environment holds about {MAX_ROUTES_BYTES}",
+                hint="give more environments the same notification_types (the most common "
+                "list is stored once), or split the environments over two deployments",
+            )
+        notifier.add_environment("CHAT_ROUTES", variable)
         # The topic key is already granted to the notifier, through SNS only (stack.py).
         functions.roles["notification"].add_to_policy(
             iam.PolicyStatement(actions=["sns:Publish"], resources=[self.topic.topic_arn])
@@ -176,7 +187,7 @@ class ChatChannels(Construct):
         notifications: Notifications,
         stack: cdk.Stack,
     ) -> lambda_.Function:
-        function = functions.add_optional("webhook", iam_scope)
+        function = functions.add_optional("webhook", iam_scope, in_vpc=hook.in_vpc)
         if hook.url_secret is not None:
             function.add_environment(SECRET_VARIABLE, hook.url_secret)
         else:

@@ -86,9 +86,10 @@ class WorkflowFunctions(Construct):
             if not handler.optional:
                 self._add(key, handler, iam_scope)
 
-    def add_optional(self, key: str, iam_scope: Scope) -> lambda_.Function:
-        """Deploy an optional handler (e.g. the chat webhook) the configuration asks for."""
-        self._add(key, HANDLERS[key], iam_scope)
+    def add_optional(self, key: str, iam_scope: Scope, *, in_vpc: bool = False) -> lambda_.Function:
+        """Deploy an optional handler (e.g. the chat webhook) the configuration asks for;
+        ``in_vpc``: in the [deployment] subnets too, though it calls no InvokeRestApi."""
+        self._add(key, HANDLERS[key], iam_scope, in_vpc=in_vpc)
         return self.functions[key]
 
     def _import_placement(self, deployment: DeploymentConfig, iam_scope: Scope) -> Placement:
@@ -109,9 +110,9 @@ class WorkflowFunctions(Construct):
         ]
         return Placement(vpc, subnets, groups)
 
-    def _add(self, key: str, handler: Handler, iam_scope: Scope) -> None:
+    def _add(self, key: str, handler: Handler, iam_scope: Scope, *, in_vpc: bool = False) -> None:
         cid = construct_id(key.replace("_", "-"))
-        placement = self.placement if handler.joins_vpc else None
+        placement = self.placement if handler.joins_vpc or in_vpc else None
         log_group = logs.LogGroup(
             self, f"{cid}Logs", retention=LOG_RETENTION, removal_policy=cdk.RemovalPolicy.DESTROY
         )
