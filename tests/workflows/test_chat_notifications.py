@@ -50,6 +50,38 @@ def test_the_chat_message_is_a_custom_notification_with_the_facts() -> None:
     assert message["metadata"]["additionalContext"]["duration_seconds"] == "1735"
 
 
+def test_the_facts_of_a_resume_event_carry_its_restore_summary_on_one_line() -> None:
+    from mwaa_pause_resume.metadata.missed_runs import HeldDag
+    from mwaa_pause_resume.metadata.restore_summary import RestoreSummary
+
+    summary = RestoreSummary("full")
+    summary.add("dag_runs", exact=10)
+    summary.hold(HeldDag("etl", "its position could not be set", "unpause it once"))
+    output = {
+        "outcome": "resumed",
+        "snapshot_id": "S1",
+        "import": {"summary": summary.compact(500)},
+    }
+    facts = notification.chat_facts(
+        {
+            "detail": {
+                "executionArn": ARN,
+                "stateMachineArn": "arn:aws:states:eu-west-1:1:stateMachine:ResumeWorkflow-x",
+                "status": "SUCCEEDED",
+                "input": json.dumps({"environment": ENV}),
+                "output": json.dumps(output),
+                "startDate": 1_000_000,
+                "stopDate": 1_000_000 + 1_735_400,
+            }
+        }
+    )
+    assert (facts.action, facts.outcome, facts.duration_seconds) == ("resume", "resumed", 1735)
+    assert facts.restore_summary == (
+        "Scope: full; Restored exactly: dag runs 10; Left paused: 1 DAG"
+    )
+    assert facts.execution_url == notification.console_link(ARN)
+
+
 def test_each_status_and_outcome_has_its_look_and_text_stays_on_one_line() -> None:
     looks = {s: ChatFacts(ENV, "pause", s).title() for s in (*chat_message.STATUS_LOOKS, "NEW_ONE")}
     assert looks["FAILED"] == f"\u274c MWAA pause of {ENV} failed"
@@ -194,12 +226,14 @@ def test_the_webhook_refuses_a_url_that_is_not_https(hook: Callable[..., Endpoin
 
 
 # -- a real workflow's status change, published for chat (moto) -------------------------------
-def test_a_pause_is_published_to_the_chat_topic_and_e_mail_keeps_its_text(
+def test_a_failed_pause_is_published_to_the_chat_topic_and_e_mail_keeps_its_text(
     make_local: Callable[..., LocalWorkflows], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    local = make_local()
+    """The real pause state machine (moto) on an environment that does not exist: it fails
+    at once, and its status change reaches chat as a custom notification, e-mail as text."""
+    local = make_local(seed=False)
     result = local.run("pause", settings())
-    assert result.status == "SUCCEEDED", result.cause
+    assert result.status == "FAILED", result.output
     described = local.client("stepfunctions").describe_execution(executionArn=result.arn)
     event = {
         "detail-type": "Step Functions Execution Status Change",
@@ -208,7 +242,8 @@ def test_a_pause_is_published_to_the_chat_topic_and_e_mail_keeps_its_text(
             "stateMachineArn": described["stateMachineArn"],
             "status": described["status"],
             "input": described["input"],
-            "output": described["output"],
+            "error": described.get("error"),
+            "cause": described.get("cause"),
             "startDate": int(described["startDate"].timestamp() * 1000),
             "stopDate": int(described["stopDate"].timestamp() * 1000),
         },
@@ -228,7 +263,7 @@ def test_a_pause_is_published_to_the_chat_topic_and_e_mail_keeps_its_text(
         queues[kind] = url
         variable = "NOTIFICATION_TOPIC_ARN" if kind == "email" else "CHAT_TOPIC_ARN"
         monkeypatch.setenv(variable, topic)
-    monkeypatch.setenv("CHAT_ROUTES", chat_message.routes_variable({ENV: ("SUCCEEDED",)}))
+    monkeypatch.setenv("CHAT_ROUTES", chat_message.routes_variable({ENV: ("FAILED",)}))
 
     notification.handler(event)
 
@@ -239,13 +274,17 @@ def test_a_pause_is_published_to_the_chat_topic_and_e_mail_keeps_its_text(
     assert received("email").startswith(f"Environment: {ENV}\nWorkflow:    pause\n")
     chat = json.loads(received("chat"))
     assert chat["source"] == "custom"
-    assert chat["content"]["title"] == f"\u23f8\ufe0f MWAA pause of {ENV} paused"
+    assert chat["content"]["title"] == f"\u274c MWAA pause of {ENV} failed"
     facts = chat["metadata"]["additionalContext"]
     assert facts["environment"] == ENV and facts["action"] == "pause"
-    assert facts["outcome"] == "paused" and facts["snapshot_id"] == result.output["snapshot_id"]
+    assert facts["status"] == "FAILED" and "outcome" not in facts
+    assert (
+        facts["error"].startswith("EnvironmentNotFound: ") and "nothing to pause" in facts["error"]
+    )
     assert int(facts["duration_seconds"]) >= 0
     assert facts["execution_url"].endswith(f"#/v2/executions/details/{result.arn}")
+    assert f"*Error:* {facts['error']}" in chat["content"]["description"]
     # a status this environment does not want in chat: e-mail only
-    monkeypatch.setenv("CHAT_ROUTES", chat_message.routes_variable({ENV: ("FAILED",)}))
+    monkeypatch.setenv("CHAT_ROUTES", chat_message.routes_variable({ENV: ("SUCCEEDED",)}))
     notification.handler(event)
     assert received("email") and not sqs.receive_message(QueueUrl=queues["chat"]).get("Messages")
