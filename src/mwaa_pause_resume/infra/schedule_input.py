@@ -40,6 +40,8 @@ def execution_input(
         "kms_key_id": kms_key_id,
         "missed_runs": env.missed_runs,
     }
+    if action == "resume" and env.airflow_version:
+        payload["airflow_version"] = env.airflow_version  # newer than the snapshot: upgrade
     if scheduled:
         payload["scheduled_time"] = SCHEDULED_TIME
     return payload
