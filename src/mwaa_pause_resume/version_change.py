@@ -162,3 +162,17 @@ def plan_change(
             f"{via} {way_back}"
         )
     return VersionChange(source, target)
+
+
+def pending_change(
+    source: str | None, target: str | None, *, environment: str = "ENV"
+) -> dict[str, object] | None:
+    """What the next resume does to the Airflow version, for ``status`` and ``plan``:
+    None when nothing is known or nothing changes; else the change (``kind`` "upgrade",
+    with the checks) or the refusal (``kind`` "refused", with its message)."""
+    if source is None or target is None or source == target:
+        return None
+    try:
+        return plan_change(source, target, environment=environment).to_json()
+    except VersionChangeRefused as exc:
+        return {"source": source, "target": target, "kind": "refused", "message": str(exc)}

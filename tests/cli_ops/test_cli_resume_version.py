@@ -71,3 +71,29 @@ def test_a_downgrade_or_an_unknown_version_exits_2_before_anything_starts(
     assert "3.1.0 is not a version this tool supports" in result.stderr
     assert "3.3.1" in result.stderr
     assert executions(deployed) == []
+
+
+def test_status_shows_what_the_configured_version_does_to_the_next_resume(
+    make_deployed: MakeDeployed,
+) -> None:
+    deployed = paused(make_deployed)  # snapshot of Airflow 2.10.3
+    text = deployed.config.read_text(encoding="utf-8")
+
+    deployed.config.write_text(text + 'airflow_version = "3.0.6"\n', encoding="utf-8")
+    (status,) = json.loads(deployed.cli("status", ENV, "--json").stdout)["environments"]
+    human = deployed.cli("status", ENV)
+
+    change = status["resume_airflow"]
+    assert (change["source"], change["target"], change["kind"]) == ("2.10.3", "3.0.6", "upgrade")
+    assert any("metadata database" in c for c in change["checks"])
+    assert "upgrades Airflow 2.10.3 to 3.0.6; check first:" in human.stdout
+
+    deployed.config.write_text(text + 'airflow_version = "2.10.1"\n', encoding="utf-8")
+    (status,) = json.loads(deployed.cli("status", ENV, "--json").stdout)["environments"]
+    resumed = deployed.cli("resume", ENV)  # the configured version, no flag
+
+    assert status["resume_airflow"]["kind"] == "refused"
+    assert f"resume {ENV} --airflow-version 2.10.3" in status["resume_airflow"]["message"]
+    assert_exit(resumed, 2)
+    assert "would downgrade" in resumed.stderr
+    assert executions(deployed) == []

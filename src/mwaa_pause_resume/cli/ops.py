@@ -591,22 +591,36 @@ def status(
     result = []
     for env in envs:
         latest = _latest_snapshot(session, env.name) if deployed else None
-        result.append(
-            environment_status(
-                env,
-                session.aws.get_environment(env.name),
-                records,
-                latest,
-                now,
-                deployed=deployed,
-                warnings=warnings,
-                resume_report=_restore_report(session, env.name, records),
-            )
+        item = environment_status(
+            env,
+            session.aws.get_environment(env.name),
+            records,
+            latest,
+            now,
+            deployed=deployed,
+            warnings=warnings,
+            resume_report=_restore_report(session, env.name, records),
         )
+        item["resume_airflow"] = _resume_airflow(env, item)
+        result.append(item)
     if as_json:
         print_json({"environments": result})
         return
     _print_status(console(), result, now)
+
+
+def _resume_airflow(env: EnvironmentConfig, item: dict[str, Any]) -> dict[str, object] | None:
+    """What the next resume does to the Airflow version (configured airflow_version vs
+    the snapshot's, or the running environment's, which the next pause snapshots)."""
+    from mwaa_pause_resume.version_change import pending_change
+
+    if item["state"] == "PAUSED":
+        source = (item["latest_snapshot"] or {}).get("airflow_version")
+    else:
+        source = (item["details"] or {}).get("AirflowVersion")
+    return pending_change(
+        source if isinstance(source, str) else None, env.airflow_version, environment=env.name
+    )
 
 
 def _restore_report(session: Session, environment: str, records: list[ExecutionRecord]) -> Any:
@@ -647,6 +661,7 @@ def _latest_snapshot(session: Session, environment: str) -> dict[str, Any] | Non
         "bytes": sum(int(o.get("Size") or 0) for o in objects),
         "tables": summary.get("tables"),
         "rows": summary.get("rows"),
+        "airflow_version": summary.get("airflow_version"),
     }
 
 
@@ -678,6 +693,18 @@ def _restore_lines(restore: dict[str, Any]) -> list[str]:
     from mwaa_pause_resume.metadata.restore_summary import RestoreSummary
 
     return RestoreSummary.from_json(restore).lines()
+
+
+def _change_text(change: dict[str, Any]) -> Text:
+    """The next resume's Airflow version change: the upgrade and what to check, or why it
+    will be refused."""
+    if change["kind"] == "refused":
+        return Text("refused: ", style="bold red") + Text(str(change["message"]))
+    text = Text(f"upgrades Airflow {change['source']} to {change['target']}", style="yellow")
+    text.append("; check first:")
+    for item in change["checks"]:
+        text.append(f"\n- {item}")
+    return text
 
 
 def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> None:
@@ -721,6 +748,9 @@ def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> 
                 f"resume {_when(nxt['resume'], nxt['timezone'])} ({nxt['timezone']})"
             ),
         )
+        change = item.get("resume_airflow")
+        if change:
+            grid.add_row("Next resume", _change_text(change))
         snap = item["latest_snapshot"]
         if snap:
             figures = []
