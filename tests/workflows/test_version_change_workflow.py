@@ -32,3 +32,16 @@ def test_a_downgrade_fails_before_anything_is_created_or_deleted(make_local: Mak
     assert ENV not in local.mwaa.names()
     assert s3_keys(local) == keys_before  # every snapshot kept, the lock released
     assert read_json(local, f"{ENV}/latest.json")["snapshot_id"] == snapshot_id
+
+
+def test_a_pause_whose_resume_would_be_refused_deletes_nothing(make_local: MakeLocal) -> None:
+    local = make_local()  # the environment runs 2.10.3
+
+    result = local.run("pause", settings(airflow_version="2.10.1"))
+
+    assert result.status == "FAILED"
+    assert result.error == "VersionChangeRefused"
+    assert "was not paused and keeps running" in str(result.cause)
+    assert local.mwaa.environment(ENV).status == "AVAILABLE"
+    assert local.mwaa.count("DeleteEnvironment") == 0
+    assert f"{ENV}/latest.json" not in s3_keys(local)

@@ -9,7 +9,8 @@ The EventBridge schedule (or the CLI) starts an execution with::
      "drain_timeout_minutes": 10, "update_after_restore": false,
      "retention": 7, "kms_key_id": null, "scheduled_time": null,
      "missed_runs": "catchup",                                # resume: passed to the import DAG
-     "airflow_version": null}                                 # resume: null = the snapshot's
+     "airflow_version": null}                                 # resume: null = the snapshot's;
+                                                              # pause: refused if resume would be
 
 Defaults match :class:`mwaa_pause_resume.config.model.EnvironmentConfig`.
 """
