@@ -73,3 +73,14 @@ def test_the_execution_input_refuses_an_unknown_version_before_anything() -> Non
     assert ok["airflow_version"] == "3.0.6"
     with pytest.raises(InvalidInput, match=r"3\.1\.0 is not a version this tool supports"):
         settings.normalize({**raw, "airflow_version": "3.1.0"}, workflow="resume", stamp="x")
+
+
+def test_the_documented_paths_are_the_table() -> None:
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+    section = docs.read_text(encoding="utf-8").split("### Resuming on a newer Airflow")[1]
+    rows = [line.split("|")[1:3] for line in section.splitlines() if line.startswith("| 2.")]
+    rows += [line.split("|")[1:3] for line in section.splitlines() if line.startswith("| 3.")]
+    documented = {s.strip(): tuple(t.strip().split(", ")) for s, t in rows}
+    assert documented == {s: t for s, t in UPGRADE_PATHS.items() if t}
