@@ -325,12 +325,29 @@ def snapshot_airflow_version(
     )
     if snapshot_id is None:
         return None, None
+    inner = snapshot_environment(session, environment, snapshot_id) or {}
+    version = inner.get("AirflowVersion")
+    return snapshot_id, version if isinstance(version, str) else None
+
+
+def snapshot_environment(
+    session: Session, environment: str, snapshot: str | None = None
+) -> dict[str, Any] | None:
+    """The environment as ``snapshot`` (default: the latest) captured it, or None."""
+    from mwaa_pause_resume.functions import layout
+    from mwaa_pause_resume.operations.snapshot_index import latest_id
+
+    bucket = session.deployment.bucket
+    snapshot_id = snapshot or latest_id(
+        session.aws.read_json(bucket, layout.latest_key(environment))
+    )
+    if snapshot_id is None:
+        return None
     captured = session.aws.read_json(
         bucket, layout.key(environment, snapshot_id, layout.ENVIRONMENT_FILE)
     )
     inner = captured.get("Environment", captured) if isinstance(captured, dict) else None
-    version = inner.get("AirflowVersion") if isinstance(inner, dict) else None
-    return snapshot_id, version if isinstance(version, str) else None
+    return inner if isinstance(inner, dict) else None
 
 
 def resume_version_change(
