@@ -78,6 +78,8 @@ def version_change(captured: dict[str, Any], target: Any, environment: str) -> A
     from mwaa_pause_resume.version_change import plan_change
 
     source = captured.get("AirflowVersion")
+    if not isinstance(source, str) and target is None:
+        return None  # nothing recorded, nothing asked: MWAA's default, as before
     try:
         return plan_change(
             source if isinstance(source, str) else None,
@@ -94,7 +96,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     captured = load_environment(bucket, name, snapshot_id)
     change = version_change(captured, event.get("airflow_version"), name)
     request = build_request(captured, name)
-    request["AirflowVersion"] = change.target
+    if change is not None:
+        request["AirflowVersion"] = change.target
     signatures.check_manifest(bucket, name, snapshot_id)  # the import DAG checks it again
     request["Tags"] = ownership.with_owner_tag(request.get("Tags"))  # this deployment's
     try:
@@ -112,6 +115,6 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             raise aws.translate(exc, f"CreateEnvironment {name}") from exc
     return {
         "deadline": loop_deadline(event),
-        "source_airflow_version": change.source,
-        "target_airflow_version": change.target,
+        "source_airflow_version": change.source if change is not None else None,
+        "target_airflow_version": change.target if change is not None else None,
     }
