@@ -15,7 +15,7 @@ or wrong), ``VersionChangeRefused``, ``EnvironmentRequestInvalid``.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mwaa_pause_resume.functions import aws, ownership, settings, signatures
 from mwaa_pause_resume.functions.environment_delete import loop_deadline
@@ -25,6 +25,9 @@ from mwaa_pause_resume.functions.errors import (
     SnapshotNotFound,
     VersionChangeRefused,
 )
+
+if TYPE_CHECKING:
+    from mwaa_pause_resume.version_change import VersionChange
 
 
 def load_environment(bucket: str, environment: str, snapshot_id: str) -> dict[str, Any]:
@@ -72,7 +75,7 @@ def already_created(name: str) -> bool:
     return environment is not None and environment.get("Status") in CREATED_BY_US
 
 
-def version_change(captured: dict[str, Any], target: Any, environment: str) -> Any:
+def version_change(captured: dict[str, Any], target: Any, environment: str) -> VersionChange | None:
     """The snapshot's version -> the one to create; refused before anything is created."""
     from mwaa_pause_resume.version_change import VersionChangeRefused as Refused
     from mwaa_pause_resume.version_change import plan_change
