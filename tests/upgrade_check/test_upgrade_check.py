@@ -87,3 +87,11 @@ def test_a_file_that_does_not_parse_is_a_finding(tmp_path: Path) -> None:
     (tmp_path / "broken.py").write_text("def broken(:\n", encoding="utf-8")
     (report_finding,) = run_check([tmp_path], "3.0.6").findings
     assert (report_finding.rule, report_finding.line) == ("syntax", 1)
+
+
+def test_s3_keys_and_zip_entries_cannot_climb_out_of_the_scan_folder(tmp_path: Path) -> None:
+    from mwaa_pause_resume.operations.upgrade_sources import _safe
+
+    assert _safe(tmp_path, "sub/dag.py") == tmp_path / "sub" / "dag.py"
+    for hostile in ("../etc/passwd", "/etc/passwd", "a/../../b.py", ""):
+        assert _safe(tmp_path, hostile) is None
