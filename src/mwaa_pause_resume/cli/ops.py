@@ -358,8 +358,8 @@ def resume_version_change(
     from mwaa_pause_resume.version_change import VersionChangeRefused, plan_change
 
     target = requested or env.airflow_version
-    if target is None:
-        return None
+    if target is None or session.aws.get_environment(env.name) is not None:
+        return None  # nothing asked, or running: the workflow ends "already running"
     snapshot_id, source = snapshot_airflow_version(session, env.name, snapshot)
     if snapshot_id is None:
         return None
