@@ -85,7 +85,12 @@ def plan_document(
             "source": prices.source,
             "note": _region_note(cfg, prices),
         },
-        "environments": [p.as_dict() for p in plans],
+        "environments": [
+            # The version the resume creates (None: the snapshot's); plan is offline, so
+            # `status` compares it with the snapshot's (version_change).
+            {**p.as_dict(), "resume_airflow_version": env.airflow_version}
+            for p, env in zip(plans, cfg.environments, strict=True)
+        ],
     }
     if cfg.notifications.configured:  # where each environment's notification_types also go
         document["notifications"] = cfg.notifications.describe()
@@ -130,10 +135,19 @@ def _print_tables(
 
     out = console()
     out.print(f"Plan from {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC, config {escape(cfg.source)}")
-    for env_plan in plans:
+    for env_plan, env in zip(plans, cfg.environments, strict=True):
         out.print(f"[bold]{escape(env_plan.name)}[/] ({env_plan.timezone})")
         out.print(f"  pause  {escape(env_plan.pause.expression)}")
         out.print(f"  resume {escape(env_plan.resume.expression)}")
+        if env.airflow_version:
+            out.print(
+                f"  resume creates Airflow {env.airflow_version} (airflow_version): a snapshot "
+                "of an older version is upgraded, of a newer one refused; "
+                f"`mwaa-pause-resume status {env.name}` compares it with the latest snapshot "
+                "and lists what to check first",
+                highlight=False,
+                markup=False,
+            )
         out.print(
             f"  missed runs {env_plan.missed_runs}: {POLICY_MEANING[env_plan.missed_runs]} "
             f"({POLICY_OVERRIDE})",
