@@ -47,7 +47,7 @@ from mwaa_pause_resume.metadata.secrets import (
     reencrypt,
     secret_fields,
 )
-from mwaa_pause_resume.metadata.store import SnapshotStore
+from mwaa_pause_resume.metadata.store import SnapshotStore, synced_together
 from mwaa_pause_resume.metadata.streams import (
     GZIP_LEVEL,
     Batches,
@@ -121,17 +121,18 @@ def export_snapshot(
 
     current: list[str | None] = [None]
     try:
-        catalog, entries, paused, auto = _export_all(
-            conn,
-            store,
-            excluded=excluded,
-            original_paused=original_paused,
-            source=source,
-            snap_cipher=snap_cipher,
-            progress=progress,
-            current=current,
-            connect=connect,
-        )
+        with synced_together(store):  # one fsync pass, before the manifest
+            catalog, entries, paused, auto = _export_all(
+                conn,
+                store,
+                excluded=excluded,
+                original_paused=original_paused,
+                source=source,
+                snap_cipher=snap_cipher,
+                progress=progress,
+                current=current,
+                connect=connect,
+            )
     except psycopg2.Error as exc:
         problem = user_error(exc, "export the metadata database", current[0])
         if problem is None:
