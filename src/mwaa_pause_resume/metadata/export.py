@@ -14,7 +14,6 @@ import contextlib
 import datetime as dt
 import gzip
 import io
-import json
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
@@ -179,9 +178,9 @@ def _export_all(
             )
         names = kept_tables(set(catalog.tables))
         _check_source_key(cur, catalog, names, source)  # before any file is written
-        if excluded:
-            runs = [{"dag_id": d, "run_id": r} for d, r in excluded]
-            cur.execute("SELECT set_config(%s, %s, true)", (EXCLUDED_SETTING, json.dumps(runs)))
+        setting = excluded_setting(EXCLUDED_SETTING, excluded)
+        if setting:  # read by the COPY queries of both readers
+            cur.execute("SELECT set_config(%s, %s, true)", setting)
         order = restore_order(catalog, names)
 
         def where_of(name: str) -> str:
@@ -195,7 +194,6 @@ def _export_all(
                 reader, store, info, where_of(name), source=source, snap=snap_cipher
             )
 
-        setting = excluded_setting(EXCLUDED_SETTING, excluded)
         with second_reader(cur, connect if len(order) > 1 else None, setting) as other:
             if other is None:
                 for name in order:
