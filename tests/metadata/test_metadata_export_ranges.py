@@ -164,7 +164,7 @@ def test_the_second_reader_leaves_a_table_a_rewrite_waits_for(mini_pair: MiniPai
     """A VACUUM FULL queued behind the export's own lock would block the second reader for
     ever (the export's transaction ends only after it): it leaves such a table to the
     first reader, whose lock is already granted, instead of waiting."""
-    helper = psycopg2.connect(mini_pair.source_url, options="-c lock_timeout=3s")
+    helper = psycopg2.connect(mini_pair.source_url, options="-c lock_timeout=20s")
     rewriters = [psycopg2.connect(mini_pair.source_url) for _ in range(2)]
     read_by: dict[str, str] = {}
     try:
@@ -193,6 +193,7 @@ def test_the_second_reader_leaves_a_table_a_rewrite_waits_for(mini_pair: MiniPai
                 reader.execute(f"SELECT count(*) FROM {unit.table}")
                 return "first" if reader is cur else "second"
 
+            started = time.monotonic()
             two_readers(
                 cur,
                 other,
@@ -201,6 +202,7 @@ def test_the_second_reader_leaves_a_table_a_rewrite_waits_for(mini_pair: MiniPai
                 done_one=lambda unit, who: read_by.__setitem__(unit.table, who),
                 current=[None],
             )
+            took = time.monotonic() - started
             mini_pair.source.rollback()  # the rewrites get their locks
             for thread in waiting:
                 thread.join(10)
@@ -208,6 +210,7 @@ def test_the_second_reader_leaves_a_table_a_rewrite_waits_for(mini_pair: MiniPai
         for conn in (helper, *rewriters):
             conn.close()
     assert read_by == {"log": "first", "job": "first"}
+    assert took < 10  # NOWAIT: not after the second reader's lock_timeout (20 s)
 
 
 def test_table_files_are_fsynced_together_before_the_manifest(
