@@ -11,7 +11,8 @@ from mini_airflow import MiniPair
 
 from mwaa_pause_resume.metadata import export_snapshot, open_store
 from mwaa_pause_resume.metadata.db import transaction
-from mwaa_pause_resume.metadata.export import _second_reader, _two_readers
+from mwaa_pause_resume.metadata.export_readers import second_reader, two_readers
+from mwaa_pause_resume.metadata.export_units import Unit
 
 pytestmark = pytest.mark.postgres
 TABLES = ("job", "variable", "dag_run", "log")
@@ -45,7 +46,7 @@ def test_the_second_reader_sees_the_first_readers_snapshot(mini_pair: MiniPair) 
 
     with transaction(mini_pair.source, read_only=True) as cur:
         before = _counts(cur)
-        with _second_reader(cur, connect, []) as other:
+        with second_reader(cur, connect, None) as other:
             assert other is not None
             assert _counts(other) == before
     assert opened[0].closed
@@ -79,12 +80,11 @@ def test_a_failing_reader_stops_both_and_names_its_table(mini_pair: MiniPair) ->
     other_conn = psycopg2.connect(mini_pair.source_url)
     seen: list[str] = []
 
-    def export_one(reader: Any, name: str) -> Any:
-        seen.append(name)
-        if name == "log":
+    def export_one(reader: Any, unit: Unit) -> None:
+        seen.append(unit.table)
+        if unit.table == "log":
             raise ValueError("damaged")
         reader.execute("SELECT pg_sleep(1)")  # cancelled when the other reader fails
-        return None
 
     current: list[str | None] = [None]
     try:
@@ -93,8 +93,13 @@ def test_a_failing_reader_stops_both_and_names_its_table(mini_pair: MiniPair) ->
             other_conn.cursor() as other,
             pytest.raises(ValueError, match="damaged"),
         ):
-            _two_readers(
-                cur, other, ["log", *TABLES[:3]], export_one, progress=None, current=current
+            two_readers(
+                cur,
+                other,
+                [Unit(t) for t in ("log", *TABLES[:3])],
+                export_one,
+                done_one=lambda unit, result: None,
+                current=current,
             )
     finally:
         other_conn.close()

@@ -14,14 +14,22 @@ import contextlib
 import datetime as dt
 import gzip
 import io
-import json
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from typing import IO, Any
 
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
 from mwaa_pause_resume.metadata.db import transaction, user_error
+from mwaa_pause_resume.metadata.export_readers import (
+    ChunkedFile,
+    excluded_setting,
+    lock_split_tables,
+    second_reader,
+    table_pages,
+    two_readers,
+)
+from mwaa_pause_resume.metadata.export_units import TID_RANGE_SCAN_VERSION, Unit, plan_units
 from mwaa_pause_resume.metadata.key_context import data_key_environment
 from mwaa_pause_resume.metadata.layout import table_file
 from mwaa_pause_resume.metadata.manifest import (
@@ -38,7 +46,7 @@ from mwaa_pause_resume.metadata.secrets import (
     reencrypt,
     secret_fields,
 )
-from mwaa_pause_resume.metadata.store import SnapshotStore
+from mwaa_pause_resume.metadata.store import SnapshotStore, synced_together
 from mwaa_pause_resume.metadata.streams import (
     GZIP_LEVEL,
     Batches,
@@ -112,17 +120,18 @@ def export_snapshot(
 
     current: list[str | None] = [None]
     try:
-        catalog, entries, paused, auto = _export_all(
-            conn,
-            store,
-            excluded=excluded,
-            original_paused=original_paused,
-            source=source,
-            snap_cipher=snap_cipher,
-            progress=progress,
-            current=current,
-            connect=connect,
-        )
+        with synced_together(store):  # one fsync pass, before the manifest
+            catalog, entries, paused, auto = _export_all(
+                conn,
+                store,
+                excluded=excluded,
+                original_paused=original_paused,
+                source=source,
+                snap_cipher=snap_cipher,
+                progress=progress,
+                current=current,
+                connect=connect,
+            )
     except psycopg2.Error as exc:
         problem = user_error(exc, "export the metadata database", current[0])
         if problem is None:
@@ -169,20 +178,23 @@ def _export_all(
             )
         names = kept_tables(set(catalog.tables))
         _check_source_key(cur, catalog, names, source)  # before any file is written
-        if excluded:
-            runs = [{"dag_id": d, "run_id": r} for d, r in excluded]
-            cur.execute("SELECT set_config(%s, %s, true)", (EXCLUDED_SETTING, json.dumps(runs)))
+        setting = excluded_setting(EXCLUDED_SETTING, excluded)
+        if setting:  # read by the COPY queries of both readers
+            cur.execute("SELECT set_config(%s, %s, true)", setting)
         order = restore_order(catalog, names)
+
+        def where_of(name: str) -> str:
+            where = _exclusion_filter(catalog, catalog.tables[name], excluded)
+            only = KEPT[name].only  # transient rows sharing a kept table are not history
+            return _and(where, only) if only else where
 
         def export_one(reader: Any, name: str) -> TableEntry:
             info = catalog.tables[name]
-            where = _exclusion_filter(catalog, info, excluded)
-            only = KEPT[name].only
-            if only:  # transient rows sharing a kept table are not history
-                where = f"{where} AND ({only})" if where else f" WHERE ({only})"
-            return _export_table(reader, store, info, where, source=source, snap=snap_cipher)
+            return _export_table(
+                reader, store, info, where_of(name), source=source, snap=snap_cipher
+            )
 
-        with _second_reader(cur, connect if len(order) > 1 else None, excluded) as other:
+        with second_reader(cur, connect if len(order) > 1 else None, setting) as other:
             if other is None:
                 for name in order:
                     current[0] = name
@@ -190,9 +202,8 @@ def _export_all(
                     if progress:
                         progress(name, entries[name].rows)
             else:
-                largest_first = sorted(order, key=lambda n: -catalog.tables[n].pages)
-                done = _two_readers(
-                    cur, other, largest_first, export_one, progress=progress, current=current
+                done = _export_with_two_readers(
+                    cur, other, store, catalog, order, where_of, export_one, progress, current
                 )
                 entries = {name: done[name] for name in order}
         current[0] = "dag_run, task_instance (paused states, running work)"
@@ -201,100 +212,62 @@ def _export_all(
     return catalog, entries, paused, auto
 
 
-@contextlib.contextmanager
-def _second_reader(
-    cur: Any, connect: Callable[[], Any] | None, excluded: list[tuple[str, str]]
-) -> Iterator[Any]:
-    """A cursor of a second connection in ``cur``'s snapshot, or None (one reader).
-
-    Only an optimisation: no ``connect``, a standby (whose snapshots cannot be
-    exported), or a second connection that cannot be opened or join the snapshot
-    leaves the export to ``cur`` alone.
-    """
-    import psycopg2
-
-    if connect is None:
-        yield None
-        return
-    cur.execute("SELECT pg_is_in_recovery()")
-    if cur.fetchone()[0]:
-        yield None
-        return
-    cur.execute("SELECT pg_export_snapshot()")
-    snapshot = cur.fetchone()[0]
-    try:
-        conn = connect()
-    except (psycopg2.Error, UserError):
-        yield None
-        return
-    try:
-        with transaction(conn, read_only=True) as other:
-            try:
-                other.execute("SET TRANSACTION SNAPSHOT %s", (snapshot,))
-                if excluded:
-                    runs = json.dumps([{"dag_id": d, "run_id": r} for d, r in excluded])
-                    other.execute("SELECT set_config(%s, %s, true)", (EXCLUDED_SETTING, runs))
-            except psycopg2.Error:
-                conn.rollback()
-                yield None
-                return
-            yield other
-    finally:
-        conn.close()
-
-
-def _two_readers(
+def _export_with_two_readers(  # noqa: PLR0917  (the export's state, passed on)
     cur: Any,
     other: Any,
-    names: list[str],
+    store: SnapshotStore,
+    catalog: Catalog,
+    order: list[str],
+    where_of: Callable[[str], str],
     export_one: Callable[[Any, str], TableEntry],
-    *,
     progress: Progress | None,
     current: list[str | None],
 ) -> dict[str, TableEntry]:
-    """Export ``names`` (largest first) from two cursors in one snapshot: each takes the
-    next table when it is done with one. The first failure stops both (the other's
-    query is cancelled) and is raised, its table in ``current``."""
-    todo = list(names)
+    """Every table of ``order`` read by two cursors in one snapshot, largest first; a
+    large table without secrets in page ranges by both (PostgreSQL 14+)."""
+    splittable: set[str] = set()
+    if cur.connection.server_version >= TID_RANGE_SCAN_VERSION:
+        splittable = {n for n in order if not secret_fields(n, catalog.tables[n].column_names)}
+    units = plan_units(order, table_pages(cur, order), splittable)
+    lock_split_tables(cur, units)
     done: dict[str, TableEntry] = {}
-    failed: list[tuple[str, BaseException]] = []
-    lock = threading.Lock()
+    with contextlib.ExitStack() as files:  # a failure aborts the files of split tables
+        split: dict[str, tuple[ChunkedFile, HashingSink]] = {}
+        for unit in units:
+            if unit.split and unit.table not in split:
+                sink = HashingSink(files.enter_context(store.open_write(table_file(unit.table))))
+                split[unit.table] = (ChunkedFile(sink, unit.of), sink)
 
-    def take() -> str | None:
-        with lock:
-            return None if failed or not todo else todo.pop(0)
+        def one(reader: Any, unit: Unit) -> TableEntry | bool:
+            if not unit.split:
+                return export_one(reader, unit.table)
+            info = catalog.tables[unit.table]
+            where = _and(where_of(unit.table), unit.ctid_condition())
+            with tempfile.TemporaryFile() as spool:  # one gzip member, appended when whole
+                rows, raw_bytes = _compress_table(reader, spool, info, where)
+                return split[unit.table][0].add(spool, rows, raw_bytes)
 
-    def read(reader: Any, partner: Any) -> None:
-        while (name := take()) is not None:
-            try:
-                entry = export_one(reader, name)
-            except BaseException as exc:
-                with lock:
-                    failed.append((name, exc))
-                partner.cancel()  # the other connection's COPY stops at once
+        def finished(unit: Unit, result: TableEntry | bool) -> None:
+            if isinstance(result, TableEntry):
+                done[unit.table] = result
+            elif result:  # the table's last range is in its file
+                chunked, sink = split[unit.table]
+                info = catalog.tables[unit.table]
+                done[unit.table] = _entry(info, chunked.rows, sink, chunked.raw_bytes)
+            else:
                 return
-            with lock:
-                done[name] = entry
-                if progress:
-                    progress(name, entry.rows)
+            if progress:
+                progress(unit.table, done[unit.table].rows)
 
-    helper = threading.Thread(target=read, args=(other, cur.connection), daemon=True)
-    helper.start()
-    try:
-        read(cur, other.connection)
-    finally:
-        helper.join()
-    if failed:
-        # a cancelled query's error is the consequence: report the failure that caused it
-        import psycopg2.errors
-
-        name, exc = next(
-            (f for f in failed if not isinstance(f[1], psycopg2.errors.QueryCanceled)),
-            failed[0],
-        )
-        current[0] = name
-        raise exc
+        two_readers(cur, other, units, one, done_one=finished, current=current)
     return done
+
+
+def _and(where: str, condition: str) -> str:
+    """``where`` (empty or `` WHERE ...``) with ``condition`` added."""
+    if not condition:
+        return where
+    return f"{where} AND ({condition})" if where else f" WHERE ({condition})"
 
 
 def _export_table(
@@ -306,29 +279,46 @@ def _export_table(
     source: Cipher | None,
     snap: Cipher | None,
 ) -> TableEntry:
+    with store.open_write(table_file(info.name)) as raw:
+        sink = HashingSink(raw)
+        rows, raw_bytes = _compress_table(cur, sink, info, where, source=source, snap=snap)
+    return _entry(info, rows, sink, raw_bytes)
+
+
+def _compress_table(
+    cur: Any,
+    out: HashingSink | IO[bytes],
+    info: TableInfo,
+    where: str,
+    *,
+    source: Cipher | None = None,
+    snap: Cipher | None = None,
+) -> tuple[int, int]:
+    """The table's rows (``where`` applied) as one gzip member into ``out``; their count
+    and decompressed size."""
     cols = info.column_names
     select = f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(info.name)}{where}"
     fields = secret_fields(info.name, cols)
-    file = table_file(info.name)
-    with store.open_write(file) as raw:
-        sink = HashingSink(raw)
-        with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as gz:  # type: ignore[arg-type]
-            with row_buffer(gz) as buf:
-                if fields:
-                    rows = _export_secret_rows(
-                        cur, info, where, buf, fields=fields, source=source, snap=snap
-                    )
-                else:
-                    copy = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER false)"
-                    cur.copy_expert(copy, buf)
-                    rows = cur.rowcount
-            raw_bytes = gz.tell()  # decompressed size: verify and restore stop at it
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as gz:  # type: ignore[arg-type]
+        with row_buffer(gz) as buf:
+            if fields:
+                rows = _export_secret_rows(
+                    cur, info, where, buf, fields=fields, source=source, snap=snap
+                )
+            else:
+                copy = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER false)"
+                cur.copy_expert(copy, buf)
+                rows = cur.rowcount
+        return rows, gz.tell()  # decompressed size: verify and restore stop at it
+
+
+def _entry(info: TableInfo, rows: int, sink: HashingSink, raw_bytes: int) -> TableEntry:
     return TableEntry(
         columns=tuple(info.columns),
         rows=rows,
         bytes=sink.bytes,
         sha256=sink.sha256,
-        file=file,
+        file=table_file(info.name),
         raw_bytes=raw_bytes,
     )
 
