@@ -39,7 +39,15 @@ DEFAULTS: dict[str, Any] = {
     # The missed-runs policy the import DAG applies (metadata.missed_runs). Executions
     # started by schedules deployed before it existed carry none: the default.
     "missed_runs": DEFAULT_POLICY,
+    # The run gates (functions.run_gate), for scheduled runs; older schedules carry none.
+    "timezone": "UTC",
+    "skip_dates": [],
+    "change_calendar": None,
+    "when_busy": "drain",
+    "max_postpone_minutes": 60,
+    "postpone_interval_minutes": 10,
 }
+WHEN_BUSY = ("drain", "postpone", "skip")
 # Used with fullmatch: "$" would also match before a final newline ("dev\n").
 ENV_NAME = re.compile(r"[a-zA-Z][0-9a-zA-Z_-]{0,79}")  # MWAA's CreateEnvironment pattern
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -145,6 +153,7 @@ def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
         out["missed_runs"] = parse_policy(out["missed_runs"], "the execution input")
     except PolicyError as exc:
         raise InvalidInput(f"{exc}.") from None
+    _check_gates(out)
     if out["scheduled_time"] is not None and not isinstance(out["scheduled_time"], str):
         raise InvalidInput("'scheduled_time' must be the schedule's time as a string.")
     if str(out["scheduled_time"]).startswith("<aws.scheduler."):
@@ -156,3 +165,27 @@ def _check_int(out: dict[str, Any], name: str, low: int, high: int) -> None:
     value = out[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidInput(f"{name!r} must be a whole number from {low} to {high}, not {value!r}.")
+
+
+def _check_gates(out: dict[str, Any]) -> None:
+    from zoneinfo import ZoneInfo
+
+    from mwaa_pause_resume.schedule.calendar import CalendarError, parse_skip_dates
+
+    try:
+        ZoneInfo(str(out["timezone"]))
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise InvalidInput(f"'timezone' {out['timezone']!r} is not an IANA time zone.") from None
+    dates = out["skip_dates"]
+    if not isinstance(dates, list) or not all(isinstance(d, str) for d in dates):
+        raise InvalidInput("'skip_dates' must be a list of dates (YYYY-MM-DD[..YYYY-MM-DD]).")
+    try:
+        parse_skip_dates(dates)
+    except CalendarError as exc:
+        raise InvalidInput(f"'skip_dates': {exc.message}; {exc.fix}.") from None
+    if out["change_calendar"] is not None and not isinstance(out["change_calendar"], str):
+        raise InvalidInput("'change_calendar' must be an SSM Change Calendar name or ARN.")
+    if out["when_busy"] not in WHEN_BUSY:
+        raise InvalidInput(f"'when_busy' must be one of {', '.join(WHEN_BUSY)}.")
+    _check_int(out, "max_postpone_minutes", 1, 720)
+    _check_int(out, "postpone_interval_minutes", 1, 60)

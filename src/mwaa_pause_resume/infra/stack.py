@@ -66,6 +66,7 @@ class PauseResumeStack(cdk.Stack):
                 backup_bucket_arn=self.backup.bucket.bucket_arn,
                 backup_key_arn=self.backup.key.key_arn,
                 mac_key_arn=self.backup.mac_key.key_arn,
+                deployment=config.deployment.stack_name,
             ),
             config.deployment,
         )
