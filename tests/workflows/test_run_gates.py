@@ -53,7 +53,7 @@ def test_keep_awake_skips_a_scheduled_pause_only(make_local: MakeLocal) -> None:
 
     assert result.status == "SUCCEEDED", result.cause
     assert result.output["outcome"] == "skipped"
-    assert f"keep-awake until" in result.output["reason"] and OPERATOR in result.output["reason"]
+    assert "keep-awake until" in result.output["reason"] and OPERATOR in result.output["reason"]
     assert "Begin" not in result.entered_states()
     assert ENV in local.mwaa.names() and not mwaa_changes(local)  # untouched
     # A pause from the CLI (no scheduled_time) is an explicit request: not held back.

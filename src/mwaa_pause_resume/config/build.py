@@ -423,8 +423,12 @@ class _Builder:
                 "poll more often than the poll timeout",
             )
         postponing = env["when_busy"] == "postpone" and ok("when_busy")
-        if postponing and ok("max_postpone_minutes", "pause_timeout_minutes") and (
-            env["max_postpone_minutes"] + env["pause_timeout_minutes"] > rules.TIMEOUT_RANGE[1]
+        if (
+            postponing
+            and ok("max_postpone_minutes", "pause_timeout_minutes")
+            and (
+                env["max_postpone_minutes"] + env["pause_timeout_minutes"] > rules.TIMEOUT_RANGE[1]
+            )
         ):
             flag(
                 "max_postpone_minutes",

@@ -58,9 +58,7 @@ class Override:
         )
 
     def describe(self) -> str:
-        return (
-            f"{self.kind} until {_iso(self.until)} (set by {self.set_by} at {_iso(self.set_at)})"
-        )
+        return f"{self.kind} until {_iso(self.until)} (set by {self.set_by} at {_iso(self.set_at)})"
 
 
 def _iso(when: datetime) -> str:

@@ -215,9 +215,7 @@ def gate_statements(capability: Capability, scope: Scope) -> list[Statement]:
     """The run gate's reads: its deployment's override parameters, one per configured
     environment, and the configured change calendars (none configured: no statement)."""
     if capability is Capability.OVERRIDE_READ:
-        names = [
-            parameter_name(scope.deployment, e.name).lstrip("/") for e in scope.environments
-        ]
+        names = [parameter_name(scope.deployment, e.name).lstrip("/") for e in scope.environments]
         parameters = _unique([scope.arn("ssm", f"parameter/{n}") for n in names])
         return [_allow("ReadOverrides", ["ssm:GetParameter"], parameters)]
     calendars = _unique(
