@@ -14,7 +14,7 @@ from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY
 # SKIPPED: a run the gates skipped (override, skip date, change calendar, busy environment);
 # its execution SUCCEEDED with outcome "skipped" (functions.run_gate).
 NOTIFICATION_TYPES = ("FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED", "RUNNING", "SKIPPED")
-DEFAULT_NOTIFICATION_TYPES = ("FAILED", "TIMED_OUT", "ABORTED", "SKIPPED")
+DEFAULT_NOTIFICATION_TYPES = ("FAILED", "TIMED_OUT", "ABORTED")
 WHEN_BUSY = ("drain", "postpone", "skip")
 
 

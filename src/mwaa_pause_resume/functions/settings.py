@@ -189,3 +189,11 @@ def _check_gates(out: dict[str, Any]) -> None:
         raise InvalidInput(f"'when_busy' must be one of {', '.join(WHEN_BUSY)}.")
     _check_int(out, "max_postpone_minutes", 1, 720)
     _check_int(out, "postpone_interval_minutes", 1, 60)
+    # Postponing comes before Begin's deadline: both must fit the state machine's cap.
+    if out["when_busy"] == "postpone" and (
+        out["max_postpone_minutes"] + out["timeout_minutes"] > MAX_TIMEOUT_MINUTES
+    ):
+        raise InvalidInput(
+            "'max_postpone_minutes' plus 'timeout_minutes' must be at most "
+            f"{MAX_TIMEOUT_MINUTES} minutes."
+        )

@@ -66,8 +66,14 @@ def accepting_unattributed(policy: dict[str, Any]) -> dict[str, Any]:
 
 
 def notified_statuses(environments: Sequence[EnvironmentConfig]) -> list[str]:
+    """Execution statuses the rule forwards: a SKIPPED run's execution SUCCEEDED."""
     return sorted(
-        {t for env in environments if env.notification_emails for t in env.notification_types}
+        {
+            "SUCCEEDED" if t == "SKIPPED" else t
+            for env in environments
+            if env.notification_emails
+            for t in env.notification_types
+        }
     )
 
 

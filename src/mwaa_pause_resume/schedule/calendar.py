@@ -7,12 +7,14 @@ skipped (the pause before still happens).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 RANGE_SEPARATOR = ".."
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 EXAMPLE = '"2026-12-24" or "2026-12-24..2027-01-01"'
 
 
@@ -42,7 +44,10 @@ class DateRange:
 
 
 def _day(text: str, item: str) -> date:
+    # Only YYYY-MM-DD: date.fromisoformat also reads 20261224 and 2026-W52-4.
     try:
+        if not _ISO_DAY.fullmatch(text.strip()):
+            raise ValueError(text)
         return date.fromisoformat(text.strip())
     except ValueError:
         raise CalendarError(
@@ -63,8 +68,6 @@ def parse_skip_date(item: str) -> DateRange:
                 f"{start.isoformat()}",
             )
         return DateRange(start, end)
-    if len(text) != 10:  # date.fromisoformat also accepts 20261224 and 2026-W52-4
-        raise CalendarError(f"{item!r} is not a date", f"write dates as {EXAMPLE}")
     day = _day(text, item)
     return DateRange(day, day)
 
