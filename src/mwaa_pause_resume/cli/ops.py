@@ -510,6 +510,7 @@ def status(
                 resume_report=_restore_report(session, env.name, records),
             )
         )
+        result[-1]["override"] = _override(session, env.name, warnings)
     if as_json:
         print_json({"environments": result})
         return
@@ -534,6 +535,20 @@ def _restore_report(session: Session, environment: str, records: list[ExecutionR
         return session.aws.read_json(session.deployment.bucket, key)
     except UserError:
         return None
+
+
+def _override(session: Session, environment: str, warnings: list[str]) -> Any:
+    """The environment's keep-awake / stay-paused override (``override show``), if any."""
+    import json
+
+    from mwaa_pause_resume.operations.overrides import OverrideStore
+
+    try:
+        record = OverrideStore(session.aws, session.config.deployment.stack_name).get(environment)
+    except UserError as exc:  # e.g. no ssm:GetParameter: the rest of status still helps
+        warnings.append(f"override of {environment} not read: {exc.message}")
+        return None
+    return None if record is None else json.loads(record.to_json())
 
 
 def _latest_snapshot(session: Session, environment: str) -> dict[str, Any] | None:
@@ -577,6 +592,8 @@ def _run_line(run: dict[str, Any] | None) -> str:
     )
     if run.get("error"):
         text += f": {run['error']}"
+    if run.get("reason"):  # a skipped run: why the run gates held it back
+        text += f": {run['reason']}"
     return text
 
 
@@ -620,6 +637,15 @@ def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> 
             restore = (item["last_resume"] or {}).get("restore")
             if restore:
                 grid.add_row("Restored", Text("\n".join(_restore_lines(restore))))
+        override = item.get("override")
+        if override:
+            grid.add_row(
+                "Override",
+                Text(
+                    f"{override['kind']} until {_when(override['until'], item['next']['timezone'])}"
+                    f" (set by {override['set_by']} at {_when(override['set_at'])})"
+                ),
+            )
         nxt = item["next"]
         grid.add_row(
             "Next",
