@@ -125,3 +125,27 @@ def test_a_skipped_run_is_notified_on_its_own_route_with_its_reason() -> None:
     assert text["subject"] == "MWAA resume of dev: SKIPPED"
     assert text["route"] == "dev/SKIPPED"
     assert f"Reason:      {reason}" in text["message"]
+
+
+def test_plan_lists_the_resumes_skip_dates_will_skip() -> None:
+    from mwaa_pause_resume.config.model import EnvironmentConfig
+    from mwaa_pause_resume.operations.plan import plan_environment
+    from mwaa_pause_resume.operations.prices import bundled_prices
+
+    env = EnvironmentConfig(
+        name="dev",
+        source_bucket="my-mwaa-bucket",
+        execution_role_arn="arn:aws:iam::123456789012:role/mwaa-exec",
+        pause_schedule="0 20 ? * MON-FRI *",
+        resume_schedule="0 6 ? * MON-FRI *",
+        timezone="Europe/Berlin",
+        skip_dates=("2026-12-24..2026-12-28", "2027-05-01", "2025-01-01"),
+    )
+    plan = plan_environment(env, datetime(2026, 12, 1, tzinfo=UTC), 3, bundled_prices())
+    # Weekdays only: Dec 24, 25, 28 (Sat/Sun have no resume); May 1 2027 is a Saturday.
+    assert [f"{fire:%Y-%m-%d %H:%M}" for fire in plan.skipped_resumes] == [
+        "2026-12-24 06:00",
+        "2026-12-25 06:00",
+        "2026-12-28 06:00",
+    ]
+    assert plan.as_dict()["skipped_resumes"][0] == "2026-12-24T06:00:00+01:00"
