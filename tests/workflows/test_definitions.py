@@ -35,11 +35,15 @@ def tasks(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_both_workflows_start_by_taking_the_lock(definitions: dict[str, dict[str, Any]]) -> None:
-    """After the run gates (which write nothing): Begin takes the lock first."""
+    """Begin takes the lock first: at once for a run on demand, after the run gates (which
+    write nothing) for a scheduled one."""
     assert set(definitions) == {"pause", "resume"}
     for workflow, definition in definitions.items():
         states = definition["States"]
-        gate = states[definition["StartAt"]]
+        scheduled = states[definition["StartAt"]]
+        assert scheduled["Type"] == "Choice", workflow
+        assert states[scheduled["Default"]]["Resource"] == policy.placeholder_arn("begin")
+        gate = states[scheduled["Choices"][0]["Next"]]
         assert gate["Resource"] == policy.placeholder_arn("run_gate"), workflow
         proceed = states[states[gate["Next"]]["Default"]]
         begin = states[proceed["Next"]]

@@ -88,7 +88,7 @@ def test_another_deployments_environment_is_refused_and_left_alone(
     assert f"untag-resource --tag-keys {OWNER_TAG}" in cause  # how to hand it over
     # The failure tail runs (it releases no lock: Begin took none) and notifies.
     assert result.entered_states() == [
-        *("CheckRunGates", "RunGates?", "Proceed"),  # the run gates, before Begin
+        "Scheduled?",  # on demand: no run gate
         *("Begin", "CleanUpAfterFailure", "Failed"),
     ]
     assert s3_keys(local) == []  # no lock, no snapshot

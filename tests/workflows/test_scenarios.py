@@ -352,7 +352,7 @@ def test_a_schedule_fire_delivered_twice_runs_once(make_local: MakeLocal) -> Non
     assert first.output["outcome"] == "paused"
     assert local.mwaa.count("DeleteEnvironment") == 1
     assert second.entered_states() == [  # touched nothing
-        *("CheckRunGates", "RunGates?", "Proceed"),
+        *("Scheduled?", "CheckRunGates", "RunGates?", "Proceed"),
         *("Begin", "DuplicateDelivery"),
     ]
 

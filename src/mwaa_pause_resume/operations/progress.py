@@ -32,6 +32,7 @@ _GATE = ("gate", "Check overrides, calendars and running DAG runs")
 _POSTPONE = ("postpone", "Wait for running DAG runs (when_busy = postpone)")
 _SKIPPED = ("skipped", "Skipped by an override, a calendar or a busy environment")
 STEPS: dict[str, tuple[str, str]] = {
+    "Scheduled?": _CHECK,  # on demand it leads straight to Begin
     "CheckRunGates": _GATE,
     "RunGates?": _GATE,
     "Proceed": _GATE,

@@ -1,6 +1,6 @@
 """The pause workflow: snapshot the environment, verify, then delete it.
 
-CheckRunGates (scheduled runs: skip, postpone or proceed) -> Begin (validate, lock)
+Scheduled? -> CheckRunGates (skip, postpone or proceed) -> Begin (validate, lock)
 -> Inspect -> [gone: SelectLatest -> already paused]
 -> StartSnapshot (environment.json) -> TriggerExport -> poll the export run
 -> VerifySnapshot -> MarkComplete (latest.json) -> DeleteEnvironment

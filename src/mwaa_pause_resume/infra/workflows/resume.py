@@ -1,6 +1,6 @@
 """The resume workflow: re-create the environment from a snapshot and restore its metadata.
 
-CheckRunGates (scheduled runs: skip, postpone or proceed) -> Begin (validate, lock)
+Scheduled? -> CheckRunGates (skip, postpone or proceed) -> Begin (validate, lock)
 -> Inspect -> [exists: already running] -> SelectSnapshot
 (latest.json or the chosen id) -> CreateEnvironment -> poll until AVAILABLE
 -> TriggerImport (retried until the DAG is parsed) -> poll the import run

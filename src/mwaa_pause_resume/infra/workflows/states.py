@@ -79,7 +79,9 @@ class StateBuilder:
         """``start`` behind the run gates (functions.run_gate): a scheduled run that an
         override, skip date, closed change calendar or busy environment holds back ends
         with outcome ``skipped`` (the execution succeeds) or waits and asks again
-        (postpone); otherwise ``start`` gets the execution input unchanged."""
+        (postpone); otherwise ``start`` gets the execution input unchanged. A run without
+        ``scheduled_time`` (on demand) goes straight to ``start``: no gate applies to it,
+        so no function call or transition is spent on it."""
         check = self.task("CheckRunGates", "run_gate", gate_payload(self.workflow, "$"), "$")
         again = self.task(
             "CheckRunGatesAgain",
@@ -111,7 +113,12 @@ class StateBuilder:
             .otherwise(proceed.next(start))
         )
         postpone.next(again).next(decision)
-        return check.next(decision)
+        check.next(decision)
+        scheduled = sfn.Condition.and_(
+            sfn.Condition.is_present("$.scheduled_time"),
+            sfn.Condition.is_not_null("$.scheduled_time"),
+        )
+        return sfn.Choice(self.scope, "Scheduled?").when(scheduled, check).otherwise(start)
 
     def wait(self, name: str) -> sfn.Wait:
         return sfn.Wait(self.scope, name, time=sfn.WaitTime.seconds_path("$.ctx.poll_seconds"))
