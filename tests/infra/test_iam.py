@@ -365,7 +365,7 @@ def test_the_functions_that_own_environments_know_the_deployment(
         if DEPLOYMENT_VARIABLE in variables:
             found[logical_id] = variables[DEPLOYMENT_VARIABLE]
     assert set(found.values()) == {CONFIG.deployment.stack_name}
-    assert sorted(i[len("Functions") :][:5] for i in found) == ["Begin", "Envir"]
+    assert sorted(i[len("Functions") :][:5] for i in found) == ["Begin", "Envir", "RunGa"]
 
 
 # -- the HMAC key: who may sign, who may only check (issue 13) ----------------------------
@@ -414,4 +414,44 @@ def test_execution_roles_may_only_verify_macs() -> None:
             "Action": "kms:VerifyMac",
             "Resource": "arn:aws:kms:r:1:key/mac",
         }
+    ]
+
+
+# -- the run gate (issue 14) ---------------------------------------------------------------
+def test_the_run_gate_reads_only_this_deployments_overrides(template: dict[str, Any]) -> None:
+    """Only the gate touches SSM: GetParameter on each configured environment's override
+    parameter of this stack, and no GetCalendarState when no calendar is configured."""
+    ssm = {i: s for i, s in statements(template) if "ssm:" in str(s["Action"])}
+    assert {i[len("Functions") :][:7] for i in ssm} == {"RunGate"}
+    (statement,) = ssm.values()
+    assert _as_list(statement["Action"]) == ["ssm:GetParameter"]
+    assert sorted(rendered(statement)) == [
+        f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/mwaa-pause-resume/mpr-test/overrides/{e.name}"
+        for e in sorted(CONFIG.environments, key=lambda e: e.name)
+    ]
+
+
+def test_a_change_calendar_is_granted_by_its_document_arn() -> None:
+    import dataclasses
+
+    from mwaa_pause_resume.infra.handlers import HANDLERS
+    from mwaa_pause_resume.infra.permissions import Scope, handler_statements
+
+    dev, staging = CONFIG.environments[:2]
+    envs = [
+        dataclasses.replace(dev, change_calendar="holidays"),
+        dataclasses.replace(
+            staging, change_calendar="arn:aws:ssm:eu-west-1:999999999999:document/shared"
+        ),
+    ]
+    scope = Scope("aws", REGION, ACCOUNT, envs, "arn:aws:s3:::b", "k", deployment="mpr-test")
+    (calendars,) = [
+        s
+        for s in handler_statements(HANDLERS["run_gate"], scope)
+        if s["Sid"] == "ReadChangeCalendars"
+    ]
+    assert calendars["Action"] == ["ssm:GetCalendarState"]
+    assert calendars["Resource"] == [  # sorted
+        f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/holidays",
+        "arn:aws:ssm:eu-west-1:999999999999:document/shared",
     ]

@@ -93,9 +93,10 @@ def test_each_address_gets_its_environments_statuses() -> None:
 def test_one_address_for_too_many_routes_is_a_user_error() -> None:
     many = [
         dataclasses.replace(DEV, name=f"env-{i}", notification_types=NOTIFICATION_TYPES)
-        for i in range(30)
+        for i in range(25)
     ]
-    assert len(subscription_filters(many[:29])["ops@example.com"]["route"]) == 145
+    per_env = len(NOTIFICATION_TYPES)
+    assert len(subscription_filters(many[:24])["ops@example.com"]["route"]) == 24 * per_env
     with pytest.raises(UserError, match="at most 149"):
         subscription_filters(many)
 
@@ -187,3 +188,12 @@ def test_endpoint_lookup_reads_route_tables_and_endpoints_from_ec2() -> None:
     )
     (plan,) = lookup_plans(session, "eu-west-1", [env])
     assert (plan.s3_route_tables, plan.kms, plan.problems) == ((), False, ())
+
+
+def test_skipped_runs_are_notified_through_their_succeeded_executions() -> None:
+    skipped = dataclasses.replace(DEV, notification_types=("FAILED", "SKIPPED"))
+    assert notified_statuses([skipped]) == ["FAILED", "SUCCEEDED"]
+    assert subscription_filters([skipped])["ops@example.com"]["route"] == [
+        f"{DEV.name}/FAILED",
+        f"{DEV.name}/SKIPPED",
+    ]

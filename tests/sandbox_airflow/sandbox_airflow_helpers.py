@@ -69,3 +69,20 @@ def task_states(client: Any, name: str, dag_id: str, run_id: str) -> dict[str, s
         ]
         for ti in body["task_instances"]
     }
+
+
+def assert_the_run_gate_counts_running_runs(client: Any, name: str) -> None:
+    """The run gate's busy check (``GET /dags/~/dagRuns?state=running``) on real Airflow,
+    after every run ended: the state filter is honoured (finished runs are listed under
+    their state, none as running)."""
+    from mwaa_pause_resume.functions import aws, run_gate
+
+    aws.reset_clients()  # the handlers' cached clients: this test's emulator endpoint
+    finished = client.invoke_rest_api(
+        Name=name,
+        Method="GET",
+        Path="/dags/~/dagRuns",
+        QueryParameters={"state": "success", "limit": 1},
+    )["RestApiResponse"]
+    assert finished["total_entries"] >= 1 and len(finished["dag_runs"]) == 1
+    assert run_gate.running_runs(name) == 0

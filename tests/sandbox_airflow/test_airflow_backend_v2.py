@@ -11,7 +11,13 @@ from typing import Any
 import psycopg2
 import pytest
 from botocore.exceptions import ClientError
-from sandbox_airflow_helpers import call, create_environment, task_states, wait_for_run
+from sandbox_airflow_helpers import (
+    assert_the_run_gate_counts_running_runs,
+    call,
+    create_environment,
+    task_states,
+    wait_for_run,
+)
 
 from mwaa_pause_resume.sandbox.airflow_backend import AirflowBackend
 from mwaa_pause_resume.sandbox.history import SAMPLE_DAG_IDS
@@ -87,6 +93,7 @@ def test_airflow2_environment_lifecycle(mwaa: Any, airflow_backend: AirflowBacke
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "64" in refused.value.response["Error"]["Message"]
     assert call(mwaa, ENV, "GET", long_path[:64])[0] == 404  # Airflow's own answer
+    assert_the_run_gate_counts_running_runs(mwaa, ENV)
 
     # Deleting the environment stops every process, frees its port, drops its database
     # and removes its home.

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sandbox_airflow_helpers import call, create_environment, task_states, wait_for_run
+from sandbox_airflow_helpers import (
+    assert_the_run_gate_counts_running_runs,
+    call,
+    create_environment,
+    task_states,
+    wait_for_run,
+)
 
 from mwaa_pause_resume.sandbox.airflow_backend import AirflowBackend
 
@@ -69,3 +75,4 @@ def test_airflow3_environment_runs_triggered_dags(
         "broken": "failed",
         "after_broken": "upstream_failed",
     }
+    assert_the_run_gate_counts_running_runs(mwaa, ENV)

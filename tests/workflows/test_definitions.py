@@ -35,9 +35,18 @@ def tasks(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_both_workflows_start_by_taking_the_lock(definitions: dict[str, dict[str, Any]]) -> None:
+    """Begin takes the lock first: at once for a run on demand, after the run gates (which
+    write nothing) for a scheduled one."""
     assert set(definitions) == {"pause", "resume"}
     for workflow, definition in definitions.items():
-        begin = definition["States"][definition["StartAt"]]
+        states = definition["States"]
+        scheduled = states[definition["StartAt"]]
+        assert scheduled["Type"] == "Choice", workflow
+        assert states[scheduled["Default"]]["Resource"] == policy.placeholder_arn("begin")
+        gate = states[scheduled["Choices"][0]["Next"]]
+        assert gate["Resource"] == policy.placeholder_arn("run_gate"), workflow
+        proceed = states[states[gate["Next"]]["Default"]]
+        begin = states[proceed["Next"]]
         assert begin["Resource"] == policy.placeholder_arn("begin"), workflow
         assert definition["TimeoutSeconds"] == policy.STATE_MACHINE_TIMEOUT_SECONDS
 
@@ -138,7 +147,11 @@ def test_waits_use_the_poll_frequency_from_the_input(
     definitions: dict[str, dict[str, Any]],
 ) -> None:
     for definition in definitions.values():
-        waits = [s for s in definition["States"].values() if s["Type"] == "Wait"]
+        waits = [
+            s
+            for n, s in definition["States"].items()
+            if s["Type"] == "Wait" and n != "PostponeWhileBusy"  # the run gate's own interval
+        ]
         assert waits and all(
             w == {"Type": "Wait", "SecondsPath": "$.ctx.poll_seconds", "Next": w["Next"]}
             for w in waits
@@ -250,8 +263,8 @@ def test_every_end_after_the_lock_is_taken_releases_it(
         ends = [n for n, s in states.items() if s.get("End") or s["Type"] in ("Fail", "Succeed")]
         for end in ends:
             for path in _paths(definition, end):
-                if path[0] == ("Begin", "catch"):
-                    continue  # no lock was taken
+                if ("Begin", "catch") in path or "Begin" not in {n for n, _ in path}:
+                    continue  # no lock was taken (failed in Begin, or skipped by the gates)
                 released = any(states[n].get("Resource") in releasers for n, _ in path)
                 if end == "FailedWithoutCleanUp":
                     assert path[-1] == ("CleanUpAfterFailure", "catch"), path

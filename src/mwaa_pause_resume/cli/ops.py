@@ -619,6 +619,7 @@ def status(
             resume_report=_restore_report(session, env.name, records),
         )
         item["resume_airflow"] = _resume_airflow(env, item)
+        item["override"] = _override(session, env.name, warnings)
         result.append(item)
     if as_json:
         print_json({"environments": result})
@@ -658,6 +659,20 @@ def _restore_report(session: Session, environment: str, records: list[ExecutionR
         return session.aws.read_json(session.deployment.bucket, key)
     except UserError:
         return None
+
+
+def _override(session: Session, environment: str, warnings: list[str]) -> Any:
+    """The environment's keep-awake / stay-paused override (``override show``), if any."""
+    import json
+
+    from mwaa_pause_resume.operations.overrides import OverrideStore
+
+    try:
+        record = OverrideStore(session.aws, session.config.deployment.stack_name).get(environment)
+    except UserError as exc:  # e.g. no ssm:GetParameter: the rest of status still helps
+        warnings.append(f"override of {environment} not read: {exc.message}")
+        return None
+    return None if record is None else json.loads(record.to_json())
 
 
 def _latest_snapshot(session: Session, environment: str) -> dict[str, Any] | None:
@@ -702,6 +717,8 @@ def _run_line(run: dict[str, Any] | None) -> str:
     )
     if run.get("error"):
         text += f": {run['error']}"
+    if run.get("reason"):  # a skipped run: why the run gates held it back
+        text += f": {run['reason']}"
     return text
 
 
@@ -757,6 +774,15 @@ def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> 
             restore = (item["last_resume"] or {}).get("restore")
             if restore:
                 grid.add_row("Restored", Text("\n".join(_restore_lines(restore))))
+        override = item.get("override")
+        if override:
+            grid.add_row(
+                "Override",
+                Text(
+                    f"{override['kind']} until {_when(override['until'], item['next']['timezone'])}"
+                    f" (set by {override['set_by']} at {_when(override['set_at'])})"
+                ),
+            )
         nxt = item["next"]
         grid.add_row(
             "Next",

@@ -12,8 +12,9 @@ import signal
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -31,6 +32,13 @@ if TYPE_CHECKING:
     from mwaa_pause_resume.sandbox.result import SandboxResult
 
 VERSIONS = airflow_versions.SUPPORTED
+
+
+class OverrideScenarioKind(StrEnum):
+    """``--override``: the scenarios of sandbox.override_scenario."""
+
+    KEEP_AWAKE = "keep-awake"
+    STAY_PAUSED = "stay-paused"
 
 
 class RichReporter:
@@ -214,6 +222,15 @@ def sandbox(  # noqa: PLR0917 (Typer maps parameters to options)
         typer.Option("--keep", help="Keep the work directory and PostgreSQL, and say where."),
     ] = False,
     as_json: JsonOption = False,
+    override: Annotated[
+        OverrideScenarioKind | None,
+        typer.Option(
+            "--override",
+            help="Instead of the cycle, show an override at work: keep-awake (a scheduled "
+            "pause is skipped, the environment untouched) or stay-paused (after a pause, a "
+            "scheduled resume is skipped, the environment stays absent).",
+        ),
+    ] = None,
 ) -> None:
     """Run the real pause and resume workflows on this machine, no AWS account needed.
 
@@ -228,6 +245,9 @@ def sandbox(  # noqa: PLR0917 (Typer maps parameters to options)
     from mwaa_pause_resume.sandbox.result import SandboxOptions
 
     out = error_console()
+    if override is not None:
+        _override_scenario(override.value, airflow_version, keep, as_json)
+        return
     with sigterm_as_interrupt():
         result = run_sandbox(
             SandboxOptions(
@@ -244,6 +264,32 @@ def sandbox(  # noqa: PLR0917 (Typer maps parameters to options)
     else:
         print_result(console(), result)
     if not result.passed:
+        raise typer.Exit(1)
+
+
+def _override_scenario(kind: Any, airflow_version: str, keep: bool, as_json: bool) -> None:
+    from mwaa_pause_resume.sandbox.override_scenario import run_override_scenario
+    from mwaa_pause_resume.sandbox.result import SandboxOptions
+
+    with sigterm_as_interrupt():
+        scenario = run_override_scenario(
+            SandboxOptions(airflow_version=airflow_version, keep=keep),
+            kind,
+            RichReporter(error_console()),
+        )
+    if as_json:
+        print_json(scenario.to_json())
+    else:
+        data = scenario.to_json()
+        console().print(
+            f"{'PASSED' if scenario.passed else 'FAILED'}: {kind}, scheduled "
+            f"{data['skipped_workflow']} outcome {data['outcome']!s} ({data['reason']!s}); "
+            f"environment {data['environment_state']} (expected {data['expected_state']})",
+            highlight=False,
+        )
+        if scenario.error:
+            console().print(f"Error: {scenario.error}", highlight=False)
+    if not scenario.passed:
         raise typer.Exit(1)
 
 

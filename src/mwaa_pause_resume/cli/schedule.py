@@ -169,6 +169,10 @@ def _print_tables(
                 fire.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
             )
         out.print(table)
+        if env_plan.skipped_resumes:  # skip_dates: the run gate skips these resumes
+            days = [f"{fire:%a %Y-%m-%d %H:%M}" for fire in env_plan.skipped_resumes]
+            shown = ", ".join(days[:6]) + (f", ... ({len(days)} in all)" if len(days) > 6 else "")
+            out.print(f"  skipped resumes (skip_dates): {shown}", highlight=False)
         out.print(f"Paused hours per week (next 4 weeks): {env_plan.paused_hours_per_week}")
         if env_plan.estimated_monthly_saving_usd is None:
             out.print("Estimated monthly saving: unknown (no price, see warnings)")

@@ -9,6 +9,7 @@ environments; nothing is raised until everything has been looked at.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -103,6 +104,8 @@ def coerce(spec: FieldSpec, value: Any) -> Any:
             )
     elif spec.kind == "list":
         items = [value] if isinstance(value, str) else value
+        if isinstance(items, list):  # TOML's own dates (skip_dates = [2026-12-24]) as text
+            items = [i.isoformat() if type(i) is datetime.date else i for i in items]
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise Invalid(
                 f"must be a list of text values, not {_type_name(value)}",
@@ -419,6 +422,21 @@ class _Builder:
                 f"polling every {env['poll_frequency_seconds']} s never fits in "
                 f"{k('poll_timeout_minutes')} ({env['poll_timeout_minutes']} min)",
                 "poll more often than the poll timeout",
+            )
+        postponing = env["when_busy"] == "postpone" and ok("when_busy")
+        if (
+            postponing
+            and ok("max_postpone_minutes", "pause_timeout_minutes")
+            and (
+                env["max_postpone_minutes"] + env["pause_timeout_minutes"] > rules.TIMEOUT_RANGE[1]
+            )
+        ):
+            flag(
+                "max_postpone_minutes",
+                f"{env['max_postpone_minutes']} min of postponing plus {k('pause_timeout_minutes')}"
+                f" ({env['pause_timeout_minutes']} min) exceeds a workflow's "
+                f"{rules.TIMEOUT_RANGE[1]} minutes",
+                f"make the two add up to at most {rules.TIMEOUT_RANGE[1]} minutes",
             )
         if ok("vpc_id") and env["vpc_id"] is None:
             for key in ("subnet_ids", "security_group_ids", "create_vpc_endpoints"):

@@ -86,6 +86,15 @@ ENVIRONMENT_FIELDS: tuple[FieldSpec, ...] = (
               rules.in_range(*rules.WORKER_RANGE, "workers"), seed=False),
     FieldSpec("schedulers", "int", ("MWAA_SCHEDULERS",), rules.in_range(1, 5, "schedulers"),
               seed=False),
+    FieldSpec("skip_dates", "list", ("MWAA_SKIP_DATES",), rules.skip_dates, seed=False,
+              names_environment=True),
+    FieldSpec("change_calendar", "optional_str", ("MWAA_CHANGE_CALENDAR",),
+              rules.change_calendar, seed=False),
+    FieldSpec("when_busy", "str", ("MWAA_WHEN_BUSY",), rules.when_busy, seed=False),
+    FieldSpec("max_postpone_minutes", "int", ("MWAA_MAX_POSTPONE_MINS",),
+              rules.in_range(*rules.POSTPONE_RANGE, "minutes"), seed=False),
+    FieldSpec("postpone_interval_minutes", "int", ("MWAA_POSTPONE_INTERVAL_MINS",),
+              rules.in_range(*rules.POSTPONE_INTERVAL_RANGE, "minutes"), seed=False),
 )  # fmt: skip
 
 DEPLOYMENT_FIELDS: tuple[FieldSpec, ...] = (

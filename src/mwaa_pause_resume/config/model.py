@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from mwaa_pause_resume.config.chat import ChatNotifications
 from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY
 
-NOTIFICATION_TYPES = ("FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED", "RUNNING")
+# SKIPPED: a run the gates skipped (override, skip date, change calendar, busy environment);
+# its execution SUCCEEDED with outcome "skipped" (functions.run_gate).
+NOTIFICATION_TYPES = ("FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED", "RUNNING", "SKIPPED")
 DEFAULT_NOTIFICATION_TYPES = ("FAILED", "TIMED_OUT", "ABORTED")
+WHEN_BUSY = ("drain", "postpone", "skip")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,13 @@ class EnvironmentConfig:
     min_workers: int = 1
     max_workers: int = 10
     schedulers: int = 2
+    # Run gates (functions.run_gate), checked before a scheduled run does anything.
+    # Local dates ("YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD") with no scheduled resume.
+    skip_dates: tuple[str, ...] = ()
+    change_calendar: str | None = None  # SSM Change Calendar: CLOSED skips a resume
+    when_busy: str = "drain"  # WHEN_BUSY: a scheduled pause while DAG runs are running
+    max_postpone_minutes: int = 60
+    postpone_interval_minutes: int = 10
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from mwaa_pause_resume import airflow_versions
-from mwaa_pause_resume.config.model import NOTIFICATION_TYPES
+from mwaa_pause_resume.config.model import NOTIFICATION_TYPES, WHEN_BUSY
 from mwaa_pause_resume.config.problems import Invalid, did_you_mean
 from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY, POLICIES
 
@@ -35,6 +35,8 @@ POLL_FREQUENCY_RANGE = (10, 3600)  # seconds
 TIMEOUT_RANGE = (5, 1440)  # minutes: a workflow step longer than a day means something is stuck
 DRAIN_TIMEOUT_RANGE = (0, 1440)
 WORKER_RANGE = (1, 25)
+POSTPONE_RANGE = (1, 720)  # a postponed pause still fits the execution's 25.5-hour cap
+POSTPONE_INTERVAL_RANGE = (1, 60)
 SCHEDULER_RANGE = (2, 5)  # MWAA v2 for classes above mw1.micro (which has exactly 1)
 
 # Regions where MWAA runs; only used to suggest a spelling (new regions still pass the pattern).
@@ -58,6 +60,9 @@ _BUCKET_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):s3:::(.*)")
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _AIRFLOW_VERSION = re.compile(r"\d+\.\d+\.\d+")
+# SSM document names (a Change Calendar is one), or the document's ARN (shared calendars).
+_SSM_DOCUMENT = re.compile(r"[A-Za-z0-9_.-]{3,128}")
+_SSM_DOCUMENT_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):ssm:[a-z0-9-]+:\d{12}:document/(.+)")
 _RESOURCE_ID = re.compile(r"([0-9a-f]{8}|[0-9a-f]{17})")
 
 _BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -350,3 +355,40 @@ def cron_key(value: str) -> tuple[str, ...]:
     if text.lower().startswith("cron(") and text.endswith(")"):
         text = text[5:-1]
     return tuple(text.upper().split())
+
+
+def skip_dates(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Dates or inclusive ranges (schedule.calendar), kept in their canonical spelling."""
+    from mwaa_pause_resume.schedule.calendar import CalendarError, parse_skip_date
+
+    out = []
+    for i, item in enumerate(values):
+        try:
+            out.append(parse_skip_date(item).text())
+        except CalendarError as exc:
+            raise Invalid(f"item {i + 1}: {exc.message}", exc.fix) from None
+    return tuple(dict.fromkeys(out))
+
+
+def change_calendar(value: str) -> str:
+    arn = _SSM_DOCUMENT_ARN.fullmatch(value)
+    name = arn.group(2) if arn else value
+    if not _SSM_DOCUMENT.fullmatch(name):
+        raise Invalid(
+            f"{value!r} is not an SSM Change Calendar name",
+            "write the calendar's name (3-128 letters, digits, '_', '-' or '.') or its "
+            "document ARN, as the Systems Manager console shows it",
+        )
+    return value
+
+
+def when_busy(value: str) -> str:
+    folded = value.strip().lower()
+    if folded not in WHEN_BUSY:
+        hint = did_you_mean(folded, WHEN_BUSY)
+        choices = f"use one of: {', '.join(WHEN_BUSY)} (the default is drain)"
+        raise Invalid(
+            f"{value!r} is not a when_busy choice",
+            f"{hint} {choices[0].upper()}{choices[1:]}" if hint.startswith("did") else choices,
+        )
+    return folded

@@ -9,6 +9,7 @@ app creates one Lambda function per key, all from this package.
 from __future__ import annotations
 
 HANDLERS: dict[str, str] = {
+    "run_gate": "mwaa_pause_resume.functions.run_gate.handler",
     "begin": "mwaa_pause_resume.functions.begin.handler",
     "lock_release": "mwaa_pause_resume.functions.lock.handler",
     "environment_status": "mwaa_pause_resume.functions.environment_status.handler",

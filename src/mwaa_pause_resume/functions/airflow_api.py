@@ -30,12 +30,18 @@ class RestAnswer:
 
 
 def call(
-    environment: str, method: str, path: str, body: dict[str, Any] | None = None
+    environment: str,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    query: dict[str, Any] | None = None,
 ) -> RestAnswer:
     """Airflow's answer (any HTTP status); MWAA-level failures raise named errors."""
     params: dict[str, Any] = {"Name": environment, "Method": method, "Path": path}
     if body is not None:
         params["Body"] = body
+    if query is not None:
+        params["QueryParameters"] = query
     try:
         got = aws.client("mwaa").invoke_rest_api(**params)
     except Exception as exc:

@@ -89,6 +89,8 @@ def format_notification(event: dict[str, Any]) -> dict[str, str]:
     if environment != "?" and not settings.is_environment_name(environment):
         environment = repr(environment)  # shown escaped: no line break in the subject
     output = _json(detail.get("output"))
+    if status == "SUCCEEDED" and output.get("outcome") == "skipped":
+        status = "SKIPPED"  # a run the gates held back (functions.run_gate): its own route
     note = _json(output.get("import"))
     summary = summary_of_note(note)
     lines = [
@@ -100,6 +102,8 @@ def format_notification(event: dict[str, Any]) -> dict[str, str]:
         lines.append(f"Outcome:     {output['outcome']}")
     if output.get("snapshot_id"):
         lines.append(f"Snapshot:    {output['snapshot_id']}")
+    if output.get("reason"):
+        lines.append(f"Reason:      {' '.join(str(output['reason']).splitlines())}")
     if detail.get("error"):
         lines.append(f"Error:       {detail['error']}")
     if detail.get("cause"):

@@ -43,7 +43,15 @@ DEFAULTS: dict[str, Any] = {
     "missed_runs": DEFAULT_POLICY,
     # The Airflow version the resume creates (version_change): None, the snapshot's own.
     "airflow_version": None,
+    # The run gates (functions.run_gate), for scheduled runs; older schedules carry none.
+    "timezone": "UTC",
+    "skip_dates": [],
+    "change_calendar": None,
+    "when_busy": "drain",
+    "max_postpone_minutes": 60,
+    "postpone_interval_minutes": 10,
 }
+WHEN_BUSY = ("drain", "postpone", "skip")
 # Used with fullmatch: "$" would also match before a final newline ("dev\n").
 ENV_NAME = re.compile(r"[a-zA-Z][0-9a-zA-Z_-]{0,79}")  # MWAA's CreateEnvironment pattern
 BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -150,6 +158,7 @@ def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
     except PolicyError as exc:
         raise InvalidInput(f"{exc}.") from None
     _check_airflow_version(out["airflow_version"])
+    _check_gates(out)
     if out["scheduled_time"] is not None and not isinstance(out["scheduled_time"], str):
         raise InvalidInput("'scheduled_time' must be the schedule's time as a string.")
     if str(out["scheduled_time"]).startswith("<aws.scheduler."):
@@ -175,3 +184,35 @@ def _check_airflow_version(value: Any) -> None:
 
     if value not in BY_VERSION:
         raise InvalidInput(f"{unsupported_message(value)} Nothing was created.")
+
+
+def _check_gates(out: dict[str, Any]) -> None:
+    from zoneinfo import ZoneInfo
+
+    from mwaa_pause_resume.schedule.calendar import CalendarError, parse_skip_dates
+
+    try:
+        ZoneInfo(str(out["timezone"]))
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise InvalidInput(f"'timezone' {out['timezone']!r} is not an IANA time zone.") from None
+    dates = out["skip_dates"]
+    if not isinstance(dates, list) or not all(isinstance(d, str) for d in dates):
+        raise InvalidInput("'skip_dates' must be a list of dates (YYYY-MM-DD[..YYYY-MM-DD]).")
+    try:
+        parse_skip_dates(dates)
+    except CalendarError as exc:
+        raise InvalidInput(f"'skip_dates': {exc.message}; {exc.fix}.") from None
+    if out["change_calendar"] is not None and not isinstance(out["change_calendar"], str):
+        raise InvalidInput("'change_calendar' must be an SSM Change Calendar name or ARN.")
+    if out["when_busy"] not in WHEN_BUSY:
+        raise InvalidInput(f"'when_busy' must be one of {', '.join(WHEN_BUSY)}.")
+    _check_int(out, "max_postpone_minutes", 1, 720)
+    _check_int(out, "postpone_interval_minutes", 1, 60)
+    # Postponing comes before Begin's deadline: both must fit the state machine's cap.
+    if out["when_busy"] == "postpone" and (
+        out["max_postpone_minutes"] + out["timeout_minutes"] > MAX_TIMEOUT_MINUTES
+    ):
+        raise InvalidInput(
+            "'max_postpone_minutes' plus 'timeout_minutes' must be at most "
+            f"{MAX_TIMEOUT_MINUTES} minutes."
+        )

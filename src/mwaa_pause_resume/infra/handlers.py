@@ -29,6 +29,10 @@ class Capability(Enum):
     MAC_VERIFY = "kms:VerifyMac with the deployment's HMAC key"
     # [notifications.webhook]: its one secret or SecureString parameter (and key), by name.
     WEBHOOK_URL = "read the webhook URL (Secrets Manager secret or SSM SecureString)"
+    # The run gate (functions.run_gate): this deployment's operator overrides, and the
+    # configured SSM Change Calendars.
+    OVERRIDE_READ = "ssm:GetParameter on this deployment's override parameters"
+    CALENDAR_READ = "ssm:GetCalendarState on the configured change calendars"
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ C = Capability
 HANDLERS: dict[str, Handler] = {
     h.key: h
     for h in (
+        # ENV_READ, REST_API: is a scheduled pause's environment busy (when_busy).
+        _h("run_gate", C.OVERRIDE_READ, C.CALENDAR_READ, C.ENV_READ, C.REST_API),
         # ENV_READ, ENV_TAG: the ownership check and tag (functions.ownership).
         _h("begin", C.LOCK, C.ENV_READ, C.ENV_TAG),
         _h("lock_release", C.LOCK),
@@ -105,5 +111,6 @@ HANDLERS: dict[str, Handler] = {
 }
 
 # Handlers that read the deployment id (functions.ownership): Begin checks and tags the
-# environment, the create tags the re-created one.
-OWNERSHIP_HANDLERS = frozenset({"begin", "environment_create"})
+# environment, the create tags the re-created one, the run gate names its override
+# parameters with it (functions.overrides).
+OWNERSHIP_HANDLERS = frozenset({"begin", "environment_create", "run_gate"})

@@ -68,11 +68,12 @@ def accepting_unattributed(policy: dict[str, Any]) -> dict[str, Any]:
 def notified_statuses(
     environments: Sequence[EnvironmentConfig], *, chat: bool = False
 ) -> list[str]:
-    """Statuses someone is told of: an environment's addresses, or every environment's
-    ``notification_types`` when chat channels or a webhook are configured (infra/chat.py)."""
+    """Execution statuses the rule forwards: an environment's addresses', or every
+    environment's ``notification_types`` when chat channels or a webhook are configured
+    (infra/chat.py). A SKIPPED run's execution SUCCEEDED."""
     return sorted(
         {
-            t
+            "SUCCEEDED" if t == "SKIPPED" else t
             for env in environments
             if env.notification_emails or chat
             for t in env.notification_types

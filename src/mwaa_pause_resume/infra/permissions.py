@@ -18,6 +18,7 @@ from typing import Any
 from mwaa_pause_resume.config.chat import ChatWebhook
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.functions.layout import LOCK_FILE
+from mwaa_pause_resume.functions.overrides import parameter_name
 from mwaa_pause_resume.functions.ownership import OWNER_TAG
 from mwaa_pause_resume.infra.handlers import Capability, Handler
 from mwaa_pause_resume.infra.names import (
@@ -49,6 +50,7 @@ class Scope:
     topic_key_arn: str | None = None
     mac_key_arn: str | None = None
     webhook: ChatWebhook | None = None
+    deployment: str | None = None  # the stack name: names the override parameters
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
@@ -211,6 +213,25 @@ def snapshot_statements(capability: Capability, scope: Scope) -> list[Statement]
     raise AssertionError(capability)
 
 
+def gate_statements(capability: Capability, scope: Scope) -> list[Statement]:
+    """The run gate's reads: its deployment's override parameters, one per configured
+    environment, and the configured change calendars (none configured: no statement)."""
+    if capability is Capability.OVERRIDE_READ:
+        names = [parameter_name(scope.deployment, e.name).lstrip("/") for e in scope.environments]
+        parameters = _unique([scope.arn("ssm", f"parameter/{n}") for n in names])
+        return [_allow("ReadOverrides", ["ssm:GetParameter"], parameters)]
+    calendars = _unique(
+        [
+            c if c.startswith("arn:") else scope.arn("ssm", f"document/{c}")
+            for c in (e.change_calendar for e in scope.environments)
+            if c
+        ]
+    )
+    if not calendars:
+        return []
+    return [_allow("ReadChangeCalendars", ["ssm:GetCalendarState"], calendars)]
+
+
 def capability_statements(capability: Capability, scope: Scope) -> list[Statement]:
     envs = scope.environment_arns
     if capability is Capability.ENV_READ:
@@ -249,6 +270,8 @@ def capability_statements(capability: Capability, scope: Scope) -> list[Statemen
         action = "kms:GenerateMac" if capability is Capability.MAC_SIGN else "kms:VerifyMac"
         sid = "SignWithMacKey" if capability is Capability.MAC_SIGN else "VerifyWithMacKey"
         return [_allow(sid, [action], [scope.mac_key_arn])]
+    if capability in (Capability.OVERRIDE_READ, Capability.CALENDAR_READ):
+        return gate_statements(capability, scope)
     if capability is Capability.PUBLISH:
         if scope.topic_arn is None or scope.topic_key_arn is None:
             return []

@@ -39,6 +39,13 @@ def execution_input(
         "retention": env.snapshot_retention,
         "kms_key_id": kms_key_id,
         "missed_runs": env.missed_runs,
+        # The run gates (functions.run_gate): they apply to scheduled runs only.
+        "timezone": env.timezone,
+        "skip_dates": list(env.skip_dates),
+        "change_calendar": env.change_calendar,
+        "when_busy": env.when_busy,
+        "max_postpone_minutes": env.max_postpone_minutes,
+        "postpone_interval_minutes": env.postpone_interval_minutes,
     }
     if env.airflow_version:
         # resume: created on it (newer than the snapshot's: an upgrade); pause: refused

@@ -65,6 +65,7 @@ class PauseResumeStack(cdk.Stack):
             backup_key_arn=self.backup.key.key_arn,
             mac_key_arn=self.backup.mac_key.key_arn,
             webhook=config.notifications.webhook,
+            deployment=config.deployment.stack_name,
         )
         self.functions = WorkflowFunctions(
             self, "Functions", lambda_bundle, iam_scope, config.deployment

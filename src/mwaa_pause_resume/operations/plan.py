@@ -62,6 +62,8 @@ class EnvironmentPlan:
     price: HourlyPrice
     warnings: tuple[str, ...]
     missed_runs: str
+    # Resumes that skip_dates will skip (the run gate), local times, up to a year ahead.
+    skipped_resumes: tuple[datetime, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +77,7 @@ class EnvironmentPlan:
             "price_basis": self.price.basis,
             "warnings": list(self.warnings),
             "missed_runs": self.missed_runs,
+            "skipped_resumes": [fire.isoformat() for fire in self.skipped_resumes],
         }
 
 
@@ -130,7 +133,27 @@ def plan_environment(
         price=price,
         warnings=tuple(warnings),
         missed_runs=env.missed_runs,
+        skipped_resumes=skipped_resumes(env, resume, tz, now),
     )
+
+
+SKIP_HORIZON = timedelta(days=366)
+
+
+def skipped_resumes(
+    env: EnvironmentConfig, resume: CronExpression, tz: ZoneInfo, now: datetime
+) -> tuple[datetime, ...]:
+    """The resume fires within :data:`SKIP_HORIZON` that fall on a skip date (local)."""
+    from mwaa_pause_resume.schedule.calendar import parse_skip_dates, skipped_instants
+
+    ranges = parse_skip_dates(env.skip_dates)
+    if not ranges:
+        return ()
+    last = max(r.end for r in ranges)
+    end = min(now + SKIP_HORIZON, datetime.combine(last, datetime.min.time(), tz) + timedelta(2))
+    if end <= now:
+        return ()
+    return tuple(skipped_instants(fire_times_between(resume, tz, now, end), ranges, tz))
 
 
 def _zone(env: EnvironmentConfig) -> ZoneInfo:

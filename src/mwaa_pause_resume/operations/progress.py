@@ -27,7 +27,18 @@ _CREATE = ("create", "Create the environment (MWAA takes 20-30 minutes)")
 _UPDATE = ("update", "Update the environment after the restore")
 _FINISH = ("finish", "Release the lock")
 _FAILURE = ("failure", "Clean up after the failure")
+# The run gates (functions.run_gate), before Begin.
+_GATE = ("gate", "Check overrides, calendars and running DAG runs")
+_POSTPONE = ("postpone", "Wait for running DAG runs (when_busy = postpone)")
+_SKIPPED = ("skipped", "Skipped by an override, a calendar or a busy environment")
 STEPS: dict[str, tuple[str, str]] = {
+    "Scheduled?": _CHECK,  # on demand it leads straight to Begin
+    "CheckRunGates": _GATE,
+    "RunGates?": _GATE,
+    "Proceed": _GATE,
+    "PostponeWhileBusy": _POSTPONE,
+    "CheckRunGatesAgain": _POSTPONE,
+    "Skipped": _SKIPPED,
     "Begin": _CHECK,
     "Inspect": _CHECK,
     "Exists?": _CHECK,
@@ -222,6 +233,7 @@ def outcome_text(progress: Progress, environment: str) -> str:
         "resumed": f"Environment {environment} is running again, restored from snapshot "
         f"{snapshot}.",
         "already_running": f"Environment {environment} was already running; nothing was done.",
+        "skipped": f"The run for {environment} was skipped: {output.get('reason')}.",
     }
     if progress.status == "SUCCEEDED":
         return texts.get(str(outcome), f"The workflow for {environment} succeeded.")

@@ -44,6 +44,7 @@ class ExecutionRecord:
     snapshot_id: str | None
     error: str | None
     restore: RestoreSummary | None = None  # a resume's, from the import run's note
+    reason: str | None = None  # why the run gates skipped it (outcome "skipped")
 
     @property
     def running(self) -> bool:
@@ -53,7 +54,9 @@ class ExecutionRecord:
         return ((self.stopped or now) - self.started).total_seconds()
 
     def to_dict(self, now: datetime) -> dict[str, Any]:
+        skipped = {"reason": self.reason} if self.reason else {}
         return {
+            **skipped,
             "action": self.action,
             "execution_arn": self.arn,
             "status": self.status,
@@ -92,6 +95,7 @@ def record_from(action: Action, described: Mapping[str, Any]) -> ExecutionRecord
         snapshot_id=output.get("snapshot_id") or input_snapshot(raw_input),
         error=error,
         restore=summary_of_note(output.get("import")),
+        reason=str(output["reason"]) if output.get("reason") else None,
     )
 
 

@@ -226,14 +226,17 @@ def run_workflow(
     workflow: str,
     report: Reporter | None = None,
     environment: str = ENVIRONMENT,
+    scheduled_time: str | None = None,
 ) -> WorkflowOutcome:
     """Start the ``workflow`` ("pause" or "resume") for ``environment`` as its schedule
-    would, and report its progress until it ends."""
+    would, and report its progress until it ends. ``scheduled_time``: the fire's time, as
+    Scheduler fills it in (the run gates then apply); None: an on-demand run."""
     report = report or QuietReporter()
     local = parts.local
-    arn = local.start_execution(
-        workflow, execution_input(workflow, parts.version, parts.kms_key_arn, environment)
-    )
+    payload = execution_input(workflow, parts.version, parts.kms_key_arn, environment)
+    if scheduled_time is not None:
+        payload["scheduled_time"] = scheduled_time
+    arn = local.start_execution(workflow, payload)
     sfn = local.client("stepfunctions")
     begin = time.monotonic()
     while True:

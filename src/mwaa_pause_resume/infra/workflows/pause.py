@@ -1,6 +1,7 @@
 """The pause workflow: snapshot the environment, verify, then delete it.
 
-Begin (validate, lock) -> Inspect -> [gone: SelectLatest -> already paused]
+Scheduled? -> CheckRunGates (skip, postpone or proceed) -> Begin (validate, lock)
+-> Inspect -> [gone: SelectLatest -> already paused]
 -> StartSnapshot (environment.json) -> TriggerExport -> poll the export run
 -> VerifySnapshot -> MarkComplete (latest.json) -> DeleteEnvironment
 -> poll until gone -> release the lock. Nothing is deleted before MarkComplete.
@@ -145,4 +146,4 @@ def build_pause(scope: Construct, functions: Mapping[str, lambda_.IFunction]) ->
         .when(sfn.Condition.boolean_equals("$.env.exists", False), already_paused)
         .otherwise(start_snapshot.next(trigger).next(wait_export))
     )
-    return begin.next(inspect).next(exists)
+    return b.gated(begin.next(inspect).next(exists))

@@ -1,6 +1,7 @@
 """The resume workflow: re-create the environment from a snapshot and restore its metadata.
 
-Begin (validate, lock) -> Inspect -> [exists: already running] -> SelectSnapshot
+Scheduled? -> CheckRunGates (skip, postpone or proceed) -> Begin (validate, lock)
+-> Inspect -> [exists: already running] -> SelectSnapshot
 (latest.json or the chosen id) -> CreateEnvironment -> poll until AVAILABLE
 -> TriggerImport (retried until the DAG is parsed) -> poll the import run
 -> [update_after_restore: UpdateEnvironment -> poll until AVAILABLE]
@@ -148,4 +149,4 @@ def build_resume(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -
         .when(sfn.Condition.boolean_equals("$.env.exists", True), already_running)
         .otherwise(select.next(create).next(wait_created))
     )
-    return begin.next(inspect).next(exists)
+    return b.gated(begin.next(inspect).next(exists))

@@ -75,6 +75,51 @@ class StateBuilder:
         task.add_catch(self.failure, errors=["States.ALL"], result_path="$.error")
         return task
 
+    def gated(self, start: sfn.IChainable) -> sfn.IChainable:
+        """``start`` behind the run gates (functions.run_gate): a scheduled run that an
+        override, skip date, closed change calendar or busy environment holds back ends
+        with outcome ``skipped`` (the execution succeeds) or waits and asks again
+        (postpone); otherwise ``start`` gets the execution input unchanged. A run without
+        ``scheduled_time`` (on demand) goes straight to ``start``: no gate applies to it,
+        so no function call or transition is spent on it."""
+        check = self.task("CheckRunGates", "run_gate", gate_payload(self.workflow, "$"), "$")
+        again = self.task(
+            "CheckRunGatesAgain",
+            "run_gate",
+            {
+                **gate_payload(self.workflow, "$.input"),
+                "postponed_since.$": "$.postponed_since",
+            },
+            "$",
+        )
+        skipped = sfn.Pass(
+            self.scope,
+            "Skipped",
+            parameters={
+                "outcome": "skipped",
+                "workflow": self.workflow,
+                "environment.$": "$.input.environment",
+                "reason.$": "$.reason",
+            },
+        )
+        postpone = sfn.Wait(
+            self.scope, "PostponeWhileBusy", time=sfn.WaitTime.seconds_path("$.wait_seconds")
+        )
+        proceed = sfn.Pass(self.scope, "Proceed", input_path="$.input")
+        decision = (
+            sfn.Choice(self.scope, "RunGates?")
+            .when(sfn.Condition.string_equals("$.decision", "skip"), skipped)
+            .when(sfn.Condition.string_equals("$.decision", "postpone"), postpone)
+            .otherwise(proceed.next(start))
+        )
+        postpone.next(again).next(decision)
+        check.next(decision)
+        scheduled = sfn.Condition.and_(
+            sfn.Condition.is_present("$.scheduled_time"),
+            sfn.Condition.is_not_null("$.scheduled_time"),
+        )
+        return sfn.Choice(self.scope, "Scheduled?").when(scheduled, check).otherwise(start)
+
     def wait(self, name: str) -> sfn.Wait:
         return sfn.Wait(self.scope, name, time=sfn.WaitTime.seconds_path("$.ctx.poll_seconds"))
 
@@ -164,6 +209,15 @@ def begin_payload(workflow: str) -> dict[str, Any]:
         "workflow": workflow,
         "input.$": "$",
         "execution.$": "$$.Execution.Id",
+        "execution_name.$": "$$.Execution.Name",
+        "started_at.$": "$$.Execution.StartTime",
+    }
+
+
+def gate_payload(workflow: str, input_path: str) -> dict[str, Any]:
+    return {
+        "workflow": workflow,
+        "input.$": input_path,
         "execution_name.$": "$$.Execution.Name",
         "started_at.$": "$$.Execution.StartTime",
     }

@@ -120,7 +120,14 @@ class FakeAirflow:
     def handle(
         self, method: str, path: str, query: Mapping[str, Any], body: Any
     ) -> tuple[int, dict[str, Any]]:
-        status, payload = self._route(method.upper(), path, body)
+        if method.upper() == "GET" and [p for p in path.split("/") if p][-3:] == [
+            "dags",
+            "~",
+            "dagRuns",
+        ]:
+            status, payload = self._all_runs(query)  # every DAG's runs, ?state= filters
+        else:
+            status, payload = self._route(method.upper(), path, body)
         self.calls.append(RestCall(method.upper(), path, dict(query), body, status))
         return status, payload
 
@@ -169,6 +176,13 @@ class FakeAirflow:
                 tis = [self._task_json(found, task) for task in dag.tasks]
                 return 200, {"task_instances": tis, "total_entries": len(tis)}
         return self._error(404, "Not Found", f"no route for {path}")
+
+    def _all_runs(self, query: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+        wanted = query.get("state")
+        states = {wanted} if isinstance(wanted, str) else set(wanted or ())
+        runs = [self._run_json(r) for r in self.runs.values() if not states or r.state in states]
+        limit = int(query.get("limit") or 100)
+        return 200, {"dag_runs": runs[:limit], "total_entries": len(runs)}
 
     def _visible_dag(self, dag_id: str) -> FakeDag | None:
         dag = self.dags.get(dag_id)
