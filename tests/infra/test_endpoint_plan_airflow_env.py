@@ -147,6 +147,7 @@ def test_the_functions_that_join_the_vpc_are_the_rest_api_callers() -> None:
         "dag_trigger",
         "dag_run_state",
         "failure",
+        "busy_check",
     }
 
 

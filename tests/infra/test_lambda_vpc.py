@@ -20,7 +20,7 @@ from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.infra.lambdas import VPC_ACCESS_ACTIONS, VPC_ACCESS_POLICY
 from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX, EndpointPlan
 
-REST_FUNCTIONS = {"dag_trigger", "dag_run_state", "failure"}
+REST_FUNCTIONS = {"dag_trigger", "dag_run_state", "failure", "busy_check"}
 LAMBDA_VPC = "vpc-0a1b2c3d4e5f607ff"
 LAMBDA_SUBNETS = ("subnet-0a1b2c3d4e5f607f1", "subnet-0a1b2c3d4e5f607f2")
 LAMBDA_SGS = ("sg-0a1b2c3d4e5f607fa", "sg-0a1b2c3d4e5f607fb")

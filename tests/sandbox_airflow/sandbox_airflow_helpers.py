@@ -75,7 +75,7 @@ def assert_the_run_gate_counts_running_runs(client: Any, name: str) -> None:
     """The run gate's busy check (``GET /dags/~/dagRuns?state=running``) on real Airflow,
     after every run ended: the state filter is honoured (finished runs are listed under
     their state, none as running)."""
-    from mwaa_pause_resume.functions import aws, run_gate
+    from mwaa_pause_resume.functions import aws, busy_check
 
     aws.reset_clients()  # the handlers' cached clients: this test's emulator endpoint
     finished = client.invoke_rest_api(
@@ -85,4 +85,4 @@ def assert_the_run_gate_counts_running_runs(client: Any, name: str) -> None:
         QueryParameters={"state": "success", "limit": 1},
     )["RestApiResponse"]
     assert finished["total_entries"] >= 1 and len(finished["dag_runs"]) == 1
-    assert run_gate.running_runs(name) == 0
+    assert busy_check.running_runs(name) == 0

@@ -89,6 +89,10 @@ def test_when_busy_postpones_within_its_limit_then_drains() -> None:
     )
     assert decide("pause", busy, Facts(NOW, running_runs=0))[0] == "proceed"
     assert decide("pause", busy, Facts(NOW, running_runs=None))[0] == "proceed"  # not AVAILABLE
+    # AVAILABLE, not counted yet: functions.busy_check counts (it may sit in the VPC).
+    assert decide("pause", busy, Facts(NOW, available=True))[0] == "check_busy"
+    drain = ctx(when_busy="drain")
+    assert decide("pause", drain, Facts(NOW, available=True))[0] == "proceed"
 
 
 def test_the_execution_input_refuses_bad_gate_settings() -> None:

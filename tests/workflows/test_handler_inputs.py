@@ -55,8 +55,9 @@ def no_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _handlers() -> list[str]:
-    # begin and run_gate read the name from the execution input (tested below).
-    return [k for k in WORKFLOW_FUNCTIONS if k not in ("begin", "failure", "run_gate")]
+    # begin and the run gates read the name from the execution input (tested below).
+    gates = ("begin", "failure", "run_gate", "busy_check")
+    return [k for k in WORKFLOW_FUNCTIONS if k not in gates]
 
 
 @pytest.mark.parametrize("name", BAD_NAMES, ids=repr)
@@ -74,7 +75,7 @@ def test_handlers_refuse_an_event_without_a_name(key: str) -> None:
         handler(dict(OTHER_FIELDS))
 
 
-@pytest.mark.parametrize("key", ["begin", "run_gate"])
+@pytest.mark.parametrize("key", ["begin", "run_gate", "busy_check"])
 @pytest.mark.parametrize("name", BAD_NAMES, ids=repr)
 def test_begin_refuses_the_name_in_the_execution_input(key: str, name: Any) -> None:
     begin: Any = resolve(key)

@@ -28,7 +28,7 @@ STACK_RESOURCE_LIMIT = 500  # CloudFormation quota: resources per stack (not adj
 # its policy, the schedule group, dead-letter queue and its policy, the two alarms on
 # the dead-letter queue and the notifier's errors, and CDK BucketDeployment's handler
 # (function, role, policy), created once for the first DAGs folder.
-FIXED = 87  # 83 + the run_gate function, its role, policy and log group
+FIXED = 91  # 83 + the run_gate and busy_check functions, each with role, policy, log group
 # Per environment: its pause and its resume schedule.
 PER_ENVIRONMENT = 2
 # Per distinct (source bucket, DAGs path): the Custom::CDKBucketDeployment that copies

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 HANDLERS: dict[str, str] = {
     "run_gate": "mwaa_pause_resume.functions.run_gate.handler",
+    "busy_check": "mwaa_pause_resume.functions.busy_check.handler",
     "begin": "mwaa_pause_resume.functions.begin.handler",
     "lock_release": "mwaa_pause_resume.functions.lock.handler",
     "environment_status": "mwaa_pause_resume.functions.environment_status.handler",

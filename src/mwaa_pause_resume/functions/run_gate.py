@@ -12,11 +12,16 @@ explicit request and always proceeds. In order:
   ``skip``; ``postpone`` (check again every ``postpone_interval_minutes``, at most
   ``max_postpone_minutes``, then drain); ``drain`` proceeds.
 
+The REST call is not made here: it is :mod:`.busy_check`'s, a function of its own that
+joins ``[deployment] lambda_subnet_ids`` like the other InvokeRestApi callers, while this
+one calls SSM and MWAA's control plane, which a VPC without a NAT route cannot reach.
+This one answers ``check_busy`` when the environment is AVAILABLE and ``when_busy`` asks.
+
 Input ``{"workflow", "input": <execution input>, "execution_name", "started_at",
 "postponed_since": epoch seconds | absent}``. Output ``{"decision": "proceed"|"skip"|
-"postpone", "reason", "wait_seconds", "postponed_since", "input"}``: the state machine
-continues with ``input`` (proceed), ends with outcome ``skipped`` (skip) or waits
-``wait_seconds`` and asks again (postpone).
+"postpone"|"check_busy", "reason", "wait_seconds", "postponed_since", "input"}``: the
+state machine continues with ``input`` (proceed), ends with outcome ``skipped`` (skip),
+waits ``wait_seconds`` and asks again (postpone) or asks :mod:`.busy_check`.
 """
 
 from __future__ import annotations
@@ -25,12 +30,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mwaa_pause_resume.functions import airflow_api, aws, clock, layout, overrides, settings
+from mwaa_pause_resume.functions import aws, clock, layout, overrides, settings
 from mwaa_pause_resume.functions.environment_status import get_environment
 from mwaa_pause_resume.functions.ownership import deployment_id
 from mwaa_pause_resume.schedule.calendar import local_date, parse_skip_dates, skip_range_of
 
-PROCEED, SKIP, POSTPONE = "proceed", "skip", "postpone"
+PROCEED, SKIP, POSTPONE, CHECK_BUSY = "proceed", "skip", "postpone", "check_busy"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Facts:
     calendar_state: str | None = None  # OPEN / CLOSED
     running_runs: int | None = None
     postponed_since: float | None = None
+    available: bool = False  # the environment is AVAILABLE (looked up for when_busy only)
 
 
 def _fire_time(ctx: dict[str, Any]) -> datetime | None:
@@ -70,7 +76,11 @@ def decide(workflow: str, ctx: dict[str, Any], facts: Facts) -> tuple[str, str, 
         if facts.calendar_state == "CLOSED":
             return SKIP, f"change calendar {ctx['change_calendar']} is CLOSED", 0
         return PROCEED, "no override, skip date or closed calendar", 0
-    busy = facts.running_runs or 0
+    if facts.running_runs is None:
+        if ctx["when_busy"] != "drain" and facts.available:
+            return CHECK_BUSY, "checking for running DAG runs", 0
+        return PROCEED, "when_busy = drain, or the environment is not AVAILABLE", 0
+    busy = facts.running_runs
     if ctx["when_busy"] == "drain" or busy == 0:
         return PROCEED, "not busy" if busy == 0 else f"{busy} DAG run(s) running: draining", 0
     runs = f"{busy} DAG run{'s' if busy != 1 else ''} running"
@@ -93,17 +103,11 @@ def calendar_state(name: str, at: datetime) -> str:
     return str(answer["State"])
 
 
-def running_runs(environment: str) -> int | None:
-    """DAG runs in state running across every DAG; None when the environment is not
-    AVAILABLE (the workflow's Inspect state decides what to do then)."""
+def available(environment: str) -> bool:
+    """Whether the environment is AVAILABLE: only then can its DAG runs be counted (when
+    it is not, the workflow's Inspect state decides what to do)."""
     found = get_environment(environment)
-    if found is None or found.get("Status") != "AVAILABLE":
-        return None
-    answer = airflow_api.call(
-        environment, "GET", "/dags/~/dagRuns", query={"state": "running", "limit": 1}
-    )
-    body = airflow_api.expect_ok(answer, environment, "list the running DAG runs")
-    return int(body.get("total_entries") or 0) if isinstance(body, dict) else 0
+    return found is not None and found.get("Status") == "AVAILABLE"
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -124,10 +128,10 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
                 if workflow == "resume" and ctx["change_calendar"]
                 else None
             ),
-            running_runs=(
-                running_runs(ctx["environment"])
-                if workflow == "pause" and ctx["when_busy"] != "drain"
-                else None
+            available=(
+                workflow == "pause"
+                and ctx["when_busy"] != "drain"
+                and available(ctx["environment"])
             ),
             postponed_since=facts.postponed_since,
         )

@@ -76,8 +76,10 @@ C = Capability
 HANDLERS: dict[str, Handler] = {
     h.key: h
     for h in (
-        # ENV_READ, REST_API: is a scheduled pause's environment busy (when_busy).
-        _h("run_gate", C.OVERRIDE_READ, C.CALENDAR_READ, C.ENV_READ, C.REST_API),
+        # ENV_READ: is a scheduled pause's environment AVAILABLE, to ask busy_check.
+        _h("run_gate", C.OVERRIDE_READ, C.CALENDAR_READ, C.ENV_READ),
+        # REST_API only (it joins the VPC): DAG runs running at a scheduled pause.
+        _h("busy_check", C.REST_API),
         # ENV_READ, ENV_TAG: the ownership check and tag (functions.ownership).
         _h("begin", C.LOCK, C.ENV_READ, C.ENV_TAG),
         _h("lock_release", C.LOCK),

@@ -38,6 +38,7 @@ STEPS: dict[str, tuple[str, str]] = {
     "Proceed": _GATE,
     "PostponeWhileBusy": _POSTPONE,
     "CheckRunGatesAgain": _POSTPONE,
+    "CountRunningDagRuns": _GATE,
     "Skipped": _SKIPPED,
     "Begin": _CHECK,
     "Inspect": _CHECK,

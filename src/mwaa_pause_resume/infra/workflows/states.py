@@ -105,14 +105,26 @@ class StateBuilder:
         postpone = sfn.Wait(
             self.scope, "PostponeWhileBusy", time=sfn.WaitTime.seconds_path("$.wait_seconds")
         )
+        # functions.busy_check: the REST call, in a function that may join the VPC.
+        busy = self.task(
+            "CountRunningDagRuns",
+            "busy_check",
+            {
+                **gate_payload(self.workflow, "$.input"),
+                "postponed_since.$": "$.postponed_since",
+            },
+            "$",
+        )
         proceed = sfn.Pass(self.scope, "Proceed", input_path="$.input")
         decision = (
             sfn.Choice(self.scope, "RunGates?")
             .when(sfn.Condition.string_equals("$.decision", "skip"), skipped)
             .when(sfn.Condition.string_equals("$.decision", "postpone"), postpone)
+            .when(sfn.Condition.string_equals("$.decision", "check_busy"), busy)
             .otherwise(proceed.next(start))
         )
         postpone.next(again).next(decision)
+        busy.next(decision)
         check.next(decision)
         scheduled = sfn.Condition.and_(
             sfn.Condition.is_present("$.scheduled_time"),

@@ -1,0 +1,55 @@
+"""The run gate's busy check (``when_busy``): are DAG runs running in the environment?
+
+Asked by the state machine only when :mod:`.run_gate` answered ``check_busy`` (a
+scheduled pause, ``when_busy`` other than ``drain``, the environment AVAILABLE). A
+function of its own because it calls InvokeRestApi and nothing else, so it can join
+``[deployment] lambda_subnet_ids`` with the other REST callers (infra.handlers.joins_vpc).
+
+Input: as :mod:`.run_gate`'s. Output: the same shape, with decision ``proceed``,
+``skip`` or ``postpone`` (:func:`.run_gate.decide` with the count). A REST error does
+not fail the pause: it drains, as ``when_busy = drain`` would, and says why (throttling
+and 5xx answers are raised, for the state's Retry).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from mwaa_pause_resume.functions import airflow_api, clock, errors, layout, settings
+from mwaa_pause_resume.functions.run_gate import PROCEED, Facts, decide
+
+
+def running_runs(environment: str) -> int:
+    """DAG runs in state ``running`` across every DAG (one page of one row: the count)."""
+    answer = airflow_api.call(
+        environment, "GET", "/dags/~/dagRuns", query={"state": "running", "limit": 1}
+    )
+    body = airflow_api.expect_ok(answer, environment, "list the running DAG runs")
+    return int(body.get("total_entries") or 0) if isinstance(body, dict) else 0
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    workflow = str(event["workflow"])
+    raw = event.get("input")
+    stamp = layout.stamp(str(event["started_at"]), str(event["execution_name"]))
+    ctx = settings.normalize(raw, workflow=workflow, stamp=stamp)
+    now = datetime.fromtimestamp(clock.now(), UTC)
+    since = event.get("postponed_since")
+    postponed_since = float(since) if since is not None else None
+    try:
+        count = running_runs(ctx["environment"])
+    except (errors.AwsThrottled, errors.AwsUnavailable):
+        raise  # transient: the state's Retry asks again
+    except errors.WorkflowError as exc:
+        decision, reason, wait = PROCEED, f"could not count running DAG runs ({exc}): draining", 0
+    else:
+        facts = Facts(now, running_runs=count, postponed_since=postponed_since)
+        decision, reason, wait = decide(workflow, ctx, facts)
+    return {
+        "decision": decision,
+        "reason": reason,
+        "wait_seconds": wait,
+        "postponed_since": postponed_since or now.timestamp(),
+        "input": raw,
+    }
