@@ -51,6 +51,13 @@ class EnvironmentConfig:
     min_workers: int = 1
     max_workers: int = 10
     schedulers: int = 2
+    # Ready-by (docs/schedules.md): the time the environment must be AVAILABLE and
+    # restored, instead of resume_schedule; the builder then sets resume_schedule to
+    # the cron firing resume_lead_max_minutes earlier.
+    resume_ready_by: str | None = None
+    resume_lead_default_minutes: int = 45
+    resume_lead_margin_minutes: int = 10
+    resume_lead_max_minutes: int = 120
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ POLL_FREQUENCY_RANGE = (10, 3600)  # seconds
 TIMEOUT_RANGE = (5, 1440)  # minutes: a workflow step longer than a day means something is stuck
 DRAIN_TIMEOUT_RANGE = (0, 1440)
 WORKER_RANGE = (1, 25)
+LEAD_RANGE = (1, 12 * 60)  # a ready-by resume's lead (schedule.lead_time.MAX_LEAD_MINUTES)
 SCHEDULER_RANGE = (2, 5)  # MWAA v2 for classes above mw1.micro (which has exactly 1)
 
 # Regions where MWAA runs; only used to suggest a spelling (new regions still pass the pattern).

@@ -23,10 +23,13 @@ HANDLERS: dict[str, str] = {
     "dag_run_state": "mwaa_pause_resume.functions.dag_run_state.handler",
     "failure": "mwaa_pause_resume.functions.failure.handler",
     "notification": "mwaa_pause_resume.functions.notification.handler",
+    "resume_timing": "mwaa_pause_resume.functions.resume_timing.handler",
+    "metrics": "mwaa_pause_resume.functions.metrics.handler",
 }
 
-# Keys the state machines invoke (notification is wired to an EventBridge rule instead).
-WORKFLOW_FUNCTIONS: tuple[str, ...] = tuple(k for k in HANDLERS if k != "notification")
+# Keys the state machines invoke (notification and metrics are wired to EventBridge rules).
+EVENT_FUNCTIONS = frozenset({"notification", "metrics"})
+WORKFLOW_FUNCTIONS: tuple[str, ...] = tuple(k for k in HANDLERS if k not in EVENT_FUNCTIONS)
 
 
 def resolve(key: str) -> object:

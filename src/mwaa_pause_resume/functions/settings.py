@@ -39,6 +39,11 @@ DEFAULTS: dict[str, Any] = {
     # The missed-runs policy the import DAG applies (metadata.missed_runs). Executions
     # started by schedules deployed before it existed carry none: the default.
     "missed_runs": DEFAULT_POLICY,
+    # A ready-by resume (schedule_input): the ready-by cron and lead settings; and the
+    # timing the resume's first state planned (functions.resume_timing), which the
+    # resume records at its end.
+    "ready_by": None,
+    "timing": None,
 }
 # Used with fullmatch: "$" would also match before a final newline ("dev\n").
 ENV_NAME = re.compile(r"[a-zA-Z][0-9a-zA-Z_-]{0,79}")  # MWAA's CreateEnvironment pattern
@@ -145,6 +150,9 @@ def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
         out["missed_runs"] = parse_policy(out["missed_runs"], "the execution input")
     except PolicyError as exc:
         raise InvalidInput(f"{exc}.") from None
+    for name in ("ready_by", "timing"):
+        if out[name] is not None and not isinstance(out[name], dict):
+            raise InvalidInput(f"{name!r} must be a JSON object.")
     if out["scheduled_time"] is not None and not isinstance(out["scheduled_time"], str):
         raise InvalidInput("'scheduled_time' must be the schedule's time as a string.")
     if str(out["scheduled_time"]).startswith("<aws.scheduler."):

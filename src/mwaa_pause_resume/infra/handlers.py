@@ -27,6 +27,8 @@ class Capability(Enum):
     # The deployment's KMS HMAC key (run authorizations, manifest and environment MACs).
     MAC_SIGN = "kms:GenerateMac with the deployment's HMAC key"
     MAC_VERIFY = "kms:VerifyMac with the deployment's HMAC key"
+    TIMING = "read and write the environments' timing.json (measured runs)"
+    METRICS = "cloudwatch:PutMetricData in the tool's namespace"
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ HANDLERS: dict[str, Handler] = {
         _h("snapshot_retention", C.SNAPSHOTS_READ, C.SNAPSHOTS_DELETE, timeout=300),
         _h("failure", C.REST_API, C.SNAPSHOTS_READ, C.LOCK),
         _h("notification", C.PUBLISH),
+        _h("resume_timing", C.TIMING),
+        _h("metrics", C.METRICS),
     )
 }
 

@@ -13,6 +13,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from mwaa_pause_resume.config.model import Config, EnvironmentConfig
+from mwaa_pause_resume.functions import EVENT_FUNCTIONS
 from mwaa_pause_resume.infra.alarms import OperationalAlarms
 from mwaa_pause_resume.infra.backup import BackupStorage
 from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
@@ -81,7 +82,9 @@ class PauseResumeStack(cdk.Stack):
         self.workflows = PauseResumeWorkflows(
             self,
             "Workflows",
-            functions={k: f for k, f in self.functions.functions.items() if k != "notification"},
+            functions={
+                k: f for k, f in self.functions.functions.items() if k not in EVENT_FUNCTIONS
+            },
             logs=sfn.LogOptions(
                 destination=workflow_logs, level=sfn.LogLevel.ALL, include_execution_data=True
             ),

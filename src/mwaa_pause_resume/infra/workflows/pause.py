@@ -3,7 +3,7 @@
 Begin (validate, lock) -> Inspect -> [gone: SelectLatest -> already paused]
 -> StartSnapshot (environment.json) -> TriggerExport -> poll the export run
 -> VerifySnapshot -> MarkComplete (latest.json) -> DeleteEnvironment
--> poll until gone -> release the lock. Nothing is deleted before MarkComplete.
+-> poll until gone -> RecordTiming -> release the lock. Nothing is deleted before MarkComplete.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from constructs import Construct
 from mwaa_pause_resume.infra.workflows.states import (
     StateBuilder,
     loop_payload,
+    record_timing,
     retry_until_parsed,
     wait_for_payload,
 )
@@ -121,7 +122,11 @@ def build_pause(scope: Construct, functions: Mapping[str, lambda_.IFunction]) ->
     deletion_state = b.task(
         "DeletionState", "environment_status", wait_for_payload("GONE"), "$.env"
     )
-    finish = b.release("ReleaseLock").next(b.done("Paused", "paused", "$.snapshot.snapshot_id"))
+    finish = (
+        record_timing(b, "pause")
+        .next(b.release("ReleaseLock"))
+        .next(b.done("Paused", "paused", "$.snapshot.snapshot_id", {"timing": "$.timing_result"}))
+    )
 
     deleted = (
         sfn.Choice(scope, "Deleted?")
