@@ -38,7 +38,8 @@ def cycle(local: LocalWorkflows, day: str, create_minutes: int) -> dict[str, Any
     assert pause.status == "SUCCEEDED", pause.cause
     move_to(local, at(f"{day}T05:00:00"))
     fire = f"{day}T05:00:00Z"
-    resume = local.run("resume", settings(poll_seconds=POLL, scheduled_time=fire, ready_by=READY_BY))
+    given = settings(poll_seconds=POLL, scheduled_time=fire, ready_by=READY_BY)
+    resume = local.run("resume", given)
     assert resume.status == "SUCCEEDED", resume.cause
     assert resume.output["outcome"] == "resumed"
     timing: dict[str, Any] = {**resume.output["timing"], "pause": pause.output["timing"]}
@@ -77,4 +78,3 @@ def test_a_ready_by_resume_learns_its_lead_over_three_cycles(make_local: MakeLoc
         third["duration_seconds"],
     ]
     assert [r["late"] for r in history["resumes"]] == [False, True, False]
-

@@ -32,6 +32,7 @@ COMMAND_MODULES: dict[str, str] = {
     "pause": "ops",
     "resume": "ops",
     "status": "ops",
+    "report": "report_cmd",
     "sandbox": "sandbox",
     "metadata": "metadata",
     "snapshots": "snapshots",
