@@ -98,3 +98,41 @@ def test_both_in_one_entry_is_refused_with_the_fix() -> None:
         build_config(tree, "test.toml")
     text = str(caught.value)
     assert "resume_ready_by" in text and "one or the other" in text
+
+
+def test_status_shows_the_learned_lead_and_the_last_resumes() -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from mwaa_pause_resume.config.model import EnvironmentConfig
+    from mwaa_pause_resume.operations.plan import plan_environment
+    from mwaa_pause_resume.operations.prices import price_table
+    from mwaa_pause_resume.operations.timing_status import timing_line, timing_status
+
+    env = EnvironmentConfig(
+        name="dev",
+        source_bucket="b",
+        execution_role_arn="arn:aws:iam::111122223333:role/r",
+        pause_schedule="cron(0 20 ? * MON-FRI *)",
+        resume_schedule="cron(0 5 ? * MON-FRI *)",
+        resume_ready_by="cron(0 7 ? * MON-FRI *)",
+    )
+    document = {
+        "resumes": [
+            {"began_at": 1.0, "duration": 20 * MIN, "late": False},
+            {"began_at": 2.0, "duration": 40 * MIN, "late": True, "ready_by_at": 3.0},
+        ]
+    }
+    timing = timing_status(env, document)
+    assert (timing["lead_seconds"], timing["lead_source"]) == (50 * MIN, "learned")
+    assert timing["late_resumes"] == 1
+    line = "lead 50m00s (learned from 2 resumes); last resumes 20m00s, 40m00s LATE"
+    assert timing_line(timing) == line
+    assert timing_line(timing_status(replace(env, resume_ready_by=None), None)) == (
+        "no resume measured yet"
+    )
+    # plan shows both times: the schedule's fire and the ready-by time.
+    now = datetime(2026, 12, 2, 12, tzinfo=UTC)  # a Wednesday
+    planned = plan_environment(env, now, 1, price_table()).as_dict()
+    assert planned["resume"]["next_utc"] == ["2026-12-03T05:00:00+00:00"]
+    assert planned["ready_by"]["next_utc"] == ["2026-12-03T07:00:00+00:00"]

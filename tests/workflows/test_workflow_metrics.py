@@ -69,3 +69,16 @@ def test_the_handler_puts_them_in_the_namespace(monkeypatch: Any) -> None:
             aws.reset_clients()
     assert answer == {"metrics": ["Succeeded", "Failed"]}
     assert sorted(m["MetricName"] for m in listed["Metrics"]) == ["Failed", "Succeeded"]
+
+
+def test_the_notification_of_a_late_resume_says_so() -> None:
+    from mwaa_pause_resume.functions.notification import format_notification
+
+    timing = {"late": True, "late_seconds": 720, "ready_by_at": 1.0}
+    text = format_notification(event("SUCCEEDED", RESUME, {"outcome": "resumed", "timing": timing}))
+    assert text["subject"] == "MWAA resume of dev: SUCCEEDED, late"
+    assert "Late:        ready 12 min after its ready-by time" in text["message"]
+    on_time = format_notification(
+        event("SUCCEEDED", RESUME, {"outcome": "resumed", "timing": {"late": False}})
+    )
+    assert "late" not in on_time["subject"] and "Late:" not in on_time["message"]

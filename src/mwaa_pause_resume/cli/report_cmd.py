@@ -10,7 +10,7 @@ import typer
 
 from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
 from mwaa_pause_resume.cli.options import ProfileOption, RegionOption
-from mwaa_pause_resume.cli.output import console, print_json
+from mwaa_pause_resume.cli.output import console, handle_errors, print_json
 from mwaa_pause_resume.errors import UserError
 
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -30,6 +30,7 @@ def check_month(month: str | None, now: datetime) -> str:
     return month
 
 
+@handle_errors
 def report(
     environment: Annotated[
         str | None,

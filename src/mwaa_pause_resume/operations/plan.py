@@ -62,9 +62,13 @@ class EnvironmentPlan:
     price: HourlyPrice
     warnings: tuple[str, ...]
     missed_runs: str
+    # A ready-by environment's ready-by times; ``resume`` is then its schedule, which
+    # fires resume_lead_max_minutes earlier (the workflow waits out the unneeded lead).
+    ready_by: SchedulePlan | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        extra = {"ready_by": self.ready_by.as_dict()} if self.ready_by else {}
+        return extra | {
             "name": self.name,
             "timezone": self.timezone,
             "pause": self.pause.as_dict(),
@@ -130,6 +134,14 @@ def plan_environment(
         price=price,
         warnings=tuple(warnings),
         missed_runs=env.missed_runs,
+        ready_by=(
+            SchedulePlan(
+                env.resume_ready_by,
+                tuple(next_fire_times(env.resume_ready_by, tz, now, count)),
+            )
+            if env.resume_ready_by
+            else None
+        ),
     )
 
 
