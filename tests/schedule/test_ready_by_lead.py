@@ -136,3 +136,23 @@ def test_status_shows_the_learned_lead_and_the_last_resumes() -> None:
     planned = plan_environment(env, now, 1, price_table()).as_dict()
     assert planned["resume"]["next_utc"] == ["2026-12-03T05:00:00+00:00"]
     assert planned["ready_by"]["next_utc"] == ["2026-12-03T07:00:00+00:00"]
+
+
+def test_the_resume_schedule_passes_the_ready_by_settings_to_the_workflow() -> None:
+    from mwaa_pause_resume.infra.schedule_input import execution_input
+
+    tree = {
+        "environments": [
+            environment(resume_ready_by="cron(0 7 ? * MON-FRI *)", timezone="Europe/Berlin")
+        ]
+    }
+    (env,) = build_config(tree, "test.toml").environments
+    resume = execution_input(env, "resume", "backups", None, scheduled=True)
+    assert resume["ready_by"] == {
+        "cron": "cron(0 7 ? * MON-FRI *)",
+        "timezone": "Europe/Berlin",
+        "default_lead_minutes": 45,
+        "margin_minutes": 10,
+        "max_lead_minutes": 120,
+    }
+    assert "ready_by" not in execution_input(env, "pause", "backups", None, scheduled=True)
