@@ -118,7 +118,13 @@ def test_the_import_gets_the_policy_and_the_resume_passes_its_note_on(
         "snapshot.$": "$.snapshot.location",
         "kms_key_id.$": "$.ctx.kms_key_id",
         "missed_runs.$": "$.ctx.missed_runs",  # the input's, defaulted by Begin
+        # CreateEnvironment's: the snapshot's Airflow and the one it created (upgrades).
+        "source_airflow_version.$": "$.poll.source_airflow_version",
+        "target_airflow_version.$": "$.poll.target_airflow_version",
     }
+    assert states["CreateEnvironment"]["Parameters"]["airflow_version.$"] == (
+        "$.ctx.airflow_version"
+    )
     assert states["Resumed"]["Parameters"]["import.$"] == "$.import.note"
     assert "import.$" not in states["AlreadyRunning"]["Parameters"]  # no import ran
 

@@ -115,6 +115,8 @@ def test_resume_happy_path(make_local: MakeLocal) -> None:
         "kms_key_id",
         "missed_runs",
         "authorization",
+        "source_airflow_version",
+        "target_airflow_version",
     }
     assert result.output["import"]["status"] == "success"
     env = local.mwaa.environment(ENV)

@@ -36,6 +36,7 @@ COMMAND_MODULES: dict[str, str] = {
     "sandbox": "sandbox",
     "metadata": "metadata",
     "snapshots": "snapshots",
+    "upgrade-check": "upgrade_cmd",
 }
 RICH_MARKUP_MODE: Literal["rich"] = "rich"
 

@@ -64,12 +64,15 @@ def validate(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 
 def summary(config: Config) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "valid": True,
         "source": config.source,
         "environments": [env.name for env in config.environments],
         "problems": [],
     }
+    if config.notifications.configured:  # [notifications]: chat channels and webhook
+        out["notifications"] = config.notifications.describe()
+    return out
 
 
 def _print_summary(config: Config) -> None:
@@ -89,3 +92,5 @@ def _print_summary(config: Config) -> None:
             highlight=False,
             markup=False,
         )
+    for line in config.notifications.describe():
+        out.print(f"  notifications: {line}", highlight=False, markup=False)

@@ -50,6 +50,7 @@ from mwaa_pause_resume.operations.status import (
 
 if TYPE_CHECKING:
     from mwaa_pause_resume.config.model import Config, EnvironmentConfig
+    from mwaa_pause_resume.version_change import VersionChange
 
 WaitOption = Annotated[
     bool,
@@ -181,6 +182,15 @@ def resume(
         str | None,
         typer.Option("--snapshot", help="Snapshot id to restore (default: the latest)."),
     ] = None,
+    airflow_version: Annotated[
+        str | None,
+        typer.Option(
+            "--airflow-version",
+            metavar="V",
+            help="Create the environment on this Airflow version, newer than the snapshot's "
+            "(an upgrade; default: the configured airflow_version, else the snapshot's).",
+        ),
+    ] = None,
     wait: WaitOption = False,
     config: ConfigOption = None,
     profile: ProfileOption = None,
@@ -190,16 +200,20 @@ def resume(
     """Resume ENV now: re-create the environment and restore its metadata.
 
     Restores the latest complete snapshot unless --snapshot names another one
-    (`mwaa-pause-resume snapshots list ENV` lists them).
+    (`mwaa-pause-resume snapshots list ENV` lists them). --airflow-version (or the
+    configured airflow_version) newer than the snapshot's upgrades the environment; an
+    older one is refused (exit 2) before anything starts.
 
     Examples:
     $ mwaa-pause-resume resume analytics-dev --wait
     $ mwaa-pause-resume resume analytics-dev --snapshot 20261125T170200Z-1a2b
+    $ mwaa-pause-resume resume analytics-dev --airflow-version 3.0.6 --wait
     """
     _start(
         "resume",
         environment,
         snapshot,
+        airflow_version=airflow_version,
         wait=wait,
         config=config,
         profile=profile,
@@ -213,6 +227,7 @@ def _start(
     environment: str,
     snapshot: str | None,
     *,
+    airflow_version: str | None = None,
     wait: bool,
     config: Path | None,
     profile: str | None,
@@ -223,9 +238,14 @@ def _start(
     env = session.config.environment(environment)
     if snapshot is not None:
         check_snapshot_id(snapshot, env.name)  # a typo is reported before any AWS call
+    if airflow_version is not None:
+        check_airflow_version(airflow_version)
     deployment = session.deployment
     if snapshot is not None:
         _check_snapshot(session, env, snapshot)
+    change = None
+    if action == "resume":
+        change = resume_version_change(session, env, snapshot, airflow_version)
     busy = running_for(session, env.name)
     if busy:
         raise UserError(
@@ -235,13 +255,23 @@ def _start(
             "console, then try again",
         )
     name = execution_name(env.name, action, datetime.now(UTC))
-    arn = session.aws.start_execution(
-        deployment.state_machine(action), name, start_input(env, action, deployment, snapshot)
-    )
+    payload = start_input(env, action, deployment, snapshot)
+    if airflow_version is not None:
+        payload["airflow_version"] = airflow_version
+    arn = session.aws.start_execution(deployment.state_machine(action), name, payload)
     out = console()
+    if change is not None and change.upgrade and not as_json:
+        _print_upgrade(out, env.name, change)
     if not wait:
         if as_json:
-            print_json({"action": action, "environment": env.name, "execution_arn": arn})
+            print_json(
+                {
+                    "action": action,
+                    "environment": env.name,
+                    "execution_arn": arn,
+                    **({"airflow_version": change.to_json()} if change is not None else {}),
+                }
+            )
             return
         out.print(f"Started the {action} of {escape(env.name)}: execution {escape(name)}.")
         out.print(f"Follow it with `mwaa-pause-resume status {env.name}` or in the console:")
@@ -271,6 +301,86 @@ def _print_restore(out: Console, progress: Progress) -> None:
         return
     for line in summary.lines():
         out.print(f"  {line}", markup=False, highlight=False)
+
+
+def check_airflow_version(version: str) -> None:
+    from mwaa_pause_resume.airflow_versions import SUPPORTED
+    from mwaa_pause_resume.version_change import unsupported_message
+
+    if version not in SUPPORTED:
+        raise UserError(unsupported_message(version), hint=f"use one of {', '.join(SUPPORTED)}")
+
+
+def snapshot_airflow_version(
+    session: Session, environment: str, snapshot: str | None
+) -> tuple[str | None, str | None]:
+    """(snapshot id, its Airflow version) of ``snapshot`` or the latest one; (None, None)
+    when there is none (the workflow then says so)."""
+    from mwaa_pause_resume.functions import layout
+    from mwaa_pause_resume.operations.snapshot_index import latest_id
+
+    bucket = session.deployment.bucket
+    snapshot_id = snapshot or latest_id(
+        session.aws.read_json(bucket, layout.latest_key(environment))
+    )
+    if snapshot_id is None:
+        return None, None
+    inner = snapshot_environment(session, environment, snapshot_id) or {}
+    version = inner.get("AirflowVersion")
+    return snapshot_id, version if isinstance(version, str) else None
+
+
+def snapshot_environment(
+    session: Session, environment: str, snapshot: str | None = None
+) -> dict[str, Any] | None:
+    """The environment as ``snapshot`` (default: the latest) captured it, or None."""
+    from mwaa_pause_resume.functions import layout
+    from mwaa_pause_resume.operations.snapshot_index import latest_id
+
+    bucket = session.deployment.bucket
+    snapshot_id = snapshot or latest_id(
+        session.aws.read_json(bucket, layout.latest_key(environment))
+    )
+    if snapshot_id is None:
+        return None
+    captured = session.aws.read_json(
+        bucket, layout.key(environment, snapshot_id, layout.ENVIRONMENT_FILE)
+    )
+    inner = captured.get("Environment", captured) if isinstance(captured, dict) else None
+    return inner if isinstance(inner, dict) else None
+
+
+def resume_version_change(
+    session: Session, env: EnvironmentConfig, snapshot: str | None, requested: str | None
+) -> VersionChange | None:
+    """The Airflow version change this resume makes (None: none asked, or no snapshot to
+    compare with); a refused one is a UserError (exit 2) before anything starts."""
+    from mwaa_pause_resume.version_change import VersionChangeRefused, plan_change
+
+    target = requested or env.airflow_version
+    if target is None or session.aws.get_environment(env.name) is not None:
+        return None  # nothing asked, or running: the workflow ends "already running"
+    snapshot_id, source = snapshot_airflow_version(session, env.name, snapshot)
+    if snapshot_id is None:
+        return None
+    try:
+        return plan_change(source, target, environment=env.name)
+    except VersionChangeRefused as exc:
+        raise UserError(
+            f"Snapshot {snapshot_id} of {env.name}: {exc}".replace(
+                "nothing was deleted or created", "nothing was started"
+            )
+        ) from None
+
+
+def _print_upgrade(out: Console, environment: str, change: VersionChange) -> None:
+    out.print(
+        f"This resume upgrades {escape(environment)} from Airflow {change.source} to "
+        f"{change.target}. Check first:",
+        highlight=False,
+    )
+    for item in change.checks():
+        out.print(f"  - {item}", markup=False, highlight=False)
 
 
 def check_snapshot_id(snapshot: str, environment: str) -> None:
@@ -498,23 +608,37 @@ def status(
     result = []
     for env in envs:
         latest = _latest_snapshot(session, env.name) if deployed else None
-        result.append(
-            environment_status(
-                env,
-                session.aws.get_environment(env.name),
-                records,
-                latest,
-                now,
-                deployed=deployed,
-                warnings=warnings,
-                resume_report=_restore_report(session, env.name, records),
-            )
+        item = environment_status(
+            env,
+            session.aws.get_environment(env.name),
+            records,
+            latest,
+            now,
+            deployed=deployed,
+            warnings=warnings,
+            resume_report=_restore_report(session, env.name, records),
         )
-        result[-1]["timing"] = _timing(session, env) if deployed else None
+        item["resume_airflow"] = _resume_airflow(env, item)
+        item["timing"] = _timing(session, env) if deployed else None
+        result.append(item)
     if as_json:
         print_json({"environments": result})
         return
     _print_status(console(), result, now)
+
+
+def _resume_airflow(env: EnvironmentConfig, item: dict[str, Any]) -> dict[str, object] | None:
+    """What the next resume does to the Airflow version (configured airflow_version vs
+    the snapshot's, or the running environment's, which the next pause snapshots)."""
+    from mwaa_pause_resume.version_change import pending_change
+
+    if item["state"] == "PAUSED":
+        source = (item["latest_snapshot"] or {}).get("airflow_version")
+    else:
+        source = (item["details"] or {}).get("AirflowVersion")
+    return pending_change(
+        source if isinstance(source, str) else None, env.airflow_version, environment=env.name
+    )
 
 
 def _restore_report(session: Session, environment: str, records: list[ExecutionRecord]) -> Any:
@@ -564,6 +688,7 @@ def _latest_snapshot(session: Session, environment: str) -> dict[str, Any] | Non
         "bytes": sum(int(o.get("Size") or 0) for o in objects),
         "tables": summary.get("tables"),
         "rows": summary.get("rows"),
+        "airflow_version": summary.get("airflow_version"),
     }
 
 
@@ -595,6 +720,18 @@ def _restore_lines(restore: dict[str, Any]) -> list[str]:
     from mwaa_pause_resume.metadata.restore_summary import RestoreSummary
 
     return RestoreSummary.from_json(restore).lines()
+
+
+def _change_text(change: dict[str, Any]) -> Text:
+    """The next resume's Airflow version change: the upgrade and what to check, or why it
+    will be refused."""
+    if change["kind"] == "refused":
+        return Text("refused: ", style="bold red") + Text(str(change["message"]))
+    text = Text(f"upgrades Airflow {change['source']} to {change['target']}", style="yellow")
+    text.append("; check first:")
+    for item in change["checks"]:
+        text.append(f"\n- {item}")
+    return text
 
 
 def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> None:
@@ -648,6 +785,9 @@ def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> 
                 + f" ({nxt['timezone']})"
             ),
         )
+        change = item.get("resume_airflow")
+        if change:
+            grid.add_row("Next resume", _change_text(change))
         snap = item["latest_snapshot"]
         if snap:
             figures = []

@@ -75,7 +75,7 @@ def plan_document(
     cfg: Config, plans: list[EnvironmentPlan], prices: PriceTable, now: datetime
 ) -> dict[str, Any]:
     """The ``--json`` document."""
-    return {
+    document: dict[str, Any] = {
         "now": now.isoformat(),
         "config": cfg.source,
         "price_table": {
@@ -85,8 +85,16 @@ def plan_document(
             "source": prices.source,
             "note": _region_note(cfg, prices),
         },
-        "environments": [p.as_dict() for p in plans],
+        "environments": [
+            # The version the resume creates (None: the snapshot's); plan is offline, so
+            # `status` compares it with the snapshot's (version_change).
+            {**p.as_dict(), "resume_airflow_version": env.airflow_version}
+            for p, env in zip(plans, cfg.environments, strict=True)
+        ],
     }
+    if cfg.notifications.configured:  # where each environment's notification_types also go
+        document["notifications"] = cfg.notifications.describe()
+    return document
 
 
 def _region_note(cfg: Config, prices: PriceTable) -> str | None:
@@ -127,7 +135,7 @@ def _print_tables(
 
     out = console()
     out.print(f"Plan from {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC, config {escape(cfg.source)}")
-    for env_plan in plans:
+    for env_plan, env in zip(plans, cfg.environments, strict=True):
         out.print(f"[bold]{escape(env_plan.name)}[/] ({env_plan.timezone})")
         out.print(f"  pause  {escape(env_plan.pause.expression)}")
         out.print(f"  resume {escape(env_plan.resume.expression)}")
@@ -135,6 +143,15 @@ def _print_tables(
             out.print(
                 f"  ready by {escape(env_plan.ready_by.expression)} (the resume fires the lead "
                 "cap before and starts at ready-by minus the learned lead: `status` shows it)"
+            )
+        if env.airflow_version:
+            out.print(
+                f"  resume creates Airflow {env.airflow_version} (airflow_version): a snapshot "
+                "of an older version is upgraded, of a newer one refused; "
+                f"`mwaa-pause-resume status {env.name}` compares it with the latest snapshot "
+                "and lists what to check first",
+                highlight=False,
+                markup=False,
             )
         out.print(
             f"  missed runs {env_plan.missed_runs}: {POLICY_MEANING[env_plan.missed_runs]} "
@@ -170,6 +187,8 @@ def _print_tables(
         for warning in env_plan.warnings:
             out.print(f"[yellow]Warning:[/] {escape(warning)}", style="yellow")
         out.print()
+    for line in cfg.notifications.describe():
+        out.print(f"Chat notifications: {escape(line)}", highlight=False)
     out.print(f"[dim]Prices: {escape(prices.source)}.[/]")
     note = _region_note(cfg, prices)
     if note:

@@ -19,6 +19,7 @@ from mwaa_pause_resume.config.bucket_policy_size import (
     BUCKET_POLICY_FIX,
     bucket_policy_too_large,
 )
+from mwaa_pause_resume.config.chat import build_notifications, check_webhook_network
 from mwaa_pause_resume.config.fields import (
     DEPLOYMENT_DEFAULTS,
     DEPLOYMENT_FIELDS,
@@ -41,7 +42,7 @@ FieldPath = tuple[str | int, ...]
 # Lambda's VpcConfig limits (Lambda API reference): SubnetIds, SecurityGroupIds.
 LAMBDA_MAX_SUBNETS = 16
 LAMBDA_MAX_SECURITY_GROUPS = 5
-SECTIONS = ("deployment", "defaults", "environments", "prices")
+SECTIONS = ("deployment", "defaults", "environments", "prices", "notifications")
 # USD per hour; MWAA's largest class costs a few dollars. A bound keeps the estimate finite.
 MAX_PRICE = 1000
 REQUIRED_KEYS = ", ".join(s.key for s in ENVIRONMENT_FIELDS if s.required)
@@ -569,7 +570,15 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
     environments = builder.environments(tree, deployment)
     deployment = builder.lambda_network(deployment, environments)
     prices = builder.prices(tree)
-    config = Config(deployment=deployment, environments=environments, prices=prices, source=source)
+    notifications = build_notifications(tree.get("notifications"), builder.add)
+    check_webhook_network(notifications, deployment.lambdas_in_vpc, builder.add)
+    config = Config(
+        deployment=deployment,
+        environments=environments,
+        prices=prices,
+        source=source,
+        notifications=notifications,
+    )
     if not builder.problems and (too_many := too_many_resources(config)):
         builder.add(("environments",), too_many, TOO_MANY_RESOURCES_FIX)
     if not builder.problems and (too_large := bucket_policy_too_large(config)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mwaa_pause_resume.config.chat import ChatNotifications
 from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY
 
 NOTIFICATION_TYPES = ("FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED", "RUNNING")
@@ -97,6 +98,8 @@ class Config:
     environments: tuple[EnvironmentConfig, ...]
     prices: dict[str, PriceOverride] = field(default_factory=dict)
     source: str = "<built in code>"  # file path or "environment variables" for messages
+    # [notifications]: Slack / Microsoft Teams channels and a webhook (config/chat.py).
+    notifications: ChatNotifications = field(default_factory=ChatNotifications)
 
     def environment(self, name: str) -> EnvironmentConfig:
         for env in self.environments:

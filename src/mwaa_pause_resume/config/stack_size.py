@@ -45,6 +45,15 @@ STATUS_RULE = 3
 # Failure statuses of an execution; one nobody is notified of gets an alarm per workflow.
 FAILURE_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
 WORKFLOWS = 2  # pause, resume
+# [notifications] (infra/chat.py): the chat topic and its policy once anything is
+# configured; the chat client's role and guardrail policy once a Slack or Teams channel
+# is, plus one configuration per channel; the webhook's function, role, policy, log
+# group, asynchronous-invoke config, invoke permission, subscription, dead-letter
+# queue, its policy and its alarm.
+CHAT_TOPIC = 2
+CHAT_CLIENT = 2
+PER_CHAT_CHANNEL = 1
+CHAT_WEBHOOK = 10
 # Per VPC the stack creates endpoints in (create_vpc_endpoints, or lambda_subnet_ids):
 S3_GATEWAY = 1  # at most: only when deploy's check finds route tables without one
 INTERFACE_ENDPOINT = 2  # a KMS or airflow.env endpoint with its security group
@@ -75,8 +84,22 @@ def _vpc_resources(config: Config) -> int:
     return total
 
 
-def notified_statuses(environments: Sequence[EnvironmentConfig]) -> set[str]:
-    return {t for env in environments if env.notification_emails for t in env.notification_types}
+def notified_statuses(environments: Sequence[EnvironmentConfig], chat: bool = False) -> set[str]:
+    return {
+        t for env in environments if env.notification_emails or chat for t in env.notification_types
+    }
+
+
+def _chat_resources(config: Config) -> int:
+    chat = config.notifications
+    if not chat.configured:
+        return 0
+    channels = chat.channels
+    return (
+        CHAT_TOPIC
+        + (CHAT_CLIENT + PER_CHAT_CHANNEL * channels if channels else 0)
+        + (CHAT_WEBHOOK if chat.webhook is not None else 0)
+    )
 
 
 def estimated_resources(config: Config) -> int:
@@ -85,7 +108,7 @@ def estimated_resources(config: Config) -> int:
     envs = config.environments
     dags_folders = {(e.source_bucket, e.dags_s3_path.strip("/")) for e in envs}
     addresses = {a for e in envs for a in e.notification_emails}
-    notified = notified_statuses(envs)
+    notified = notified_statuses(envs, config.notifications.configured)
     unreported = [s for s in FAILURE_STATUSES if s not in notified]
     return (
         FIXED
@@ -96,6 +119,7 @@ def estimated_resources(config: Config) -> int:
         + (STATUS_RULE if notified else 0)
         + WORKFLOWS * len(unreported)
         + _vpc_resources(config)
+        + _chat_resources(config)
     )
 
 

@@ -22,8 +22,18 @@ DEFAULT_INTERRUPTED_POLICY = "rerun"
 EXPORT_KEYS = frozenset({"snapshot", "kms_key_id", "drain_timeout_minutes", "authorization"})
 # "missed_runs": the environment's missed-runs policy (metadata.missed_runs), which the
 # import applies to every DAG its own tag does not override.
+# "source_airflow_version" / "target_airflow_version": the snapshot's Airflow and the one
+# the resume created (functions.environment_create), for the engine and the note.
 IMPORT_KEYS = frozenset(
-    {"snapshot", "kms_key_id", "interrupted_policy", "missed_runs", "authorization"}
+    {
+        "snapshot",
+        "kms_key_id",
+        "interrupted_policy",
+        "missed_runs",
+        "authorization",
+        "source_airflow_version",
+        "target_airflow_version",
+    }
 )
 
 
@@ -48,6 +58,8 @@ class ImportConf:
     kms_key_id: str | None = None
     interrupted_policy: str = DEFAULT_INTERRUPTED_POLICY
     missed_runs: str = DEFAULT_POLICY
+    source_airflow_version: str | None = None
+    target_airflow_version: str | None = None
 
 
 def _check_keys(conf: Mapping[str, Any], allowed: frozenset[str]) -> None:
@@ -105,6 +117,8 @@ def parse_import_conf(conf: Mapping[str, Any] | None) -> ImportConf:
         interrupted_policy=_text(conf, "interrupted_policy", DEFAULT_INTERRUPTED_POLICY)
         or DEFAULT_INTERRUPTED_POLICY,
         missed_runs=_policy(conf),
+        source_airflow_version=_text(conf, "source_airflow_version", None),
+        target_airflow_version=_text(conf, "target_airflow_version", None),
     )
 
 

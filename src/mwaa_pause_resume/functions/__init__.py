@@ -23,12 +23,15 @@ HANDLERS: dict[str, str] = {
     "dag_run_state": "mwaa_pause_resume.functions.dag_run_state.handler",
     "failure": "mwaa_pause_resume.functions.failure.handler",
     "notification": "mwaa_pause_resume.functions.notification.handler",
+    # Deployed only with [notifications.webhook]; subscribed to the chat topic.
+    "webhook": "mwaa_pause_resume.functions.webhook.handler",
     "resume_timing": "mwaa_pause_resume.functions.resume_timing.handler",
     "metrics": "mwaa_pause_resume.functions.metrics.handler",
 }
 
-# Keys the state machines invoke (notification and metrics are wired to EventBridge rules).
-EVENT_FUNCTIONS = frozenset({"notification", "metrics"})
+# Keys the state machines invoke (notification and metrics are wired to EventBridge rules,
+# webhook to the chat topic).
+EVENT_FUNCTIONS = frozenset({"notification", "webhook", "metrics"})
 WORKFLOW_FUNCTIONS: tuple[str, ...] = tuple(k for k in HANDLERS if k not in EVENT_FUNCTIONS)
 
 

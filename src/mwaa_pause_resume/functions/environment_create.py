@@ -3,21 +3,31 @@ through :func:`mwaa_pause_resume.environment.create_request` (validated by botoc
 Before the call, environment.json and the manifest must carry valid MACs of this
 deployment's key (:mod:`.signatures`): a tampered snapshot creates nothing.
 
-Input ``{"environment", "bucket", "snapshot_id", "deadline", "poll_timeout_minutes"}``;
-output ``{"deadline"}`` for the "until AVAILABLE" loop. Raises
-``SnapshotNotFound`` (no environment.json), ``SnapshotUnauthentic`` (a MAC missing or
-wrong), ``EnvironmentRequestInvalid``.
+Input ``{"environment", "bucket", "snapshot_id", "deadline", "poll_timeout_minutes",
+"airflow_version"}`` (``airflow_version``: the version to create, None: the snapshot's;
+:mod:`mwaa_pause_resume.version_change` allows upgrades along tested paths and refuses a
+downgrade before anything is created); output ``{"deadline", "source_airflow_version",
+"target_airflow_version"}`` for the "until AVAILABLE" loop and the import DAG's conf.
+Raises ``SnapshotNotFound`` (no environment.json), ``SnapshotUnauthentic`` (a MAC missing
+or wrong), ``VersionChangeRefused``, ``EnvironmentRequestInvalid``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mwaa_pause_resume.functions import aws, ownership, settings, signatures
 from mwaa_pause_resume.functions.environment_delete import loop_deadline
 from mwaa_pause_resume.functions.environment_status import get_environment
-from mwaa_pause_resume.functions.errors import EnvironmentRequestInvalid, SnapshotNotFound
+from mwaa_pause_resume.functions.errors import (
+    EnvironmentRequestInvalid,
+    SnapshotNotFound,
+    VersionChangeRefused,
+)
+
+if TYPE_CHECKING:
+    from mwaa_pause_resume.version_change import VersionChange
 
 
 def load_environment(bucket: str, environment: str, snapshot_id: str) -> dict[str, Any]:
@@ -65,10 +75,32 @@ def already_created(name: str) -> bool:
     return environment is not None and environment.get("Status") in CREATED_BY_US
 
 
+def version_change(captured: dict[str, Any], target: Any, environment: str) -> VersionChange | None:
+    """The snapshot's version -> the one to create; refused before anything is created."""
+    from mwaa_pause_resume.version_change import VersionChangeRefused as Refused
+    from mwaa_pause_resume.version_change import plan_change
+
+    source = captured.get("AirflowVersion")
+    if not isinstance(source, str) and target is None:
+        return None  # nothing recorded, nothing asked: MWAA's default, as before
+    try:
+        return plan_change(
+            source if isinstance(source, str) else None,
+            target if isinstance(target, str) else None,
+            environment=environment,
+        )
+    except Refused as exc:
+        raise VersionChangeRefused(str(exc)) from None
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name, bucket = settings.environment_name(event), str(event["bucket"])
     snapshot_id = str(event["snapshot_id"])
-    request = build_request(load_environment(bucket, name, snapshot_id), name)
+    captured = load_environment(bucket, name, snapshot_id)
+    change = version_change(captured, event.get("airflow_version"), name)
+    request = build_request(captured, name)
+    if change is not None:
+        request["AirflowVersion"] = change.target
     signatures.check_manifest(bucket, name, snapshot_id)  # the import DAG checks it again
     request["Tags"] = ownership.with_owner_tag(request.get("Tags"))  # this deployment's
     try:
@@ -84,4 +116,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             ) from exc
         else:
             raise aws.translate(exc, f"CreateEnvironment {name}") from exc
-    return {"deadline": loop_deadline(event)}
+    return {
+        "deadline": loop_deadline(event),
+        "source_airflow_version": change.source if change is not None else None,
+        "target_airflow_version": change.target if change is not None else None,
+    }

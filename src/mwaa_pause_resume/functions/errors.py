@@ -69,6 +69,11 @@ class EnvironmentRequestInvalid(WorkflowError):
     """MWAA or botocore refused the Create/Update/Delete request."""
 
 
+class VersionChangeRefused(WorkflowError):
+    """The resume may not create the asked Airflow version from the snapshot (a downgrade,
+    an unsupported version or path): refused before anything is created."""
+
+
 class NoSnapshot(WorkflowError):
     """No complete snapshot to resume from."""
 

@@ -8,6 +8,11 @@ approximated and left out, the missed-runs policies applied, and the DAGs left p
 with the action to take (the subject says how many).
 
 Output ``{"subject", "message"}``.
+
+With ``CHAT_TOPIC_ARN`` set (Slack, Microsoft Teams or a webhook configured), the same
+status change is also published there, written for a chat
+(:mod:`mwaa_pause_resume.functions.chat_message`), when ``CHAT_ROUTES`` says the
+environment wants that status: the e-mail text above is unchanged.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 from typing import Any
 
 from mwaa_pause_resume.functions import aws, layout, settings
+from mwaa_pause_resume.functions.chat_message import ChatFacts, chatbot_message, wants_chat
 from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE, summary_of_note
 
 SUBJECT_LIMIT = 100  # SNS e-mail subjects
@@ -132,20 +138,63 @@ def format_notification(event: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _duration_seconds(detail: dict[str, Any]) -> int | None:
+    """From the event's startDate and stopDate (epoch milliseconds); None while running."""
+    start, stop = detail.get("startDate"), detail.get("stopDate")
+    if isinstance(start, int | float) and isinstance(stop, int | float) and stop >= start:
+        return round((stop - start) / 1000)
+    return None
+
+
+def chat_facts(event: dict[str, Any]) -> ChatFacts:
+    """The facts of the status change, for the chat message."""
+    detail = event.get("detail") or {}
+    execution_input = _json(detail.get("input"))
+    output = _json(detail.get("output"))
+    environment = str(execution_input.get("environment") or "?")
+    if environment != "?" and not settings.is_environment_name(environment):
+        environment = repr(environment)
+    summary = summary_of_note(_json(output.get("import")))
+    top = [line for line in summary.lines() if not line.startswith(" ")] if summary else []
+    error = ": ".join(str(detail.get(k)) for k in ("error", "cause") if detail.get(k))
+    execution_arn = str(detail.get("executionArn") or "")
+    return ChatFacts(
+        environment=environment,
+        action=workflow_of(str(detail.get("stateMachineArn") or "")),
+        status=str(detail.get("status") or "UNKNOWN"),
+        outcome=str(output["outcome"]) if output.get("outcome") else None,
+        duration_seconds=_duration_seconds(detail),
+        execution_url=console_link(execution_arn) if execution_arn else None,
+        snapshot_id=str(output["snapshot_id"]) if output.get("snapshot_id") else None,
+        error=error or None,
+        restore_summary="; ".join(top) or None,
+    )
+
+
+def _publish(topic: str, **request: Any) -> None:
+    try:
+        aws.client("sns").publish(TopicArn=topic, **request)
+    except Exception as exc:
+        raise aws.translate(exc, f"publish to {topic}") from exc
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, str]:
     text = format_notification(event)
     topic = os.environ.get("NOTIFICATION_TOPIC_ARN")
     if topic:
-        try:
-            aws.client("sns").publish(
-                TopicArn=topic,
-                Subject=text["subject"],
-                Message=text["message"],
-                MessageAttributes={
-                    name: {"DataType": "String", "StringValue": text[name]}
-                    for name in MESSAGE_ATTRIBUTES
-                },
-            )
-        except Exception as exc:
-            raise aws.translate(exc, f"publish to {topic}") from exc
+        _publish(
+            topic,
+            Subject=text["subject"],
+            Message=text["message"],
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": text[name]}
+                for name in MESSAGE_ATTRIBUTES
+            },
+        )
+    # After the e-mail: a failed e-mail publish is retried (EventBridge) before any chat post.
+    chat_topic = os.environ.get("CHAT_TOPIC_ARN")
+    if chat_topic and wants_chat(
+        os.environ.get("CHAT_ROUTES", ""), text["environment"], text["status"]
+    ):
+        _publish(chat_topic, Message=json.dumps(chatbot_message(chat_facts(event))))
     return text

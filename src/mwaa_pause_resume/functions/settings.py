@@ -8,7 +8,9 @@ The EventBridge schedule (or the CLI) starts an execution with::
      "poll_seconds": 60, "timeout_minutes": 60, "poll_timeout_minutes": 60,
      "drain_timeout_minutes": 10, "update_after_restore": false,
      "retention": 7, "kms_key_id": null, "scheduled_time": null,
-     "missed_runs": "catchup"}                                # resume: passed to the import DAG
+     "missed_runs": "catchup",                                # resume: passed to the import DAG
+     "airflow_version": null}                                 # resume: null = the snapshot's;
+                                                              # pause: refused if resume would be
 
 Defaults match :class:`mwaa_pause_resume.config.model.EnvironmentConfig`.
 """
@@ -39,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     # The missed-runs policy the import DAG applies (metadata.missed_runs). Executions
     # started by schedules deployed before it existed carry none: the default.
     "missed_runs": DEFAULT_POLICY,
+    # The Airflow version the resume creates (version_change): None, the snapshot's own.
+    "airflow_version": None,
     # A ready-by resume (schedule_input): the ready-by cron and lead settings; and the
     # timing the resume's first state planned (functions.resume_timing), which the
     # resume records at its end.
@@ -150,6 +154,7 @@ def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
         out["missed_runs"] = parse_policy(out["missed_runs"], "the execution input")
     except PolicyError as exc:
         raise InvalidInput(f"{exc}.") from None
+    _check_airflow_version(out["airflow_version"])
     for name in ("ready_by", "timing"):
         if out[name] is not None and not isinstance(out[name], dict):
             raise InvalidInput(f"{name!r} must be a JSON object.")
@@ -164,3 +169,17 @@ def _check_int(out: dict[str, Any], name: str, low: int, high: int) -> None:
     value = out[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidInput(f"{name!r} must be a whole number from {low} to {high}, not {value!r}.")
+
+
+def _check_airflow_version(value: Any) -> None:
+    """A supported version or None; refused here, before anything is created."""
+    from mwaa_pause_resume.version_change import unsupported_message
+
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise InvalidInput(f"'airflow_version' must be a version string, not {value!r}.")
+    from mwaa_pause_resume.airflow_versions import BY_VERSION
+
+    if value not in BY_VERSION:
+        raise InvalidInput(f"{unsupported_message(value)} Nothing was created.")

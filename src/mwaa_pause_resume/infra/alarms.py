@@ -43,7 +43,9 @@ EXECUTION_METRICS: Mapping[str, str] = {
 _WHAT = {"FAILED": "failed", "TIMED_OUT": "timed out", "ABORTED": "was aborted"}
 
 
-def unreported_failures(environments: Sequence[EnvironmentConfig]) -> list[str]:
+def unreported_failures(
+    environments: Sequence[EnvironmentConfig], *, chat: bool = False
+) -> list[str]:
     """Failure statuses the status rule e-mails about for no environment.
 
     Step Functions metrics are per state machine, not per environment: an alarm on
@@ -51,7 +53,7 @@ def unreported_failures(environments: Sequence[EnvironmentConfig]) -> list[str]:
     only statuses nobody is notified of (no address configured at all, or every
     environment left them out of ``notification_types``) get an alarm.
     """
-    notified = set(notified_statuses(environments))
+    notified = set(notified_statuses(environments, chat=chat))
     return [status for status in EXECUTION_METRICS if status not in notified]
 
 
@@ -130,7 +132,7 @@ class OperationalAlarms(Construct):
                 "resource policy and concurrency, then the pause and resume executions with "
                 "`mwaa-pause-resume status`.",
             )
-        for status in unreported_failures(environments):
+        for status in unreported_failures(environments, chat=notifications.chat):
             for workflow, machine in sorted(workflows.items()):
                 self._add(
                     f"{workflow}-{status.lower().replace('_', '-')}",

@@ -27,6 +27,8 @@ class Capability(Enum):
     # The deployment's KMS HMAC key (run authorizations, manifest and environment MACs).
     MAC_SIGN = "kms:GenerateMac with the deployment's HMAC key"
     MAC_VERIFY = "kms:VerifyMac with the deployment's HMAC key"
+    # [notifications.webhook]: its one secret or SecureString parameter (and key), by name.
+    WEBHOOK_URL = "read the webhook URL (Secrets Manager secret or SSM SecureString)"
     TIMING = "read and write the environments' timing.json (measured runs)"
     METRICS = "cloudwatch:PutMetricData in the tool's namespace"
 
@@ -37,6 +39,8 @@ class Handler:
     capabilities: frozenset[Capability]
     timeout_seconds: int = 120
     memory_mb: int = 256
+    # Deployed only when the configuration asks for it (infra/chat.py adds it).
+    optional: bool = False
 
     @property
     def joins_vpc(self) -> bool:
@@ -60,8 +64,10 @@ class Handler:
         return ENTRY_POINTS[self.key]
 
 
-def _h(key: str, *caps: Capability, timeout: int = 120, memory: int = 256) -> Handler:
-    return Handler(key, frozenset(caps), timeout, memory)
+def _h(
+    key: str, *caps: Capability, timeout: int = 120, memory: int = 256, optional: bool = False
+) -> Handler:
+    return Handler(key, frozenset(caps), timeout, memory, optional)
 
 
 C = Capability
@@ -95,6 +101,8 @@ HANDLERS: dict[str, Handler] = {
         _h("snapshot_retention", C.SNAPSHOTS_READ, C.SNAPSHOTS_DELETE, timeout=300),
         _h("failure", C.REST_API, C.SNAPSHOTS_READ, C.LOCK),
         _h("notification", C.PUBLISH),
+        # 3 attempts of at most 10 s each, with 2 + 4 s of backoff (functions.webhook).
+        _h("webhook", C.WEBHOOK_URL, timeout=60, memory=128, optional=True),
         _h("resume_timing", C.TIMING),
         _h("metrics", C.METRICS),
     )

@@ -83,7 +83,14 @@ class WorkflowFunctions(Construct):
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         for key, handler in HANDLERS.items():
-            self._add(key, handler, iam_scope)
+            if not handler.optional:
+                self._add(key, handler, iam_scope)
+
+    def add_optional(self, key: str, iam_scope: Scope, *, in_vpc: bool = False) -> lambda_.Function:
+        """Deploy an optional handler (e.g. the chat webhook) the configuration asks for;
+        ``in_vpc``: in the [deployment] subnets too, though it calls no InvokeRestApi."""
+        self._add(key, HANDLERS[key], iam_scope, in_vpc=in_vpc)
+        return self.functions[key]
 
     def _import_placement(self, deployment: DeploymentConfig, iam_scope: Scope) -> Placement:
         vpc_id = require_lambda_vpc(deployment, iam_scope.environments)
@@ -103,9 +110,9 @@ class WorkflowFunctions(Construct):
         ]
         return Placement(vpc, subnets, groups)
 
-    def _add(self, key: str, handler: Handler, iam_scope: Scope) -> None:
+    def _add(self, key: str, handler: Handler, iam_scope: Scope, *, in_vpc: bool = False) -> None:
         cid = construct_id(key.replace("_", "-"))
-        placement = self.placement if handler.joins_vpc else None
+        placement = self.placement if handler.joins_vpc or in_vpc else None
         log_group = logs.LogGroup(
             self, f"{cid}Logs", retention=LOG_RETENTION, removal_policy=cdk.RemovalPolicy.DESTROY
         )

@@ -65,9 +65,18 @@ def accepting_unattributed(policy: dict[str, Any]) -> dict[str, Any]:
     return {"$or": [policy, unattributed]} if policy else unattributed
 
 
-def notified_statuses(environments: Sequence[EnvironmentConfig]) -> list[str]:
+def notified_statuses(
+    environments: Sequence[EnvironmentConfig], *, chat: bool = False
+) -> list[str]:
+    """Statuses someone is told of: an environment's addresses, or every environment's
+    ``notification_types`` when chat channels or a webhook are configured (infra/chat.py)."""
     return sorted(
-        {t for env in environments if env.notification_emails for t in env.notification_types}
+        {
+            t
+            for env in environments
+            if env.notification_emails or chat
+            for t in env.notification_types
+        }
     )
 
 
@@ -88,8 +97,10 @@ class Notifications(Construct):
         environments: Sequence[EnvironmentConfig],
         state_machines: Sequence[sfn.IStateMachine],
         notifier: lambda_.IFunction,
+        chat: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.chat = chat
         self.key = kms.Key(
             self,
             "Key",
@@ -116,14 +127,14 @@ class Notifications(Construct):
                 filter_policy=accepting_unattributed(policy),
                 filter_policy_scope="MessageAttributes",
             )
-        statuses = notified_statuses(environments)
+        statuses = notified_statuses(environments, chat=chat)
         self.rule: events.Rule | None = None
         if not statuses:
             return  # nobody to tell
         self.rule = events.Rule(
             self,
             "StatusChange",
-            description="Pause/resume workflow status changes worth an e-mail",
+            description="Pause/resume workflow status changes worth a notification",
             event_pattern=events.EventPattern(
                 source=["aws.states"],
                 detail_type=[STATUS_CHANGE],

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mwaa_pause_resume.config.chat import ChatWebhook
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.functions.layout import LOCK_FILE
 from mwaa_pause_resume.functions.metrics import METRICS_NAMESPACE
@@ -49,6 +50,7 @@ class Scope:
     topic_arn: str | None = None
     topic_key_arn: str | None = None
     mac_key_arn: str | None = None
+    webhook: ChatWebhook | None = None
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
@@ -279,7 +281,48 @@ def capability_statements(capability: Capability, scope: Scope) -> list[Statemen
                 Condition={"StringEquals": {"kms:ViaService": f"sns.{scope.region}.amazonaws.com"}},
             ),
         ]
+    if capability is Capability.WEBHOOK_URL:
+        return webhook_statements(scope)
     raise AssertionError(capability)
+
+
+def webhook_statements(scope: Scope) -> list[Statement]:
+    """The webhook function reads its one secret or parameter, and nothing else."""
+    hook = scope.webhook
+    if hook is None:
+        return []
+    if hook.url_secret is not None:
+        # Secrets Manager appends "-" and 6 random characters to a secret's ARN.
+        statements = [
+            _allow(
+                "ReadWebhookSecret",
+                ["secretsmanager:GetSecretValue"],
+                [scope.arn("secretsmanager", f"secret:{hook.url_secret}-??????")],
+            )
+        ]
+        service = "secretsmanager"
+    else:
+        name = (hook.url_parameter or "").lstrip("/")
+        statements = [
+            _allow(
+                "ReadWebhookParameter",
+                ["ssm:GetParameter"],
+                [scope.arn("ssm", f"parameter/{name}")],
+            )
+        ]
+        service = "ssm"
+    if hook.kms_key_arn is not None:  # a customer managed key; AWS managed keys need no grant
+        statements.append(
+            _allow(
+                "DecryptWebhookUrl",
+                ["kms:Decrypt"],
+                [hook.kms_key_arn],
+                Condition={
+                    "StringEquals": {"kms:ViaService": f"{service}.{scope.region}.amazonaws.com"}
+                },
+            )
+        )
+    return statements
 
 
 def handler_statements(handler: Handler, scope: Scope) -> list[Statement]:

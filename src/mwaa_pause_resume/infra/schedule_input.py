@@ -40,6 +40,10 @@ def execution_input(
         "kms_key_id": kms_key_id,
         "missed_runs": env.missed_runs,
     }
+    if env.airflow_version:
+        # resume: created on it (newer than the snapshot's: an upgrade); pause: refused
+        # before the delete when the resume would refuse it (version_change).
+        payload["airflow_version"] = env.airflow_version
     if scheduled:
         payload["scheduled_time"] = SCHEDULED_TIME
     if action == "resume" and env.resume_ready_by:

@@ -13,9 +13,10 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from mwaa_pause_resume.config.model import Config, EnvironmentConfig
-from mwaa_pause_resume.functions import EVENT_FUNCTIONS
+from mwaa_pause_resume.functions import WORKFLOW_FUNCTIONS
 from mwaa_pause_resume.infra.alarms import OperationalAlarms
 from mwaa_pause_resume.infra.backup import BackupStorage
+from mwaa_pause_resume.infra.chat import ChatChannels
 from mwaa_pause_resume.infra.dashboard import WorkflowMetrics
 from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
 from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
@@ -56,20 +57,18 @@ class PauseResumeStack(cdk.Stack):
         )
         envs = config.environments
         self.backup = BackupStorage(self, "Backup", envs)
+        iam_scope = Scope(
+            partition=self.partition,
+            region=self.region,
+            account=self.account,
+            environments=envs,
+            backup_bucket_arn=self.backup.bucket.bucket_arn,
+            backup_key_arn=self.backup.key.key_arn,
+            mac_key_arn=self.backup.mac_key.key_arn,
+            webhook=config.notifications.webhook,
+        )
         self.functions = WorkflowFunctions(
-            self,
-            "Functions",
-            lambda_bundle,
-            Scope(
-                partition=self.partition,
-                region=self.region,
-                account=self.account,
-                environments=envs,
-                backup_bucket_arn=self.backup.bucket.bucket_arn,
-                backup_key_arn=self.backup.key.key_arn,
-                mac_key_arn=self.backup.mac_key.key_arn,
-            ),
-            config.deployment,
+            self, "Functions", lambda_bundle, iam_scope, config.deployment
         )
         self.backup.deny_other_principals(self.functions.roles)
         workflow_logs = logs.LogGroup(
@@ -84,7 +83,7 @@ class PauseResumeStack(cdk.Stack):
             self,
             "Workflows",
             functions={
-                k: f for k, f in self.functions.functions.items() if k not in EVENT_FUNCTIONS
+                k: f for k, f in self.functions.functions.items() if k in WORKFLOW_FUNCTIONS
             },
             logs=sfn.LogOptions(
                 destination=workflow_logs, level=sfn.LogLevel.ALL, include_execution_data=True
@@ -97,6 +96,7 @@ class PauseResumeStack(cdk.Stack):
             environments=envs,
             state_machines=[self.workflows.pause, self.workflows.resume],
             notifier=self.functions.functions["notification"],
+            chat=config.notifications.configured,
         )
         self._wire_notifier()
         self.schedules = Schedules(
@@ -123,6 +123,19 @@ class PauseResumeStack(cdk.Stack):
             environments=envs,
             state_machines=[self.workflows.pause, self.workflows.resume],
             function=self.functions.functions["metrics"],
+        )
+        self.chat = (
+            ChatChannels(
+                self,
+                "Chat",
+                config=config,
+                notifications=self.notifications,
+                alarms=self.alarms,
+                functions=self.functions,
+                iam_scope=iam_scope,
+            )
+            if config.notifications.configured
+            else None
         )
         self.endpoints = PrivateEndpoints(self, "PrivateEndpoints", envs, config.deployment)
         deployed: set[tuple[str, str]] = set()

@@ -210,6 +210,15 @@ class AwsGateway:
                 hint="the object was damaged or replaced; use another snapshot",
             ) from None
 
+    def read_bytes(self, bucket: str, key: str, version: str | None = None) -> bytes:
+        """The object at ``key`` (``version``: that S3 object version)."""
+        extra = {"VersionId": version} if version else {}
+        with self._calling(f"read s3://{bucket}/{key}"):
+            body: bytes = (
+                self.client("s3").get_object(Bucket=bucket, Key=key, **extra)["Body"].read()
+            )
+        return body
+
     def delete_keys(self, bucket: str, keys: list[str]) -> None:
         s3 = self.client("s3")
         with self._calling(f"delete objects from s3://{bucket}"):

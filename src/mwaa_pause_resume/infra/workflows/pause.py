@@ -59,6 +59,8 @@ def build_pause(scope: Construct, functions: Mapping[str, lambda_.IFunction]) ->
             "bucket.$": "$.ctx.bucket",
             "stamp.$": "$.ctx.stamp",
             "kms_key_id.$": "$.ctx.kms_key_id",
+            # A configured version the resume would refuse fails here, before any delete.
+            "airflow_version.$": "$.ctx.airflow_version",
         },
         "$.snapshot",
     )

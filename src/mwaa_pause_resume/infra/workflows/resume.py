@@ -70,7 +70,14 @@ def build_resume(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -
         },
         "$.snapshot",
     )
-    create = b.task("CreateEnvironment", "environment_create", loop_payload(), "$.poll")
+    # airflow_version: the version to create (null: the snapshot's); a downgrade fails here,
+    # before anything is created. The output names both versions for the import's conf.
+    create = b.task(
+        "CreateEnvironment",
+        "environment_create",
+        {**loop_payload(), "airflow_version.$": "$.ctx.airflow_version"},
+        "$.poll",
+    )
     wait_created = b.wait("WaitForCreation")
     creation_state = b.task(
         "CreationState", "environment_status", wait_for_payload("AVAILABLE"), "$.env"
@@ -90,6 +97,8 @@ def build_resume(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -
                 "snapshot.$": "$.snapshot.location",
                 "kms_key_id.$": "$.ctx.kms_key_id",
                 "missed_runs.$": "$.ctx.missed_runs",
+                "source_airflow_version.$": "$.poll.source_airflow_version",
+                "target_airflow_version.$": "$.poll.target_airflow_version",
             },
         },
         "$.run",

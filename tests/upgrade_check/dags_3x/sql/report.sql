@@ -1,0 +1,3 @@
+SELECT *
+FROM sales
+WHERE day = '{{ prev_data_interval_start_success | ds }}'
