@@ -97,6 +97,7 @@ def test_the_exempt_roles_are_exactly_the_snapshot_handlers(template: dict[str, 
         "snapshot_verify",
         "snapshot_pointer",
         "snapshot_retention",
+        "resume_timing",  # its IAM grant: <env>/timing.json only
     }
     # snapshot_verify writes manifest.mac.json once the snapshot verified.
     writers = {
@@ -106,6 +107,7 @@ def test_the_exempt_roles_are_exactly_the_snapshot_handlers(template: dict[str, 
         "snapshot_start",
         "snapshot_verify",
         "snapshot_pointer",
+        "resume_timing",
     }
     deleters: set[str] = set()  # no role may delete versions for good; lifecycle does
     for sid, keys in (

@@ -205,13 +205,24 @@ def test_topic_is_encrypted_tls_only_and_subscriptions_cover_every_address(
 def test_status_rule_watches_both_workflows_for_the_configured_types(
     template: dict[str, Any],
 ) -> None:
-    rule = only(template, "AWS::Events::Rule")["Properties"]
-    pattern = rule["EventPattern"]
-    assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
-    assert sorted(pattern["detail"]["status"]) == ["ABORTED", "FAILED", "SUCCEEDED", "TIMED_OUT"]
-    watched = {_ref_id(arn) for arn in pattern["detail"]["stateMachineArn"]}
-    assert watched == set(resources(template, "AWS::StepFunctions::StateMachine"))
-    assert "Notification" in _ref_id(rule["Targets"][0]["Arn"])
+    rules = [r["Properties"] for r in resources(template, "AWS::Events::Rule").values()]
+    # One rule feeds the notifier, the other the metrics function (infra/dashboard.py).
+    targets = sorted(_ref_id(r["Targets"][0]["Arn"]) for r in rules)
+    assert len(rules) == 2 and "Metrics" in targets[0] and "Notification" in targets[1]
+    for rule in rules:
+        pattern = rule["EventPattern"]
+        assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
+        statuses = ["ABORTED", "FAILED", "SUCCEEDED", "TIMED_OUT"]
+        assert sorted(pattern["detail"]["status"]) == statuses
+        watched = {_ref_id(arn) for arn in pattern["detail"]["stateMachineArn"]}
+        assert watched == set(resources(template, "AWS::StepFunctions::StateMachine"))
+
+
+def test_the_dashboard_graphs_the_workflow_metrics(template: dict[str, Any]) -> None:
+    body = json.dumps(only(template, "AWS::CloudWatch::Dashboard")["Properties"])
+    for name in ("Duration", "PausedSeconds", "Late", "Failed", "Succeeded"):
+        assert f'\\"{name}\\"' in body or name in body
+    assert "MwaaPauseResume" in body
 
 
 def test_dag_bundle_goes_to_each_dags_path_without_deleting_user_files(

@@ -40,7 +40,14 @@ def test_both_workflows_start_by_taking_the_lock(definitions: dict[str, dict[str
     assert set(definitions) == {"pause", "resume"}
     for workflow, definition in definitions.items():
         states = definition["States"]
-        scheduled = states[definition["StartAt"]]
+        start = definition["StartAt"]
+        if workflow == "resume":  # a ready-by resume first plans its start, locking nothing
+            assert states[start]["Resource"] == policy.placeholder_arn("resume_timing")
+            choice = states[states[start]["Next"]]
+            assert choice["Default"] == "Scheduled?"
+            assert states[choice["Choices"][0]["Next"]]["Next"] == "Scheduled?"
+            start = "Scheduled?"
+        scheduled = states[start]
         assert scheduled["Type"] == "Choice", workflow
         assert states[scheduled["Default"]]["Resource"] == policy.placeholder_arn("begin")
         gate = states[scheduled["Choices"][0]["Next"]]
@@ -80,7 +87,9 @@ def test_every_task_retries_transient_errors_and_fails_readably(
                 "ResultPath": "$.error",
                 "Next": "CleanUpAfterFailure",
             }
-            if name == "CleanUpAfterFailure":
+            if name == "PlanStart":  # before the lock: nothing to clean up, never raises
+                assert "Catch" not in state
+            elif name == "CleanUpAfterFailure":
                 assert state["Catch"][0]["Next"] == "FailedWithoutCleanUp"
             elif name == "Begin":  # a duplicate schedule delivery first, then everything
                 assert state["Catch"] == [
@@ -150,7 +159,7 @@ def test_waits_use_the_poll_frequency_from_the_input(
         waits = [
             s
             for n, s in definition["States"].items()
-            if s["Type"] == "Wait" and n != "PostponeWhileBusy"  # the run gate's own interval
+            if s["Type"] == "Wait" and n not in ("PostponeWhileBusy", "WaitForReadyByStart")
         ]
         assert waits and all(
             w == {"Type": "Wait", "SecondsPath": "$.ctx.poll_seconds", "Next": w["Next"]}

@@ -62,6 +62,7 @@ def test_pause_happy_path(make_local: MakeLocal) -> None:
         "workflow": "pause",
         "environment": ENV,
         "snapshot_id": snapshot_id,
+        "timing": {"ended_at": local.clock()},  # when the environment was gone
     }
     assert ENV not in local.mwaa.names()  # deleted, and gone
     prefix = f"{ENV}/{snapshot_id}/"

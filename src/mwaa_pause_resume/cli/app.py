@@ -35,6 +35,7 @@ COMMAND_MODULES: dict[str, str] = {
     "keep-awake": "override_cmd",
     "stay-paused": "override_cmd",
     "override": "override_cmd",
+    "report": "report_cmd",
     "sandbox": "sandbox",
     "metadata": "metadata",
     "snapshots": "snapshots",

@@ -620,6 +620,7 @@ def status(
         )
         item["resume_airflow"] = _resume_airflow(env, item)
         item["override"] = _override(session, env.name, warnings)
+        item["timing"] = _timing(session, env) if deployed else None
         result.append(item)
     if as_json:
         print_json({"environments": result})
@@ -673,6 +674,15 @@ def _override(session: Session, environment: str, warnings: list[str]) -> Any:
         warnings.append(f"override of {environment} not read: {exc.message}")
         return None
     return None if record is None else json.loads(record.to_json())
+
+
+def _timing(session: Session, env: EnvironmentConfig) -> dict[str, Any]:
+    """The learned lead and the last resumes' durations (the workflows' timing.json)."""
+    from mwaa_pause_resume.operations.timing_status import timing_status
+    from mwaa_pause_resume.schedule.timing_history import timing_key
+
+    document = session.aws.read_json(session.deployment.bucket, timing_key(env.name))
+    return timing_status(env, document)
 
 
 def _latest_snapshot(session: Session, environment: str) -> dict[str, Any] | None:
@@ -771,6 +781,10 @@ def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> 
         if item["deployed"]:  # without the workflows there is no history to read
             grid.add_row("Last pause", Text(_run_line(item["last_pause"])))
             grid.add_row("Last resume", Text(_run_line(item["last_resume"])))
+            if item.get("timing"):
+                from mwaa_pause_resume.operations.timing_status import timing_line
+
+                grid.add_row("Resume timing", Text(timing_line(item["timing"])))
             restore = (item["last_resume"] or {}).get("restore")
             if restore:
                 grid.add_row("Restored", Text("\n".join(_restore_lines(restore))))
@@ -788,7 +802,13 @@ def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> 
             "Next",
             Text(
                 f"pause {_when(nxt['pause'], nxt['timezone'])}, "
-                f"resume {_when(nxt['resume'], nxt['timezone'])} ({nxt['timezone']})"
+                f"resume {_when(nxt['resume'], nxt['timezone'])}"
+                + (
+                    f", ready by {_when(nxt['ready_by'], nxt['timezone'])}"
+                    if nxt.get("ready_by")
+                    else ""
+                )
+                + f" ({nxt['timezone']})"
             ),
         )
         change = item.get("resume_airflow")

@@ -139,6 +139,11 @@ def _print_tables(
         out.print(f"[bold]{escape(env_plan.name)}[/] ({env_plan.timezone})")
         out.print(f"  pause  {escape(env_plan.pause.expression)}")
         out.print(f"  resume {escape(env_plan.resume.expression)}")
+        if env_plan.ready_by:
+            out.print(
+                f"  ready by {escape(env_plan.ready_by.expression)} (the resume fires the lead "
+                "cap before and starts at ready-by minus the learned lead: `status` shows it)"
+            )
         if env.airflow_version:
             out.print(
                 f"  resume creates Airflow {env.airflow_version} (airflow_version): a snapshot "
@@ -157,9 +162,11 @@ def _print_tables(
         table.add_column("next")
         table.add_column("local time")
         table.add_column("UTC")
+        ready_by = env_plan.ready_by.next if env_plan.ready_by else ()
         events = sorted(
             [(fire, "pause") for fire in env_plan.pause.next]
-            + [(fire, "resume") for fire in env_plan.resume.next],
+            + [(fire, "resume") for fire in env_plan.resume.next]
+            + [(fire, "ready by") for fire in ready_by],
             key=lambda event: event[0].astimezone(UTC),
         )
         for fire, kind in events:

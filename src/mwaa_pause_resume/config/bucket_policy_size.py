@@ -26,7 +26,7 @@ LONGEST_PARTITION = "aws-us-gov"
 LONGEST_BUCKET_ARN = f"arn:{LONGEST_PARTITION}:s3:::{'b' * 63}"  # bucket names: 63 chars
 LONGEST_ROLE_NAME = 64  # IAM role names (the Lambda roles' names CloudFormation makes)
 # Compact JSON bytes: everything but the execution roles' parts.
-FIXED_BYTES = 3742
+FIXED_BYTES = 3952
 # Per distinct execution role: its fence without the ARN, prefixes and number, and the
 # quotes and commas of its ARN in the three exemption lists and the fence.
 PER_ROLE_BYTES = 261

@@ -351,6 +351,7 @@ class _Builder:
                 return ("defaults", key)
             return ("environments", i, key)
 
+        self.ready_by(merged, broken, where)
         for spec in ENVIRONMENT_FIELDS:
             if spec.required and spec.key not in merged and spec.key not in broken:
                 self.add(where(spec.key), "is required", self.naming.missing_fix(spec.key))
@@ -365,6 +366,44 @@ class _Builder:
         if broken:
             return None
         return EnvironmentConfig(**full)
+
+    def ready_by(
+        self, merged: dict[str, Any], broken: set[str], where: Callable[[str], FieldPath]
+    ) -> None:
+        """``resume_ready_by`` replaces ``resume_schedule``: the schedule becomes the cron
+        firing the lead cap before it (schedule.ready_by)."""
+        from mwaa_pause_resume.schedule.cron import CronError
+        from mwaa_pause_resume.schedule.ready_by import fire_cron
+
+        ready_by = merged.get("resume_ready_by")
+        if not ready_by or "resume_ready_by" in broken:
+            return
+        k = self.naming.key
+        if "resume_schedule" in merged or "resume_schedule" in broken:
+            # The more specific table wins: an entry's key over the other's in [defaults].
+            ready_level, schedule_level = where("resume_ready_by")[0], where("resume_schedule")[0]
+            if ready_level != schedule_level:
+                if schedule_level == "defaults":
+                    merged.pop("resume_schedule", None)
+                    broken.discard("resume_schedule")
+                else:
+                    merged.pop("resume_ready_by")
+                    return
+        if "resume_schedule" in merged or "resume_schedule" in broken:
+            self.add(
+                where("resume_ready_by"),
+                f"is set together with {k('resume_schedule')}; an environment has one or the other",
+                f"remove {k('resume_schedule')} (the resume then starts early enough to be "
+                f"ready by {ready_by!r}) or remove {k('resume_ready_by')}",
+            )
+            broken.add("resume_ready_by")
+            return
+        cap = merged.get("resume_lead_max_minutes", ENVIRONMENT_DEFAULTS["resume_lead_max_minutes"])
+        try:
+            merged["resume_schedule"] = fire_cron(ready_by, cap)
+        except CronError as exc:
+            self.add(where("resume_ready_by"), exc.message, exc.hint or "")
+            broken.add("resume_ready_by")
 
     def cross_checks(
         self,

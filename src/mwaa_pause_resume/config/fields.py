@@ -95,6 +95,14 @@ ENVIRONMENT_FIELDS: tuple[FieldSpec, ...] = (
               rules.in_range(*rules.POSTPONE_RANGE, "minutes"), seed=False),
     FieldSpec("postpone_interval_minutes", "int", ("MWAA_POSTPONE_INTERVAL_MINS",),
               rules.in_range(*rules.POSTPONE_INTERVAL_RANGE, "minutes"), seed=False),
+    FieldSpec("resume_ready_by", "optional_str", ("MWAA_RESUME_READY_BY",), rules.cron,
+              seed=False),
+    FieldSpec("resume_lead_default_minutes", "int", ("MWAA_RESUME_LEAD_DEFAULT_MINS",),
+              rules.in_range(*rules.LEAD_RANGE, "minutes"), seed=False),
+    FieldSpec("resume_lead_margin_minutes", "int", ("MWAA_RESUME_LEAD_MARGIN_MINS",),
+              rules.in_range(0, 240, "minutes"), seed=False),
+    FieldSpec("resume_lead_max_minutes", "int", ("MWAA_RESUME_LEAD_MAX_MINS",),
+              rules.in_range(*rules.LEAD_RANGE, "minutes"), seed=False),
 )  # fmt: skip
 
 DEPLOYMENT_FIELDS: tuple[FieldSpec, ...] = (

@@ -62,6 +62,13 @@ class EnvironmentConfig:
     when_busy: str = "drain"  # WHEN_BUSY: a scheduled pause while DAG runs are running
     max_postpone_minutes: int = 60
     postpone_interval_minutes: int = 10
+    # Ready-by (docs/schedules.md): the time the environment must be AVAILABLE and
+    # restored, instead of resume_schedule; the builder then sets resume_schedule to
+    # the cron firing resume_lead_max_minutes earlier.
+    resume_ready_by: str | None = None
+    resume_lead_default_minutes: int = 45
+    resume_lead_margin_minutes: int = 10
+    resume_lead_max_minutes: int = 120
 
 
 @dataclass(frozen=True)

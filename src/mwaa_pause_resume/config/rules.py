@@ -37,6 +37,7 @@ DRAIN_TIMEOUT_RANGE = (0, 1440)
 WORKER_RANGE = (1, 25)
 POSTPONE_RANGE = (1, 720)  # a postponed pause still fits the execution's 25.5-hour cap
 POSTPONE_INTERVAL_RANGE = (1, 60)
+LEAD_RANGE = (1, 12 * 60)  # a ready-by resume's lead (schedule.lead_time.MAX_LEAD_MINUTES)
 SCHEDULER_RANGE = (2, 5)  # MWAA v2 for classes above mw1.micro (which has exactly 1)
 
 # Regions where MWAA runs; only used to suggest a spelling (new regions still pass the pattern).

@@ -27,8 +27,10 @@ STACK_RESOURCE_LIMIT = 500  # CloudFormation quota: resources per stack (not adj
 # groups, the Lambda layer, the two state machines and their log group, the topic and
 # its policy, the schedule group, dead-letter queue and its policy, the two alarms on
 # the dead-letter queue and the notifier's errors, and CDK BucketDeployment's handler
-# (function, role, policy), created once for the first DAGs folder.
-FIXED = 91  # 83 + the run_gate and busy_check functions, each with role, policy, log group
+# (function, role, policy), created once for the first DAGs folder; the metrics rule, its
+# permission to invoke the metrics function, the dashboard (with the two functions: 11);
+# the run_gate and busy_check functions, each with role, policy and log group (8).
+FIXED = 102
 # Per environment: its pause and its resume schedule.
 PER_ENVIRONMENT = 2
 # Per distinct (source bucket, DAGs path): the Custom::CDKBucketDeployment that copies

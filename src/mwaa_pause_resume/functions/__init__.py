@@ -27,13 +27,14 @@ HANDLERS: dict[str, str] = {
     "notification": "mwaa_pause_resume.functions.notification.handler",
     # Deployed only with [notifications.webhook]; subscribed to the chat topic.
     "webhook": "mwaa_pause_resume.functions.webhook.handler",
+    "resume_timing": "mwaa_pause_resume.functions.resume_timing.handler",
+    "metrics": "mwaa_pause_resume.functions.metrics.handler",
 }
 
-# Keys the state machines invoke (notification is wired to an EventBridge rule instead,
+# Keys the state machines invoke (notification and metrics are wired to EventBridge rules,
 # webhook to the chat topic).
-WORKFLOW_FUNCTIONS: tuple[str, ...] = tuple(
-    k for k in HANDLERS if k not in ("notification", "webhook")
-)
+EVENT_FUNCTIONS = frozenset({"notification", "webhook", "metrics"})
+WORKFLOW_FUNCTIONS: tuple[str, ...] = tuple(k for k in HANDLERS if k not in EVENT_FUNCTIONS)
 
 
 def resolve(key: str) -> object:

@@ -79,6 +79,13 @@ def _report_location(execution_input: dict[str, Any], output: dict[str, Any]) ->
     return layout.snapshot_url(bucket, str(environment), snapshot_id) + REPORT_FILE
 
 
+def late_line(timing: dict[str, Any]) -> str | None:
+    if not timing.get("late"):
+        return None
+    minutes = round(float(timing.get("late_seconds") or 0) / 60)
+    return f"Late:        ready {minutes} min after its ready-by time"
+
+
 def format_notification(event: dict[str, Any]) -> dict[str, str]:
     detail = event.get("detail") or {}
     status = str(detail.get("status") or "UNKNOWN")
@@ -109,6 +116,10 @@ def format_notification(event: dict[str, Any]) -> dict[str, str]:
     if detail.get("cause"):
         lines.append(f"Cause:       {detail['cause']}")
     subject = f"MWAA {workflow} of {environment}: {status}"
+    late = late_line(_json(output.get("timing")))
+    if late:  # a ready-by resume that ended after its ready-by time
+        lines.append(late)
+        subject += ", late"
     if summary is not None:
         report = _report_location(execution_input, output) if note.get("report") else None
         # one line each: the note comes from the environment, which could hold anything

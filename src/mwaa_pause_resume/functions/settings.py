@@ -50,6 +50,11 @@ DEFAULTS: dict[str, Any] = {
     "when_busy": "drain",
     "max_postpone_minutes": 60,
     "postpone_interval_minutes": 10,
+    # A ready-by resume (schedule_input): the ready-by cron and lead settings; and the
+    # timing the resume's first state planned (functions.resume_timing), which the
+    # resume records at its end.
+    "ready_by": None,
+    "timing": None,
 }
 WHEN_BUSY = ("drain", "postpone", "skip")
 # Used with fullmatch: "$" would also match before a final newline ("dev\n").
@@ -159,6 +164,9 @@ def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
         raise InvalidInput(f"{exc}.") from None
     _check_airflow_version(out["airflow_version"])
     _check_gates(out)
+    for name in ("ready_by", "timing"):
+        if out[name] is not None and not isinstance(out[name], dict):
+            raise InvalidInput(f"{name!r} must be a JSON object.")
     if out["scheduled_time"] is not None and not isinstance(out["scheduled_time"], str):
         raise InvalidInput("'scheduled_time' must be the schedule's time as a string.")
     if str(out["scheduled_time"]).startswith("<aws.scheduler."):

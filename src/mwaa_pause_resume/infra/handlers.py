@@ -33,6 +33,8 @@ class Capability(Enum):
     # configured SSM Change Calendars.
     OVERRIDE_READ = "ssm:GetParameter on this deployment's override parameters"
     CALENDAR_READ = "ssm:GetCalendarState on the configured change calendars"
+    TIMING = "read and write the environments' timing.json (measured runs)"
+    METRICS = "cloudwatch:PutMetricData in the tool's namespace"
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ HANDLERS: dict[str, Handler] = {
         _h("notification", C.PUBLISH),
         # 3 attempts of at most 10 s each, with 2 + 4 s of backoff (functions.webhook).
         _h("webhook", C.WEBHOOK_URL, timeout=60, memory=128, optional=True),
+        _h("resume_timing", C.TIMING),
+        _h("metrics", C.METRICS),
     )
 }
 

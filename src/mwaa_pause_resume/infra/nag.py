@@ -113,6 +113,12 @@ _RULES: list[tuple[str, str, str]] = [
         "CreateEnvironment describes an environment's own customer managed key, only known "
         "from the snapshot (key metadata only; this account and region).",
     ),
+    (
+        r"cloudwatch:PutMetricData",
+        r"\*",
+        "PutMetricData has no resource type; the cloudwatch:namespace condition confines "
+        "the metrics function to the tool's own namespace.",
+    ),
     # CDK's BucketDeployment handler (copies the DAG bundle; prune=False, retained on delete).
     (
         r"s3:(GetObject\*|GetBucket\*|List\*|DeleteObject\*|PutObject|PutObjectLegalHold|"

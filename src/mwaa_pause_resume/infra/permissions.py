@@ -18,6 +18,7 @@ from typing import Any
 from mwaa_pause_resume.config.chat import ChatWebhook
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.functions.layout import LOCK_FILE
+from mwaa_pause_resume.functions.metrics import METRICS_NAMESPACE
 from mwaa_pause_resume.functions.overrides import parameter_name
 from mwaa_pause_resume.functions.ownership import OWNER_TAG
 from mwaa_pause_resume.infra.handlers import Capability, Handler
@@ -28,6 +29,7 @@ from mwaa_pause_resume.infra.names import (
     environment_arn,
     rest_api_role_arn,
 )
+from mwaa_pause_resume.schedule.timing_history import TIMING_FILE
 
 # MWAA's service-linked role: CreateEnvironment creates it when the account has none
 # (e.g. it was deleted while every environment was paused).
@@ -210,6 +212,13 @@ def snapshot_statements(capability: Capability, scope: Scope) -> list[Statement]
             _allow("UseLocks", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], locks),
             _backup_key_statement("EncryptLocks", ["kms:Decrypt", "kms:GenerateDataKey"], scope),
         ]
+    if capability is Capability.TIMING:
+        files = _unique([f"{p}{TIMING_FILE}" for p in prefixes])
+        return [
+            list_bucket,
+            _allow("UseTimings", ["s3:GetObject", "s3:PutObject"], files),
+            _backup_key_statement("EncryptTimings", ["kms:Decrypt", "kms:GenerateDataKey"], scope),
+        ]
     raise AssertionError(capability)
 
 
@@ -262,8 +271,19 @@ def capability_statements(capability: Capability, scope: Scope) -> list[Statemen
         Capability.SNAPSHOTS_WRITE,
         Capability.SNAPSHOTS_DELETE,
         Capability.LOCK,
+        Capability.TIMING,
     ):
         return snapshot_statements(capability, scope)
+    if capability is Capability.METRICS:
+        # PutMetricData has no resource; the namespace condition confines it to ours.
+        return [
+            _allow(
+                "PutWorkflowMetrics",
+                ["cloudwatch:PutMetricData"],
+                ["*"],
+                Condition={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
+            )
+        ]
     if capability in (Capability.MAC_SIGN, Capability.MAC_VERIFY):
         if scope.mac_key_arn is None:
             return []

@@ -53,4 +53,17 @@ def execution_input(
         payload["airflow_version"] = env.airflow_version
     if scheduled:
         payload["scheduled_time"] = SCHEDULED_TIME
+    if action == "resume" and env.resume_ready_by:
+        payload["ready_by"] = ready_by_input(env)
     return payload
+
+
+def ready_by_input(env: EnvironmentConfig) -> dict[str, Any]:
+    """What the resume's first state needs to time a ready-by resume (resume_timing)."""
+    return {
+        "cron": env.resume_ready_by,
+        "timezone": env.timezone,
+        "default_lead_minutes": env.resume_lead_default_minutes,
+        "margin_minutes": env.resume_lead_margin_minutes,
+        "max_lead_minutes": env.resume_lead_max_minutes,
+    }

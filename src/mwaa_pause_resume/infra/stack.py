@@ -17,6 +17,7 @@ from mwaa_pause_resume.functions import WORKFLOW_FUNCTIONS
 from mwaa_pause_resume.infra.alarms import OperationalAlarms
 from mwaa_pause_resume.infra.backup import BackupStorage
 from mwaa_pause_resume.infra.chat import ChatChannels
+from mwaa_pause_resume.infra.dashboard import WorkflowMetrics
 from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
 from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
 from mwaa_pause_resume.infra.lambdas import LOG_RETENTION, WorkflowFunctions
@@ -116,6 +117,13 @@ class PauseResumeStack(cdk.Stack):
             dead_letters=self.schedules.dead_letters,
             notifier=self.functions.functions["notification"],
             workflows={"pause": self.workflows.pause, "resume": self.workflows.resume},
+        )
+        self.metrics = WorkflowMetrics(
+            self,
+            "Metrics",
+            environments=envs,
+            state_machines=[self.workflows.pause, self.workflows.resume],
+            function=self.functions.functions["metrics"],
         )
         self.chat = (
             ChatChannels(

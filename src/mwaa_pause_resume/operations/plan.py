@@ -64,9 +64,13 @@ class EnvironmentPlan:
     missed_runs: str
     # Resumes that skip_dates will skip (the run gate), local times, up to a year ahead.
     skipped_resumes: tuple[datetime, ...] = ()
+    # A ready-by environment's ready-by times; ``resume`` is then its schedule, which
+    # fires resume_lead_max_minutes earlier (the workflow waits out the unneeded lead).
+    ready_by: SchedulePlan | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        extra = {"ready_by": self.ready_by.as_dict()} if self.ready_by else {}
+        return extra | {
             "name": self.name,
             "timezone": self.timezone,
             "pause": self.pause.as_dict(),
@@ -134,6 +138,14 @@ def plan_environment(
         warnings=tuple(warnings),
         missed_runs=env.missed_runs,
         skipped_resumes=skipped_resumes(env, resume, tz, now),
+        ready_by=(
+            SchedulePlan(
+                env.resume_ready_by,
+                tuple(next_fire_times(env.resume_ready_by, tz, now, count)),
+            )
+            if env.resume_ready_by
+            else None
+        ),
     )
 
 

@@ -59,6 +59,9 @@ STEPS: dict[str, tuple[str, str]] = {
     "DeletionState": _DELETE,
     "Deleted?": _DELETE,
     # resume
+    "PlanStart": _CHECK,
+    "StartLater?": _CHECK,
+    "WaitForReadyByStart": ("ready_by", "Wait until ready-by minus the learned lead"),
     "ReleaseLockAlreadyRunning": _ALREADY_RUNNING,
     "AlreadyRunning": _ALREADY_RUNNING,
     "SelectSnapshot": ("select", "Select the snapshot"),
@@ -77,6 +80,7 @@ STEPS: dict[str, tuple[str, str]] = {
     "Updated?": _UPDATE,
     "ApplyRetention": ("retention", "Apply snapshot retention"),
     # both
+    "RecordTiming": _FINISH,
     "ReleaseLock": _FINISH,
     "Paused": _FINISH,
     "Resumed": _FINISH,

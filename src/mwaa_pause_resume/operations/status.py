@@ -126,6 +126,9 @@ def next_times(env: EnvironmentConfig, now: datetime) -> dict[str, str | None]:
     for action, cron in (("pause", env.pause_schedule), ("resume", env.resume_schedule)):
         fires = next_fire_times(cron, env.timezone, now, 1)
         out[action] = fires[0].isoformat() if fires else None
+    if env.resume_ready_by:  # the resume above fires the lead cap before this
+        fires = next_fire_times(env.resume_ready_by, env.timezone, now, 1)
+        out["ready_by"] = fires[0].isoformat() if fires else None
     return out
 
 

@@ -4,7 +4,7 @@ Scheduled? -> CheckRunGates (skip, postpone or proceed) -> Begin (validate, lock
 -> Inspect -> [gone: SelectLatest -> already paused]
 -> StartSnapshot (environment.json) -> TriggerExport -> poll the export run
 -> VerifySnapshot -> MarkComplete (latest.json) -> DeleteEnvironment
--> poll until gone -> release the lock. Nothing is deleted before MarkComplete.
+-> poll until gone -> RecordTiming -> release the lock. Nothing is deleted before MarkComplete.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from constructs import Construct
 from mwaa_pause_resume.infra.workflows.states import (
     StateBuilder,
     loop_payload,
+    record_timing,
     retry_until_parsed,
     wait_for_payload,
 )
@@ -124,7 +125,11 @@ def build_pause(scope: Construct, functions: Mapping[str, lambda_.IFunction]) ->
     deletion_state = b.task(
         "DeletionState", "environment_status", wait_for_payload("GONE"), "$.env"
     )
-    finish = b.release("ReleaseLock").next(b.done("Paused", "paused", "$.snapshot.snapshot_id"))
+    finish = (
+        record_timing(b, "pause")
+        .next(b.release("ReleaseLock"))
+        .next(b.done("Paused", "paused", "$.snapshot.snapshot_id", {"timing": "$.timing_result"}))
+    )
 
     deleted = (
         sfn.Choice(scope, "Deleted?")

@@ -12,6 +12,7 @@ from mwaa_pause_resume.functions import WORKFLOW_FUNCTIONS
 from mwaa_pause_resume.functions.begin import lock_ttl_seconds
 from mwaa_pause_resume.functions.errors import RETRYABLE
 from mwaa_pause_resume.functions.settings import MAX_POLL_SECONDS, MAX_TIMEOUT_MINUTES
+from mwaa_pause_resume.schedule.lead_time import MAX_LEAD_MINUTES
 
 # Throttling, 5xx and Lambda's own transient errors: 2, 4, 8, 16, 32, 60 s (capped).
 TRANSIENT_ERRORS: Final = RETRYABLE
@@ -34,7 +35,10 @@ DAG_NOT_PARSED_MAX_ATTEMPTS: Final = 200
 # so it must never cut a run short that its own deadline would end cleanly: it equals the
 # longest lock lifetime the input allows (24 h timeout + 1 h poll + margin = 25.5 h). It
 # follows that a run's lock has always expired by the time this cap ends the run.
-STATE_MACHINE_TIMEOUT_SECONDS: Final = lock_ttl_seconds(MAX_TIMEOUT_MINUTES, MAX_POLL_SECONDS)
+# A ready-by resume may first wait up to its lead cap before Begin (functions.resume_timing).
+STATE_MACHINE_TIMEOUT_SECONDS: Final = (
+    lock_ttl_seconds(MAX_TIMEOUT_MINUTES, MAX_POLL_SECONDS) + MAX_LEAD_MINUTES * 60
+)
 
 WORKFLOWS: Final = ("pause", "resume")
 

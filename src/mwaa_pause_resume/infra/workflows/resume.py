@@ -1,11 +1,12 @@
 """The resume workflow: re-create the environment from a snapshot and restore its metadata.
 
-Scheduled? -> CheckRunGates (skip, postpone or proceed) -> Begin (validate, lock)
+PlanStart (a ready-by resume waits until ready-by minus its learned lead)
+-> Scheduled? -> CheckRunGates (skip or proceed) -> Begin (validate, lock)
 -> Inspect -> [exists: already running] -> SelectSnapshot
 (latest.json or the chosen id) -> CreateEnvironment -> poll until AVAILABLE
 -> TriggerImport (retried until the DAG is parsed) -> poll the import run
 -> [update_after_restore: UpdateEnvironment -> poll until AVAILABLE]
--> ApplyRetention -> release the lock. A failure keeps every snapshot.
+-> ApplyRetention -> RecordTiming -> release the lock. A failure keeps every snapshot.
 The output carries the import run's note (``import``), with its restore summary.
 """
 
@@ -20,9 +21,27 @@ from constructs import Construct
 from mwaa_pause_resume.infra.workflows.states import (
     StateBuilder,
     loop_payload,
+    record_timing,
     retry_until_parsed,
     wait_for_payload,
 )
+
+
+def ready_by_start(b: StateBuilder, begin: sfn.IChainable) -> sfn.IChainable:
+    """Before Begin: time the resume (functions.resume_timing) and, for a ready-by
+    resume, wait until it must start. Before the lock, so the wait holds nothing;
+    no catch: it never fails for bad input (Begin refuses that)."""
+    timing = b.task(
+        "PlanStart", "resume_timing", {"action": "plan", "input.$": "$"}, "$.timing", catch=False
+    )
+    wait = sfn.Wait(
+        b.scope, "WaitForReadyByStart", time=sfn.WaitTime.seconds_path("$.timing.wait_seconds")
+    )
+    return timing.next(
+        sfn.Choice(b.scope, "StartLater?")
+        .when(sfn.Condition.number_greater_than("$.timing.wait_seconds", 0), wait.next(begin))
+        .otherwise(begin)
+    )
 
 
 def build_resume(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -> sfn.IChainable:
@@ -113,9 +132,19 @@ def build_resume(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -
         },
         "$.retention",
     )
-    finish = retention.next(b.release("ReleaseLock")).next(
-        # The import run's note (its restore summary): for the notification and `status`.
-        b.done("Resumed", "resumed", "$.snapshot.snapshot_id", {"import": "$.import.note"})
+    finish = (
+        retention.next(record_timing(b, "resume"))
+        .next(b.release("ReleaseLock"))
+        .next(
+            # The import run's note (its restore summary): for the notification and `status`;
+            # the measured timing: for the notification, the metrics and `report`.
+            b.done(
+                "Resumed",
+                "resumed",
+                "$.snapshot.snapshot_id",
+                {"import": "$.import.note", "timing": "$.timing_result"},
+            )
+        )
     )
 
     updated = (
@@ -149,4 +178,5 @@ def build_resume(scope: Construct, functions: Mapping[str, lambda_.IFunction]) -
         .when(sfn.Condition.boolean_equals("$.env.exists", True), already_running)
         .otherwise(select.next(create).next(wait_created))
     )
-    return b.gated(begin.next(inspect).next(exists))
+    # The gates after the ready-by wait: an override set while it waits still holds.
+    return ready_by_start(b, b.gated(begin.next(inspect).next(exists)))

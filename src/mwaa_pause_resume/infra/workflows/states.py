@@ -206,6 +206,20 @@ class StateBuilder:
         )
 
 
+def record_timing(b: StateBuilder, workflow: str) -> tasks.LambdaInvoke:
+    """A successful run's timing into ``<env>/timing.json`` (functions.resume_timing);
+    its output goes into the execution's output (``timing``)."""
+    payload: dict[str, Any] = {
+        "action": "record",
+        "workflow": workflow,
+        "environment.$": "$.ctx.environment",
+        "bucket.$": "$.ctx.bucket",
+    }
+    if workflow == "resume":
+        payload["timing.$"] = "$.ctx.timing"
+    return b.task("RecordTiming", "resume_timing", payload, "$.timing_result")
+
+
 def retry_until_parsed(task: tasks.LambdaInvoke) -> None:
     """A fresh environment may not have parsed the DAG yet: retry the trigger."""
     task.add_retry(

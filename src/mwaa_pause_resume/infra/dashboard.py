@@ -1,0 +1,87 @@
+"""Workflow metrics (functions.metrics, fed by an EventBridge rule) and the CloudWatch
+dashboard that graphs them per environment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from mwaa_pause_resume.config.model import EnvironmentConfig
+from mwaa_pause_resume.functions.metrics import METRICS_NAMESPACE, TERMINAL
+from mwaa_pause_resume.infra.notifications import STATUS_CHANGE
+
+PERIOD = cdk.Duration.days(1)  # one pause and one resume a day: a point per run
+
+
+def metric(name: str, environment: str, workflow: str, statistic: str) -> cw.Metric:
+    return cw.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"Environment": environment, "Workflow": workflow},
+        statistic=statistic,
+        period=PERIOD,
+        label=f"{environment} {workflow}",
+    )
+
+
+def widgets(environments: Sequence[EnvironmentConfig]) -> list[cw.IWidget]:
+    """Durations, time paused, outcomes and late resumes, a line per environment."""
+    names = [e.name for e in environments]
+
+    def graph(title: str, name: str, workflows: Sequence[str], stat: str) -> cw.GraphWidget:
+        lines: list[cw.IMetric] = [
+            metric(name, env, workflow, stat) for env in names for workflow in workflows
+        ]
+        return cw.GraphWidget(title=title, left=lines, width=12, height=6)
+
+    return [
+        graph("Resume duration (s)", "Duration", ["resume"], "Maximum"),
+        graph("Pause duration (s)", "Duration", ["pause"], "Maximum"),
+        graph("Time paused before each resume (s)", "PausedSeconds", ["resume"], "Sum"),
+        graph("Late resumes (after their ready-by time)", "Late", ["resume"], "Sum"),
+        graph("Failed runs", "Failed", ["pause", "resume"], "Sum"),
+        graph("Succeeded runs", "Succeeded", ["pause", "resume"], "Sum"),
+    ]
+
+
+class WorkflowMetrics(Construct):
+    """The rule that hands every finished execution to the metrics function, and the
+    dashboard (named after the stack)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environments: Sequence[EnvironmentConfig],
+        state_machines: Sequence[sfn.IStateMachine],
+        function: lambda_.IFunction,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.rule = events.Rule(
+            self,
+            "Finished",
+            description="Finished pause/resume executions, for their CloudWatch metrics",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=[STATUS_CHANGE],
+                detail={
+                    "status": sorted(TERMINAL),
+                    "stateMachineArn": [m.state_machine_arn for m in state_machines],
+                },
+            ),
+        )
+        self.rule.add_target(targets.LambdaFunction(function, retry_attempts=4))
+        self.dashboard = cw.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=f"{cdk.Stack.of(self).stack_name}-workflows",
+            widgets=[widgets(environments)],
+        )
