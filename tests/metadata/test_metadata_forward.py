@@ -8,6 +8,8 @@ version must hold the same rows, compared by natural keys as the sandbox compare
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -15,14 +17,20 @@ from typing import Any
 
 import psycopg2
 import pytest
-from metadata_seed import EXPORT_RUN, seed_source, seed_target
 from cryptography.fernet import Fernet
+from metadata_seed import EXPORT_RUN, seed_source
 
+from mwaa_pause_resume.dags.quiesce import unfinished_work
 from mwaa_pause_resume.metadata import export_snapshot, open_store, restore_snapshot
 from mwaa_pause_resume.sandbox.airflow_config import FAB_AUTH_MANAGER
 from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
 from mwaa_pause_resume.sandbox.forward_migrations import VenvMigrations
-from mwaa_pause_resume.sandbox.row_compare import compare_tables, normalise, read_tables
+from mwaa_pause_resume.sandbox.row_compare import (
+    RawTable,
+    compare_tables,
+    normalise,
+    read_tables,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 
@@ -50,6 +58,78 @@ def _read(url: str) -> Any:
         conn.close()
 
 
+# Every way our restore may differ from Airflow's own upgrade, with the reason.
+# Tables the target's migrations keep but its Airflow no longer has (a new database of
+# that version lacks them): not restored, listed in RestoreReport.brought_forward.
+LEFT_BEHIND = {
+    "sla_miss": "Airflow 3 removed SLAs; its migrations keep the table, a new 3.x database "
+    "has none and nothing reads it",
+}
+DIFFERENCES = {
+    "oracle audit row": "the oracle's `airflow db migrate` logs itself (log event "
+    "cli_migratedb); the restore runs Airflow's migrations through alembic, not the CLI",
+    "target's log template": "the restore adds the target's own log template again as the "
+    "newest row, so new runs use it (restore._keep_latest); in the oracle it is newest already",
+    "json text": "a column Airflow's migrations leave json is jsonb in a new database of the "
+    "target version (or the reverse): the same JSON value, written differently (escapes, "
+    "key order); compared as JSON",
+}
+
+
+def _explain(oracle: dict[str, RawTable], restored: dict[str, RawTable]) -> None:
+    """Apply :data:`DIFFERENCES` in place: what is left must be equal."""
+    log = oracle["log"]
+    event = log.columns.index("event")
+    rows = tuple(r for r in log.rows if r[event] != "cli_migratedb")
+    oracle["log"] = dataclasses.replace(log, rows=rows)
+    templates = restored["log_template"]
+    content = [c not in ("id", "created_at") for c in templates.columns]
+    seen: set[tuple[Any, ...]] = set()
+    kept = []
+    for row in templates.rows:
+        key = tuple(v for v, keep in zip(row, content, strict=True) if keep)
+        if key not in seen:
+            kept.append(row)
+        seen.add(key)
+    restored["log_template"] = dataclasses.replace(templates, rows=tuple(kept))
+    for name in list(oracle):
+        if name not in restored:
+            continue
+        mine, theirs = oracle[name], restored[name]
+        for col, kind in zip(mine.columns, mine.types, strict=True):
+            if col in theirs.columns and {kind, theirs.types[theirs.columns.index(col)]} <= {
+                "json",
+                "jsonb",
+            }:
+                oracle[name] = _as_json(oracle[name], col)
+                restored[name] = _as_json(restored[name], col)
+
+
+def _as_json(table: RawTable, column: str) -> RawTable:
+    at = table.columns.index(column)
+
+    def canonical(value: str | None) -> str | None:
+        return None if value is None else json.dumps(json.loads(value), sort_keys=True)
+
+    rows = tuple((*r[:at], canonical(r[at]), *r[at + 1 :]) for r in table.rows)
+    return dataclasses.replace(table, rows=rows)
+
+
+def _paused_as_recorded(tables: Any, paused: dict[str, bool]) -> Any:
+    """The restore applies each DAG's paused state from before the export paused them all
+    (the manifest's paused_states), not the one in the database at the export."""
+    dag = tables["dag"]
+    at = dag.columns.index("is_paused")
+    rows = []
+    for row in dag.rows:
+        dag_id = row[dag.columns.index("dag_id")]
+        state = paused.get(dag_id)
+        value = row[at] if state is None else ("true" if state else "false")
+        rows.append((*row[:at], value, *row[at + 1 :]))
+    tables["dag"] = dataclasses.replace(dag, rows=tuple(rows))
+    return tables
+
+
 @pytest.mark.parametrize(("source_version", "target_version"), PATHS)
 def test_restore_into_newer_airflow_matches_airflows_own_upgrade(
     metadata_databases: Callable[[str], Any],
@@ -70,7 +150,6 @@ def test_restore_into_newer_airflow_matches_airflows_own_upgrade(
         k1, k2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
         source, target = psycopg2.connect(urls["fwd_src"]), psycopg2.connect(urls["fwd_tgt"])
         facts = seed_source(source, int(source_version[0]), k1)
-        seed_target(target, int(target_version[0]), k2)
         store = open_store(str(tmp_path / "snap"))
         export_snapshot(
             source,
@@ -79,6 +158,7 @@ def test_restore_into_newer_airflow_matches_airflows_own_upgrade(
             airflow_version=source_version,
             exclude_dag_runs=[EXPORT_RUN],
             original_paused=facts["original_paused"],
+            interrupted=unfinished_work(source, EXPORT_RUN),  # as the export DAG records them
         )
         source.close()
         # the oracle: Airflow's own upgrade of a copy of the source
@@ -95,8 +175,16 @@ def test_restore_into_newer_airflow_matches_airflows_own_upgrade(
         target.close()
         assert report.brought_forward is not None or source_version[:4] == target_version[:4]
 
-        oracle = normalise(_read(urls["fwd_oracle"]), k1, [EXPORT_RUN[0]])
-        restored = normalise(_read(urls["fwd_tgt"]), k2, [EXPORT_RUN[0]])
+        oracle_raw, restored_raw = _read(urls["fwd_oracle"]), _read(urls["fwd_tgt"])
+        left_behind = (report.brought_forward or {}).get("left_behind", [])
+        assert set(left_behind) <= set(LEFT_BEHIND), left_behind
+        for name in left_behind:  # named in LEFT_BEHIND
+            oracle_raw.pop(name)
+        _explain(oracle_raw, restored_raw)
+        oracle = normalise(
+            _paused_as_recorded(oracle_raw, facts["original_paused"]), k1, [EXPORT_RUN[0]]
+        )
+        restored = normalise(restored_raw, k2, [EXPORT_RUN[0]])
         fresh = normalise(_read(urls["fwd_fresh"]), k2, [EXPORT_RUN[0]])
         result = compare_tables(oracle, restored, fresh)
         differences = {name: r for name, r in result.items() if not r.equal}
