@@ -20,11 +20,14 @@ import pytest
 from cryptography.fernet import Fernet
 from metadata_seed import EXPORT_RUN, seed_source
 
+from mwaa_pause_resume.airflow_versions import BY_VERSION, VERSIONS
 from mwaa_pause_resume.dags.quiesce import unfinished_work
 from mwaa_pause_resume.metadata import export_snapshot, open_store, restore_snapshot
+from mwaa_pause_resume.metadata.forward import ddl
 from mwaa_pause_resume.sandbox.airflow_config import FAB_AUTH_MANAGER
 from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
 from mwaa_pause_resume.sandbox.forward_migrations import VenvMigrations
+from mwaa_pause_resume.sandbox.forward_schemas import schema_ddl
 from mwaa_pause_resume.sandbox.row_compare import (
     RawTable,
     compare_tables,
@@ -173,7 +176,8 @@ def test_restore_into_newer_airflow_matches_airflows_own_upgrade(
             target, store, fernet_key=k2, snapshot_key=k1, migrations=migrations
         )
         target.close()
-        assert report.brought_forward is not None or source_version[:4] == target_version[:4]
+        revisions = {BY_VERSION[v].alembic_revision for v in (source_version, target_version)}
+        assert (report.brought_forward is not None) == (len(revisions) == 2)
 
         oracle_raw, restored_raw = _read(urls["fwd_oracle"]), _read(urls["fwd_tgt"])
         left_behind = (report.brought_forward or {}).get("left_behind", [])
@@ -192,3 +196,17 @@ def test_restore_into_newer_airflow_matches_airflows_own_upgrade(
     finally:
         for name in names.values():
             server.drop_database(name)
+
+
+def test_shipped_source_schemas_are_what_airflow_makes(
+    metadata_databases: Callable[[str], Any], unique_name: Callable[[str], str]
+) -> None:
+    """The DDL the engine builds an older snapshot's schema from is a migrated database's
+    (regenerate: python -m mwaa_pause_resume.sandbox.forward_schemas)."""
+    newest = VERSIONS[-1].alembic_revision
+    wanted = {v.alembic_revision: v.version for v in VERSIONS if v.alembic_revision != newest}
+    assert set(wanted) == ddl.known_sources()
+    for revision, version in wanted.items():
+        dbs = metadata_databases(version)
+        text = schema_ddl(dbs.server, dbs, unique_name("fwd_ddl"))
+        assert text == ddl.source_ddl(revision), f"{revision} (Airflow {version}) differs"
