@@ -3,13 +3,12 @@
 The oracle: a copy of the source database migrated by the target version's
 ``airflow db migrate``. Our restore of the source's snapshot into a fresh target of that
 version must hold the same rows, compared by natural keys as the sandbox compares
-(``sandbox.row_compare``); every difference is named in :data:`EXPECTED_DIFFERENCES`.
+(``sandbox.row_compare``); every difference is named in ``sandbox.forward_oracle``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,12 +23,16 @@ from mwaa_pause_resume.airflow_versions import BY_VERSION, VERSIONS
 from mwaa_pause_resume.dags.quiesce import unfinished_work
 from mwaa_pause_resume.metadata import export_snapshot, open_store, restore_snapshot
 from mwaa_pause_resume.metadata.forward import ddl
-from mwaa_pause_resume.sandbox.airflow_config import FAB_AUTH_MANAGER
 from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
 from mwaa_pause_resume.sandbox.forward_migrations import VenvMigrations
+from mwaa_pause_resume.sandbox.forward_oracle import (
+    LEFT_BEHIND,
+    adjust_oracle,
+    adjust_restored,
+    migrated_copy,
+)
 from mwaa_pause_resume.sandbox.forward_schemas import schema_ddl
 from mwaa_pause_resume.sandbox.row_compare import (
-    RawTable,
     compare_tables,
     normalise,
     read_tables,
@@ -59,63 +62,6 @@ def _read(url: str) -> Any:
             return read_tables(cur)
     finally:
         conn.close()
-
-
-# Every way our restore may differ from Airflow's own upgrade, with the reason.
-# Tables the target's migrations keep but its Airflow no longer has (a new database of
-# that version lacks them): not restored, listed in RestoreReport.brought_forward.
-LEFT_BEHIND = {
-    "sla_miss": "Airflow 3 removed SLAs; its migrations keep the table, a new 3.x database "
-    "has none and nothing reads it",
-}
-DIFFERENCES = {
-    "oracle audit row": "the oracle's `airflow db migrate` logs itself (log event "
-    "cli_migratedb); the restore runs Airflow's migrations through alembic, not the CLI",
-    "target's log template": "the restore adds the target's own log template again as the "
-    "newest row, so new runs use it (restore._keep_latest); in the oracle it is newest already",
-    "json text": "a column Airflow's migrations leave json is jsonb in a new database of the "
-    "target version (or the reverse): the same JSON value, written differently (escapes, "
-    "key order); compared as JSON",
-}
-
-
-def _explain(oracle: dict[str, RawTable], restored: dict[str, RawTable]) -> None:
-    """Apply :data:`DIFFERENCES` in place: what is left must be equal."""
-    log = oracle["log"]
-    event = log.columns.index("event")
-    rows = tuple(r for r in log.rows if r[event] != "cli_migratedb")
-    oracle["log"] = dataclasses.replace(log, rows=rows)
-    templates = restored["log_template"]
-    content = [c not in ("id", "created_at") for c in templates.columns]
-    seen: set[tuple[Any, ...]] = set()
-    kept = []
-    for row in templates.rows:
-        key = tuple(v for v, keep in zip(row, content, strict=True) if keep)
-        if key not in seen:
-            kept.append(row)
-        seen.add(key)
-    restored["log_template"] = dataclasses.replace(templates, rows=tuple(kept))
-    for name in list(oracle):
-        if name not in restored:
-            continue
-        mine, theirs = oracle[name], restored[name]
-        for col, kind in zip(mine.columns, mine.types, strict=True):
-            if col in theirs.columns and {kind, theirs.types[theirs.columns.index(col)]} <= {
-                "json",
-                "jsonb",
-            }:
-                oracle[name] = _as_json(oracle[name], col)
-                restored[name] = _as_json(restored[name], col)
-
-
-def _as_json(table: RawTable, column: str) -> RawTable:
-    at = table.columns.index(column)
-
-    def canonical(value: str | None) -> str | None:
-        return None if value is None else json.dumps(json.loads(value), sort_keys=True)
-
-    rows = tuple((*r[:at], canonical(r[at]), *r[at + 1 :]) for r in table.rows)
-    return dataclasses.replace(table, rows=rows)
 
 
 def _paused_as_recorded(tables: Any, paused: dict[str, bool]) -> Any:
@@ -165,11 +111,15 @@ def test_restore_into_newer_airflow_matches_airflows_own_upgrade(
         )
         source.close()
         # the oracle: Airflow's own upgrade of a copy of the source
-        server._admin(f'CREATE DATABASE "{names["fwd_oracle"]}" TEMPLATE "{names["fwd_src"]}"')
-        urls["fwd_oracle"] = server.url(names["fwd_oracle"])
         runtime = AirflowRuntime(target_version).ensure()
-        extra = {"AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER} if runtime.major >= 3 else {}
-        runtime.migrate(runtime.environ(urls["fwd_oracle"], k1, tmp_path / "home", extra=extra))
+        urls["fwd_oracle"] = migrated_copy(
+            server,
+            names["fwd_src"],
+            names["fwd_oracle"],
+            version=target_version,
+            home=tmp_path / "home",
+            fernet_key=k1,
+        )
 
         migrations = VenvMigrations(runtime, urls["fwd_tgt"], tmp_path / "home")
         report = restore_snapshot(
@@ -182,9 +132,8 @@ def test_restore_into_newer_airflow_matches_airflows_own_upgrade(
         oracle_raw, restored_raw = _read(urls["fwd_oracle"]), _read(urls["fwd_tgt"])
         left_behind = (report.brought_forward or {}).get("left_behind", [])
         assert set(left_behind) <= set(LEFT_BEHIND), left_behind
-        for name in left_behind:  # named in LEFT_BEHIND
-            oracle_raw.pop(name)
-        _explain(oracle_raw, restored_raw)
+        adjust_oracle(oracle_raw)  # every difference named in sandbox.forward_oracle
+        adjust_restored(restored_raw)
         oracle = normalise(
             _paused_as_recorded(oracle_raw, facts["original_paused"]), k1, [EXPORT_RUN[0]]
         )

@@ -226,13 +226,16 @@ def run_workflow(
     workflow: str,
     report: Reporter | None = None,
     environment: str = ENVIRONMENT,
+    version: str | None = None,
 ) -> WorkflowOutcome:
     """Start the ``workflow`` ("pause" or "resume") for ``environment`` as its schedule
-    would, and report its progress until it ends."""
+    would (configured with Airflow ``version``, by default the sandbox's), and report its
+    progress until it ends."""
     report = report or QuietReporter()
     local = parts.local
     arn = local.start_execution(
-        workflow, execution_input(workflow, parts.version, parts.kms_key_arn, environment)
+        workflow,
+        execution_input(workflow, version or parts.version, parts.kms_key_arn, environment),
     )
     sfn = local.client("stepfunctions")
     begin = time.monotonic()
