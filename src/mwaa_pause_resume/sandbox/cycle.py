@@ -18,7 +18,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,9 +126,10 @@ def _cycle(
     client = source.client()
     baseline = read_state(source.db_url, source.fernet_key, excluded)
     forward = _forward_to(options, parts.version)
+    fresh_templates: frozenset[tuple[Any, ...]] = frozenset()
     if forward is not None:  # what a new environment of the resumed version makes itself
         report.phase(f"Reading a fresh Airflow {forward} environment (the resume's baseline)")
-        baseline = _fresh_state(parts, forward, excluded)
+        baseline, fresh_templates = _fresh_state(parts, forward, excluded)
     report.phase(
         "Making history through Airflow's REST API, run by its scheduler: sample DAG runs, "
         "variables, connections, a pool, a deferred and a running task left in flight"
@@ -157,7 +158,12 @@ def _cycle(
             "own `airflow db migrate`: the reference the resumed environment is compared with"
         )
     paused = PausedState.read(
-        parts, ENVIRONMENT, str(result.snapshot_id), paused_before, forward_to=forward
+        parts,
+        ENVIRONMENT,
+        str(result.snapshot_id),
+        paused_before,
+        forward_to=forward,
+        target_templates=fresh_templates,
     )
     # The catch-up DAGs went on between the look above and the export's pause: their
     # position at the pause is in the deleted environment's database.
@@ -197,14 +203,24 @@ def _cycle(
         )
 
 
-def _fresh_state(parts: SandboxParts, version: str, excluded: Iterable[str]) -> EnvironmentState:
+def _fresh_state(
+    parts: SandboxParts, version: str, excluded: Iterable[str]
+) -> tuple[EnvironmentState, frozenset[tuple[Any, ...]]]:
     """A new environment of ``version``, read and deleted again: the rows an environment of
-    the resumed version makes itself."""
+    the resumed version makes itself, and its log templates (forward_oracle)."""
+    from mwaa_pause_resume.sandbox.forward_oracle import template_keys
+
     name = f"{ENVIRONMENT}-fresh"
     create_environment(parts.mwaa, name, version)
     env = parts.airflow.environment(name)
+    templates: frozenset[tuple[Any, ...]] = frozenset()
+
+    def remember(tables: dict[str, Any]) -> None:
+        nonlocal templates
+        templates = template_keys(tables)
+
     try:
-        return read_state(env.db_url, env.fernet_key, excluded)
+        return read_state(env.db_url, env.fernet_key, excluded, remember), templates
     finally:
         parts.mwaa.delete_environment(Name=name)
         while any(e == name for e in parts.mwaa.list_environments()["Environments"]):
@@ -327,6 +343,8 @@ class PausedState:
     frozen: EnvironmentState
     in_flight: frozenset[tuple[str, str]]
     forward: bool = False  # resumed on a newer Airflow: compared with Airflow's own upgrade
+    # forward: log templates a new database of the resumed version has, the oracle not
+    target_own: frozenset[tuple[Any, ...]] = frozenset()
 
     @staticmethod
     def read(
@@ -334,15 +352,29 @@ class PausedState:
         environment: str,
         snapshot_id: str,
         paused_before: dict[str, bool],
+        *,
         forward_to: str | None = None,
+        target_templates: frozenset[tuple[Any, ...]] = frozenset(),
     ) -> PausedState:
         """``forward_to``: the deleted database as Airflow ``forward_to``'s own
         ``airflow db migrate`` upgrades it (sandbox.forward_oracle)."""
-        from mwaa_pause_resume.sandbox.forward_oracle import adjust_oracle, migrated_copy
+        from mwaa_pause_resume.sandbox.forward_oracle import (
+            adjust_oracle,
+            migrated_copy,
+            template_keys,
+        )
 
         excluded = workflow_dag_ids()
         deleted = parts.airflow.deleted[environment][-1]
-        url, adjust = deleted.db_url, None
+        url: str = deleted.db_url
+        adjust: Callable[[dict[str, Any]], None] | None = None
+        oracle_templates: frozenset[tuple[Any, ...]] = frozenset()
+
+        def adjust_and_remember(tables: dict[str, Any]) -> None:
+            nonlocal oracle_templates
+            oracle_templates = template_keys(tables)
+            adjust_oracle(tables)
+
         if forward_to is not None:
             url = migrated_copy(
                 parts.airflow.server,
@@ -352,7 +384,7 @@ class PausedState:
                 home=deleted.home / "oracle",
                 fernet_key=deleted.fernet_key,
             )
-            adjust = adjust_oracle
+            adjust = adjust_and_remember
         frozen = read_state(url, deleted.fernet_key, excluded, adjust)
         in_flight = frozenset(_interrupted_runs(parts.local, environment, snapshot_id))
         return PausedState(
@@ -360,6 +392,7 @@ class PausedState:
             frozen,
             in_flight,
             forward_to is not None,
+            target_templates - oracle_templates,
         )
 
     def resumed(
@@ -370,9 +403,18 @@ class PausedState:
         from mwaa_pause_resume.sandbox.forward_oracle import adjust_restored
 
         target = parts.airflow.environment(environment)
-        adjust = adjust_restored if self.forward else None
+        own = self.target_own
+
+        def adjust(tables: dict[str, Any]) -> None:
+            adjust_restored(tables, own)
+
         return settled(
-            read_state(target.db_url, target.fernet_key, workflow_dag_ids(), adjust),
+            read_state(
+                target.db_url,
+                target.fernet_key,
+                workflow_dag_ids(),
+                adjust if self.forward else None,
+            ),
             self.in_flight,
             new_since=resumed_at.isoformat(),
             before_runs=run_keys(self.frozen),

@@ -31,6 +31,9 @@ DIFFERENCES = {
     "cli_migratedb); the restore runs Airflow's migrations through alembic, not the CLI",
     "target's log template": "the restore adds the target's own log template again as the "
     "newest row, so new runs use it (restore._keep_latest); in the oracle it is newest already",
+    "target's own log templates": "a new database of the target version holds log templates "
+    "an upgraded one lacks (3.2+'s squashed base migration inserts Airflow's legacy "
+    "template); the restore keeps the target's rows (policy reuse)",
     "json text": "a column Airflow's migrations leave json is jsonb in a new database of the "
     "target version (or the reverse): the same JSON value, written differently (escapes, "
     "key order); compared as JSON",
@@ -64,15 +67,32 @@ def adjust_oracle(tables: dict[str, RawTable]) -> None:
     _json_as_json(tables)
 
 
-def adjust_restored(tables: dict[str, RawTable]) -> None:
-    """The restored side of :data:`DIFFERENCES` (in place)."""
+def template_keys(tables: dict[str, RawTable]) -> frozenset[tuple[Any, ...]]:
+    """The log templates of a database, by content (no id, no creation time)."""
+    templates = tables.get("log_template")
+    if templates is None:
+        return frozenset()
+    return frozenset(_template_key(templates, row) for row in templates.rows)
+
+
+def _template_key(table: RawTable, row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(
+        v for c, v in zip(table.columns, row, strict=True) if c not in ("id", "created_at")
+    )
+
+
+def adjust_restored(
+    tables: dict[str, RawTable], target_own: frozenset[tuple[Any, ...]] = frozenset()
+) -> None:
+    """The restored side of :data:`DIFFERENCES` (in place). ``target_own``: the log
+    templates a new database of the target version has and the oracle lacks
+    (:func:`template_keys` of each)."""
     templates = tables.get("log_template")
     if templates is not None:
-        content = [c not in ("id", "created_at") for c in templates.columns]
-        seen: set[tuple[Any, ...]] = set()
+        seen: set[tuple[Any, ...]] = set(target_own)
         kept = []
         for row in templates.rows:
-            key = tuple(v for v, keep in zip(row, content, strict=True) if keep)
+            key = _template_key(templates, row)
             if key not in seen:
                 kept.append(row)
             seen.add(key)
