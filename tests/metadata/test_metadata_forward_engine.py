@@ -150,6 +150,7 @@ def test_ddl_is_unqualified_and_split_per_statement() -> None:
     dump = (
         "--\n-- comment\nSET lock_timeout = 0;\n"
         "SELECT pg_catalog.set_config('search_path', '', false);\n\\restrict abc\n"
+        "CREATE SCHEMA public;\n"
         "CREATE TABLE public.t (\n    id integer DEFAULT nextval('public.t_id_seq'::regclass)\n);\n"
         "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n"
     )

@@ -373,7 +373,7 @@ class PausedState:
         def adjust_and_remember(tables: dict[str, Any]) -> None:
             nonlocal oracle_templates
             oracle_templates = template_keys(tables)
-            adjust_oracle(tables)
+            adjust_oracle(tables, int(str(forward_to).split(".", 1)[0]))
 
         if forward_to is not None:
             url = migrated_copy(

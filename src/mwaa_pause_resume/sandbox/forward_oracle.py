@@ -26,6 +26,7 @@ LEFT_BEHIND = {
     "sla_miss": "Airflow 3 removed SLAs; its migrations keep the table, a new 3.x database "
     "has none and nothing reads it",
 }
+LEFT_BEHIND_FROM_MAJOR = {"sla_miss": 3}  # the target's major version from which it applies
 DIFFERENCES = {
     "oracle audit row": "the oracle's `airflow db migrate` logs itself (log event "
     "cli_migratedb); the restore runs Airflow's migrations through alembic, not the CLI",
@@ -55,10 +56,11 @@ def migrated_copy(
     return url
 
 
-def adjust_oracle(tables: dict[str, RawTable]) -> None:
+def adjust_oracle(tables: dict[str, RawTable], target_major: int) -> None:
     """The oracle's side of :data:`LEFT_BEHIND` and :data:`DIFFERENCES` (in place)."""
-    for name in LEFT_BEHIND:
-        tables.pop(name, None)
+    for name, major in LEFT_BEHIND_FROM_MAJOR.items():
+        if target_major >= major:
+            tables.pop(name, None)
     log = tables.get("log")
     if log is not None:
         event = log.columns.index("event")

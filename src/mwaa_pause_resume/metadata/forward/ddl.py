@@ -16,8 +16,9 @@ from pathlib import Path
 
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 
-# pg_dump lines that set session state or are psql meta-commands, not schema.
-_SESSION = re.compile(r"^(SET |SELECT pg_catalog\.set_config|\\)")
+# pg_dump lines that set session state or are psql meta-commands, not schema (and the
+# public schema itself, which a dump of it alone creates).
+_SESSION = re.compile(r"^(SET |SELECT pg_catalog\.set_config|\\|CREATE SCHEMA public;)")
 _QUALIFIED = re.compile(r"\bpublic\.")
 
 
