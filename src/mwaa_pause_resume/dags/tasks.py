@@ -510,6 +510,8 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
 
         tables, rows, interrupted = _report_totals(report)
         log.info("restored %d rows into %d tables from %s", rows, tables, cfg.snapshot)
+        if report.brought_forward:  # an older Airflow's snapshot (metadata/forward)
+            log.info("brought forward by this Airflow's migrations: %s", report.brought_forward)
         summary = full_scope_summary(report, own_dags=_own_dags(context, manifest))
         add_positions(summary, positions.result()["positions"])
         for held in positions.held:
