@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -126,10 +126,10 @@ def _cycle(
     client = source.client()
     baseline = read_state(source.db_url, source.fernet_key, excluded)
     forward = _forward_to(options, parts.version)
-    fresh_templates: frozenset[tuple[Any, ...]] = frozenset()
+    fresh_own: dict[str, frozenset[tuple[Any, ...]]] = {}
     if forward is not None:  # what a new environment of the resumed version makes itself
         report.phase(f"Reading a fresh Airflow {forward} environment (the resume's baseline)")
-        baseline, fresh_templates = _fresh_state(parts, forward, excluded)
+        baseline, fresh_own = _fresh_state(parts, forward, excluded)
     report.phase(
         "Making history through Airflow's REST API, run by its scheduler: sample DAG runs, "
         "variables, connections, a pool, a deferred and a running task left in flight"
@@ -163,7 +163,7 @@ def _cycle(
         str(result.snapshot_id),
         paused_before,
         forward_to=forward,
-        target_templates=fresh_templates,
+        fresh_own=fresh_own,
     )
     # The catch-up DAGs went on between the look above and the export's pause: their
     # position at the pause is in the deleted environment's database.
@@ -205,19 +205,18 @@ def _cycle(
 
 def _fresh_state(
     parts: SandboxParts, version: str, excluded: Iterable[str]
-) -> tuple[EnvironmentState, frozenset[tuple[Any, ...]]]:
+) -> tuple[EnvironmentState, dict[str, frozenset[tuple[Any, ...]]]]:
     """A new environment of ``version``, read and deleted again: the rows an environment of
-    the resumed version makes itself, and its log templates (forward_oracle)."""
-    from mwaa_pause_resume.sandbox.forward_oracle import template_keys
+    the resumed version makes itself, and those forward_oracle.own_rows names."""
+    from mwaa_pause_resume.sandbox.forward_oracle import own_rows
 
     name = f"{ENVIRONMENT}-fresh"
     create_environment(parts.mwaa, name, version)
     env = parts.airflow.environment(name)
-    templates: frozenset[tuple[Any, ...]] = frozenset()
+    templates: dict[str, frozenset[tuple[Any, ...]]] = {}
 
     def remember(tables: dict[str, Any]) -> None:
-        nonlocal templates
-        templates = template_keys(tables)
+        templates.update(own_rows(tables))
 
     try:
         return read_state(env.db_url, env.fernet_key, excluded, remember), templates
@@ -344,7 +343,7 @@ class PausedState:
     in_flight: frozenset[tuple[str, str]]
     forward: bool = False  # resumed on a newer Airflow: compared with Airflow's own upgrade
     # forward: log templates a new database of the resumed version has, the oracle not
-    target_own: frozenset[tuple[Any, ...]] = frozenset()
+    target_own: dict[str, frozenset[tuple[Any, ...]]] = field(default_factory=dict)
 
     @staticmethod
     def read(
@@ -354,26 +353,30 @@ class PausedState:
         paused_before: dict[str, bool],
         *,
         forward_to: str | None = None,
-        target_templates: frozenset[tuple[Any, ...]] = frozenset(),
+        fresh_own: dict[str, frozenset[tuple[Any, ...]]] | None = None,
     ) -> PausedState:
         """``forward_to``: the deleted database as Airflow ``forward_to``'s own
         ``airflow db migrate`` upgrades it (sandbox.forward_oracle)."""
         from mwaa_pause_resume.sandbox.forward_oracle import (
             adjust_oracle,
             migrated_copy,
-            template_keys,
+            own_rows,
+            target_only,
         )
 
         excluded = workflow_dag_ids()
         deleted = parts.airflow.deleted[environment][-1]
         url: str = deleted.db_url
         adjust: Callable[[dict[str, Any]], None] | None = None
-        oracle_templates: frozenset[tuple[Any, ...]] = frozenset()
+        oracle_own: dict[str, frozenset[tuple[Any, ...]]] = {}
 
         def adjust_and_remember(tables: dict[str, Any]) -> None:
-            nonlocal oracle_templates
-            oracle_templates = template_keys(tables)
-            adjust_oracle(tables, int(str(forward_to).split(".", 1)[0]))
+            oracle_own.update(own_rows(tables))
+            adjust_oracle(
+                tables,
+                source_major=deleted.major,
+                target_major=int(str(forward_to).split(".", 1)[0]),
+            )
 
         if forward_to is not None:
             url = migrated_copy(
@@ -392,7 +395,7 @@ class PausedState:
             frozen,
             in_flight,
             forward_to is not None,
-            target_templates - oracle_templates,
+            target_only(fresh_own or {}, oracle_own),
         )
 
     def resumed(

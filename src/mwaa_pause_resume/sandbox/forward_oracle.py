@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mwaa_pause_resume.metadata.tables import KEPT
 from mwaa_pause_resume.sandbox.airflow_config import FAB_AUTH_MANAGER
 from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
 from mwaa_pause_resume.sandbox.postgres import LocalPostgres
@@ -32,9 +33,18 @@ DIFFERENCES = {
     "cli_migratedb); the restore runs Airflow's migrations through alembic, not the CLI",
     "target's log template": "the restore adds the target's own log template again as the "
     "newest row, so new runs use it (restore._keep_latest); in the oracle it is newest already",
-    "target's own log templates": "a new database of the target version holds log templates "
-    "an upgraded one lacks (3.2+'s squashed base migration inserts Airflow's legacy "
-    "template); the restore keeps the target's rows (policy reuse)",
+    "dag: the new version's parse": "the restore merges only the paused state and the "
+    "scheduling cursor into a DAG the target has parsed (tables.KEPT['dag'].merge_columns); "
+    "its other columns are the new version's own parse (3.x: bundle_name, "
+    "relative_fileloc, timetable_summary), which the oracle's database never had: only "
+    "the merged columns are compared",
+    "target's own rows": "a new environment of the target version makes rows of its own "
+    "(its DAG bundle, its log templates: 3.2+'s squashed base migration inserts Airflow's "
+    "legacy template) that an upgraded database lacks; the restore keeps them (policy "
+    "reuse): rows a fresh database of the target version has and the oracle lacks",
+    "2.x note authors": "a 2.x note's author is an ab_user id; users are not copied (MWAA "
+    "gives them new ids), so the restore clears it as a same-version restore does, where "
+    "Airflow's upgrade keeps the old id as text",
     "json text": "a column Airflow's migrations leave json is jsonb in a new database of the "
     "target version (or the reverse): the same JSON value, written differently (escapes, "
     "key order); compared as JSON",
@@ -56,7 +66,17 @@ def migrated_copy(
     return url
 
 
-def adjust_oracle(tables: dict[str, RawTable], target_major: int) -> None:
+# Per table, what names a row for "target's own rows" (None: every column but the id and
+# the times the row was made or refreshed).
+TARGET_OWN_KEYS: dict[str, tuple[str, ...] | None] = {"log_template": None, "dag_bundle": ("name",)}
+_NOT_CONTENT = ("id", "created_at", "last_refreshed")
+NOTES = ("dag_run_note", "task_instance_note")
+MERGED_DAG_COLUMNS = ("dag_id", *KEPT["dag"].merge_columns)
+
+OwnRows = dict[str, frozenset[tuple[Any, ...]]]
+
+
+def adjust_oracle(tables: dict[str, RawTable], *, source_major: int, target_major: int) -> None:
     """The oracle's side of :data:`LEFT_BEHIND` and :data:`DIFFERENCES` (in place)."""
     for name, major in LEFT_BEHIND_FROM_MAJOR.items():
         if target_major >= major:
@@ -66,47 +86,71 @@ def adjust_oracle(tables: dict[str, RawTable], target_major: int) -> None:
         event = log.columns.index("event")
         rows = tuple(r for r in log.rows if r[event] != MIGRATE_AUDIT_EVENT)
         tables["log"] = dataclasses.replace(log, rows=rows)
-    _json_as_json(tables)
+    if source_major < 3 <= target_major:
+        for name in NOTES:
+            if name in tables:
+                tables[name] = _set(tables[name], "user_id", None)
+    _common(tables)
 
 
-def template_keys(tables: dict[str, RawTable]) -> frozenset[tuple[Any, ...]]:
-    """The log templates of a database, by content (no id, no creation time)."""
-    templates = tables.get("log_template")
-    if templates is None:
-        return frozenset()
-    return frozenset(_template_key(templates, row) for row in templates.rows)
+def adjust_restored(tables: dict[str, RawTable], target_own: OwnRows | None = None) -> None:
+    """The restored side of :data:`DIFFERENCES` (in place). ``target_own``: per table, the
+    rows a fresh database of the target version has and the oracle lacks
+    (:func:`own_rows` of each)."""
+    for name, keys in (target_own or {}).items():
+        table = tables.get(name)
+        if table is None:
+            continue
+        seen: set[tuple[Any, ...]] = set(keys)
+        kept = []
+        for row in table.rows:
+            key = _row_key(name, table, row)
+            if key not in seen:
+                kept.append(row)
+            seen.add(key)  # the target's current log template, added again as the newest
+        tables[name] = dataclasses.replace(table, rows=tuple(kept))
+    _common(tables)
 
 
-def _template_key(table: RawTable, row: tuple[Any, ...]) -> tuple[Any, ...]:
+def own_rows(tables: dict[str, RawTable]) -> OwnRows:
+    """The keys of :data:`TARGET_OWN_KEYS`' tables' rows."""
+    return {
+        name: frozenset(_row_key(name, tables[name], row) for row in tables[name].rows)
+        for name in TARGET_OWN_KEYS
+        if name in tables
+    }
+
+
+def target_only(fresh: OwnRows, oracle: OwnRows) -> OwnRows:
+    return {name: keys - oracle.get(name, frozenset()) for name, keys in fresh.items()}
+
+
+def _row_key(name: str, table: RawTable, row: tuple[Any, ...]) -> tuple[Any, ...]:
+    wanted = TARGET_OWN_KEYS.get(name)
     return tuple(
-        v for c, v in zip(table.columns, row, strict=True) if c not in ("id", "created_at")
+        v
+        for c, v in zip(table.columns, row, strict=True)
+        if (c in wanted if wanted else c not in _NOT_CONTENT)
     )
 
 
-def adjust_restored(
-    tables: dict[str, RawTable], target_own: frozenset[tuple[Any, ...]] = frozenset()
-) -> None:
-    """The restored side of :data:`DIFFERENCES` (in place). ``target_own``: the log
-    templates a new database of the target version has and the oracle lacks
-    (:func:`template_keys` of each)."""
-    templates = tables.get("log_template")
-    if templates is not None:
-        seen: set[tuple[Any, ...]] = set(target_own)
-        kept = []
-        for row in templates.rows:
-            key = _template_key(templates, row)
-            if key not in seen:
-                kept.append(row)
-            seen.add(key)
-        tables["log_template"] = dataclasses.replace(templates, rows=tuple(kept))
-    _json_as_json(tables)
-
-
-def _json_as_json(tables: dict[str, RawTable]) -> None:
+def _common(tables: dict[str, RawTable]) -> None:
+    dag = tables.get("dag")
+    if dag is not None:
+        for column in dag.columns:
+            if column not in MERGED_DAG_COLUMNS:
+                dag = _set(dag, column, None)
+        tables["dag"] = dag
     for name, table in list(tables.items()):
         for column, kind in zip(table.columns, table.types, strict=True):
             if kind in ("json", "jsonb"):
                 tables[name] = _canonical(tables[name], column)
+
+
+def _set(table: RawTable, column: str, value: str | None) -> RawTable:
+    at = table.columns.index(column)
+    rows = tuple((*r[:at], value, *r[at + 1 :]) for r in table.rows)
+    return dataclasses.replace(table, rows=rows)
 
 
 def _canonical(table: RawTable, column: str) -> RawTable:
