@@ -20,6 +20,7 @@ def test_help_lists_the_options() -> None:
     assert result.exit_code == 0
     for option in (
         "--airflow-version",
+        "--resume-version",
         "--worker-db-access",
         "--dags",
         "--settle",
@@ -27,3 +28,14 @@ def test_help_lists_the_options() -> None:
         "--json",
     ):
         assert option in result.output
+
+
+def test_resume_version_older_or_unknown_is_a_usage_error() -> None:
+    older = CliRunner().invoke(
+        app, ["sandbox", "--airflow-version", "3.0.6", "--resume-version", "2.11.2"]
+    )
+    assert older.exit_code == 2
+    assert "is older than --airflow-version 3.0.6" in " ".join(older.output.split())
+    unknown = CliRunner().invoke(app, ["sandbox", "--resume-version", "2.9.2"])
+    assert unknown.exit_code == 2
+    assert "does not run Airflow 2.9.2" in unknown.output

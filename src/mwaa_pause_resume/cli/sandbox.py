@@ -189,6 +189,14 @@ def sandbox(  # noqa: PLR0917 (Typer maps parameters to options)
             help=f"Airflow of the emulated environment: {', '.join(VERSIONS)}.",
         ),
     ] = airflow_versions.DEFAULT,
+    resume_version: Annotated[
+        str | None,
+        typer.Option(
+            "--resume-version",
+            help="Resume on this newer Airflow: the snapshot is brought forward and compared "
+            "with Airflow's own upgrade of the paused database.",
+        ),
+    ] = None,
     worker_db_access: Annotated[
         bool,
         typer.Option(
@@ -252,6 +260,7 @@ def sandbox(  # noqa: PLR0917 (Typer maps parameters to options)
         result = run_sandbox(
             SandboxOptions(
                 airflow_version=airflow_version,
+                resume_version=resume_version,
                 keep=keep,
                 worker_db_access=worker_db_access,
                 dags=dags,

@@ -485,6 +485,7 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
                     interrupted_policy=cfg.interrupted_policy,
                     progress=lambda *args: log.info("import: %s", " ".join(map(str, args))),
                     before_commit=positions,
+                    migrations=_target_migrations(_conn_id(context)),
                 )
         except AlreadyRestored as done:
             # A retry after the restore committed (the note or XCom failed the first
@@ -509,6 +510,8 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
 
         tables, rows, interrupted = _report_totals(report)
         log.info("restored %d rows into %d tables from %s", rows, tables, cfg.snapshot)
+        if report.brought_forward:  # an older Airflow's snapshot (metadata/forward)
+            log.info("brought forward by this Airflow's migrations: %s", report.brought_forward)
         summary = full_scope_summary(report, own_dags=_own_dags(context, manifest))
         add_positions(summary, positions.result()["positions"])
         for held in positions.held:
@@ -524,6 +527,15 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
             store=store,
             positions=positions.result(),
         )
+
+
+def _target_migrations(conn_id: str) -> Any:
+    """This environment's Airflow migrations, for a snapshot of an older Airflow: the
+    engine brings its rows forward with them (docs/metadata.md, "Restoring into a newer
+    Airflow"). Each call of ``connect`` opens a connection of its own."""
+    from mwaa_pause_resume.metadata.forward.alembic_migrations import AlembicMigrations
+
+    return AlembicMigrations(lambda: open_metadb(conn_id)[0])
 
 
 def _own_dags(context: dict[str, Any], manifest: Any) -> set[str]:

@@ -11,16 +11,14 @@ Any error rolls everything back.
 
 from __future__ import annotations
 
-import gzip
-import zlib
+import contextlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mwaa_pause_resume.airflow_versions import VERSIONS
 from mwaa_pause_resume.errors import MwaaPauseResumeError, UserError
-from mwaa_pause_resume.metadata import bulk_load, ti_history
-from mwaa_pause_resume.metadata.bounded_read import BoundedContent
+from mwaa_pause_resume.metadata import bulk_load, forward, ti_history
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
 from mwaa_pause_resume.metadata.db import transaction, user_error
 from mwaa_pause_resume.metadata.errors import (
@@ -30,6 +28,8 @@ from mwaa_pause_resume.metadata.errors import (
     SnapshotInvalid,
     SnapshotSource,
 )
+from mwaa_pause_resume.metadata.file_copy import copy_file
+from mwaa_pause_resume.metadata.forward.migrations import Migrations
 from mwaa_pause_resume.metadata.key_checks import check_keys
 from mwaa_pause_resume.metadata.manifest import Manifest
 from mwaa_pause_resume.metadata.required_tables import check_tables_for
@@ -49,7 +49,7 @@ from mwaa_pause_resume.metadata.secrets import (
     secret_fields,
 )
 from mwaa_pause_resume.metadata.store import SnapshotStore
-from mwaa_pause_resume.metadata.streams import BUFFER, Batches
+from mwaa_pause_resume.metadata.streams import Batches
 from mwaa_pause_resume.metadata.tables import (
     FINISHED_TI_STATES,
     INTERRUPTED_TI_STATES,
@@ -59,12 +59,7 @@ from mwaa_pause_resume.metadata.tables import (
     WAITING_TI_STATES,
 )
 from mwaa_pause_resume.metadata.topology import INTEGER_TYPES, Link, links, restore_order
-from mwaa_pause_resume.metadata.verify import (
-    HashingReader,
-    check_structure,
-    content_mismatch,
-    unloadable,
-)
+from mwaa_pause_resume.metadata.verify import check_structure
 
 INTERRUPTED_POLICIES = ("rerun", "fail")
 
@@ -121,6 +116,9 @@ class RestoreReport:
     snapshot_id: str = ""
     manifest_sha256: str = ""
     forced: bool = False  # restored although this database had restored it before
+    # an older snapshot brought forward (forward/): {"from": revision, "to": revision,
+    # "left_behind": [tables the target's Airflow no longer has, not restored]}
+    brought_forward: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -145,6 +143,7 @@ def restore_snapshot(
     progress: Callable[[str, int], None] | None = None,
     force: bool = False,
     before_commit: BeforeCommit | None = None,
+    migrations: Migrations | None = None,
 ) -> RestoreReport:
     """Restore ``store`` into ``conn``'s database in one transaction.
 
@@ -161,6 +160,10 @@ def restore_snapshot(
     present in the target, less those with a run in progress): what it writes commits
     with the restore or not at all. The import DAG sets the missed-runs positions there
     (``dags/db_position.py``). Its exception rolls the restore back.
+
+    ``migrations``, when given (the target Airflow's, :mod:`.forward`), lets a snapshot
+    of an older schema revision in: its rows are brought forward in a scratch schema
+    first (dropped afterwards); without it such a snapshot is refused.
     """
     if interrupted_policy not in INTERRUPTED_POLICIES:
         raise UserError(
@@ -177,12 +180,105 @@ def restore_snapshot(
     target = optional_cipher(fernet_key, "target Fernet key")
     kms = store.kms_client() if manifest.secrets.scheme == "kms-envelope" else None
     snap = open_snapshot_key(manifest.secrets, snapshot_key, kms)
+    forwarded = _bring_forward(conn, store, manifest, migrations, progress)
+    try:
+        return _run(
+            conn,
+            store,
+            manifest if forwarded is None else forwarded.manifest,
+            scratch=None if forwarded is None else forwarded.schema,
+            snap=snap,
+            target=target,
+            policy=interrupted_policy,
+            progress=progress,
+            identity=identity,
+            force=force,
+            before_commit=before_commit,
+            brought_forward=None
+            if forwarded is None
+            else {
+                "from": forwarded.source_revision,
+                "to": forwarded.target_revision,
+                "left_behind": forwarded.left_behind,
+            },
+        )
+    finally:
+        if forwarded is not None:  # a leftover (connection lost) is replaced next time
+            with contextlib.suppress(Exception):
+                forward.drop_scratch(conn, forwarded.schema)
+
+
+def _bring_forward(
+    conn: Any,
+    store: SnapshotStore,
+    manifest: Manifest,
+    migrations: Migrations | None,
+    progress: Callable[[str, int], None] | None,
+) -> forward.Forwarded | None:
+    """An older snapshot's rows at the target's revision (None: restore the files as
+    they are, or let the compatibility check refuse them)."""
+    if migrations is None or manifest.scope != "full":
+        return None
+    import psycopg2
+
+    step = "reading the target's schema revision"
+    try:
+        target = forward.target_revision(conn)
+        if target is None or compatible(manifest.alembic_revision, target):
+            return None
+        if not forward.can_bring_forward(manifest.alembic_revision, target, migrations):
+            return None
+        step = f"bringing the snapshot forward from {manifest.alembic_revision} to {target}"
+        try:
+            return forward.bring_forward(
+                conn, store, manifest, target, migrations, progress=progress
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                forward.drop_scratch(conn)
+            raise
+    except MwaaPauseResumeError as exc:
+        raise type(exc)(f"{exc.message} (nothing was changed)", hint=exc.hint) from None
+    except psycopg2.Error as exc:
+        problem = user_error(exc, step, None)
+        if problem is not None:
+            raise problem from None
+        detail = " ".join((exc.pgerror or str(exc)).strip().splitlines()[:3])
+        raise RestoreFailed(
+            f"{step} failed: {detail}. Nothing in the target's tables was changed.",
+            hint="report the message with the import task's log",
+        ) from None
+    except Exception as exc:  # Airflow's migrations (alembic, SQLAlchemy)
+        raise RestoreFailed(
+            f"{step} failed in Airflow's migrations: {type(exc).__name__}: {exc}. Nothing "
+            "in the target's tables was changed.",
+            hint="resume on the snapshot's Airflow version, then upgrade in place; report "
+            "the message with the import task's log",
+        ) from None
+
+
+def _run(
+    conn: Any,
+    store: SnapshotStore,
+    manifest: Manifest,
+    *,
+    scratch: str | None,
+    snap: Cipher | None,
+    target: Cipher | None,
+    policy: str,
+    progress: Callable[[str, int], None] | None,
+    identity: SnapshotIdentity,
+    force: bool,
+    before_commit: BeforeCommit | None,
+    brought_forward: dict[str, Any] | None,
+) -> RestoreReport:
     job = _Restore(
         store,
         manifest,
+        scratch=scratch,
         snap=snap,
         target=target,
-        policy=interrupted_policy,
+        policy=policy,
         progress=progress,
         identity=identity,
         force=force,
@@ -190,6 +286,9 @@ def restore_snapshot(
     )
     import psycopg2
 
+    if brought_forward is not None:
+        job.report.alembic_revision = brought_forward["from"]
+        job.report.brought_forward = brought_forward
     try:
         with transaction(conn, read_only=False) as cur:
             return job.run(cur)
@@ -222,6 +321,7 @@ class _Restore:
         store: SnapshotStore,
         manifest: Manifest,
         *,
+        scratch: str | None = None,
         snap: Cipher | None,
         target: Cipher | None,
         policy: str,
@@ -231,6 +331,7 @@ class _Restore:
         before_commit: BeforeCommit | None = None,
     ) -> None:
         self.store = store
+        self.scratch = scratch  # rows read from this schema instead of the files (forward/)
         self.before_commit = before_commit
         self.identity = identity
         self.force = force
@@ -390,46 +491,13 @@ class _Restore:
         if secret_fields(name, cols):
             defs += ", _mpr_row bigint GENERATED ALWAYS AS IDENTITY"
         self._exec(f"CREATE TEMP TABLE {stg} ({defs}) ON COMMIT DROP")
-        import psycopg2
-
-        with self.store.open_read(entry.file) as raw:
-            hashing = HashingReader(raw, limit=entry.bytes)  # stops past the manifest's size
-            with gzip.GzipFile(fileobj=hashing) as gz:
-                reader = _GzipReader(gz)
-                # stops past the manifest's rows or decompressed size: no gzip bomb
-                bounded = BoundedContent(reader, name, entry, csv=True)
-                try:
-                    self.cur.copy_expert(
-                        f"COPY {stg} ({', '.join(quote(c) for c in cols)}) FROM STDIN "
-                        "WITH (FORMAT csv)",
-                        bounded,
-                        size=BUFFER,
-                    )
-                except psycopg2.Error as exc:
-                    # bytes that differ from the export's explain any COPY failure best
-                    problem = content_mismatch(name, entry, *hashing.drain())
-                    if problem is not None:
-                        raise problem from None
-                    if bounded.problem is not None:
-                        raise bounded.problem from None
-                    if reader.error is not None:
-                        # psycopg2 reports the reader's exception as a failed COPY
-                        raise SnapshotInvalid(
-                            f"{entry.file} is not a valid gzip file ({reader.error})",
-                            hint="the snapshot is damaged; use another snapshot",
-                        ) from None
-                    problem = unloadable(name, entry, exc)
-                    if problem is None:
-                        raise
-                    raise problem from None
-                loaded = int(self.cur.rowcount)
-            problem = content_mismatch(name, entry, *hashing.drain())
-        if problem is not None:
-            raise problem
-        if loaded != entry.rows:
-            raise SnapshotInvalid(
-                f"{entry.file} (table {name}) holds {loaded} rows, the manifest says {entry.rows}",
-                hint="the snapshot is damaged; use another snapshot",
+        if self.scratch is None:
+            loaded = copy_file(self.cur, self.store, name, entry, stg)
+        else:  # an older snapshot brought forward: its rows at the target's revision
+            loaded = self._exec(
+                f"INSERT INTO {stg} ({', '.join(quote(c) for c in cols)}) SELECT "
+                + ", ".join(f"{quote(c)}::{types[c]}" for c in cols)
+                + f" FROM {quote(self.scratch)}.{quote(name)}"
             )
         fields = secret_fields(name, cols)
         if fields:  # here, not when the table is written: a secret that does not
@@ -906,21 +974,6 @@ class _Restore:
                 "coalesce(pg_sequence_last_value(%s::regclass), 0)",
                 (info.sequence, info.sequence),
             )
-
-
-class _GzipReader:
-    """Remembers a decompression error: psycopg2 turns it into a generic COPY failure."""
-
-    def __init__(self, gz: gzip.GzipFile) -> None:
-        self._gz = gz
-        self.error: str | None = None
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            return self._gz.read(size)
-        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-            self.error = f"{type(exc).__name__}: {exc}"
-            raise
 
 
 def check_compatible(manifest: Manifest, catalog: Catalog) -> None:

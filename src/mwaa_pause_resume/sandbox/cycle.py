@@ -18,8 +18,8 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,10 +65,11 @@ def run_sandbox(options: SandboxOptions, reporter: Reporter | None = None) -> Sa
             f"the sandbox does not run Airflow {version}",
             hint=f"use --airflow-version with one of: {', '.join(SUPPORTED_VERSIONS)}",
         )
+    _check_resume_version(version, options.resume_version)
     started = time.monotonic()
     work = options.work_dir or Path(tempfile.mkdtemp(prefix="mwaa-pr-sandbox-"))
     work.mkdir(parents=True, exist_ok=True)
-    result = SandboxResult(version, work, options.keep)
+    result = SandboxResult(version, work, options.keep, resume_version=options.resume_version)
     try:
         with set_up_parts(options, work, report, result) as parts:
             result.lap("setup", started)
@@ -78,6 +79,31 @@ def run_sandbox(options: SandboxOptions, reporter: Reporter | None = None) -> Sa
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _check_resume_version(version: str, resume: str | None) -> None:
+    """--resume-version: a supported version, not older than --airflow-version."""
+    from mwaa_pause_resume.errors import UserError
+
+    if resume is None:
+        return
+    if resume not in SUPPORTED_VERSIONS:
+        raise UserError(
+            f"the sandbox does not run Airflow {resume}",
+            hint=f"use --resume-version with one of: {', '.join(SUPPORTED_VERSIONS)}",
+        )
+    if SUPPORTED_VERSIONS.index(resume) < SUPPORTED_VERSIONS.index(version):
+        raise UserError(
+            f"--resume-version {resume} is older than --airflow-version {version}: a snapshot "
+            "is never restored into an older Airflow",
+            hint=f"give a --resume-version of {version} or newer",
+        )
+
+
+def _forward_to(options: SandboxOptions, version: str) -> str | None:
+    """The newer Airflow the resume brings the snapshot forward to, if any."""
+    resume = options.resume_version
+    return resume if resume is not None and resume != version else None
 
 
 def _cycle(
@@ -99,6 +125,11 @@ def _cycle(
     source = parts.airflow.environment(ENVIRONMENT)
     client = source.client()
     baseline = read_state(source.db_url, source.fernet_key, excluded)
+    forward = _forward_to(options, parts.version)
+    fresh_own: dict[str, frozenset[tuple[Any, ...]]] = {}
+    if forward is not None:  # what a new environment of the resumed version makes itself
+        report.phase(f"Reading a fresh Airflow {forward} environment (the resume's baseline)")
+        baseline, fresh_own = _fresh_state(parts, forward, excluded)
     report.phase(
         "Making history through Airflow's REST API, run by its scheduler: sample DAG runs, "
         "variables, connections, a pool, a deferred and a running task left in flight"
@@ -121,7 +152,19 @@ def _cycle(
     output = result.pause.output if isinstance(result.pause.output, dict) else {}
     result.snapshot_id = output.get("snapshot_id")
     result.scope = _snapshot_scope(parts.local, str(result.snapshot_id))
-    paused = PausedState.read(parts, ENVIRONMENT, str(result.snapshot_id), paused_before)
+    if forward is not None:
+        report.phase(
+            f"Migrating a copy of the deleted environment's database with Airflow {forward}'s "
+            "own `airflow db migrate`: the reference the resumed environment is compared with"
+        )
+    paused = PausedState.read(
+        parts,
+        ENVIRONMENT,
+        str(result.snapshot_id),
+        paused_before,
+        forward_to=forward,
+        fresh_own=fresh_own,
+    )
     # The catch-up DAGs went on between the look above and the export's pause: their
     # position at the pause is in the deleted environment's database.
     deleted = parts.airflow.deleted[ENVIRONMENT][-1]
@@ -129,12 +172,13 @@ def _cycle(
 
     resume_started = datetime.now(UTC)
     clock = result.lap("compare", clock)
-    result.resume = run_workflow(parts, "resume", report)
+    result.resume = run_workflow(parts, "resume", report, version=options.resume_version)
     clock = result.lap("resume", clock)
     if result.resume.status != "SUCCEEDED":
         return
     report.phase("Comparing the resumed environment with the paused one")
     target = parts.airflow.environment(ENVIRONMENT)
+    result.resumed_version = target.version
     result.fernet_key_changed = target.fernet_key != source.fernet_key
     before, after = paused.before, paused.resumed(parts, ENVIRONMENT, resume_started)
     if result.scope == REST_ONLY:
@@ -157,6 +201,29 @@ def _cycle(
             f"the resumed environment's database: {target.db_url} (home {target.home}); "
             f"its Airflow stops when the sandbox ends"
         )
+
+
+def _fresh_state(
+    parts: SandboxParts, version: str, excluded: Iterable[str]
+) -> tuple[EnvironmentState, dict[str, frozenset[tuple[Any, ...]]]]:
+    """A new environment of ``version``, read and deleted again: the rows an environment of
+    the resumed version makes itself, and those forward_oracle.own_rows names."""
+    from mwaa_pause_resume.sandbox.forward_oracle import own_rows
+
+    name = f"{ENVIRONMENT}-fresh"
+    create_environment(parts.mwaa, name, version)
+    env = parts.airflow.environment(name)
+    templates: dict[str, frozenset[tuple[Any, ...]]] = {}
+
+    def remember(tables: dict[str, Any]) -> None:
+        templates.update(own_rows(tables))
+
+    try:
+        return read_state(env.db_url, env.fernet_key, excluded, remember), templates
+    finally:
+        parts.mwaa.delete_environment(Name=name)
+        while any(e == name for e in parts.mwaa.list_environments()["Environments"]):
+            time.sleep(0.2)
 
 
 def _import_errors(call: Any, dags: Path | None) -> list[dict[str, str]]:
@@ -274,17 +341,61 @@ class PausedState:
     before: EnvironmentState
     frozen: EnvironmentState
     in_flight: frozenset[tuple[str, str]]
+    forward: bool = False  # resumed on a newer Airflow: compared with Airflow's own upgrade
+    # forward: log templates a new database of the resumed version has, the oracle not
+    target_own: dict[str, frozenset[tuple[Any, ...]]] = field(default_factory=dict)
 
     @staticmethod
     def read(
-        parts: SandboxParts, environment: str, snapshot_id: str, paused_before: dict[str, bool]
+        parts: SandboxParts,
+        environment: str,
+        snapshot_id: str,
+        paused_before: dict[str, bool],
+        *,
+        forward_to: str | None = None,
+        fresh_own: dict[str, frozenset[tuple[Any, ...]]] | None = None,
     ) -> PausedState:
+        """``forward_to``: the deleted database as Airflow ``forward_to``'s own
+        ``airflow db migrate`` upgrades it (sandbox.forward_oracle)."""
+        from mwaa_pause_resume.sandbox.forward_oracle import (
+            adjust_oracle,
+            migrated_copy,
+            own_rows,
+            target_only,
+        )
+
         excluded = workflow_dag_ids()
         deleted = parts.airflow.deleted[environment][-1]
-        frozen = read_state(deleted.db_url, deleted.fernet_key, excluded)
+        url: str = deleted.db_url
+        adjust: Callable[[dict[str, Any]], None] | None = None
+        oracle_own: dict[str, frozenset[tuple[Any, ...]]] = {}
+
+        def adjust_and_remember(tables: dict[str, Any]) -> None:
+            oracle_own.update(own_rows(tables))
+            adjust_oracle(
+                tables,
+                source_major=deleted.major,
+                target_major=int(str(forward_to).split(".", 1)[0]),
+            )
+
+        if forward_to is not None:
+            url = migrated_copy(
+                parts.airflow.server,
+                deleted.db_name,
+                f"{deleted.db_name}_oracle",
+                version=forward_to,
+                home=deleted.home / "oracle",
+                fernet_key=deleted.fernet_key,
+            )
+            adjust = adjust_and_remember
+        frozen = read_state(url, deleted.fernet_key, excluded, adjust)
         in_flight = frozenset(_interrupted_runs(parts.local, environment, snapshot_id))
         return PausedState(
-            settled(replace(frozen, paused=paused_before), in_flight), frozen, in_flight
+            settled(replace(frozen, paused=paused_before), in_flight),
+            frozen,
+            in_flight,
+            forward_to is not None,
+            target_only(fresh_own or {}, oracle_own),
         )
 
     def resumed(
@@ -292,9 +403,21 @@ class PausedState:
     ) -> EnvironmentState:
         """The resumed environment's state, less the work in flight at the export and
         the runs its scheduler made since ``resumed_at``."""
+        from mwaa_pause_resume.sandbox.forward_oracle import adjust_restored
+
         target = parts.airflow.environment(environment)
+        own = self.target_own
+
+        def adjust(tables: dict[str, Any]) -> None:
+            adjust_restored(tables, own)
+
         return settled(
-            read_state(target.db_url, target.fernet_key, workflow_dag_ids()),
+            read_state(
+                target.db_url,
+                target.fernet_key,
+                workflow_dag_ids(),
+                adjust if self.forward else None,
+            ),
             self.in_flight,
             new_since=resumed_at.isoformat(),
             before_runs=run_keys(self.frozen),

@@ -227,13 +227,15 @@ def run_workflow(
     report: Reporter | None = None,
     environment: str = ENVIRONMENT,
     scheduled_time: str | None = None,
+    version: str | None = None,
 ) -> WorkflowOutcome:
     """Start the ``workflow`` ("pause" or "resume") for ``environment`` as its schedule
-    would, and report its progress until it ends. ``scheduled_time``: the fire's time, as
-    Scheduler fills it in (the run gates then apply); None: an on-demand run."""
+    would (configured with Airflow ``version``, by default the sandbox's), and report its
+    progress until it ends. ``scheduled_time``: the fire's time, as Scheduler fills it in
+    (the run gates then apply); None: an on-demand run."""
     report = report or QuietReporter()
     local = parts.local
-    payload = execution_input(workflow, parts.version, parts.kms_key_arn, environment)
+    payload = execution_input(workflow, version or parts.version, parts.kms_key_arn, environment)
     if scheduled_time is not None:
         payload["scheduled_time"] = scheduled_time
     arn = local.start_execution(workflow, payload)

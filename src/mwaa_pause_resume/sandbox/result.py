@@ -49,6 +49,8 @@ class SandboxOptions:
     dags: Path | None = None
     settle_seconds: float = 30.0
     work_dir: Path | None = None
+    # Resume on this (newer) Airflow: the snapshot is brought forward (docs/sandbox.md).
+    resume_version: str | None = None
 
 
 @dataclass
@@ -88,6 +90,8 @@ class SandboxResult:
     keep_notes: list[str] = field(default_factory=list)
     # rest-only: docs/airflow3.md's promises, checked row by row through the REST API
     rest_history: HistoryCheck | None = None
+    resume_version: str | None = None  # --resume-version: asked for
+    resumed_version: str | None = None  # the Airflow the resume created
 
     @property
     def not_restored(self) -> dict[str, str]:
@@ -106,6 +110,10 @@ class SandboxResult:
                 out.append(f"the {name} workflow ended {run.status}: {run.error} {run.cause}")
         if self.fernet_key_changed is False:
             out.append("the resumed environment kept the old Fernet key")
+        if self.resume_version and self.resumed_version not in (None, self.resume_version):
+            out.append(
+                f"the resume created Airflow {self.resumed_version}, not {self.resume_version}"
+            )
         if self.comparison is not None:
             out += self.comparison.differences
         if self.scope == "rest-only" and self.comparison is not None:
@@ -134,6 +142,8 @@ class SandboxResult:
         comp = self.comparison
         return {
             "airflow_version": self.airflow_version,
+            "resume_version": self.resume_version,
+            "resumed_airflow_version": self.resumed_version,
             "pause": self.pause.to_json() if self.pause else None,
             "resume": self.resume.to_json() if self.resume else None,
             "tables": {

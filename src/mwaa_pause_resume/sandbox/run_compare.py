@@ -24,13 +24,14 @@ pools, variables, connections, log templates) every row must match.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from mwaa_pause_resume.sandbox.row_compare import (
     NormalTable,
+    RawTable,
     RowsComparison,
     compare_tables,
     normalise,
@@ -224,8 +225,14 @@ def in_rest_scope(state: EnvironmentState) -> EnvironmentState:
 
 
 # -- reading a database (shell) ----------------------------------------------------------
-def read_state(db_url: str, fernet_key: str, exclude_dag_ids: Iterable[str]) -> EnvironmentState:
-    """The state of the metadata database ``db_url`` (secrets decrypted with ``fernet_key``)."""
+def read_state(
+    db_url: str,
+    fernet_key: str,
+    exclude_dag_ids: Iterable[str],
+    adjust: Callable[[dict[str, RawTable]], None] | None = None,
+) -> EnvironmentState:
+    """The state of the metadata database ``db_url`` (secrets decrypted with ``fernet_key``).
+    ``adjust`` edits the tables as read, before they are normalised (forward_oracle)."""
     import psycopg2
 
     excluded = tuple(sorted(set(exclude_dag_ids)))
@@ -233,7 +240,10 @@ def read_state(db_url: str, fernet_key: str, exclude_dag_ids: Iterable[str]) -> 
     try:
         conn.autocommit = True
         with conn.cursor() as cur:
-            rows = normalise(read_tables(cur), fernet_key, excluded)
+            raw = read_tables(cur)
+            if adjust is not None:
+                adjust(raw)
+            rows = normalise(raw, fernet_key, excluded)
             cur.execute("SELECT dag_id, is_paused FROM dag ORDER BY dag_id")
             paused = {str(d): bool(p) for d, p in cur.fetchall() if d not in excluded}
             secrets, bad = _secrets(cur, fernet_key)
