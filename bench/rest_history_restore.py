@@ -40,14 +40,24 @@ class CountingApi:
     def __init__(self, api: Any) -> None:
         self.api = api
         self.calls: Counter[str] = Counter()
+        # kind -> (first start, last end): the wall time of each phase of the import
+        self.spans: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
         original = api.call
 
         def counted(method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
             kind = "bulk" if "/~/" in path or path.endswith("/~/dagRuns") else "single"
-            with self._lock:
-                self.calls[f"{method} {kind}"] += 1
-            return original(method, path, **kwargs)  # type: ignore[no-any-return]
+            if path.endswith("/taskInstances"):
+                kind += " task instances"
+            started = time.monotonic()
+            try:
+                return original(method, path, **kwargs)  # type: ignore[no-any-return]
+            finally:
+                with self._lock:
+                    name = f"{method} {kind}"
+                    self.calls[name] += 1
+                    first, _ = self.spans.get(name, (started, 0.0))
+                    self.spans[name] = (min(first, started), time.monotonic())
 
         api.call = counted
 
@@ -128,6 +138,9 @@ def main() -> None:
             )
             seconds = time.monotonic() - started
             passes.append(_report(args, concurrency, seconds, counting.calls, counts, load))
+            passes[-1]["phase_seconds"] = {
+                kind: round(end - start, 1) for kind, (start, end) in counting.spans.items()
+            }
             print(json.dumps(passes[-1]), file=sys.stderr, flush=True)  # kept if a later pass fails
     baseline = passes[0]["seconds"]
     for one in passes:
