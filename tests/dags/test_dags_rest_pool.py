@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mwaa_pause_resume.dags.rest_api import AirflowRestApi, RestApiError, TransientRestApiError
-from mwaa_pause_resume.dags.rest_history import import_history, same_run
+from mwaa_pause_resume.dags.rest_history import import_history, run_batches, same_run
 from mwaa_pause_resume.dags.rest_pool import (
     CONCURRENCY_OPTION,
     DEFAULT_CONCURRENCY,
@@ -211,3 +211,23 @@ def test_a_retried_import_creates_no_run_twice() -> None:
 
 def no_sleep(_: float) -> None:
     """Retries in these tests do not wait."""
+
+
+def test_a_layers_batches_keep_each_runs_task_instances_together() -> None:
+    def entries(run: str, count: int) -> list[tuple[dict[str, Any], str | None]]:
+        return [
+            ({"dag_id": "d", "dag_run_id": run, "task_id": f"t{i}"}, None) for i in range(count)
+        ]
+
+    layer = entries("a", 3) + entries("b", 3) + entries("c", 2) + entries("big", 7)
+    batches = run_batches(layer, 5)
+    runs = [[e["dag_run_id"] + "." + e["task_id"] for e, _ in b] for b in batches]
+    assert runs == [
+        ["a.t0", "a.t1", "a.t2"],
+        ["b.t0", "b.t1", "b.t2", "c.t0", "c.t1"],
+        ["big.t0", "big.t1", "big.t2", "big.t3", "big.t4"],
+        ["big.t5", "big.t6"],
+    ]
+    assert sorted(e["task_id"] for b in batches for e, _ in b) == sorted(
+        e["task_id"] for e, _ in layer
+    )

@@ -432,7 +432,7 @@ def _restore_task_instances(
         patched = run_bounded(singles, lambda one: _patch_one_ti(api, one[0]), concurrency)
         for (_, reason), (done, failure) in zip(singles, patched, strict=True):
             _count_ti(counts, done, reason, failure)
-        batches = [entries[i : i + BULK_BATCH] for i in range(0, len(entries), BULK_BATCH)]
+        batches = run_batches(entries, BULK_BATCH)
         answers = run_bounded(
             batches,
             lambda batch: api.bulk_update("/dags/~/dagRuns/~/taskInstances", [e for e, _ in batch]),
@@ -444,6 +444,32 @@ def _restore_task_instances(
             updated = set(answer.get("success") or [])
             for entity, reason in batch:
                 _count_ti(counts, _ti_key(entity) in updated, reason, NOT_UPDATED)
+
+
+def run_batches(
+    entries: list[tuple[dict[str, Any], str | None]], size: int
+) -> list[list[tuple[dict[str, Any], str | None]]]:
+    """Bulk batches of at most ``size`` entities that keep one run's task instances
+    together where they fit: concurrent batches then never change the same run (whose
+    row a state change may update), so they do not wait on each other's locks."""
+    groups: dict[tuple[str, str], list[tuple[dict[str, Any], str | None]]] = {}
+    for entry in entries:
+        groups.setdefault((entry[0]["dag_id"], entry[0]["dag_run_id"]), []).append(entry)
+    batches: list[list[tuple[dict[str, Any], str | None]]] = []
+    current: list[tuple[dict[str, Any], str | None]] = []
+    for group in groups.values():
+        if current and len(current) + len(group) > size:
+            batches.append(current)
+            current = []
+        for start in range(0, len(group), size):  # a run with more than fits: split
+            chunk = group[start : start + size]
+            if len(current) + len(chunk) > size:
+                batches.append(current)
+                current = []
+            current.extend(chunk)
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _patch_one_ti(api: AirflowRestApi, entity: dict[str, Any]) -> tuple[bool, str]:
