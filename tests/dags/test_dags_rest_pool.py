@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from mwaa_pause_resume.dags.rest_api import AirflowRestApi, RestApiError, TransientRestApiError
-from mwaa_pause_resume.dags.rest_history import import_history, run_batches, same_run
+from mwaa_pause_resume.dags.rest_history import (
+    import_history,
+    own_dag_ids,
+    run_batches,
+    same_run,
+)
 from mwaa_pause_resume.dags.rest_pool import (
     CONCURRENCY_OPTION,
     DEFAULT_CONCURRENCY,
@@ -231,3 +236,21 @@ def test_a_layers_batches_keep_each_runs_task_instances_together() -> None:
     assert sorted(e["task_id"] for b in batches for e, _ in b) == sorted(
         e["task_id"] for e, _ in layer
     )
+
+
+def test_the_workflows_own_dags_are_found_by_their_tag_whatever_their_ids() -> None:
+    dags = [
+        {"dag_id": "my_export", "tags": [{"name": "mwaa-pause-resume"}]},
+        {"dag_id": "my_import", "tags": [{"name": "mwaa-pause-resume"}, {"name": "x"}]},
+        {"dag_id": "etl", "tags": [{"name": "x"}]},  # a server that ignores the filter
+    ]
+    asked: list[Any] = []
+
+    def call(method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        asked.append((method, path, kwargs["query"]["tags"]))
+        return 200, {"dags": dags, "total_entries": len(dags)}
+
+    api = AirflowRestApi("env", client=object())
+    api.call = call  # type: ignore[method-assign]
+    assert own_dag_ids(api, "this_export") == {"this_export", "my_export", "my_import"}
+    assert asked == [("GET", "/dags", ["mwaa-pause-resume"])]
