@@ -80,7 +80,12 @@ def test_other_answers_are_not_retried_and_the_last_busy_one_is_returned() -> No
     calls: list[int] = []
     for status in (400, 404, 409, 500):
         calls.clear()
-        done = with_retry(lambda s=status: calls.append(s) or (s, {}), NO_WAIT, sleep=no_sleep)
+
+        def answer(code: int = status) -> tuple[int, Any]:
+            calls.append(code)
+            return code, {}
+
+        done = with_retry(answer, NO_WAIT, sleep=no_sleep)
         assert (done.status, len(calls)) == (status, 1)
     done = with_retry(lambda: (503, {}), NO_WAIT, sleep=no_sleep)
     assert (done.status, done.attempts) == (503, 4)
@@ -97,7 +102,7 @@ def test_a_call_lost_in_transit_is_retried_then_reported_with_the_setting() -> N
         raise RestApiError("AccessDenied")
 
     with pytest.raises(RestApiError, match="AccessDenied"):  # not retried
-        with_retry(refused, NO_WAIT, sleep=pytest.fail)
+        with_retry(refused, NO_WAIT, sleep=lambda _: pytest.fail("retried"))
 
 
 class ThrottlingClient:
