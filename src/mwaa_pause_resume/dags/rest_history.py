@@ -20,7 +20,8 @@ paused DAG never starts: docs/research/airflow3-rest-channels.md §0.3), does pe
 Calls that do not depend on each other (the creations, one layer's bulk batches, the
 runs' states) go through a bounded pool with retries (:mod:`.rest_pool`; docs/airflow3.md,
 "Throughput"). InvokeRestApi refuses a path over 64 characters
-(:data:`~.rest_api.MAX_PATH`), which decides most of what is possible; docs/airflow3.md has the table per version.
+(:data:`~.rest_api.MAX_PATH`), which decides most of what is possible;
+docs/airflow3.md has the table per version.
 :func:`import_history` returns counts per item (exact / approximated / not restored,
 with reasons); the scheduler's position marker runs after it, before paused states
 are restored.
