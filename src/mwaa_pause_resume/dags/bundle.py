@@ -35,6 +35,7 @@ HELPER_MODULES = (
     "quiesce.py",
     "rest_api.py",
     "rest_history.py",
+    "rest_pool.py",
     "rest_position.py",
     "result_note.py",
     "run_conf.py",

@@ -37,6 +37,42 @@ class RestApiError(RuntimeError):
     """Airflow's REST API refused a call, or InvokeRestApi itself failed."""
 
 
+class TransientRestApiError(RestApiError):
+    """InvokeRestApi failed in a way a later try may not: throttled, timed out, the
+    connection lost, an internal error of the service (:mod:`.rest_pool` retries it)."""
+
+
+# InvokeRestApi's own errors worth another try (botocore error codes), and botocore's
+# exceptions for a call lost in transit (by class name: no botocore import here).
+TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "InternalServerException",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+TRANSIENT_EXCEPTIONS = frozenset(
+    {
+        "ReadTimeoutError",
+        "ConnectTimeoutError",
+        "EndpointConnectionError",
+        "ConnectionClosedError",
+        "ProxyConnectionError",
+    }
+)
+# Connections per client: the history import sends up to rest_pool.MAX_CONCURRENCY calls
+# at once (botocore's default pool is 10).
+MAX_POOL_CONNECTIONS = 32
+
+
+def _transient(exc: Exception, code: str | None) -> bool:
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return code in TRANSIENT_CODES or bool(names & TRANSIENT_EXCEPTIONS)
+
+
 def own_environment_name(environ: dict[str, str] | None = None) -> str:
     name = (environ if environ is not None else dict(os.environ)).get(ENV_NAME_VARIABLE, "")
     if not name:
@@ -55,8 +91,9 @@ class AirflowRestApi:
         self.name = name
         if client is None:
             import boto3
+            from botocore.config import Config
 
-            client = boto3.client("mwaa")
+            client = boto3.client("mwaa", config=Config(max_pool_connections=MAX_POOL_CONNECTIONS))
         self._client = client
 
     def call(
@@ -79,7 +116,8 @@ class AirflowRestApi:
             response = getattr(exc, "response", None) or {}
             code = response.get("Error", {}).get("Code")
             if code not in ("RestApiClientException", "RestApiServerException"):
-                raise RestApiError(f"InvokeRestApi {method} {path} on {self.name}: {exc}") from exc
+                error = TransientRestApiError if _transient(exc, code) else RestApiError
+                raise error(f"InvokeRestApi {method} {path} on {self.name}: {exc}") from exc
             status = int(
                 response.get("RestApiStatusCode")
                 or response.get("Error", {}).get("RestApiStatusCode")

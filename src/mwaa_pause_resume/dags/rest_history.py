@@ -17,8 +17,11 @@ paused DAG never starts: docs/research/airflow3-rest-channels.md §0.3), does pe
    ``PATCH /dags/{dag_id}/dagRuns/{run_id}`` where the path fits.
 4. ``GET /dags/~/dagRuns?state=queued``: a restored run found queued is set failed.
 
-InvokeRestApi refuses a path over 64 characters (:data:`~.rest_api.MAX_PATH`), which
-decides most of what is possible; docs/airflow3.md has the table per version.
+Calls that do not depend on each other (the creations, one layer's bulk batches, the
+runs' states) go through a bounded pool with retries (:mod:`.rest_pool`; docs/airflow3.md,
+"Throughput"). InvokeRestApi refuses a path over 64 characters
+(:data:`~.rest_api.MAX_PATH`), which decides most of what is possible;
+docs/airflow3.md has the table per version.
 :func:`import_history` returns counts per item (exact / approximated / not restored,
 with reasons); the scheduler's position marker runs after it, before paused states
 are restored.
@@ -29,18 +32,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from mwaa_pause_resume.dags.rest_api import MAX_PATH, AirflowRestApi, RestApiError
+from mwaa_pause_resume.dags.rest_pool import DEFAULT_CONCURRENCY, RetryingRestApi, run_bounded
 from mwaa_pause_resume.metadata.layout import REST_FIELDS
 
 log = logging.getLogger(__name__)
 
-# The workflows' own DAGs: their runs are the pause and the resume themselves.
-OWN_DAG_IDS = ("mwaa_export_data", "mwaa_import_data")
+# The tag of the workflows' own DAGs (mwaa_export_data.py, mwaa_import_data.py): their
+# runs are the pauses and resumes themselves, whatever ids the configuration gives them.
+OWN_TAG = "mwaa-pause-resume"
 RUN_FIELDS = REST_FIELDS["dag_runs"]
 TI_FIELDS = REST_FIELDS["task_instances"]
 
@@ -66,6 +73,7 @@ NOTE_LIMIT = 1000  # Airflow's note length limit
 BULK_BATCH = 50
 NOT_UPDATED = "not updated by the bulk call (not in the new run, or refused)"
 EXISTED = "its run existed already (a retried import)"
+OTHER_RUN = "a different run with this id exists in this environment"
 INTERRUPTED_NOTE = "mwaa-pause-resume: {state} at the pause; restored as failed"
 
 
@@ -182,10 +190,20 @@ def fits(path: str) -> bool:
 
 
 # -- export ------------------------------------------------------------------------
+def own_dag_ids(api: AirflowRestApi, this_dag_id: str) -> set[str]:
+    """The workflows' own DAGs: this run's DAG and every DAG tagged :data:`OWN_TAG`."""
+    tagged = api.list_all("/dags", "dags", {"tags": [OWN_TAG]})
+    return {this_dag_id, *(str(d["dag_id"]) for d in tagged if OWN_TAG in _tag_names(d))}
+
+
+def _tag_names(dag: Mapping[str, Any]) -> set[str]:
+    return {str(t.get("name") if isinstance(t, Mapping) else t) for t in dag.get("tags") or []}
+
+
 def collect_history(
-    api: AirflowRestApi, exclude_dag_ids: Iterable[str] = OWN_DAG_IDS
+    api: AirflowRestApi, exclude_dag_ids: Iterable[str] = ()
 ) -> dict[str, list[dict[str, Any]]]:
-    """Every DAG run and task instance, the workflows' own DAGs' left out."""
+    """Every DAG run and task instance, those of ``exclude_dag_ids`` left out."""
     excluded = set(exclude_dag_ids)
     runs = [
         {name: run.get(name) for name in RUN_FIELDS}
@@ -207,13 +225,21 @@ def import_history(
     task_instances: Iterable[Mapping[str, Any]],
     *,
     airflow_version: str,
-    exclude_dag_ids: Iterable[str] = OWN_DAG_IDS,
+    exclude_dag_ids: Iterable[str] = (),
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> dict[str, dict[str, Any]]:
     """Restore the runs and their task instances; every DAG must be paused throughout.
+
+    Independent calls (the runs' creations, the bulk batches of one graph layer, the
+    runs' states) go ``concurrency`` at a time, each retried while the service is busy
+    (:mod:`.rest_pool`); the counts do not depend on the concurrency. A retried import
+    creates no run twice: a run id that exists already is this snapshot's run only if
+    its logical date and conf match.
 
     Returns ``{"dag_runs": counts, "task_instances": counts}`` (see :class:`Counts`).
     Raises :class:`RestApiError` when a restored run stays queued and cannot be failed.
     """
+    api = api if isinstance(api, RetryingRestApi) else RetryingRestApi(api)
     routes = Routes.of(airflow_version)
     excluded = set(exclude_dag_ids)
     run_counts, ti_counts = Counts(), Counts()
@@ -226,6 +252,15 @@ def import_history(
             run_id = new_ids.get(original) or restored_run_id(original[1])
             tis_by_run[(original[0], run_id)].append({**ti, "dag_run_id": run_id})
 
+    existing = _ExistingRuns(api)
+    to_create = [
+        {**run, "dag_run_id": new_id}
+        for run in runs
+        if (new_id := new_ids[(str(run["dag_id"]), str(run["dag_run_id"]))]) is not None
+    ]
+    made = iter(
+        run_bounded(to_create, lambda run: _create_run(api, run, routes, existing), concurrency)
+    )
     created: dict[tuple[str, str], str] = {}  # run -> the final state to set
     for run in runs:
         original = (str(run["dag_id"]), str(run["dag_run_id"]))
@@ -236,7 +271,7 @@ def import_history(
         if new_id is None:
             outcome, reason, final = "not_restored", _no_fit_reason(original[0], routes), None
         else:
-            outcome, reason, final = _create_run(api, {**run, "dag_run_id": new_id}, routes)
+            outcome, reason, final = next(made)
             if final is not None and outcome == "exact" and new_id != original[1]:
                 outcome, reason = "approximated", SHORTENED
         if final is None:
@@ -254,12 +289,43 @@ def import_history(
             for _ in tis_by_run.pop(key):
                 ti_counts.add("not_restored", "its run is not in the snapshot")
 
-    _restore_task_instances(api, tis_by_run, routes, ti_counts)
-    _set_run_states(api, created, routes)
+    _restore_task_instances(api, tis_by_run, routes, ti_counts, concurrency)
+    _set_run_states(api, created, routes, concurrency)
     _fail_queued(api, created, routes, run_counts)
     counts = {"dag_runs": run_counts.as_dict(), "task_instances": ti_counts.as_dict()}
     log.info("run history restored: %s", counts)
     return counts
+
+
+class _ExistingRuns:
+    """The environment's runs, listed once, on the first 409 (a retried import)."""
+
+    def __init__(self, api: AirflowRestApi) -> None:
+        self._api = api
+        self._lock = threading.Lock()
+        self._runs: dict[tuple[str, str], dict[str, Any]] | None = None
+
+    def get(self, dag_id: str, run_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            if self._runs is None:
+                self._runs = {
+                    (str(r["dag_id"]), str(r["dag_run_id"])): r for r in self._api.dag_runs()
+                }
+            return self._runs.get((dag_id, run_id))
+
+
+def same_run(found: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
+    """Whether an existing run is the one ``body`` would create: same logical date
+    (as instants) and conf."""
+    return _instant(found.get("logical_date")) == _instant(body.get("logical_date")) and (
+        found.get("conf") or {}
+    ) == (body.get("conf") or {})
+
+
+def _instant(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def _no_fit_reason(dag_id: str, routes: Routes) -> str:
@@ -272,7 +338,7 @@ def _no_fit_reason(dag_id: str, routes: Routes) -> str:
 
 
 def _create_run(
-    api: AirflowRestApi, run: Mapping[str, Any], routes: Routes
+    api: RetryingRestApi, run: Mapping[str, Any], routes: Routes, existing: _ExistingRuns
 ) -> tuple[str, str | None, str | None]:
     """(outcome, reason, final state or None when the run was not created)."""
     dag_id, run_id = str(run["dag_id"]), str(run["dag_run_id"])
@@ -302,10 +368,22 @@ def _create_run(
     if run.get("logical_date") and run.get("data_interval_start") and run.get("data_interval_end"):
         body["data_interval_start"] = run["data_interval_start"]
         body["data_interval_end"] = run["data_interval_end"]
-    status, answer = api.call("POST", path, body=body)
+    done = api.attempt("POST", path, body=body)
+    status, answer = done.status, done.answer
     if status == 404:
         return "not_restored", "its DAG is not in this environment", None
     if status == 409:
+        # Listed once, at the first 409: a run missing from that list after a lost
+        # attempt was made by that attempt (it is listed when the list is older).
+        found = existing.get(dag_id, run_id)
+        if found is None and done.attempts > 1:
+            return outcome, reason, final
+        if found is None or not same_run(found, body):
+            return "not_restored", OTHER_RUN, None
+        if found.get("state") == "queued":
+            # made by this import (a lost attempt) or by one stopped before its states
+            # were set: restored as a new run
+            return outcome, reason, final
         # A retried import made it already: its state is set again (never left queued);
         # its task instances are not patched twice (Airflow refuses a state one holds).
         return outcome, EXISTED, final
@@ -321,13 +399,16 @@ def _restore_task_instances(
     tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
     routes: Routes,
     counts: Counts,
+    concurrency: int,
 ) -> None:
-    """States and notes, one topological layer at a time across all runs."""
-    depth_of: dict[str, dict[str, int] | None] = {}
+    """States and notes, one topological layer at a time across all runs; the calls of
+    one layer are independent (each task instance is in one of them)."""
+    dag_ids = sorted({dag_id for dag_id, _ in tis_by_run})
+    depth_of = dict(
+        zip(dag_ids, run_bounded(dag_ids, lambda d: _task_depths(api, d), concurrency), strict=True)
+    )
     layers: dict[int, list[tuple[dict[str, Any], str | None]]] = defaultdict(list)
     for (dag_id, _), tis in tis_by_run.items():
-        if dag_id not in depth_of:
-            depth_of[dag_id] = _task_depths(api, dag_id)
         depths = depth_of[dag_id] or _start_order(tis)
         for ti in tis:
             state = ti.get("state")
@@ -348,37 +429,65 @@ def _restore_task_instances(
             layers[depths.get(str(ti["task_id"]), 0)].append((entity, reason))
     for depth in sorted(layers):
         entries = [(e, r) for e, r in layers[depth] if routes.bulk_for(e["map_index"])]
-        for entity, reason in layers[depth]:
-            if not routes.bulk_for(entity["map_index"]):
-                _patch_one_ti(api, entity, reason, counts)
-        for start in range(0, len(entries), BULK_BATCH):
-            batch = entries[start : start + BULK_BATCH]
-            answer = api.bulk_update("/dags/~/dagRuns/~/taskInstances", [e for e, _ in batch])
+        singles = [(e, r) for e, r in layers[depth] if not routes.bulk_for(e["map_index"])]
+        patched = run_bounded(singles, lambda one: _patch_one_ti(api, one[0]), concurrency)
+        for (_, reason), (done, failure) in zip(singles, patched, strict=True):
+            _count_ti(counts, done, reason, failure)
+        batches = run_batches(entries, BULK_BATCH)
+        answers = run_bounded(
+            batches,
+            lambda batch: api.bulk_update("/dags/~/dagRuns/~/taskInstances", [e for e, _ in batch]),
+            concurrency,
+        )
+        for batch, answer in zip(batches, answers, strict=True):
             if answer.get("errors"):
                 log.warning("bulk task instance update: %s", str(answer["errors"])[:1000])
-            done = set(answer.get("success") or [])
+            updated = set(answer.get("success") or [])
             for entity, reason in batch:
-                _count_ti(counts, _ti_key(entity) in done, reason, NOT_UPDATED)
+                _count_ti(counts, _ti_key(entity) in updated, reason, NOT_UPDATED)
 
 
-def _patch_one_ti(
-    api: AirflowRestApi, entity: dict[str, Any], reason: str | None, counts: Counts
-) -> None:
-    """One task instance per call, where its path fits (3.0.6; mapped ones on 3.2)."""
+def run_batches(
+    entries: list[tuple[dict[str, Any], str | None]], size: int
+) -> list[list[tuple[dict[str, Any], str | None]]]:
+    """Bulk batches of at most ``size`` entities that keep one run's task instances
+    together where they fit: concurrent batches then never change the same run (whose
+    row a state change may update), so they do not wait on each other's locks."""
+    groups: dict[tuple[str, str], list[tuple[dict[str, Any], str | None]]] = {}
+    for entry in entries:
+        groups.setdefault((entry[0]["dag_id"], entry[0]["dag_run_id"]), []).append(entry)
+    batches: list[list[tuple[dict[str, Any], str | None]]] = []
+    current: list[tuple[dict[str, Any], str | None]] = []
+    for group in groups.values():
+        if current and len(current) + len(group) > size:
+            batches.append(current)
+            current = []
+        for start in range(0, len(group), size):  # a run with more than fits: split
+            chunk = group[start : start + size]
+            if len(current) + len(chunk) > size:
+                batches.append(current)
+                current = []
+            current.extend(chunk)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _patch_one_ti(api: AirflowRestApi, entity: dict[str, Any]) -> tuple[bool, str]:
+    """One task instance per call, where its path fits (3.0.6; mapped ones on 3.2):
+    (done, the reason when not)."""
     path = f"/dags/{entity['dag_id']}/dagRuns/{entity['dag_run_id']}/taskInstances/"
     path += str(entity["task_id"])
     if entity["map_index"] >= 0:
         path += f"/{entity['map_index']}"
     if not fits(path):
-        counts.add(
-            "not_restored",
+        return False, (
             "path limit: PATCH …/taskInstances/{task_id}[/{map_index}] over 64 "
-            "characters (no bulk route for it on this version): the run's state decides it",
+            "characters (no bulk route for it on this version): the run's state decides it"
         )
-        return
     body = {k: entity[k] for k in ("new_state", "note") if k in entity}
     status, _ = api.call("PATCH", path, body=body)
-    _count_ti(counts, 200 <= status < 300, reason, f"refused by Airflow (HTTP {status})")
+    return 200 <= status < 300, f"refused by Airflow (HTTP {status})"
 
 
 def _count_ti(counts: Counts, done: bool, reason: str | None, failure: str) -> None:
@@ -433,18 +542,26 @@ def _start_order(tis: Iterable[Mapping[str, Any]]) -> dict[str, int]:
 
 
 def _set_run_states(
-    api: AirflowRestApi, created: Mapping[tuple[str, str], str], routes: Routes
+    api: AirflowRestApi,
+    created: Mapping[tuple[str, str], str],
+    routes: Routes,
+    concurrency: int = 1,
 ) -> None:
     if routes.bulk_dag_runs:
         entities = [
             {"dag_id": d, "dag_run_id": r, "state": state} for (d, r), state in created.items()
         ]
-        for start in range(0, len(entities), BULK_BATCH):
-            api.bulk_update("/dags/~/dagRuns", entities[start : start + BULK_BATCH])
+        batches = [entities[i : i + BULK_BATCH] for i in range(0, len(entities), BULK_BATCH)]
+        run_bounded(batches, lambda batch: api.bulk_update("/dags/~/dagRuns", batch), concurrency)
         return
-    for (dag_id, run_id), state in created.items():
-        # the path fits: _create_run created no run whose state has no route
-        api.request("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", body={"state": state})
+    # the paths fit: _create_run created no run whose state has no route
+    run_bounded(
+        list(created.items()),
+        lambda item: api.request(
+            "PATCH", f"/dags/{item[0][0]}/dagRuns/{item[0][1]}", body={"state": item[1]}
+        ),
+        concurrency,
+    )
 
 
 def _fail_queued(

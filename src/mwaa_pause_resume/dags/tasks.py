@@ -361,7 +361,7 @@ def _export_rest(
 ) -> dict[str, Any]:
     """rest-only export: keys from the REST API, secrets from the Task SDK."""
     from mwaa_pause_resume.dags.rest_api import collect
-    from mwaa_pause_resume.dags.rest_history import OWN_DAG_IDS, collect_history
+    from mwaa_pause_resume.dags.rest_history import collect_history, own_dag_ids
     from mwaa_pause_resume.dags.rest_position import collect_positions
     from mwaa_pause_resume.metadata.rest_scope import write_rest_snapshot
 
@@ -369,7 +369,7 @@ def _export_rest(
     api = _rest_api()
     records = {
         **collect(api),
-        **collect_history(api, {run[0], *OWN_DAG_IDS}),
+        **collect_history(api, own_dag_ids(api, run[0])),
         "positions": collect_positions(api, skip={run[0]}),
     }
     manifest = write_rest_snapshot(
@@ -551,7 +551,8 @@ def _import_rest(
     scheduler position (per its missed-runs policy) and the paused states through this
     environment's REST API (the snapshot wins on conflict)."""
     from mwaa_pause_resume.dags.rest_api import rest_body
-    from mwaa_pause_resume.dags.rest_history import OWN_DAG_IDS, import_history
+    from mwaa_pause_resume.dags.rest_history import import_history
+    from mwaa_pause_resume.dags.rest_pool import concurrency_from_environ
     from mwaa_pause_resume.dags.rest_position import restore_positions
     from mwaa_pause_resume.metadata.key_checks import refuse_plaintext_snapshot
     from mwaa_pause_resume.metadata.rest_scope import read_rest_snapshot
@@ -570,6 +571,10 @@ def _import_rest(
         manifest,
         snapshot_key=os.environ.get(SNAPSHOT_KEY_ENV) or None,
     )
+    try:
+        concurrency = concurrency_from_environ(os.environ)
+    except ValueError as exc:  # before any write
+        raise SnapshotStepFailed(str(exc)) from None
     api = _rest_api()
     counts: dict[str, int] = {}
     for kind in ("pools", "connections", "variables"):
@@ -583,7 +588,8 @@ def _import_rest(
         data.dag_runs,
         data.task_instances,
         airflow_version=_airflow_version(),
-        exclude_dag_ids={*ours, *OWN_DAG_IDS},
+        exclude_dag_ids=ours,
+        concurrency=concurrency,
     )
     positions = restore_positions(
         api,

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mwaa_pause_resume.errors import OperationFailed
+
 Call = Callable[..., tuple[int, Any]]  # AirflowRestClient.call
 
 AWKWARD = 'comma, "quote", pipe | back\\slash\nnewline \u00e9\u4e2d\U0001f600'
@@ -72,8 +74,17 @@ SEED_TIMEOUT_SECONDS = 420.0
 FINISHED = ("success", "failed")
 
 
-class LiveHistoryError(RuntimeError):
-    """Airflow did not produce the expected history (the message says what is missing)."""
+class LiveHistoryError(OperationFailed):
+    """Airflow did not produce the expected history (the message says what is missing).
+    The CLI prints it with its hint and exits 1, without a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            f"the sandbox could not make its sample history before the pause: {message}",
+            hint="the machine may be too loaded for Airflow's scheduler (another sandbox or "
+            "test running?): re-run when it is idle; with --keep the work directory keeps "
+            "the scheduler's and API server's logs",
+        )
 
 
 @dataclass
