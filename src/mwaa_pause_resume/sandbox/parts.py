@@ -226,6 +226,7 @@ def run_workflow(
     workflow: str,
     report: Reporter | None = None,
     environment: str = ENVIRONMENT,
+    *,
     scheduled_time: str | None = None,
     version: str | None = None,
 ) -> WorkflowOutcome:
