@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from change_calendar_fake import ChangeCalendars
 from workflow_fakes import ENV, settings
 
@@ -151,3 +152,19 @@ def test_when_busy_postpone_retries_then_drains(make_local: MakeLocal) -> None:
     assert states.count("PostponeWhileBusy") == 3
     assert states.index("Begin") > states.index("CheckRunGatesAgain")
     assert local.clock() - started >= 30 * 60
+
+
+def test_a_busy_count_airflow_refuses_drains_and_says_why(
+    make_local: MakeLocal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """functions.busy_check: an answer that is not throttling or a 5xx does not fail the
+    scheduled pause; it drains, as when_busy = drain would, and the reason says so."""
+    local = make_local()
+    airflow = local.mwaa.airflow.airflow(ENV)  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        airflow, "_all_runs", lambda query: airflow._error(403, "Forbidden", "no dag_run read")
+    )
+    result = local.run("pause", settings(scheduled_time=fire(local), when_busy="skip"))
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output["outcome"] == "paused"
+    assert "CountRunningDagRuns" in result.entered_states()

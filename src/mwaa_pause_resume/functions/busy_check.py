@@ -13,11 +13,10 @@ and 5xx answers are raised, for the state's Retry).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from mwaa_pause_resume.functions import airflow_api, clock, errors, layout, settings
-from mwaa_pause_resume.functions.run_gate import PROCEED, Facts, decide
+from mwaa_pause_resume.functions import airflow_api, errors
+from mwaa_pause_resume.functions.run_gate import PROCEED, Facts, GateEvent, decide
 
 
 def running_runs(environment: str) -> int:
@@ -30,26 +29,12 @@ def running_runs(environment: str) -> int:
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    workflow = str(event["workflow"])
-    raw = event.get("input")
-    stamp = layout.stamp(str(event["started_at"]), str(event["execution_name"]))
-    ctx = settings.normalize(raw, workflow=workflow, stamp=stamp)
-    now = datetime.fromtimestamp(clock.now(), UTC)
-    since = event.get("postponed_since")
-    postponed_since = float(since) if since is not None else None
+    gate = GateEvent.read(event)
     try:
-        count = running_runs(ctx["environment"])
+        count = running_runs(gate.ctx["environment"])
     except (errors.AwsThrottled, errors.AwsUnavailable):
         raise  # transient: the state's Retry asks again
     except errors.WorkflowError as exc:
-        decision, reason, wait = PROCEED, f"could not count running DAG runs ({exc}): draining", 0
-    else:
-        facts = Facts(now, running_runs=count, postponed_since=postponed_since)
-        decision, reason, wait = decide(workflow, ctx, facts)
-    return {
-        "decision": decision,
-        "reason": reason,
-        "wait_seconds": wait,
-        "postponed_since": postponed_since or now.timestamp(),
-        "input": raw,
-    }
+        return gate.answer(PROCEED, f"could not count running DAG runs ({exc}): draining", 0)
+    facts = Facts(gate.now, running_runs=count, postponed_since=gate.postponed_since)
+    return gate.answer(*decide(gate.workflow, gate.ctx, facts))

@@ -110,18 +110,48 @@ def available(environment: str) -> bool:
     return found is not None and found.get("Status") == "AVAILABLE"
 
 
+@dataclass(frozen=True)
+class GateEvent:
+    """A gate state's input (both gate functions take the same), read and checked."""
+
+    workflow: str
+    raw: Any  # the execution input, handed on unchanged
+    ctx: dict[str, Any]
+    now: datetime
+    postponed_since: float | None
+
+    @classmethod
+    def read(cls, event: dict[str, Any]) -> GateEvent:
+        workflow = str(event["workflow"])
+        raw = event.get("input")
+        stamp = layout.stamp(str(event["started_at"]), str(event["execution_name"]))
+        since = event.get("postponed_since")
+        return cls(
+            workflow,
+            raw,
+            settings.normalize(raw, workflow=workflow, stamp=stamp),
+            datetime.fromtimestamp(clock.now(), UTC),
+            float(since) if since is not None else None,
+        )
+
+    def answer(self, decision: str, reason: str, wait_seconds: int) -> dict[str, Any]:
+        return {
+            "decision": decision,
+            "reason": reason,
+            "wait_seconds": wait_seconds,
+            "postponed_since": self.postponed_since or self.now.timestamp(),
+            "input": self.raw,
+        }
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    workflow = str(event["workflow"])
-    raw = event.get("input")
-    stamp = layout.stamp(str(event["started_at"]), str(event["execution_name"]))
-    ctx = settings.normalize(raw, workflow=workflow, stamp=stamp)
-    now = datetime.fromtimestamp(clock.now(), UTC)
-    since = event.get("postponed_since")
-    facts = Facts(now, postponed_since=float(since) if since is not None else None)
+    gate = GateEvent.read(event)
+    workflow, ctx = gate.workflow, gate.ctx
+    facts = Facts(gate.now, postponed_since=gate.postponed_since)
     fire = _fire_time(ctx)
     if fire is not None:
         facts = Facts(
-            now,
+            gate.now,
             override=overrides.read(ctx["environment"], deployment_id()),
             calendar_state=(
                 calendar_state(ctx["change_calendar"], fire)
@@ -133,13 +163,6 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
                 and ctx["when_busy"] != "drain"
                 and available(ctx["environment"])
             ),
-            postponed_since=facts.postponed_since,
+            postponed_since=gate.postponed_since,
         )
-    decision, reason, wait = decide(workflow, ctx, facts)
-    return {
-        "decision": decision,
-        "reason": reason,
-        "wait_seconds": wait,
-        "postponed_since": facts.postponed_since or now.timestamp(),
-        "input": raw,
-    }
+    return gate.answer(*decide(workflow, ctx, facts))
