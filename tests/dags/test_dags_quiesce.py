@@ -122,3 +122,36 @@ def test_paused_states_file_is_the_one_the_workflows_read() -> None:
     from mwaa_pause_resume.functions.layout import PAUSED_STATES_FILE as WORKFLOW_NAME
 
     assert PAUSED_STATES_FILE == WORKFLOW_NAME
+
+
+def test_a_pause_that_loses_a_deadlock_runs_again(db: tuple[str, Seeded, Any]) -> None:
+    """Another session (the scheduler, in CI on 2.11.2) locks ``dag`` rows in another
+    order: PostgreSQL aborts the pause's transaction, which then runs again and pauses."""
+    import threading
+    import time
+
+    url, _, conn = db
+    before = paused_states(url)
+    first, last = min(before), max(before)
+    other = psycopg2.connect(url)
+    with other.cursor() as cur:  # the victim is the side whose deadlock check fires first
+        cur.execute("SET deadlock_timeout = '30s'")
+        cur.execute("UPDATE dag SET is_paused = is_paused WHERE dag_id = %s", (last,))
+    with conn.cursor() as cur:
+        cur.execute("SET deadlock_timeout = '2s'")
+    conn.commit()
+    result: dict[str, Any] = {}
+
+    def pause() -> None:
+        result["recorded"] = quiesce.pause_all_dags(conn, except_dag_id="sample_etl")
+
+    worker = threading.Thread(target=pause)
+    worker.start()
+    time.sleep(0.5)  # the pause holds `first` and waits for `last`
+    with other.cursor() as cur:
+        cur.execute("UPDATE dag SET is_paused = is_paused WHERE dag_id = %s", (first,))
+    other.commit()  # reached once the pause lost the deadlock and rolled back
+    other.close()
+    worker.join(timeout=60)
+    assert result["recorded"] == before
+    assert all(p for d, p in paused_states(url).items() if d != "sample_etl")

@@ -53,6 +53,10 @@ def wait_for_run(client: Any, name: str, dag_id: str, run_id: str) -> dict[str, 
     deadline = time.monotonic() + RUN_DEADLINE_SECONDS
     while True:
         status, run = call(client, name, "GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+        if status in (502, 503, 504):  # a busy API server: the workflows poll again too
+            assert time.monotonic() < deadline, f"{dag_id}/{run_id}: {run}"
+            time.sleep(1)
+            continue
         assert status == 200, run
         if run["state"] in FINISHED:
             return dict(run)

@@ -13,9 +13,12 @@ interrupted, for the manifest.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 EXECUTING_TI_STATES = ("queued", "running", "restarting")
 UNFINISHED_TI_STATES = (
@@ -35,16 +38,53 @@ RunKey = tuple[str, str]  # (dag_id, run_id)
 PAUSED_STATES_FILE = "paused-states.json"
 
 
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled
+# back whole, so running it again is safe.
+RETRYABLE_SQLSTATES = ("40P01", "40001")
+DEADLOCK_ATTEMPTS = 5
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A deadlock or serialization failure (psycopg2's ``pgcode``, psycopg 3's ``sqlstate``)."""
+    code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    return code in RETRYABLE_SQLSTATES
+
+
+def retrying_deadlocks(work: Callable[[], T], attempts: int = DEADLOCK_ATTEMPTS) -> T:
+    """``work()`` again when PostgreSQL picked its transaction as a deadlock's victim.
+
+    The scheduler and the DAG processor update ``dag`` rows in their own order while the
+    pause locks them all (CI saw it on Airflow 2.11.2); the other side wins, this side
+    rolls back and, after a short jittered wait, runs again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except Exception as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            time.sleep(random.uniform(0.1, 0.5) * attempt)
+    raise AssertionError("unreachable")
+
+
 def pause_all_dags(
     conn: Any,
     except_dag_id: str,
     before_commit: Callable[[dict[str, bool]], None] | None = None,
 ) -> dict[str, bool]:
-    """Record every DAG's paused state, then pause all but ``except_dag_id``; one transaction.
+    """Record every DAG's paused state, then pause all but ``except_dag_id``; one transaction
+    (run again when it loses a deadlock: :func:`retrying_deadlocks`).
 
     ``before_commit`` gets the record before anything is committed: if it raises
     (e.g. the record cannot be saved), nothing is paused.
     """
+    return retrying_deadlocks(lambda: _pause_all_once(conn, except_dag_id, before_commit))
+
+
+def _pause_all_once(
+    conn: Any,
+    except_dag_id: str,
+    before_commit: Callable[[dict[str, bool]], None] | None,
+) -> dict[str, bool]:
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT dag_id, is_paused FROM dag ORDER BY dag_id FOR UPDATE")
@@ -64,6 +104,10 @@ def pause_all_dags(
 
 def restore_paused_states(conn: Any, recorded: dict[str, bool], except_dag_id: str) -> int:
     """Put recorded paused states back (DAGs created since are left alone); rows changed."""
+    return retrying_deadlocks(lambda: _restore_once(conn, recorded, except_dag_id))
+
+
+def _restore_once(conn: Any, recorded: dict[str, bool], except_dag_id: str) -> int:
     changed = 0
     try:
         with conn.cursor() as cur:
