@@ -311,18 +311,24 @@ def check_airflow_version(version: str) -> None:
         raise UserError(unsupported_message(version), hint=f"use one of {', '.join(SUPPORTED)}")
 
 
+def _snapshot_id(session: Session, environment: str, snapshot: str | None) -> str | None:
+    """``snapshot``, or the latest complete one's id (latest.json); None when there is none."""
+    from mwaa_pause_resume.functions import layout
+    from mwaa_pause_resume.operations.snapshot_index import latest_id
+
+    if snapshot:
+        return snapshot
+    return latest_id(
+        session.aws.read_json(session.deployment.bucket, layout.latest_key(environment))
+    )
+
+
 def snapshot_airflow_version(
     session: Session, environment: str, snapshot: str | None
 ) -> tuple[str | None, str | None]:
     """(snapshot id, its Airflow version) of ``snapshot`` or the latest one; (None, None)
     when there is none (the workflow then says so)."""
-    from mwaa_pause_resume.functions import layout
-    from mwaa_pause_resume.operations.snapshot_index import latest_id
-
-    bucket = session.deployment.bucket
-    snapshot_id = snapshot or latest_id(
-        session.aws.read_json(bucket, layout.latest_key(environment))
-    )
+    snapshot_id = _snapshot_id(session, environment, snapshot)
     if snapshot_id is None:
         return None, None
     inner = snapshot_environment(session, environment, snapshot_id) or {}
@@ -335,16 +341,12 @@ def snapshot_environment(
 ) -> dict[str, Any] | None:
     """The environment as ``snapshot`` (default: the latest) captured it, or None."""
     from mwaa_pause_resume.functions import layout
-    from mwaa_pause_resume.operations.snapshot_index import latest_id
 
-    bucket = session.deployment.bucket
-    snapshot_id = snapshot or latest_id(
-        session.aws.read_json(bucket, layout.latest_key(environment))
-    )
+    snapshot_id = _snapshot_id(session, environment, snapshot)
     if snapshot_id is None:
         return None
     captured = session.aws.read_json(
-        bucket, layout.key(environment, snapshot_id, layout.ENVIRONMENT_FILE)
+        session.deployment.bucket, layout.key(environment, snapshot_id, layout.ENVIRONMENT_FILE)
     )
     inner = captured.get("Environment", captured) if isinstance(captured, dict) else None
     return inner if isinstance(inner, dict) else None
