@@ -108,3 +108,33 @@ def test_toml_syntax_error_names_the_line(write_toml: Callable[..., Path]) -> No
         load_config(path)
     assert "line 2" in exc.value.problems[0].message
     assert "double quotes" in exc.value.problems[0].fix
+
+
+def test_fleet_fields_account_region_and_tags_are_read_and_checked() -> None:
+    from mwaa_pause_resume.config.build import build_config
+    from mwaa_pause_resume.errors import UserError
+
+    env = {
+        "name": "spoke-env",
+        "source_bucket": "spoke-bucket",
+        "execution_role_arn": "arn:aws:iam::222233334444:role/r",
+        "pause_schedule": "cron(0 18 ? * MON-FRI *)",
+        "resume_schedule": "cron(0 8 ? * MON-FRI *)",
+        "account": "222233334444",
+        "region": "eu-west-1",
+        "tags": ["team=data", "stage=dev"],
+    }
+    config = build_config({"deployment": {"account": "111122223333"}, "environments": [env]}, "t")
+    (got,) = config.environments
+    assert (got.account, got.region, got.tags) == (
+        "222233334444",
+        "eu-west-1",
+        ("team=data", "stage=dev"),
+    )
+    # The role must be in the environment's own account, not the hub's.
+    wrong_role = env | {"execution_role_arn": "arn:aws:iam::111122223333:role/r"}
+    with pytest.raises(UserError, match="222233334444"):
+        build_config({"deployment": {"account": "111122223333"}, "environments": [wrong_role]}, "t")
+    for bad in (["team"], ["team=a", "team=b"]):
+        with pytest.raises(UserError, match="tags"):
+            build_config({"environments": [env | {"tags": bad}]}, "t")

@@ -486,14 +486,18 @@ class _Builder:
                         f"set {k('vpc_id')} to the VPC of the environment "
                         "(MWAA console, Networking)",
                     )
-        account = deployment.account
+        # An environment in another account (hub and spoke) has its execution role there.
+        own_account = env.get("account") if ok("account") else None
+        account = own_account or deployment.account
         if ok("execution_role_arn") and account is not None:
             role_account = rules.role_account(env["execution_role_arn"])
             if role_account != account:
+                where_account = f"the environment's {k('account')}" if own_account else k("account")
                 flag(
                     "execution_role_arn",
-                    f"belongs to account {role_account} but {k('account')} is {account}",
-                    "use the execution role of the environment in the deployment account, "
+                    f"belongs to account {role_account} but {where_account} is {account}",
+                    "use the execution role of the environment in its own account (the "
+                    "deployment account unless the environment sets account), "
                     f"or correct {k('account')}",
                 )
 

@@ -103,6 +103,10 @@ ENVIRONMENT_FIELDS: tuple[FieldSpec, ...] = (
               rules.in_range(0, 240, "minutes"), seed=False),
     FieldSpec("resume_lead_max_minutes", "int", ("MWAA_RESUME_LEAD_MAX_MINS",),
               rules.in_range(*rules.LEAD_RANGE, "minutes"), seed=False),
+    FieldSpec("account", "optional_str", ("MWAA_ENV_ACCOUNT",), rules.account_id, seed=False),
+    FieldSpec("region", "optional_str", ("MWAA_ENV_REGION",), rules.region, seed=False),
+    FieldSpec("tags", "list", ("MWAA_ENV_TAGS",), rules.tags, seed=False,
+              names_environment=True),
 )  # fmt: skip
 
 DEPLOYMENT_FIELDS: tuple[FieldSpec, ...] = (

@@ -69,6 +69,12 @@ class EnvironmentConfig:
     resume_lead_default_minutes: int = 45
     resume_lead_margin_minutes: int = 10
     resume_lead_max_minutes: int = 120
+    # Fleet (docs/fleet.md): the account and region the environment lives in; None is the
+    # deployment's own (the hub's). Tags are "key=value" labels of this configuration that
+    # status, plan and report filter on; they are not applied to any AWS resource.
+    account: str | None = None
+    region: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

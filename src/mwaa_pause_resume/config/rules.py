@@ -149,6 +149,34 @@ def region(value: str) -> str:
     return value
 
 
+_TAG = re.compile(r"[A-Za-z0-9_.:/@+-]{1,128}=[A-Za-z0-9_.:/@+ -]{0,256}")
+
+
+def tag(value: str) -> str:
+    """A ``key=value`` label (AWS tag characters; the value may be empty)."""
+    if not _TAG.fullmatch(value):
+        raise Invalid(
+            f"{value!r} is not a key=value tag",
+            "write key=value, e.g. team=data (key: 1-128 of letters, digits and _.:/@+-)",
+        )
+    return value
+
+
+def tags(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Tags with each key once: a second value for a key would make filters ambiguous."""
+    out = each(tag)(values)
+    seen: dict[str, str] = {}
+    for item in out:
+        key = item.split("=", 1)[0]
+        if key in seen:
+            raise Invalid(
+                f"the key {key!r} is given twice ({seen[key]!r} and {item!r})",
+                f"keep one value for {key!r}",
+            )
+        seen[key] = item
+    return out
+
+
 def stack_name(value: str) -> str:
     if not 1 <= len(value) <= 128 or not _STACK_NAME.fullmatch(value):
         raise Invalid(
