@@ -12,6 +12,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from mwaa_pause_resume.config.fleet import spoke_accounts, spoke_role_arn
 from mwaa_pause_resume.config.model import Config, EnvironmentConfig
 from mwaa_pause_resume.functions import WORKFLOW_FUNCTIONS
 from mwaa_pause_resume.infra.alarms import OperationalAlarms
@@ -34,6 +35,7 @@ from mwaa_pause_resume.infra.network import PrivateEndpoints
 from mwaa_pause_resume.infra.notifications import Notifications
 from mwaa_pause_resume.infra.permissions import Scope
 from mwaa_pause_resume.infra.schedules import Schedules
+from mwaa_pause_resume.infra.spoke import spoke_environments
 from mwaa_pause_resume.infra.workflows import PauseResumeWorkflows
 
 
@@ -56,7 +58,12 @@ class PauseResumeStack(cdk.Stack):
             description=_description(config),
         )
         envs = config.environments
-        self.backup = BackupStorage(self, "Backup", envs)
+        # Fleet (docs/fleet.md): environments in other accounts are reached through the
+        # spoke role; their execution roles get their own prefixes in the hub's bucket.
+        spokes = spoke_accounts(envs, config.deployment)
+        self.backup = BackupStorage(
+            self, "Backup", envs, spoke_environments=spoke_environments(config)
+        )
         iam_scope = Scope(
             partition=self.partition,
             region=self.region,
@@ -67,6 +74,10 @@ class PauseResumeStack(cdk.Stack):
             mac_key_arn=self.backup.mac_key.key_arn,
             webhook=config.notifications.webhook,
             deployment=config.deployment.stack_name,
+            spoke_role_arns=[
+                spoke_role_arn(config.deployment.stack_name, a, self.partition) for a in spokes
+            ],
+            spoke_accounts=frozenset(spokes),
         )
         self.functions = WorkflowFunctions(
             self, "Functions", lambda_bundle, iam_scope, config.deployment
