@@ -1,0 +1,230 @@
+"""The spoke role, the hub functions' AssumeRole and the spoke execution roles' access
+to the hub's bucket and keys, evaluated as IAM would (policy_eval), without AWS."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfn_lint_helper import cfn_lint
+from policy_eval import allowed
+
+from mwaa_pause_resume.config.fleet import spoke_role_arn, spoke_role_name
+from mwaa_pause_resume.config.model import Config, DeploymentConfig, EnvironmentConfig
+from mwaa_pause_resume.infra import spoke_access
+from mwaa_pause_resume.infra.bucket_guard import (
+    break_glass_role_arn,
+    execution_role_fences,
+    guard_statements,
+)
+from mwaa_pause_resume.infra.handlers import HANDLERS
+from mwaa_pause_resume.infra.permissions import Scope, handler_statements
+from mwaa_pause_resume.infra.spoke import (
+    HUB_TAG,
+    ROLE_LOGICAL_ID,
+    resolve_template_strings,
+    spoke_policy,
+    spoke_template,
+    trust_policy,
+)
+from mwaa_pause_resume.metadata.key_context import ENVIRONMENT_CONTEXT_KEY
+
+HUB, A, B = "111122223333", "222222222222", "333333333333"
+STACK = "mpr-hub"
+BUCKET = "arn:aws:s3:::mpr-hub-backups"
+KEY = f"arn:aws:kms:us-east-1:{HUB}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def env(name: str, account: str | None, region: str | None = None) -> EnvironmentConfig:
+    return EnvironmentConfig(
+        name=name,
+        source_bucket=f"{name}-dags",
+        execution_role_arn=f"arn:aws:iam::{account or HUB}:role/{name}-exec",
+        pause_schedule="0 20 ? * MON-FRI *",
+        resume_schedule="0 6 ? * MON-FRI *",
+        account=account,
+        region=region,
+    )
+
+
+CONFIG = Config(
+    deployment=DeploymentConfig(stack_name=STACK, account=HUB, region="us-east-1"),
+    environments=(
+        env("hub-env", None),
+        env("team-a", A, "eu-west-1"),
+        env("team-a2", A, "eu-central-1"),
+        env("team-b", B, "ap-southeast-2"),
+    ),
+)
+
+
+def mwaa(account: str, region: str, resource: str) -> str:
+    return f"arn:aws:airflow:{region}:{account}:{resource}"
+
+
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(document["Statement"])
+
+
+def test_the_spoke_role_reaches_only_its_accounts_environments() -> None:
+    policy = statements(spoke_policy(CONFIG, A))
+    role = spoke_role_arn(STACK, A)
+    for action in (
+        "airflow:GetEnvironment",
+        "airflow:CreateEnvironment",
+        "airflow:DeleteEnvironment",
+        "airflow:UpdateEnvironment",
+    ):
+        assert allowed(policy, role, action, mwaa(A, "eu-west-1", "environment/team-a"))
+        assert allowed(policy, role, action, mwaa(A, "eu-central-1", "environment/team-a2"))
+        # Not another environment, nor this one's name in another region or account.
+        assert not allowed(policy, role, action, mwaa(A, "eu-west-1", "environment/other"))
+        assert not allowed(policy, role, action, mwaa(A, "us-east-1", "environment/team-a"))
+        assert not allowed(policy, role, action, mwaa(A, "eu-west-1", "environment/team-b"))
+    assert allowed(policy, role, "airflow:InvokeRestApi", mwaa(A, "eu-west-1", "role/team-a/User"))
+    assert not allowed(
+        policy, role, "airflow:InvokeRestApi", mwaa(A, "eu-west-1", "role/team-a/Admin")
+    )
+    # The ownership tag only.
+    tag = mwaa(A, "eu-west-1", "environment/team-a")
+    owner = {"aws:TagKeys": ["mwaa-pause-resume:deployment"]}
+    assert allowed(policy, role, "airflow:TagResource", tag, owner)
+    # PassRole: its environments' execution roles, to MWAA only.
+    exec_role = f"arn:aws:iam::{A}:role/team-a-exec"
+    to_mwaa = {"iam:PassedToService": "airflow.amazonaws.com"}
+    assert allowed(policy, role, "iam:PassRole", exec_role, to_mwaa)
+    assert not allowed(policy, role, "iam:PassRole", exec_role, {"iam:PassedToService": "x"})
+    assert not allowed(policy, role, "iam:PassRole", f"arn:aws:iam::{A}:role/admin", to_mwaa)
+    # No snapshot, no key: those stay in the hub.
+    assert not allowed(policy, role, "s3:GetObject", f"{BUCKET}/team-a/x")
+    assert not allowed(policy, role, "kms:Decrypt", KEY)
+    assert not any("team-b" in json.dumps(s) for s in policy), (
+        "another spoke's environment in A's policy"
+    )
+
+
+def test_only_the_hubs_tagged_function_roles_may_assume_the_spoke_role() -> None:
+    trust = statements(trust_policy(HUB, STACK))
+    role = spoke_role_arn(STACK, A)
+    tagged = {f"aws:PrincipalTag/{HUB_TAG}": STACK}
+    function = f"arn:aws:iam::{HUB}:role/{STACK}-FunctionsBeginRole1A2B3C"
+    assert allowed(trust, function, "sts:AssumeRole", role, tagged)
+    assert not allowed(trust, function, "sts:AssumeRole", role)  # untagged
+    assert not allowed(trust, function, "sts:AssumeRole", role, {"aws:PrincipalTag/x": STACK})
+    other_hub = {f"aws:PrincipalTag/{HUB_TAG}": "another-stack"}
+    assert not allowed(trust, function, "sts:AssumeRole", role, other_hub)
+    elsewhere = f"arn:aws:iam::{B}:role/{STACK}-FunctionsBeginRole1A2B3C"
+    assert not allowed(trust, elsewhere, "sts:AssumeRole", role, tagged)
+    user = f"arn:aws:iam::{HUB}:user/alice"
+    assert not allowed(trust, user, "sts:AssumeRole", role, tagged)
+
+
+def test_the_stackset_template_is_valid_and_gives_each_account_its_policy(
+    tmp_path: Path,
+) -> None:
+    template = spoke_template(CONFIG)
+    path = tmp_path / "spoke.json"
+    path.write_text(json.dumps(template))
+    assert cfn_lint(path) == []
+    props = resolve_template_strings(template["Resources"][ROLE_LOGICAL_ID]["Properties"], A)
+    assert props["RoleName"] == spoke_role_name(STACK)
+    policy = statements(props["Policies"][0]["PolicyDocument"])
+    role = spoke_role_arn(STACK, A)
+    team_a = mwaa(A, "eu-west-1", "environment/team-a")
+    assert allowed(policy, role, "airflow:DeleteEnvironment", team_a)
+    # Deployed in account A, it cannot reach account B's environments.
+    team_b = mwaa(B, "ap-southeast-2", "environment/team-b")
+    assert not allowed(policy, role, "airflow:DeleteEnvironment", team_b)
+    trust = props["AssumeRolePolicyDocument"]
+    assert trust == trust_policy(HUB, STACK)
+
+
+def test_the_hub_functions_assume_only_the_configured_spoke_roles() -> None:
+    spokes = [spoke_role_arn(STACK, a) for a in (A, B)]
+    scope = Scope(
+        partition="aws",
+        region="us-east-1",
+        account=HUB,
+        environments=CONFIG.environments,
+        backup_bucket_arn=BUCKET,
+        backup_key_arn=KEY,
+        spoke_role_arns=spokes,
+        spoke_accounts=frozenset({A, B}),
+    )
+    function = f"arn:aws:iam::{HUB}:role/begin"
+    begin = handler_statements(HANDLERS["begin"], scope)
+    for spoke in spokes:
+        assert allowed(begin, function, "sts:AssumeRole", spoke)
+    assert not allowed(begin, function, "sts:AssumeRole", f"arn:aws:iam::{A}:role/admin")
+    # The hub's own environment directly; the spokes' ones never with hub credentials.
+    hub_env = mwaa(HUB, "us-east-1", "environment/hub-env")
+    assert allowed(begin, function, "airflow:GetEnvironment", hub_env)
+    assert "airflow:GetEnvironment" not in json.dumps(
+        [s for s in begin if A in json.dumps(s) or B in json.dumps(s)]
+    )
+    lock_release = handler_statements(HANDLERS["lock_release"], scope)
+    assert not allowed(lock_release, function, "sts:AssumeRole", spokes[0])
+    # ... but snapshots of spoke environments stay the hub's to write.
+    pointer = handler_statements(HANDLERS["snapshot_pointer"], scope)
+    assert allowed(pointer, function, "s3:PutObject", f"{BUCKET}/team-b/latest.json")
+
+
+def bucket_policy() -> list[dict[str, Any]]:
+    envs = CONFIG.environments
+    roles = {key: f"arn:aws:iam::{HUB}:role/{key}" for key in HANDLERS}
+    return [
+        *guard_statements(BUCKET, envs, roles, break_glass_role_arn("aws", HUB)),
+        *execution_role_fences(BUCKET, envs),
+        *spoke_access.bucket_statements(BUCKET, [e for e in envs if e.account]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("action", "key", "expected"),
+    [
+        ("s3:GetObject", "team-a/20261202T200000Z-1a2b/tables/dag_run.csv.gz", True),
+        ("s3:PutObject", "team-a/20261202T200000Z-1a2b/tables/dag_run.csv.gz", True),
+        ("s3:GetObject", "team-b/20261202T200000Z-1a2b/tables/dag_run.csv.gz", False),
+        ("s3:PutObject", "team-b/20261202T200000Z-1a2b/tables/dag_run.csv.gz", False),
+        ("s3:PutObject", "team-a/20261202T200000Z-1a2b/environment.json", False),
+        ("s3:PutObject", "team-a/latest.json", False),
+        ("s3:GetObject", "hub-env/20261202T200000Z-1a2b/manifest.json", False),
+    ],
+)
+def test_a_spoke_execution_role_reaches_only_its_own_prefix(
+    action: str, key: str, expected: bool
+) -> None:
+    role = f"arn:aws:iam::{A}:role/team-a-exec"
+    assert allowed(bucket_policy(), role, action, f"{BUCKET}/{key}") is expected
+
+
+def test_a_spoke_execution_role_lists_only_its_own_prefix() -> None:
+    role = f"arn:aws:iam::{A}:role/team-a-exec"
+    for prefix, expected in (("team-a/", True), ("team-a/2026", True), ("team-b/", False)):
+        context = {"s3:prefix": prefix}
+        assert allowed(bucket_policy(), role, "s3:ListBucket", BUCKET, context) is expected
+    stranger = f"arn:aws:iam::{A}:role/someone-else"
+    assert not allowed(bucket_policy(), stranger, "s3:GetObject", f"{BUCKET}/team-a/x/tables/t")
+
+
+def test_the_keys_let_a_spoke_execution_role_use_only_its_own_data_keys() -> None:
+    spokes = [e for e in CONFIG.environments if e.account]
+    key_policy = spoke_access.backup_key_statements(BUCKET, "us-east-1", spokes)
+    role = f"arn:aws:iam::{A}:role/team-a-exec"
+    own = {f"kms:EncryptionContext:{ENVIRONMENT_CONTEXT_KEY}": "team-a"}
+    other = {f"kms:EncryptionContext:{ENVIRONMENT_CONTEXT_KEY}": "team-b"}
+    assert allowed(key_policy, role, "kms:Decrypt", KEY, own)
+    assert not allowed(key_policy, role, "kms:Decrypt", KEY, other)
+    through_s3 = {
+        "kms:ViaService": "s3.us-east-1.amazonaws.com",
+        "kms:EncryptionContext:aws:s3:arn": BUCKET,
+    }
+    assert allowed(key_policy, role, "kms:GenerateDataKey", KEY, through_s3)
+    assert not allowed(key_policy, role, "kms:Decrypt", KEY, {"kms:ViaService": "s3.x"})
+    mac = spoke_access.mac_key_statements(spokes)
+    assert allowed(mac, role, "kms:VerifyMac", KEY)
+    assert not allowed(mac, role, "kms:GenerateMac", KEY)
+    hub_role = f"arn:aws:iam::{HUB}:role/hub-env-exec"  # the hub's own: its identity policy
+    assert not allowed(key_policy, hub_role, "kms:Decrypt", KEY, own)
