@@ -228,3 +228,47 @@ def test_the_keys_let_a_spoke_execution_role_use_only_its_own_data_keys() -> Non
     assert not allowed(mac, role, "kms:GenerateMac", KEY)
     hub_role = f"arn:aws:iam::{HUB}:role/hub-env-exec"  # the hub's own: its identity policy
     assert not allowed(key_policy, hub_role, "kms:Decrypt", KEY, own)
+
+
+def test_the_hub_stack_synthesizes_with_spokes_and_passes_cdk_nag(tmp_path: Path) -> None:
+    """One synthesis (cdk-nag runs in it): the functions that call MWAA know the spoke
+    role and carry the tag its trust requires; the others neither; the bucket and keys
+    allow the spoke execution roles."""
+    from mwaa_pause_resume.functions.spoke_session import SPOKE_ROLE_VARIABLE
+    from mwaa_pause_resume.infra.app import synth
+    from mwaa_pause_resume.infra.permissions import MWAA_CAPABILITIES
+
+    template = synth(CONFIG, tmp_path / "cdk.out").template
+    resources = template["Resources"]
+    functions = {
+        v["Properties"]["Description"].removeprefix("mwaa-pause-resume: "): v["Properties"]
+        for v in resources.values()
+        if v["Type"] == "AWS::Lambda::Function"
+        and v["Properties"].get("Description", "").startswith("mwaa-pause-resume: ")
+    }
+    for key, handler in HANDLERS.items():
+        if key not in functions:
+            continue
+        variables = functions[key].get("Environment", {}).get("Variables", {})
+        acts = bool(MWAA_CAPABILITIES & handler.capabilities)
+        assert (variables.get(SPOKE_ROLE_VARIABLE) == spoke_role_name(STACK)) is acts, key
+    tagged = [
+        v
+        for v in resources.values()
+        if v["Type"] == "AWS::IAM::Role"
+        and {"Key": HUB_TAG, "Value": STACK} in v["Properties"].get("Tags", [])
+    ]
+    assert len(tagged) == sum(
+        1 for k, h in HANDLERS.items() if k in functions and MWAA_CAPABILITIES & h.capabilities
+    )
+    text = json.dumps(template)
+    for sid in ("SpokeExecutionRoleObjects", "SpokeExecutionRolesThroughS3", "SpokeDataKeys1"):
+        assert f'"Sid": "{sid}"' in text
+    assumed = {
+        r
+        for v in resources.values()
+        for s in json.dumps(v).split('"sts:AssumeRole"')[1:]
+        for r in (spoke_role_arn(STACK, A), spoke_role_arn(STACK, B))
+        if r.replace("arn:aws:", "") in s[:400]
+    }
+    assert assumed == {spoke_role_arn(STACK, A), spoke_role_arn(STACK, B)}
