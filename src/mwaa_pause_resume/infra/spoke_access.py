@@ -39,7 +39,7 @@ Statement = dict[str, Any]
 
 
 def _principals(roles: Sequence[str]) -> dict[str, Any]:
-    return {"ArnEquals": {"aws:PrincipalArn": list(roles) if len(roles) > 1 else roles[0]}}
+    return {"ArnEquals": {"aws:PrincipalArn": list(roles)}}
 
 
 def bucket_statements(bucket_arn: str, spoke_envs: Sequence[EnvironmentConfig]) -> list[Statement]:
