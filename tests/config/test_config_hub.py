@@ -116,3 +116,20 @@ def test_policy_without_env_or_spoke_role_is_a_clear_error(
     result = run_cli("policy", "--config", str(fleet(write_toml)))
     assert result.exit_code == 2
     assert "policy needs ENV" in result.output and "--spoke-role" in result.output
+
+
+def test_the_hub_cannot_update_a_spoke_execution_role(write_toml: Callable[..., Path]) -> None:
+    path = write_toml(
+        deployment=BASE_DEPLOYMENT,
+        environments=[
+            environment(
+                account=SPOKE,
+                region="eu-west-1",
+                execution_role_arn=SPOKE_ROLE,
+                update_execution_role=True,
+            )
+        ],
+    )
+    (line,) = problems(path)
+    assert line.startswith("environments[0].update_execution_role:")
+    assert "policy ENV" in line

@@ -252,15 +252,22 @@ def test_the_hub_stack_synthesizes_with_spokes_and_passes_cdk_nag(tmp_path: Path
         variables = functions[key].get("Environment", {}).get("Variables", {})
         acts = bool(MWAA_CAPABILITIES & handler.capabilities)
         assert (variables.get(SPOKE_ROLE_VARIABLE) == spoke_role_name(STACK)) is acts, key
-    tagged = [
-        v
-        for v in resources.values()
+    tagged = sorted(
+        k
+        for k, v in resources.items()
         if v["Type"] == "AWS::IAM::Role"
         and {"Key": HUB_TAG, "Value": STACK} in v["Properties"].get("Tags", [])
-    ]
-    assert len(tagged) == sum(
+    )
+    acting = sum(
         1 for k, h in HANDLERS.items() if k in functions and MWAA_CAPABILITIES & h.capabilities
     )
+    assert len([k for k in tagged if k.startswith("Functions")]) == acting
+    # ... and the role that copies the DAGs into the spokes' DAGs buckets.
+    assert [k for k in tagged if not k.startswith("Functions")] == [
+        k
+        for k, v in resources.items()
+        if k.startswith("CustomCDKBucketDeployment") and v["Type"] == "AWS::IAM::Role"
+    ]
     text = json.dumps(template)
     for sid in ("SpokeExecutionRoleObjects", "SpokeExecutionRolesThroughS3", "SpokeDataKeys1"):
         assert f'"Sid": "{sid}"' in text
@@ -272,3 +279,18 @@ def test_the_hub_stack_synthesizes_with_spokes_and_passes_cdk_nag(tmp_path: Path
         if r.replace("arn:aws:", "") in s[:400]
     }
     assert assumed == {spoke_role_arn(STACK, A), spoke_role_arn(STACK, B)}
+
+
+def test_a_spoke_dags_bucket_lets_only_the_hubs_tagged_roles_write_dags() -> None:
+    from mwaa_pause_resume.infra.spoke import source_bucket_statements
+
+    policy = source_bucket_statements(CONFIG, A)
+    bucket = "arn:aws:s3:::team-a-dags"
+    deployer = f"arn:aws:iam::{HUB}:role/{STACK}-CustomCDKBucketDeployment"
+    tagged = {f"aws:PrincipalTag/{HUB_TAG}": STACK}
+    assert allowed(policy, deployer, "s3:PutObject", f"{bucket}/dags/mwaa_export_data.py", tagged)
+    assert allowed(policy, deployer, "s3:ListBucket", bucket, tagged)
+    assert not allowed(policy, deployer, "s3:DeleteObject", f"{bucket}/dags/x.py", tagged)
+    assert not allowed(policy, deployer, "s3:PutObject", f"{bucket}/requirements.txt", tagged)
+    assert not allowed(policy, deployer, "s3:PutObject", f"{bucket}/dags/x.py")
+    assert len(policy) == 2  # team-a and team-a2: A's environments only

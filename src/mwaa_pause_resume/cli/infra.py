@@ -294,7 +294,12 @@ def _print_spoke_policies(config: Config, region: str | None) -> None:
     """The spoke role's trust and permissions in each spoke account (stdout, JSON)."""
     from mwaa_pause_resume.config.fleet import spoke_role_name
     from mwaa_pause_resume.infra.names import partition_for
-    from mwaa_pause_resume.infra.spoke import spoke_policy, spoke_summary, trust_policy
+    from mwaa_pause_resume.infra.spoke import (
+        source_bucket_statements,
+        spoke_policy,
+        spoke_summary,
+        trust_policy,
+    )
 
     spokes = spoke_summary(config)
     hub = config.deployment.account
@@ -317,6 +322,10 @@ def _print_spoke_policies(config: Config, region: str | None) -> None:
                     "environments": list(names),
                     "trust_policy": trust_policy(hub, stack, partition),
                     "policy": spoke_policy(config, account, partition),
+                    # One statement per DAGs bucket, for that bucket's policy.
+                    "source_bucket_statements": source_bucket_statements(
+                        config, account, partition
+                    ),
                 }
                 for account, names in spokes
             ],

@@ -500,9 +500,19 @@ class _Builder:
                 "cannot tell whether the environment is in its own account or in a spoke",
                 "set account in [deployment] to the hub's 12-digit account id (docs/fleet.md)",
             )
-        elif (
-            own_account is not None
-            and own_account != deployment.account
+        spoke = own_account is not None and own_account != deployment.account
+        if spoke and deployment.account is not None and env.get("update_execution_role"):
+            flag(
+                "update_execution_role",
+                f"is true for an environment in account {own_account} (a spoke): the hub's "
+                "stack cannot change a role in another account",
+                f"set {k('update_execution_role')} = false and attach the output of "
+                "`mwaa-pause-resume policy ENV` to the execution role in its account "
+                "(docs/fleet.md)",
+            )
+        if (
+            spoke
+            and deployment.account is not None
             and ok("region")
             and env.get("region") is None
             and deployment.region is None

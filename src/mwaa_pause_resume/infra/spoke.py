@@ -213,6 +213,31 @@ def resolve_template_strings(value: Any, account: str, partition: str = "aws") -
     return value
 
 
+def source_bucket_statements(
+    config: Config, account: str, partition: str = "aws"
+) -> list[Statement]:
+    """What each spoke DAGs bucket's policy must allow the hub's deployment (its tagged
+    roles): list the bucket, write the DAG bundle and its trust file into the DAGs
+    folder. Never delete: the deployment does not prune the user's DAGs."""
+    hub = config.deployment.account
+    stack = config.deployment.stack_name
+    out: list[Statement] = []
+    for env in spoke_environments(config, account):
+        bucket = f"arn:{partition}:s3:::{env.source_bucket}"
+        folder = env.dags_s3_path.strip("/")
+        out.append(
+            {
+                "Sid": "MwaaPauseResumeHubWritesDags",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{hub}:root"},
+                "Action": ["s3:ListBucket", "s3:PutObject"],
+                "Resource": [bucket, f"{bucket}/{folder}/*" if folder else f"{bucket}/*"],
+                "Condition": {"StringEquals": {f"aws:PrincipalTag/{HUB_TAG}": stack}},
+            }
+        )
+    return out
+
+
 def spoke_summary(config: Config) -> list[tuple[str, Sequence[str]]]:
     """(spoke account, its environments' names) for messages and docs."""
     return [

@@ -35,7 +35,7 @@ from mwaa_pause_resume.infra.network import PrivateEndpoints
 from mwaa_pause_resume.infra.notifications import Notifications
 from mwaa_pause_resume.infra.permissions import Scope
 from mwaa_pause_resume.infra.schedules import Schedules
-from mwaa_pause_resume.infra.spoke import spoke_environments
+from mwaa_pause_resume.infra.spoke import HUB_TAG, spoke_environments
 from mwaa_pause_resume.infra.workflows import PauseResumeWorkflows
 
 
@@ -61,6 +61,7 @@ class PauseResumeStack(cdk.Stack):
         # Fleet (docs/fleet.md): environments in other accounts are reached through the
         # spoke role; their execution roles get their own prefixes in the hub's bucket.
         spokes = spoke_accounts(envs, config.deployment)
+        self.spoke_accounts = frozenset(spokes)
         self.backup = BackupStorage(
             self, "Backup", envs, spoke_environments=spoke_environments(config)
         )
@@ -200,7 +201,7 @@ class PauseResumeStack(cdk.Stack):
             snapshot_root=f"s3://{self.backup.bucket.bucket_name}/",
             deployment=self.stack_name,
         )
-        s3deploy.BucketDeployment(
+        deployment = s3deploy.BucketDeployment(
             self,
             f"{cid}Dags",
             sources=[
@@ -213,6 +214,10 @@ class PauseResumeStack(cdk.Stack):
             retain_on_delete=True,  # deleting the stack must not empty the DAGs folder
             extract=True,
         )
+        if env.account in self.spoke_accounts:
+            # A DAGs folder in a spoke account: its bucket policy lets the hub's roles with
+            # this tag write there (`policy --spoke-role`, docs/fleet.md).
+            cdk.Tags.of(deployment.handler_role).add(HUB_TAG, self.stack_name)
 
     def _attach_execution_role_policy(self, env: EnvironmentConfig) -> None:
         cid = construct_id(env)
