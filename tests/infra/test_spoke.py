@@ -121,6 +121,17 @@ def test_only_the_hubs_tagged_function_roles_may_assume_the_spoke_role() -> None
     assert not allowed(trust, user, "sts:AssumeRole", role, tagged)
 
 
+def account_policies(template: dict[str, Any], account: str) -> list[dict[str, Any]]:
+    """The statements of the managed policies the template creates in ``account``."""
+    resolved = resolve_template_strings(template, account)
+    return [
+        s
+        for r in resolved["Resources"].values()
+        if r["Type"] == "AWS::IAM::ManagedPolicy" and r["Condition"] == f"InAccount{account}"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
 def test_the_stackset_template_is_valid_and_gives_each_account_its_policy(
     tmp_path: Path,
 ) -> None:
@@ -130,15 +141,57 @@ def test_the_stackset_template_is_valid_and_gives_each_account_its_policy(
     assert cfn_lint(path) == []
     props = resolve_template_strings(template["Resources"][ROLE_LOGICAL_ID]["Properties"], A)
     assert props["RoleName"] == spoke_role_name(STACK)
-    policy = statements(props["Policies"][0]["PolicyDocument"])
+    assert props["AssumeRolePolicyDocument"] == trust_policy(HUB, STACK)
+    assert template["Conditions"][f"InAccount{A}"] == {"Fn::Equals": [{"Ref": "AWS::AccountId"}, A]}
+    in_a, in_b = account_policies(template, A), account_policies(template, B)
+    assert in_a == statements(spoke_policy(CONFIG, A))
+    assert in_b == statements(spoke_policy(CONFIG, B))
     role = spoke_role_arn(STACK, A)
-    team_a = mwaa(A, "eu-west-1", "environment/team-a")
-    assert allowed(policy, role, "airflow:DeleteEnvironment", team_a)
-    # Deployed in account A, it cannot reach account B's environments.
-    team_b = mwaa(B, "ap-southeast-2", "environment/team-b")
-    assert not allowed(policy, role, "airflow:DeleteEnvironment", team_b)
-    trust = props["AssumeRolePolicyDocument"]
-    assert trust == trust_policy(HUB, STACK)
+    assert allowed(
+        in_a, role, "airflow:DeleteEnvironment", mwaa(A, "eu-west-1", "environment/team-a")
+    )
+    assert "team-b" not in json.dumps(in_a) and "team-a" not in json.dumps(in_b)
+
+
+def test_many_environments_are_packed_into_managed_policies_iam_accepts() -> None:
+    from dataclasses import replace
+
+    from mwaa_pause_resume.infra.spoke import MANAGED_POLICY_LIMIT, SpokeTemplateError
+
+    many = tuple(
+        replace(
+            CONFIG.environments[1],
+            name=f"team-{i:03d}",
+            execution_role_arn=f"arn:aws:iam::{A}:role/team-{i:03d}-exec",
+            source_bucket=f"team-{i:03d}-dags",
+        )
+        for i in range(40)
+    )
+    config = replace(CONFIG, environments=many)
+    template = spoke_template(config)
+    policies = [
+        r["Properties"]["PolicyDocument"]
+        for r in resolve_template_strings(template, A)["Resources"].values()
+        if r["Type"] == "AWS::IAM::ManagedPolicy"
+    ]
+    assert 1 < len(policies) <= 10
+    assert all(len(json.dumps(p, separators=(",", ":"))) <= MANAGED_POLICY_LIMIT for p in policies)
+    role = spoke_role_arn(STACK, A)
+    packed = [s for p in policies for s in p["Statement"]]
+    for i in (0, 17, 39):
+        arn = mwaa(A, "eu-west-1", f"environment/team-{i:03d}")
+        assert allowed(packed, role, "airflow:GetEnvironment", arn)
+        assert allowed(packed, role, "airflow:CreateEnvironment", arn)
+    too_many = replace(
+        config,
+        environments=tuple(
+            replace(e, name=f"{p}{e.name}", execution_role_arn=f"{e.execution_role_arn}{p}")
+            for p in "wxyz"
+            for e in many
+        ),
+    )
+    with pytest.raises(SpokeTemplateError, match="split them over two hubs"):
+        spoke_template(too_many)
 
 
 def test_the_hub_functions_assume_only_the_configured_spoke_roles() -> None:

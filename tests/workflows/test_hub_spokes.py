@@ -69,21 +69,25 @@ def admin_of(account: str, service: str) -> Any:
 
 
 def deploy_spoke_role(account: str) -> None:
-    """What the StackSet's stack instance creates in ``account``: the template's role."""
-    role = spoke_template(fleet_config())["Resources"][ROLE_LOGICAL_ID]["Properties"]
-    role = resolve_template_strings(role, account)
+    """What the StackSet's stack instance creates in ``account``: the template's role and
+    the managed policies whose condition holds in that account."""
+    template = resolve_template_strings(spoke_template(fleet_config()), account)
+    role = template["Resources"][ROLE_LOGICAL_ID]["Properties"]
     iam = admin_of(account, "iam")
     iam.create_role(
         RoleName=role["RoleName"],
         AssumeRolePolicyDocument=json.dumps(role["AssumeRolePolicyDocument"]),
         Tags=role["Tags"],
     )
-    for policy in role["Policies"]:
-        iam.put_role_policy(
-            RoleName=role["RoleName"],
-            PolicyName=policy["PolicyName"],
-            PolicyDocument=json.dumps(policy["PolicyDocument"]),
-        )
+    for logical_id, resource in template["Resources"].items():
+        if resource.get("Condition") != f"InAccount{account}":
+            continue
+        arn = iam.create_policy(
+            PolicyName=logical_id,
+            PolicyDocument=json.dumps(resource["Properties"]["PolicyDocument"]),
+        )["Policy"]["Arn"]
+        iam.attach_role_policy(RoleName=role["RoleName"], PolicyArn=arn)
+    assert iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
 
 
 def assumed_role_arns(account: str) -> list[str]:

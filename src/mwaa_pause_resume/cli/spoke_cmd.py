@@ -42,7 +42,7 @@ def spoke_template(
     Examples:
     $ mwaa-pause-resume spoke-template --out spoke-role.template.json
     """
-    from mwaa_pause_resume.infra.spoke import spoke_summary
+    from mwaa_pause_resume.infra.spoke import SpokeTemplateError, spoke_summary
     from mwaa_pause_resume.infra.spoke import spoke_template as build
 
     loaded = load_config(config)
@@ -54,7 +54,12 @@ def spoke_template(
             hint="set account (and region) on the environments that live in other accounts, "
             "and [deployment] account to the hub's (docs/fleet.md)",
         )
-    template = build(loaded)
+    try:
+        template = build(loaded)
+    except SpokeTemplateError as exc:
+        raise UserError(
+            f"cannot build the spoke template: {exc}", hint="see docs/fleet.md#limits"
+        ) from None
     try:
         out.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:

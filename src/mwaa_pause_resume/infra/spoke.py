@@ -14,9 +14,10 @@ Trust: the hub account, and within it only roles tagged :data:`HUB_TAG` = the hu
 stack name (the stack tags its functions' roles). A condition on the tag rather than
 the roles' ARNs in ``Principal`` keeps the order of deployment free (IAM refuses a trust
 policy naming a role that does not exist yet) and survives the functions' roles being
-replaced. One template serves every account of the StackSet: resources name
-``${AWS::AccountId}``, so in each account the role reaches only that account's
-environments of the configured names.
+replaced. One template serves every account of the StackSet: the role is the same
+everywhere, and each account's permissions are managed policies created only in that
+account (a condition on ``AWS::AccountId``), so a role never names another account's
+environments.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ TEMPLATE_ACCOUNT = "${AWS::AccountId}"
 TEMPLATE_PARTITION = "${AWS::Partition}"
 ROLE_LOGICAL_ID = "SpokeRole"
 MAX_SESSION_SECONDS = 3600
+# IAM: a customer managed policy holds at most 6,144 characters (white space not counted);
+# a role has at most 10 managed policies attached unless the quota is raised.
+MANAGED_POLICY_LIMIT = 6144
+MAX_MANAGED_POLICIES = 10
 
 
 def spoke_environments(config: Config, account: str | None = None) -> list[EnvironmentConfig]:
@@ -74,11 +79,10 @@ def spoke_role_arns(config: Config, partition: str = "aws") -> list[str]:
 
 
 def spoke_statements(
-    config: Config, account: str = TEMPLATE_ACCOUNT, partition: str = TEMPLATE_PARTITION
+    config: Config, account: str, partition: str = TEMPLATE_PARTITION
 ) -> list[Statement]:
-    """The spoke role's statements in ``account`` (the template's placeholder: every spoke
-    environment's name, in whichever account the StackSet deploys it)."""
-    envs = spoke_environments(config, None if account == TEMPLATE_ACCOUNT else account)
+    """The spoke role's statements in ``account``: its environments only."""
+    envs = spoke_environments(config, account)
     by_region: dict[str, list[EnvironmentConfig]] = {}
     for env in envs:
         by_region.setdefault(region_of(env, config), []).append(env)
@@ -149,41 +153,110 @@ def trust_policy(hub_account: str, stack_name: str, partition: str = "aws") -> d
 
 def spoke_template(config: Config) -> dict[str, Any]:
     """The CloudFormation template a StackSet deploys to every spoke account (one region
-    per account: IAM is global, a role name exists once per account)."""
+    per account: IAM is global, a role name exists once per account).
+
+    The role itself is the same everywhere; its permissions are customer managed
+    policies, one set per spoke account, each created only in its account (a
+    ``Fn::Equals`` condition on ``AWS::AccountId``): an account's role never names another
+    account's environments, and each account has the room of up to
+    :data:`MAX_MANAGED_POLICIES` policies of :data:`MANAGED_POLICY_LIMIT` characters.
+    """
     hub = config.deployment.account
     if hub is None:
-        raise ValueError("the spoke template needs [deployment] account (validate refuses this)")
+        raise SpokeTemplateError(
+            "the spoke template needs [deployment] account (the hub's): validate refuses this"
+        )
     stack = config.deployment.stack_name
-    statements = spoke_statements(config)
     trust = trust_policy(hub, stack, TEMPLATE_PARTITION)
+    conditions: dict[str, Any] = {}
+    resources: dict[str, Any] = {
+        ROLE_LOGICAL_ID: {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": spoke_role_name(stack),
+                "Description": f"mwaa-pause-resume hub {stack} ({hub}): MWAA environments",
+                "MaxSessionDuration": MAX_SESSION_SECONDS,
+                "AssumeRolePolicyDocument": _substituted(trust),
+                "Tags": [{"Key": HUB_TAG, "Value": stack}],
+            },
+        }
+    }
+    for account, names in spoke_summary(config):
+        condition = f"InAccount{account}"
+        conditions[condition] = {"Fn::Equals": [{"Ref": "AWS::AccountId"}, account]}
+        chunks = policy_chunks(spoke_statements(config, account, TEMPLATE_PARTITION))
+        if len(chunks) > MAX_MANAGED_POLICIES:
+            raise SpokeTemplateError(
+                f"account {account}'s {len(names)} environments need {len(chunks)} managed "
+                f"policies of {MANAGED_POLICY_LIMIT} characters, more than IAM's default "
+                f"{MAX_MANAGED_POLICIES} per role: split them over two hubs, or let them "
+                "share execution roles, DAGs buckets and subnets"
+            )
+        for number, statements in enumerate(chunks, 1):
+            resources[f"SpokePolicy{account}Part{number}"] = {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Condition": condition,
+                "Properties": {
+                    "Description": (f"mwaa-pause-resume hub {stack}: MWAA on {', '.join(names)}")[
+                        :1000
+                    ],
+                    "PolicyDocument": _substituted(
+                        {"Version": "2012-10-17", "Statement": statements}
+                    ),
+                    "Roles": [{"Ref": ROLE_LOGICAL_ID}],
+                },
+            }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": (
             f"mwaa-pause-resume spoke role: lets the hub {stack} in account {hub} pause and "
             "resume this account's configured MWAA environments (docs/fleet.md)"
         ),
-        "Resources": {
-            ROLE_LOGICAL_ID: {
-                "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "RoleName": spoke_role_name(stack),
-                    "Description": f"mwaa-pause-resume hub {stack} ({hub}): MWAA environments",
-                    "MaxSessionDuration": MAX_SESSION_SECONDS,
-                    "AssumeRolePolicyDocument": _substituted(trust),
-                    "Policies": [
-                        {
-                            "PolicyName": "MwaaEnvironments",
-                            "PolicyDocument": _substituted(
-                                {"Version": "2012-10-17", "Statement": statements}
-                            ),
-                        }
-                    ],
-                    "Tags": [{"Key": HUB_TAG, "Value": stack}],
-                },
-            }
-        },
+        "Conditions": conditions,
+        "Resources": resources,
         "Outputs": {"SpokeRoleArn": {"Value": {"Fn::GetAtt": [ROLE_LOGICAL_ID, "Arn"]}}},
     }
+
+
+class SpokeTemplateError(ValueError):
+    """The configuration's spoke policies do not fit IAM's limits (said how to fix)."""
+
+
+def _size(value: Any) -> int:
+    # IAM counts a policy's characters without white space.
+    return len(json.dumps(value, separators=(",", ":")))
+
+
+def _split(statement: Statement, limit: int) -> list[Statement]:
+    """``statement`` as statements of at most ``limit`` characters (its resources split)."""
+    resources = statement.get("Resource")
+    if _size(statement) <= limit or not isinstance(resources, list) or len(resources) < 2:
+        return [statement]
+    half = len(resources) // 2
+    out: list[Statement] = []
+    for part, chunk in (("A", resources[:half]), ("B", resources[half:])):
+        piece = {**statement, "Sid": f"{statement['Sid']}{part}", "Resource": chunk}
+        out += _split(piece, limit)
+    return out
+
+
+def policy_chunks(statements: list[Statement]) -> list[list[Statement]]:
+    """The statements packed into policy documents of at most :data:`MANAGED_POLICY_LIMIT`
+    characters each (first fit, in order)."""
+    room = MANAGED_POLICY_LIMIT - _size({"Version": "2012-10-17", "Statement": []})
+    chunks: list[list[Statement]] = []
+    sizes: list[int] = []
+    for statement in (p for s in statements for p in _split(s, room)):
+        size = _size(statement) + 1
+        for index, used in enumerate(sizes):
+            if used + size <= room:
+                chunks[index].append(statement)
+                sizes[index] += size
+                break
+        else:
+            chunks.append([statement])
+            sizes.append(size)
+    return chunks
 
 
 def _substituted(value: Any) -> Any:
