@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from moto import mock_aws
@@ -99,3 +100,44 @@ def test_the_placement_comes_from_the_event(event: dict[str, object], expected: 
 def test_a_malformed_placement_is_refused(event: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
         spoke_session.placement_of(event)
+
+
+def test_every_state_that_calls_a_function_about_the_environment_passes_its_placement() -> None:
+    """A function that gets the environment's name also gets its account and region, from
+    Begin's ctx, or the whole execution input (run gates, Begin) or state (failure tail)."""
+    from mwaa_pause_resume.functions import HANDLERS
+    from mwaa_pause_resume.infra.workflows.synth import synthesize_definitions
+
+    acting = {key for key, path in HANDLERS.items() if _decorated(path)}
+    seen: set[str] = set()
+    for definition in synthesize_definitions().values():
+        for name, state in _task_states(definition["States"]):
+            payload = state.get("Parameters", {}).get("Payload", {})
+            if payload.get("environment.$") == "$.ctx.environment":
+                assert payload.get("account.$") == "$.ctx.account", name
+                assert payload.get("region.$") == "$.ctx.region", name
+            else:
+                whole = {"input.$", "state.$"} & set(payload)
+                assert whole or "environment.$" not in payload, name
+            seen.add(name)
+    assert seen and acting
+
+
+def _decorated(path: str) -> bool:
+    import importlib
+
+    module, _, function = path.rpartition(".")
+    handler = getattr(importlib.import_module(module), function)
+    return hasattr(handler, "__wrapped__")
+
+
+def _task_states(states: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+    for name, state in states.items():
+        if state["Type"] == "Task":
+            out.append((name, state))
+        for branch in state.get("Branches", []) + (
+            [state["Iterator"]] if "Iterator" in state else []
+        ):
+            out += _task_states(branch["States"])
+    return out
