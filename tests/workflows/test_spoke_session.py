@@ -141,3 +141,19 @@ def _task_states(states: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         ):
             out += _task_states(branch["States"])
     return out
+
+
+def test_in_lambda_the_hub_account_comes_from_the_function_arn(moto: None) -> None:
+    """No GetCallerIdentity (a function in a VPC may have no STS endpoint)."""
+    from types import SimpleNamespace
+
+    seen: list[spoke_session.HubIdentity] = []
+
+    @spoke_session.acting_in_placement
+    def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        seen.append(spoke_session.hub_identity())
+        return {}
+
+    arn = "arn:aws-cn:lambda:cn-north-1:210987654321:function:mpr-begin"
+    handler({"environment": "dev"}, SimpleNamespace(invoked_function_arn=arn))
+    assert seen == [spoke_session.HubIdentity("210987654321", "aws-cn", "cn-north-1")]

@@ -84,10 +84,25 @@ def acting_in_placement(
 
     @functools.wraps(handler)
     def wrapped(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        _learn_identity(context)
         with placed(placement_of(event)):
             return handler(event, context)
 
     return wrapped
+
+
+_identity_from_context: list[HubIdentity] = []
+
+
+def _learn_identity(context: Any) -> None:
+    """The hub's account and partition from the invoked function's ARN
+    (``arn:aws:lambda:<region>:<account>:function:<name>``), so that a function in a VPC
+    without an STS endpoint never needs GetCallerIdentity to know its own account."""
+    arn = str(getattr(context, "invoked_function_arn", "") or "")
+    parts = arn.split(":")
+    if _identity_from_context or len(parts) < 7 or parts[2] != "lambda":
+        return
+    _identity_from_context.append(HubIdentity(parts[4], parts[1], parts[3]))
 
 
 @contextmanager
@@ -110,9 +125,16 @@ class HubIdentity:
     region: str
 
 
-@functools.cache
 def hub_identity() -> HubIdentity:
-    """The functions' own account (from STS: no configuration to drift), partition and region."""
+    """The functions' own account, partition and region: from the invoked function's ARN
+    in Lambda, else (local runs, tests) from STS."""
+    if _identity_from_context:
+        return _identity_from_context[0]
+    return _caller_identity()
+
+
+@functools.cache
+def _caller_identity() -> HubIdentity:
     import boto3
 
     from mwaa_pause_resume.functions import aws
@@ -211,5 +233,6 @@ def mwaa_client() -> Any:
 
 def reset() -> None:
     """Forget the identity and assumed credentials (tests that change accounts)."""
-    hub_identity.cache_clear()
+    _caller_identity.cache_clear()
+    _identity_from_context.clear()
     CREDENTIALS.clear()
