@@ -133,3 +133,21 @@ def test_the_hub_cannot_update_a_spoke_execution_role(write_toml: Callable[..., 
     (line,) = problems(path)
     assert line.startswith("environments[0].update_execution_role:")
     assert "policy ENV" in line
+
+
+def test_policy_of_a_spoke_execution_role_names_the_hubs_keys_and_its_own_airflow(
+    write_toml: Callable[..., Path], run_cli: Callable[..., Any]
+) -> None:
+    key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    mac = "arn:aws:kms:us-east-1:111122223333:key/abcd1234-12ab-34cd-56ef-1234567890ab"
+    result = run_cli(
+        "policy", "team", "--config", str(fleet(write_toml)),
+        "--bucket", "hub-backups", "--key-arn", key, "--mac-key-arn", mac,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = result.stdout[: result.stdout.rindex("}") + 1]
+    statements = {s["Sid"]: s for s in json.loads(text)["Statement"]}
+    rest = statements["InvokeOwnRestApi"]["Resource"]
+    assert rest == f"arn:aws:airflow:eu-west-1:{SPOKE}:role/team/Op"
+    through_s3 = json.dumps(statements["UseBackupKeyThroughS3"])
+    assert "s3.us-east-1.amazonaws.com" in through_s3

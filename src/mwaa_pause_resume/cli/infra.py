@@ -265,6 +265,7 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
         region=env_region,
         account=account,
         mac_key_arn=mac_key_arn or None,
+        environment_region=env.region,
     )
     if as_json:
         print_json(

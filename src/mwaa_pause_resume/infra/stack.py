@@ -236,6 +236,7 @@ class PauseResumeStack(cdk.Stack):
                     region=self.region,
                     account=self.account,
                     mac_key_arn=self.backup.mac_key.key_arn,
+                    environment_region=env.region,
                 )
             ),
             roles=[role],
