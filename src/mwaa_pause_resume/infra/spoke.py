@@ -26,12 +26,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from mwaa_pause_resume.config.fleet import (
-    is_remote_account,
-    spoke_accounts,
-    spoke_role_arn,
-    spoke_role_name,
-)
+from mwaa_pause_resume.config.fleet import is_remote_account, spoke_accounts, spoke_role_name
 from mwaa_pause_resume.config.model import Config, EnvironmentConfig
 from mwaa_pause_resume.infra.permissions import (
     MWAA_CAPABILITIES,
@@ -67,15 +62,6 @@ def region_of(env: EnvironmentConfig, config: Config) -> str:
     if region is None:
         raise ValueError(f"environment {env.name} has no region (validate refuses this)")
     return region
-
-
-def spoke_role_arns(config: Config, partition: str = "aws") -> list[str]:
-    """The spoke roles the hub's functions may assume: one per configured spoke account."""
-    stack = config.deployment.stack_name
-    return [
-        spoke_role_arn(stack, account, partition)
-        for account in spoke_accounts(config.environments, config.deployment)
-    ]
 
 
 def spoke_statements(
@@ -271,8 +257,8 @@ def _substituted(value: Any) -> Any:
 
 
 def resolve_template_strings(value: Any, account: str, partition: str = "aws") -> Any:
-    """The template's ``Fn::Sub`` strings as CloudFormation resolves them in ``account``
-    (tests and `policy` compare the deployed document with :func:`spoke_policy`)."""
+    """The template as CloudFormation resolves its ``Fn::Sub`` strings in ``account`` (the
+    tests deploy it into moto's accounts this way)."""
     if isinstance(value, dict):
         if set(value) == {"Fn::Sub"}:
             return (
