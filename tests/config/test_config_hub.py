@@ -151,3 +151,16 @@ def test_policy_of_a_spoke_execution_role_names_the_hubs_keys_and_its_own_airflo
     assert rest == f"arn:aws:airflow:eu-west-1:{SPOKE}:role/team/Op"
     through_s3 = json.dumps(statements["UseBackupKeyThroughS3"])
     assert "s3.us-east-1.amazonaws.com" in through_s3
+
+
+def test_the_fleet_example_validates_and_has_a_spoke_template() -> None:
+    from config_helpers import EXAMPLES
+
+    from mwaa_pause_resume.infra.spoke import spoke_summary, spoke_template
+
+    config = load_config(EXAMPLES / "fleet.toml")
+    assert [a for a, _ in spoke_summary(config)] == ["222222222222", "333333333333"]
+    assert set(spoke_template(config)["Conditions"]) == {
+        "InAccount222222222222",
+        "InAccount333333333333",
+    }
