@@ -12,20 +12,29 @@ account (OrganizationAccountAccessRole, as AWS Organizations creates it).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from workflow_fakes import environment_request, read_json, s3_keys, settings
+from workflow_fakes import (
+    BUCKET,
+    ContractAirflow,
+    dag_specs,
+    environment_request,
+    read_json,
+    s3_keys,
+    settings,
+)
 
 from mwaa_pause_resume.config.fleet import spoke_role_arn, spoke_role_name
 from mwaa_pause_resume.config.model import Config, DeploymentConfig, EnvironmentConfig
+from mwaa_pause_resume.functions.ownership import OWNER_TAG
 from mwaa_pause_resume.functions.spoke_session import SPOKE_ROLE_VARIABLE
 from mwaa_pause_resume.infra.spoke import ROLE_LOGICAL_ID, resolve_template_strings, spoke_template
+from mwaa_pause_resume.sandbox.mwaa import MwaaBackend
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
 
-MakeLocal = Callable[..., LocalWorkflows]
 HUB = "123456789012"  # moto's default account: the "testing" credentials' account
 HUB_REGION = "us-east-1"
 STACK = "mpr-hub"
@@ -97,16 +106,25 @@ def assumed_role_arns(account: str) -> list[str]:
 
 
 @pytest.fixture
-def hub(make_local: MakeLocal, monkeypatch: pytest.MonkeyPatch) -> LocalWorkflows:
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalWorkflows]:
     # What the stack sets on the functions that call MWAA when spokes are configured.
     monkeypatch.setenv(SPOKE_ROLE_VARIABLE, spoke_role_name(STACK))
-    local = make_local(seed=False)
+    # A deployment id: Begin checks and sets the ownership tag, through the spoke role.
+    local = LocalWorkflows(MwaaBackend(ContractAirflow(dag_specs())), deployment=STACK).start()
+    try:
+        local.create_bucket(BUCKET)
+        seed_spokes(local)
+        yield local
+    finally:
+        local.stop()
+
+
+def seed_spokes(local: LocalWorkflows) -> None:
     for name, (account, region) in SPOKES.items():
         deploy_spoke_role(account)
         request = environment_request(name)
         request["ExecutionRoleArn"] = f"arn:aws:iam::{account}:role/mwaa-exec"
         local.mwaa.at(account, region).seed(request)
-    return local
 
 
 def test_the_hub_pauses_and_resumes_environments_in_two_spoke_accounts_and_regions(
@@ -133,6 +151,9 @@ def test_the_hub_pauses_and_resumes_environments_in_two_spoke_accounts_and_regio
         environment = spoke.environment(name)
         assert environment.status == "AVAILABLE"
         assert environment.arn == f"arn:aws:airflow:{region}:{account}:environment/{name}"
+        # Tagged by Begin on the pause, re-created with the tag by the resume, in the spoke.
+        assert environment.data["Tags"][OWNER_TAG] == STACK
+        assert any(op == "TagResource" for op, _ in spoke.calls)
         # Every MWAA call of both workflows went to the spoke: Begin's GetEnvironment,
         # the trigger's InvokeRestApi, the delete, the create.
         operations = {op for op, _ in spoke.calls}
