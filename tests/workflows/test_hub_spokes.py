@@ -159,8 +159,12 @@ def test_the_hub_pauses_and_resumes_environments_in_two_spoke_accounts_and_regio
         operations = {op for op, _ in spoke.calls}
         assert {"GetEnvironment", "InvokeRestApi", "DeleteEnvironment"} <= operations
         assert "CreateEnvironment" in operations
-        # ... through the spoke role of that account, and no other.
-        assert set(assumed_role_arns(account)) >= {spoke_role_arn(STACK, account)}
+        # ... through the spoke role of that account, and no other (the administrator
+        # role is the one deploy_spoke_role used).
+        assert set(assumed_role_arns(account)) == {
+            spoke_role_arn(STACK, account),
+            f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+        }
     # Nothing reached the hub's own account and region, nor a spoke's other region.
     assert hub.mwaa.calls == []
     assert sorted(hub.mwaa.placements()) == sorted([(HUB, HUB_REGION), *SPOKES.values()])
