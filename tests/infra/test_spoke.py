@@ -347,3 +347,30 @@ def test_a_spoke_dags_bucket_lets_only_the_hubs_tagged_roles_write_dags() -> Non
     assert not allowed(policy, deployer, "s3:PutObject", f"{bucket}/requirements.txt", tagged)
     assert not allowed(policy, deployer, "s3:PutObject", f"{bucket}/dags/x.py")
     assert len(policy) == 2  # team-a and team-a2: A's environments only
+
+
+def test_an_environment_of_the_hubs_account_in_another_region_is_granted_there() -> None:
+    eu = env("hub-eu", None, "eu-central-1")
+    scope = Scope(
+        partition="aws",
+        region="us-east-1",
+        account=HUB,
+        environments=(eu,),
+        backup_bucket_arn=BUCKET,
+        backup_key_arn=KEY,
+    )
+    function = f"arn:aws:iam::{HUB}:role/fn"
+    status = handler_statements(HANDLERS["environment_status"], scope)
+    assert allowed(
+        status, function, "airflow:GetEnvironment", mwaa(HUB, "eu-central-1", "environment/hub-eu")
+    )
+    assert not allowed(
+        status, function, "airflow:GetEnvironment", mwaa(HUB, "us-east-1", "environment/hub-eu")
+    )
+    trigger = handler_statements(HANDLERS["dag_trigger"], scope)
+    rest = mwaa(HUB, "eu-central-1", "role/hub-eu/User")
+    assert allowed(trigger, function, "airflow:InvokeRestApi", rest)
+    create = handler_statements(HANDLERS["environment_create"], scope)
+    logs = f"arn:aws:logs:eu-central-1:{HUB}:log-group:airflow-hub-eu-Task"
+    assert allowed(create, function, "logs:CreateLogGroup", logs)
+    assert not any("sts:AssumeRole" in json.dumps(s) for s in create)
