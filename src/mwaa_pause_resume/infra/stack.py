@@ -12,6 +12,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from mwaa_pause_resume.config.fleet import spoke_accounts, spoke_role_arn
 from mwaa_pause_resume.config.model import Config, EnvironmentConfig
 from mwaa_pause_resume.functions import WORKFLOW_FUNCTIONS
 from mwaa_pause_resume.infra.alarms import OperationalAlarms
@@ -34,6 +35,7 @@ from mwaa_pause_resume.infra.network import PrivateEndpoints
 from mwaa_pause_resume.infra.notifications import Notifications
 from mwaa_pause_resume.infra.permissions import Scope
 from mwaa_pause_resume.infra.schedules import Schedules
+from mwaa_pause_resume.infra.spoke import HUB_TAG, spoke_environments
 from mwaa_pause_resume.infra.workflows import PauseResumeWorkflows
 
 
@@ -56,7 +58,13 @@ class PauseResumeStack(cdk.Stack):
             description=_description(config),
         )
         envs = config.environments
-        self.backup = BackupStorage(self, "Backup", envs)
+        # Fleet (docs/fleet.md): environments in other accounts are reached through the
+        # spoke role; their execution roles get their own prefixes in the hub's bucket.
+        spokes = spoke_accounts(envs, config.deployment)
+        self.spoke_accounts = frozenset(spokes)
+        self.backup = BackupStorage(
+            self, "Backup", envs, spoke_environments=spoke_environments(config)
+        )
         iam_scope = Scope(
             partition=self.partition,
             region=self.region,
@@ -67,6 +75,10 @@ class PauseResumeStack(cdk.Stack):
             mac_key_arn=self.backup.mac_key.key_arn,
             webhook=config.notifications.webhook,
             deployment=config.deployment.stack_name,
+            spoke_role_arns=[
+                spoke_role_arn(config.deployment.stack_name, a, self.partition) for a in spokes
+            ],
+            spoke_accounts=frozenset(spokes),
         )
         self.functions = WorkflowFunctions(
             self, "Functions", lambda_bundle, iam_scope, config.deployment
@@ -189,7 +201,7 @@ class PauseResumeStack(cdk.Stack):
             snapshot_root=f"s3://{self.backup.bucket.bucket_name}/",
             deployment=self.stack_name,
         )
-        s3deploy.BucketDeployment(
+        deployment = s3deploy.BucketDeployment(
             self,
             f"{cid}Dags",
             sources=[
@@ -202,6 +214,10 @@ class PauseResumeStack(cdk.Stack):
             retain_on_delete=True,  # deleting the stack must not empty the DAGs folder
             extract=True,
         )
+        if env.account in self.spoke_accounts:
+            # A DAGs folder in a spoke account: its bucket policy lets the hub's roles with
+            # this tag write there (`policy --spoke-role`, docs/fleet.md).
+            cdk.Tags.of(deployment.handler_role).add(HUB_TAG, self.stack_name)
 
     def _attach_execution_role_policy(self, env: EnvironmentConfig) -> None:
         cid = construct_id(env)
@@ -220,6 +236,7 @@ class PauseResumeStack(cdk.Stack):
                     region=self.region,
                     account=self.account,
                     mac_key_arn=self.backup.mac_key.key_arn,
+                    environment_region=env.region,
                 )
             ),
             roles=[role],
