@@ -157,16 +157,20 @@ def test_the_estimate_is_each_synthesized_stacks_count(grouped: _Synth) -> None:
     assert len(grouped.nested) == GROUPED.groups
 
 
-def test_a_group_takes_the_main_stacks_values_as_seven_named_parameters(
+def test_a_group_takes_the_main_stacks_values_as_named_parameters(
     grouped: _Synth,
 ) -> None:
     stacks = resources(grouped.main, "AWS::CloudFormation::Stack")
     assert len(stacks) == len(grouped.nested)
-    for template in grouped.nested.values():
+    declared = {}
+    for name, template in grouped.nested.items():
+        # Every group here has environments, a policy and a DAGs folder: it uses all seven.
         assert set(template["Parameters"]) == set(PARAMETERS)
         assert "Outputs" not in template
-    for stack in stacks.values():
-        assert set(stack["Properties"]["Parameters"]) == set(PARAMETERS)
+        declared[name] = set(template["Parameters"])
+    for logical_id, stack in stacks.items():
+        (name,) = [n for n in declared if logical_id.startswith(n)]
+        assert set(stack["Properties"]["Parameters"]) == declared[name]
     assert len(grouped.main.get("Outputs", {})) <= 200
 
 
@@ -255,4 +259,8 @@ def test_the_dag_deployments_role_overflow_policies_are_counted(tmp_path: Path) 
     after = _synth_grouped(config, tmp_path / "out", nag=False, layout=layout)
     (template,) = after.nested.values()
     assert len(resources(template, "AWS::IAM::ManagedPolicy")) == 1
+    # No execution-role policy here: the group declares only the parameters it uses.
+    assert "MacKeyArn" in template["Parameters"]
+    (nested_stack,) = resources(after.main, "AWS::CloudFormation::Stack").values()
+    assert set(nested_stack["Properties"]["Parameters"]) == set(template["Parameters"])
     assert len(template["Resources"]) == stack_sizes(config, layout).groups[0]

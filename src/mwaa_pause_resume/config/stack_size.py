@@ -60,7 +60,8 @@ PER_DAGS_FOLDER = 2
 # CDK's BucketDeployment handler role gets a grant per DAGs folder of its stack; past
 # IAM's inline policy size CDK moves statements into "overflow" AWS::IAM::ManagedPolicy
 # resources. Measured with 10 to 60 folders, short and 63-character bucket names: none
-# up to 15 folders, then at most one more per 10 folders (an upper bound; exact at 20).
+# up to 15 folders, then at most one more per 10 folders: an upper bound (with short
+# names CDK needs the first one only from 18-20 folders on).
 OVERFLOW_FREE_FOLDERS = 15
 FOLDERS_PER_OVERFLOW_POLICY = 10
 MANAGED_POLICIES_PER_ROLE = 10  # IAM's default quota
@@ -249,7 +250,7 @@ def _dags_resources(folders: int) -> int:
 def stack_sizes(config: Config, layout: StackLayout) -> StackSizes:
     """Each stack's resource count for ``config`` laid out as ``layout``: exact, except for
     VPC endpoints, counted as if every one were missing, and the BucketDeployment role's
-    overflow policies past 20 DAGs folders in one stack (upper bounds)."""
+    overflow policies past 15 DAGs folders in one stack (upper bounds)."""
     envs = config.environments
     if not layout.nested:
         folders = len(distinct_folders(envs))

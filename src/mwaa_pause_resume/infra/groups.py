@@ -3,10 +3,10 @@
 Each holds its environments' schedules (in its own schedule group) and execution-role
 policies and its DAGs folders' bundle deployments (config/stack_layout.py assigns
 them). What it needs of the main stack (workflows, scheduler role, dead-letter queue,
-bucket and keys) comes in as named parameters (:data:`PARAMETERS`) rather than CDK's
-generated ``referenceto...`` ones: the group's template reads plainly, its wildcard
-grants render the same to cdk-nag in every group, and the count stays at seven (of
-CloudFormation's 200). A group has no outputs.
+bucket and keys) comes in as named parameters (:data:`PARAMETERS`, those it uses) rather
+than CDK's generated ``referenceto...`` ones: the group's template reads plainly, its
+wildcard grants render the same to cdk-nag in every group, and the count stays at seven
+at most (of CloudFormation's 200). A group has no outputs.
 """
 
 from __future__ import annotations
@@ -52,7 +52,13 @@ class EnvironmentGroup(cdk.NestedStack):
         target: ScheduleTarget,
         refs: DeploymentRefs,
     ) -> None:
-        values = {
+        super().__init__(
+            scope,
+            group_construct_id(contents.index),
+            description=_description(refs.deployment, contents),
+        )
+        self.contents = contents
+        self._values = {
             "PauseStateMachineArn": target.pause_arn,
             "ResumeStateMachineArn": target.resume_arn,
             "SchedulerRoleArn": target.role_arn,
@@ -61,43 +67,44 @@ class EnvironmentGroup(cdk.NestedStack):
             "BackupKeyArn": refs.key_arn,
             "MacKeyArn": refs.mac_key_arn,
         }
-        super().__init__(
-            scope,
-            group_construct_id(contents.index),
-            description=_description(refs.deployment, contents),
-            parameters=values,
-        )
-        self.contents = contents
-        param = {
-            name: cdk.CfnParameter(
-                self, name, type="String", description=PARAMETERS[name]
-            ).value_as_string
-            for name in values
-        }
-        target = ScheduleTarget(
-            pause_arn=param["PauseStateMachineArn"],
-            resume_arn=param["ResumeStateMachineArn"],
-            role_arn=param["SchedulerRoleArn"],
-            dead_letter_arn=param["DeadLetterQueueArn"],
-            bucket_name=param["BackupBucketName"],
-            kms_key_arn=param["BackupKeyArn"],
-        )
-        refs = dataclasses.replace(
-            refs,
-            bucket_name=param["BackupBucketName"],
-            key_arn=param["BackupKeyArn"],
-            mac_key_arn=param["MacKeyArn"],
-        )
+        self._parameters: dict[str, str] = {}
         if contents.environments:
             self.schedule_group = scheduler.CfnScheduleGroup(
                 self, "ScheduleGroup", name=schedule_group_name(refs.deployment, contents.index)
             )
+            local_target = ScheduleTarget(
+                pause_arn=self._parameter("PauseStateMachineArn"),
+                resume_arn=self._parameter("ResumeStateMachineArn"),
+                role_arn=self._parameter("SchedulerRoleArn"),
+                dead_letter_arn=self._parameter("DeadLetterQueueArn"),
+                bucket_name=self._parameter("BackupBucketName"),
+                kms_key_arn=self._parameter("BackupKeyArn"),
+            )
             for env in contents.environments:
-                environment_schedules(self, env, self.schedule_group, target)
+                environment_schedules(self, env, self.schedule_group, local_target)
                 if env.update_execution_role:
-                    attach_execution_role_policy(self, env, refs)
+                    attach_execution_role_policy(self, env, self._refs(refs, with_key=True))
         for _, env in contents.folders:
-            deploy_dags(self, env, refs)
+            deploy_dags(self, env, self._refs(refs, with_key=False))
+
+    def _parameter(self, name: str) -> str:
+        """The group's parameter ``name``, declared (and passed by the main stack) on first
+        use: a group declares only what it uses."""
+        if name not in self._parameters:
+            self._parameters[name] = cdk.CfnParameter(
+                self, name, type="String", description=PARAMETERS[name]
+            ).value_as_string
+            self.set_parameter(name, self._values[name])
+        return self._parameters[name]
+
+    def _refs(self, refs: DeploymentRefs, *, with_key: bool) -> DeploymentRefs:
+        """``refs`` with the group's parameters (the backup key only where it is used)."""
+        return dataclasses.replace(
+            refs,
+            bucket_name=self._parameter("BackupBucketName"),
+            mac_key_arn=self._parameter("MacKeyArn"),
+            key_arn=self._parameter("BackupKeyArn") if with_key else refs.key_arn,
+        )
 
 
 def _description(deployment: str, contents: GroupContents) -> str:

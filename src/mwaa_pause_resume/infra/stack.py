@@ -62,6 +62,9 @@ class PauseResumeStack(cdk.Stack):
             stack_name=config.deployment.stack_name,
             env=env,
             description=_description(config),
+            # A fleet's main template is large (per-environment lists in the shared IAM
+            # policies and dashboard): compact JSON halves it against CloudFormation's 1 MB.
+            suppress_template_indentation=layout.nested,
         )
         envs = config.environments
         self.backup = BackupStorage(self, "Backup", envs)
