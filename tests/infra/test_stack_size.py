@@ -264,3 +264,18 @@ def test_the_dag_deployments_role_overflow_policies_are_counted(tmp_path: Path) 
     (nested_stack,) = resources(after.main, "AWS::CloudFormation::Stack").values()
     assert set(nested_stack["Properties"]["Parameters"]) == set(template["Parameters"])
     assert len(template["Resources"]) == stack_sizes(config, layout).groups[0]
+
+
+def test_stack_descriptions_stay_within_aws_cdk_libs_512_characters() -> None:
+    """aws-cdk-lib fails the synthesis past 512 (a fleet's names used to be listed up to
+    1024, which broke the synthesis of about 50 environments)."""
+    from mwaa_pause_resume.config.stack_layout import group_contents
+    from mwaa_pause_resume.infra.groups import _description as group_description
+    from mwaa_pause_resume.infra.stack import _description
+
+    config = _config(*(_public(i, name=f"analytics-{i:04d}") for i in range(60)))
+    assert len(_description(config)) <= 512
+    assert _description(config).endswith("(60 environments)")
+    (group,) = group_contents(config.environments, 1)
+    assert len(group_description("mpr-test", group)) <= 512
+    assert group_description("mpr-test", group).endswith(": 60 environments")
