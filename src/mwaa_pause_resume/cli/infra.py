@@ -65,6 +65,10 @@ def synth(
     result = synthesize(loaded, out)
     seconds = time.monotonic() - started
     summary = _summary(loaded, result.stack_name, result.template_path, result.template, seconds)
+    summary["nested_stacks"] = {
+        name: {"template": str(path), "resources": len(template.get("Resources", {}))}
+        for name, (path, template) in result.nested.items()
+    }
     if as_json:
         print_json(summary)
         return
@@ -74,6 +78,13 @@ def synth(
         f"{seconds:.1f} s): {summary['template']}",
         highlight=False,
     )
+    if nested := summary["nested_stacks"]:
+        counts = [n["resources"] for n in nested.values()]
+        out_console.print(
+            f"  {len(nested)} nested stacks (docs/stack-layout.md): {sum(counts)} resources, "
+            f"the largest {max(counts)}; templates beside it (*.nested.template.json)",
+            highlight=False,
+        )
     for item in summary["schedules"]:
         out_console.print(
             f"  {item['environment']}: {item['action']} {item['expression']} ({item['timezone']})",

@@ -37,7 +37,7 @@ from mwaa_pause_resume.config.model import (
 )
 from mwaa_pause_resume.config.network import known_lambda_vpcs
 from mwaa_pause_resume.config.problems import ConfigError, Invalid, Problem, did_you_mean
-from mwaa_pause_resume.config.stack_size import TOO_MANY_RESOURCES_FIX, too_many_resources
+from mwaa_pause_resume.config.stack_size import too_many_resources
 
 FieldPath = tuple[str | int, ...]
 # Lambda's VpcConfig limits (Lambda API reference): SubnetIds, SecurityGroupIds.
@@ -637,7 +637,7 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
         notifications=notifications,
     )
     if not builder.problems and (too_many := too_many_resources(config)):
-        builder.add(("environments",), too_many, TOO_MANY_RESOURCES_FIX)
+        builder.add(("environments",), *too_many)
     if not builder.problems and (too_large := bucket_policy_too_large(config)):
         builder.add(("environments",), too_large, BUCKET_POLICY_FIX)
     if builder.problems:
