@@ -18,6 +18,7 @@ import pytest
 from cli_ops_helpers import CONFIG, ENV, Deployed, MakeDeployed, assert_exit, environment_request
 from moto.sts.models import sts_backends
 
+from mwaa_pause_resume.cli import status_cmd
 from mwaa_pause_resume.config import load_config
 from mwaa_pause_resume.config.fleet import Placement
 from mwaa_pause_resume.operations.aws_gateway import AwsGateway
@@ -136,9 +137,21 @@ FILTERS = [  # every kind is tested offline on plan (test_cli_fleet_input); stat
 ]
 
 
-def test_status_filters(fleet: Deployed) -> None:
+def test_status_filters_and_bulk_overrides(
+    fleet: Deployed, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for filters, expected in FILTERS:
         assert sorted(statuses(fleet, *filters)) == expected, filters
+
+    assert_exit(fleet.cli("keep-awake", "spoke-a", "--for", "2h"), 0)
+    one_by_one = statuses(fleet)
+    monkeypatch.setattr(status_cmd, "BULK_OVERRIDES", 0)  # a fleet's: one listing
+    listed = statuses(fleet)
+
+    assert listed["spoke-a"]["override"]["kind"] == "keep-awake"
+    assert {n: i["override"] for n, i in listed.items()} == {
+        n: i["override"] for n, i in one_by_one.items()
+    }
 
 
 def test_report_filters_and_totals(fleet: Deployed) -> None:

@@ -14,6 +14,8 @@ Exit codes: 0 shown, 2 bad input or an AWS error the user can fix.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -40,11 +42,15 @@ from mwaa_pause_resume.operations.status import (
 if TYPE_CHECKING:
     from mwaa_pause_resume.config.fleet import Placement
     from mwaa_pause_resume.config.model import EnvironmentConfig
+    from mwaa_pause_resume.functions.overrides import Override
     from mwaa_pause_resume.operations.fleet_sessions import Unreachable
 
 UNAVAILABLE = "UNAVAILABLE"  # the environment's account could not be reached
 # How many environments a "gave up" warning names before "and N more".
 NAMED = 5
+# Past this many environments, the overrides are listed at once (GetParametersByPath)
+# rather than read one by one.
+BULK_OVERRIDES = 10
 
 
 def register(app: typer.Typer) -> None:
@@ -118,6 +124,7 @@ def status(
     places = {env.name: where(env, cfg.deployment, hub) for env in envs}
     # Sessions first, one per place (a spoke's AssumeRole once), then the reads at once.
     gateways = {at: fleet.gateway_for(at) for at in dict.fromkeys(places.values())}
+    overrides = _all_overrides(session) if deployed and len(envs) > BULK_OVERRIDES else None
 
     def one(env: EnvironmentConfig) -> dict[str, Any]:
         at = places[env.name]
@@ -130,6 +137,7 @@ def status(
             now=now,
             deployed=deployed,
             warnings=warnings,
+            overrides=overrides,
         )
 
     result = map_bounded(one, envs, concurrency)
@@ -142,6 +150,18 @@ def status(
     from mwaa_pause_resume.cli.status_view import print_status
 
     print_status(console(), result, now, warnings=warnings, grouped=grouped)
+
+
+def _all_overrides(session: Session) -> dict[str, Override | None] | None:
+    """Every override of the deployment in one listing; None (read them one by one)
+    when it is refused: an operator policy from before fleets grants ssm:GetParameter
+    only."""
+    from mwaa_pause_resume.operations.overrides import OverrideStore
+
+    try:
+        return OverrideStore(session.aws, session.config.deployment.stack_name).all()
+    except UserError:
+        return None
 
 
 def _gave_up_warning(environments: set[str]) -> str:
@@ -166,6 +186,7 @@ def _environment_item(
     now: datetime,
     deployed: bool,
     warnings: list[str],
+    overrides: Mapping[str, Override | None] | None,
 ) -> dict[str, Any]:
     """One environment's status: the live state through its own account's gateway, the
     rest (executions, snapshots, overrides, timing) from the hub's."""
@@ -192,7 +213,11 @@ def _environment_item(
         item["unavailable"] = unreachable.to_json()
     item["account"], item["region"] = at.account, at.region
     item["resume_airflow"] = _resume_airflow(env, item)
-    item["override"] = _override(session, env.name, own)
+    if overrides is None:
+        item["override"] = _override(session, env.name, own)
+    else:
+        found = overrides.get(env.name)
+        item["override"] = None if found is None else json.loads(found.to_json())
     item["timing"] = _timing(session, env) if deployed else None
     item["warnings"] += own
     return item
@@ -251,7 +276,6 @@ def _restore_report(session: Session, environment: str, records: list[ExecutionR
 
 def _override(session: Session, environment: str, warnings: list[str]) -> Any:
     """The environment's keep-awake / stay-paused override (``override show``), if any."""
-    import json
 
     from mwaa_pause_resume.operations.overrides import OverrideStore
 
