@@ -10,8 +10,9 @@ by ``--latency-ms`` (default 20), a round trip to an AWS endpoint in the same re
 without it, moto's in-process answers would hide what the bulk path saves.
 
 The per-environment path is the same code with what the bulk path changed turned back:
-one read at a time, ListExecutions pages of 100, and the search for last runs giving up
-after 3 pages. ``found`` is how many environments' last pause status could show.
+one read at a time, ListExecutions pages of 100, the search for last runs giving up
+after 3 pages, one GetParameter per environment for the overrides. ``found`` is how
+many environments' last pause status could show.
 
     PYTHONPATH=src .venv/bin/python bench/fleet_status.py [--sizes 300 1000] [--runs 2]
         [--latency-ms 20]
@@ -148,16 +149,17 @@ def deploy(names: list[str], runs: int, mwaa: Any) -> None:
 @contextmanager
 def per_environment_path() -> Iterator[None]:
     """The bulk path's changes turned back (see the module docstring)."""
-    from mwaa_pause_resume.operations import bounded, execution_search
+    from mwaa_pause_resume.cli import status_cmd
+    from mwaa_pause_resume.operations import bounded, execution_search, report_runs
 
     with (
+        mock.patch.object(status_cmd, "BULK_OVERRIDES", 10**9),
         mock.patch.object(bounded, "DEFAULT_CONCURRENCY", 1),
         mock.patch.object(execution_search, "fleet_page_size", lambda _n, default: default),
         mock.patch.object(
             execution_search, "history_pages", lambda _n, _s: execution_search.MAX_HISTORY_PAGES
         ),
-        mock.patch.object(execution_search, "LIST_PAGE_MAX", 100),
-        mock.patch("mwaa_pause_resume.operations.report_runs.LIST_PAGE_MAX", 100),
+        mock.patch.object(report_runs, "LIST_PAGE_MAX", 100),
     ):
         yield
 
@@ -232,10 +234,23 @@ def run_size(size: int, runs: int, counter: CallCounter) -> list[dict[str, Any]]
     return rows
 
 
-def calls_text(calls: dict[str, int]) -> str:
-    total = sum(calls.values())
-    top = ", ".join(f"{op} {n}" for op, n in sorted(calls.items(), key=lambda kv: -kv[1])[:4])
-    return f"{total} ({top})"
+GROUPS = {  # operation -> column
+    "DescribeExecution": "DescribeExecution",
+    "ListExecutions": "ListExecutions",
+    "GetObject": "S3",
+    "ListObjectsV2": "S3",
+    "GetEnvironment": "GetEnvironment",
+    "GetParameter": "SSM",
+    "GetParametersByPath": "SSM",
+}
+COLUMNS = ("DescribeExecution", "ListExecutions", "S3", "GetEnvironment", "SSM")
+
+
+def call_columns(calls: dict[str, int]) -> list[str]:
+    grouped: Counter[str] = Counter()
+    for operation, count in calls.items():
+        grouped[GROUPS.get(operation, "other")] += count
+    return [str(sum(calls.values()))] + [str(grouped[c]) for c in (*COLUMNS, "other")]
 
 
 def main() -> None:
@@ -248,17 +263,17 @@ def main() -> None:
     rows = [row for size in args.sizes for row in run_size(size, args.runs, counter)]
     print(f"\nload average before the last measurement: {os.getloadavg()}")
     print(f"latency per call: {args.latency_ms:g} ms, runs per environment: {args.runs}")
-    print("\n| environments | command | path | wall time (s) | AWS calls | last pause found |")
-    print("| ---: | --- | --- | ---: | --- | ---: |")
+    header = ("environments", "command", "path", "wall time (s)", "AWS calls", *COLUMNS,
+              "other", "last pause found")  # fmt: skip
+    print("\n| " + " | ".join(header) + " |")
+    print("| " + " | ".join("---" for _ in header) + " |")
     for row in rows:
         for path in ("old", "new"):
             figures = row[path]
             found = "-" if figures["found"] is None else f"{figures['found']}/{row['size']}"
             label = "per environment" if path == "old" else "bulk"
-            print(
-                f"| {row['size']} | {row['command']} | {label} | {figures['seconds']:.1f} | "
-                f"{calls_text(figures['calls'])} | {found} |"
-            )
+            cells = [str(row["size"]), row["command"], label, f"{figures['seconds']:.1f}"]
+            print("| " + " | ".join([*cells, *call_columns(figures["calls"]), found]) + " |")
 
 
 if __name__ == "__main__":

@@ -124,7 +124,10 @@ def status(
     places = {env.name: where(env, cfg.deployment, hub) for env in envs}
     # Sessions first, one per place (a spoke's AssumeRole once), then the reads at once.
     gateways = {at: fleet.gateway_for(at) for at in dict.fromkeys(places.values())}
-    overrides = _all_overrides(session) if deployed and len(envs) > BULK_OVERRIDES else None
+    overrides = _all_overrides(session) if len(envs) > BULK_OVERRIDES else None
+    by_environment: dict[str | None, list[ExecutionRecord]] = {}
+    for record in records:  # grouped once, not filtered again for each environment
+        by_environment.setdefault(record.environment, []).append(record)
 
     def one(env: EnvironmentConfig) -> dict[str, Any]:
         at = places[env.name]
@@ -133,7 +136,7 @@ def status(
             env,
             at,
             gateways[at],
-            records=records,
+            records=by_environment.get(env.name, []),
             now=now,
             deployed=deployed,
             warnings=warnings,
