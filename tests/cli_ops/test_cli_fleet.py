@@ -128,7 +128,11 @@ def test_an_unreachable_spoke_is_shown_unavailable_and_the_rest_is_read(fleet: D
     assert_exit(human, 0)
     assert "UNAVAILABLE" in human.stdout and "Fix" in human.stdout
     assert f"{SPOKE_B} eu-west-1" in human.stdout  # the group heading
-    assert "Fleet" in human.stdout  # the summary table
+    summary = human.stdout.split("\n\n")[0]  # the fleet summary, before the groups
+    assert "unavail." in summary and "…" not in summary, summary  # fits 80 columns
+    assert [line.split()[2:] for line in summary.splitlines() if SPOKE_B in line] == [
+        ["1", "0", "0", "1", "0", "0"]  # environments, available, paused, unavailable, ...
+    ]
 
 
 FILTERS = [  # every kind is tested offline on plan (test_cli_fleet_input); status's wiring:

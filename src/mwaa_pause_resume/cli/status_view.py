@@ -21,6 +21,10 @@ from mwaa_pause_resume.operations.fleet_totals import place_label
 from mwaa_pause_resume.operations.status import duration_text
 
 STATE_COLOURS = {"AVAILABLE": "green", "PAUSED": "blue", "UNAVAILABLE": "red"}
+# The fleet summary's counts: states (other: CREATING, UPDATING, ...), running workflows.
+SUMMED_STATES = ("available", "paused", "unavailable")
+COUNTED = ("environments", *SUMMED_STATES, "other", "running")
+HEADERS = {"environments": "envs", "unavailable": "unavail."}
 
 
 def print_status(
@@ -49,22 +53,25 @@ def print_status(
 
 def fleet_summary(result: list[dict[str, Any]]) -> Table:
     """Environments per account and region, by state, and how many have a run going."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Fleet", title_justify="left")
-    for column in ("account", "region", "environments", "available", "paused", "other",
-                   "running"):  # fmt: skip
-        table.add_column(column, justify="left" if column in ("account", "region") else "right")
+    table = Table(
+        box=box.SIMPLE_HEAD, pad_edge=False, title="Fleet", title_justify="left", padding=(0, 0)
+    )
+    table.add_column("account", no_wrap=True)
+    table.add_column("region", no_wrap=True)
+    for column in COUNTED:  # short headers: the table fits 80 columns
+        table.add_column(HEADERS.get(column, column), justify="right", no_wrap=True)
     groups: dict[tuple[Any, Any], Counter[str]] = {}
     for item in result:
         counts = groups.setdefault((item["account"], item["region"]), Counter())
         counts["environments"] += 1
         state = item["state"]
-        counts[state.lower() if state in ("AVAILABLE", "PAUSED") else "other"] += 1
+        counts[state.lower() if state.lower() in SUMMED_STATES else "other"] += 1
         counts["running"] += bool(item["running"])
     for (account, region), counts in groups.items():
         table.add_row(
             account or "hub account",
             region or "hub region",
-            *(str(counts[c]) for c in ("environments", "available", "paused", "other", "running")),
+            *(str(counts[c]) for c in COUNTED),
         )
     return table
 
