@@ -93,7 +93,7 @@ def test_status_reads_each_spoke_through_its_role(fleet: Deployed) -> None:
         "AVAILABLE",
         "PAUSED",
     ]
-    role = "role/mwaa-pause-resume-spoke"
+    role = "role/mwaa-pause-resume-spoke-read"  # the read-only role, not the hub's
     assert assumed(SPOKE_A) == [f"arn:aws:iam::{SPOKE_A}:{role}"]  # once per account
     assert assumed(SPOKE_B) == [f"arn:aws:iam::{SPOKE_B}:{role}"]
 
@@ -121,7 +121,7 @@ def test_an_unreachable_spoke_is_shown_unavailable_and_the_rest_is_read(fleet: D
     spoke_b = found["spoke-b"]
     assert spoke_b["state"] == "UNAVAILABLE"
     assert "access denied" in spoke_b["unavailable"]["reason"]
-    assert f"deploy the spoke role to account {SPOKE_B}" in spoke_b["unavailable"]["fix"]
+    assert f"deploy the spoke roles to account {SPOKE_B}" in spoke_b["unavailable"]["fix"]
     assert spoke_b["next"]["pause"]  # what the hub knows is still there
     assert (found["spoke-a"]["state"], found["dev-env"]["state"]) == ("AVAILABLE", "AVAILABLE")
 

@@ -1,8 +1,9 @@
 """The CLI's AWS session for each place a fleet's environments live in.
 
 The hub's own credentials (``--profile``, the standard chain) reach the hub's account
-in any region. Another account is reached through its spoke role
-(:func:`mwaa_pause_resume.config.fleet.spoke_role_arn`), assumed once per account and
+in any region. Another account is reached through its read-only spoke role
+(:func:`mwaa_pause_resume.config.fleet.spoke_reader_role_arn`: GetEnvironment only, so an
+operator reading status never holds the hub functions' powers), assumed once per account and
 used in each of its regions. A spoke that cannot be reached (the role is not deployed
 there, or the hub's credentials may not assume it) is :class:`Unreachable`, with the
 reason and the fix: ``status`` shows those environments' live state as unavailable and
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from mwaa_pause_resume.config.fleet import Placement, spoke_role_arn
+from mwaa_pause_resume.config.fleet import Placement, spoke_reader_role_arn
 from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig
 from mwaa_pause_resume.operations.aws_errors import ACCESS_DENIED_CODES, error_code, explain
 from mwaa_pause_resume.operations.aws_gateway import AwsGateway
@@ -96,17 +97,17 @@ class FleetSessions:
         return self._assumed[account]
 
     def _assume(self, account: str, region: str | None) -> Any:
-        arn = spoke_role_arn(self.deployment.stack_name, account, partition_of(region))
+        arn = spoke_reader_role_arn(self.deployment.stack_name, account, partition_of(region))
         try:
             answer = self.hub.client("sts").assume_role(RoleArn=arn, RoleSessionName=SESSION_NAME)
         except Exception as exc:
-            mapped = explain(exc, f"assume the spoke role {arn}")
+            mapped = explain(exc, f"assume the read-only spoke role {arn}")
             if mapped is None:
                 raise
             fix = mapped.hint or "try again once AWS answers"
             if error_code(exc) in ACCESS_DENIED_CODES:
                 fix = (
-                    f"deploy the spoke role to account {account} (docs/fleet.md: the "
+                    f"deploy the spoke roles to account {account} (docs/fleet.md: the "
                     f"StackSet), and let the hub's credentials call sts:AssumeRole on {arn}"
                 )
             return Unreachable(reason=mapped.message, fix=fix)
