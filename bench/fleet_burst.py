@@ -3,14 +3,15 @@ ready-by time, through the real state machines in moto and the MWAA emulator, wi
 emulator's token buckets at the rates docs/throttling.md assumes, and a baseline in the
 same run (no throttling, or the same throttling without jitter).
 
-    .venv/bin/python bench/fleet_burst.py [--environments 300] [--baseline none|no-jitter|skip]
-                                          [--json results.json]
+    .venv/bin/python bench/fleet_burst.py [--environments 300] [--poll-seconds 60]
+        [--phases pause,resume] [--baseline none|no-jitter|skip] [--json results.json]
 
 Prints, per phase: environments, succeeded, failed, late (after ready-by), the virtual
 wall time from the fire to the last execution's end, retries (failed attempts in the
 execution histories, by error), calls the emulator throttled, invocations Lambda refused,
 the real time the simulation took; then the ratios to the baseline. The virtual time is
-what AWS would take (sandbox.event_clock); the real time is this machine's CPU.
+what AWS would take (sandbox.event_clock); the real time is this machine's CPU. Each
+phase's figures are also printed as a JSON line as soon as it ends.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def table(label: str, results: list[PhaseResult]) -> None:
             print(f"  {r.workflow} {name}: {error}: {cause[:200]}")
 
 
+def print_json(result: PhaseResult) -> None:
+    print(json.dumps(result.to_json()), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--environments", type=int, default=300)
@@ -55,11 +60,20 @@ def main() -> None:
         help="none: the same burst without throttling; no-jitter: with throttling, "
         "Retries without JitterStrategy",
     )  # fmt: skip
+    parser.add_argument(
+        "--phases", default="pause,resume", help="pause, resume or both (comma-separated)"
+    )
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
-    settings = BurstSettings(environments=args.environments, poll_seconds=args.poll_seconds)
+    settings = BurstSettings(
+        environments=args.environments,
+        poll_seconds=args.poll_seconds,
+        phases=tuple(args.phases.split(",")),
+    )
     started = time.monotonic()
-    measured = run_burst(settings, progress=print)
+    measured = run_burst(
+        settings, progress=print, on_phase=lambda r: print(json.dumps(r.to_json()))
+    )
     table(f"Throttled ({args.environments} environments)", measured)
     out: dict[str, Any] = {"throttled": [r.to_json() for r in measured]}
     if args.baseline != "skip":
@@ -68,7 +82,7 @@ def main() -> None:
             if args.baseline == "none"
             else replace(settings, jitter=False)
         )
-        base = run_burst(variant, progress=print)
+        base = run_burst(variant, progress=print, on_phase=print_json)
         table(f"Baseline: {args.baseline}", base)
         out[f"baseline_{args.baseline}"] = [r.to_json() for r in base]
         print("\n| phase | burst time vs baseline | retries vs baseline |")

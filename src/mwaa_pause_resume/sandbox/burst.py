@@ -135,7 +135,9 @@ def without_jitter(asl: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_burst(
-    settings: BurstSettings, progress: Callable[[str], None] | None = None
+    settings: BurstSettings,
+    progress: Callable[[str], None] | None = None,
+    on_phase: Callable[[PhaseResult], None] | None = None,
 ) -> list[PhaseResult]:
     """Pause every environment at :data:`PAUSE_AT`, then resume them all for
     :data:`READY_BY` the next morning; one :class:`PhaseResult` per phase."""
@@ -176,6 +178,8 @@ def run_burst(
             say(f"{workflow}: starting {len(names)} executions at {fire:%Y-%m-%d %H:%M} UTC")
             results.append(_phase(local, clock, workflow, fire, names, settings))
             say(f"{workflow}: done in {results[-1].real_seconds:.0f} s")
+            if on_phase is not None:
+                on_phase(results[-1])
         return results
 
 
