@@ -13,6 +13,7 @@ from mwaa_pause_resume.config.bucket_policy_size import (
     LONGEST_ROLE_NAME,
 )
 from mwaa_pause_resume.config.model import EnvironmentConfig
+from mwaa_pause_resume.infra import spoke_access
 from mwaa_pause_resume.infra.bucket_guard import (
     BREAK_GLASS_ROLE_NAME,
     execution_role_fences,
@@ -38,7 +39,10 @@ def tls_statement(bucket: str) -> dict[str, Any]:
     }
 
 
-def bucket_policy_document(environments: Sequence[EnvironmentConfig]) -> dict[str, Any]:
+def bucket_policy_document(
+    environments: Sequence[EnvironmentConfig],
+    spoke_environments: Sequence[EnvironmentConfig] = (),
+) -> dict[str, Any]:
     bucket = LONGEST_BUCKET_ARN
     handlers = {k for keys in exempt_handlers(environments).values() for k in keys}
     statements: list[dict[str, Any]] = [tls_statement(bucket)]
@@ -49,6 +53,7 @@ def bucket_policy_document(environments: Sequence[EnvironmentConfig]) -> dict[st
         f"{ROLE_ARN_HEAD}{BREAK_GLASS_ROLE_NAME}",
     )
     statements += execution_role_fences(bucket, environments)
+    statements += spoke_access.bucket_statements(bucket, spoke_environments)
     return {"Version": "2012-10-17", "Statement": statements}
 
 

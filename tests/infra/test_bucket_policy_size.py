@@ -64,3 +64,22 @@ def _environments(count: int, roles: int) -> list[Any]:
 def test_the_estimate_is_the_size_of_bucket_guards_statements(count: int, roles: int) -> None:
     envs = _environments(count, roles)
     assert estimated_bucket_policy_bytes(envs) == policy_bytes(bucket_policy_document(envs))
+
+
+@pytest.mark.parametrize(("count", "roles", "spokes"), [(2, 2, 1), (5, 3, 5), (40, 12, 30)])
+def test_the_estimate_counts_the_spoke_execution_roles(count: int, roles: int, spokes: int) -> None:
+    """Execution roles in spoke accounts are allowed by the policy too (spoke_access)."""
+    envs = [
+        dataclasses.replace(
+            e,
+            account="222222222222",
+            execution_role_arn=e.execution_role_arn.replace("111122223333", "222222222222"),
+        )
+        if i < spokes
+        else e
+        for i, e in enumerate(_environments(count, roles))
+    ]
+    remote = envs[:spokes]
+    assert estimated_bucket_policy_bytes(envs, remote) == policy_bytes(
+        bucket_policy_document(envs, remote)
+    )

@@ -57,6 +57,7 @@ def test_synth_writes_the_assembly_offline(
     summary = json.loads(result.stdout)
     assert summary["stack_name"] == "mpr-cli"
     assert Path(summary["template"]).is_file()
+    assert summary["nested_stacks"] == {}  # two environments: one stack
     assert {
         (s["environment"], s["action"], s["expression"], s["timezone"])
         for s in summary["schedules"]

@@ -28,6 +28,7 @@ COMMAND_MODULES: dict[str, str] = {
     "deploy": "infra",
     "destroy": "infra",
     "policy": "infra",
+    "spoke-template": "spoke_cmd",
     "init": "init_cmd",
     "pause": "ops",
     "resume": "ops",

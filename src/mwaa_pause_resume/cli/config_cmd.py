@@ -72,7 +72,25 @@ def summary(config: Config) -> dict[str, Any]:
     }
     if config.notifications.configured:  # [notifications]: chat channels and webhook
         out["notifications"] = config.notifications.describe()
+    out["stack"] = _stack_size(config)
     return out
+
+
+def _stack_size(config: Config) -> dict[str, Any]:
+    """The layout, each stack's estimated resources against the limit, and what from."""
+    from mwaa_pause_resume.config.stack_size import choose_layout, sources, stack_sizes
+
+    made_of = sources(config)
+    return {
+        **stack_sizes(config, choose_layout(config)).as_dict(),
+        "computed_from": {
+            "environments": made_of.environments,
+            "dags_folders": made_of.dags_folders,
+            "execution_role_policies": made_of.execution_role_policies,
+            "email_addresses": made_of.email_addresses,
+            "vpcs_with_endpoints": made_of.vpcs,
+        },
+    }
 
 
 def _print_summary(config: Config) -> None:
@@ -94,3 +112,11 @@ def _print_summary(config: Config) -> None:
         )
     for line in config.notifications.describe():
         out.print(f"  notifications: {line}", highlight=False, markup=False)
+    out.print(f"  stack: {_stack_line(config)}", highlight=False, markup=False)
+
+
+def _stack_line(config: Config) -> str:
+    from mwaa_pause_resume.config.stack_size import choose_layout, sources, stack_sizes
+
+    sizes = stack_sizes(config, choose_layout(config))
+    return f"{sizes.describe()}, computed from {sources(config).describe()}"

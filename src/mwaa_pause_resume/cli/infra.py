@@ -65,6 +65,10 @@ def synth(
     result = synthesize(loaded, out)
     seconds = time.monotonic() - started
     summary = _summary(loaded, result.stack_name, result.template_path, result.template, seconds)
+    summary["nested_stacks"] = {
+        name: {"template": str(path), "resources": len(template.get("Resources", {}))}
+        for name, (path, template) in result.nested.items()
+    }
     if as_json:
         print_json(summary)
         return
@@ -74,6 +78,13 @@ def synth(
         f"{seconds:.1f} s): {summary['template']}",
         highlight=False,
     )
+    if nested := summary["nested_stacks"]:
+        counts = [n["resources"] for n in nested.values()]
+        out_console.print(
+            f"  {len(nested)} nested stacks (docs/stack-layout.md): {sum(counts)} resources, "
+            f"the largest {max(counts)}; templates beside it (*.nested.template.json)",
+            highlight=False,
+        )
     for item in summary["schedules"]:
         out_console.print(
             f"  {item['environment']}: {item['action']} {item['expression']} ({item['timezone']})",
@@ -185,9 +196,17 @@ def destroy(
 @handle_errors
 def policy(  # noqa: PLR0917 (Typer maps parameters to options)
     environment: Annotated[
-        str, typer.Argument(metavar="ENV", help="Name of a configured environment.")
-    ],
+        str | None, typer.Argument(metavar="ENV", help="Name of a configured environment.")
+    ] = None,
     config: ConfigOption = None,
+    spoke_role: Annotated[
+        bool,
+        typer.Option(
+            "--spoke-role",
+            help="Print the spoke role's policy for each spoke account instead (hub and "
+            "spoke, docs/fleet.md); no AWS call.",
+        ),
+    ] = False,
     bucket: Annotated[
         str | None, typer.Option("--bucket", help="Backup bucket (default: the stack output).")
     ] = None,
@@ -217,11 +236,21 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
     $ mwaa-pause-resume policy analytics-dev > analytics-dev-policy.json
     $ mwaa-pause-resume policy analytics-dev --bucket BUCKET --key-arn KEY_ARN \\
         --mac-key-arn MAC_KEY_ARN
+    $ mwaa-pause-resume policy --spoke-role
     """
     from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
     from mwaa_pause_resume.infra.names import partition_for
 
     loaded = load_config(config)
+    if spoke_role:
+        _print_spoke_policies(loaded, region)
+        return
+    if environment is None:
+        raise UserError(
+            "policy needs ENV (the environment whose execution role gets the policy)",
+            hint="run `mwaa-pause-resume policy ENV`, or `policy --spoke-role` for the spoke "
+            "accounts' role",
+        )
     env = loaded.environment(environment)
     # Checked before any AWS call: a typo would otherwise be printed into the policy.
     bucket = _checked_bucket(bucket)
@@ -247,6 +276,7 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
         region=env_region,
         account=account,
         mac_key_arn=mac_key_arn or None,
+        environment_region=env.region,
     )
     if as_json:
         print_json(
@@ -270,6 +300,54 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
             "and the DAGs refuse every run: they cannot check the workflows' authorization."
         )
     error_console().print(note, highlight=False)
+
+
+def _print_spoke_policies(config: Config, region: str | None) -> None:
+    """The spoke role's trust and permissions in each spoke account (stdout, JSON)."""
+    from mwaa_pause_resume.config.fleet import spoke_role_name
+    from mwaa_pause_resume.infra.names import partition_for
+    from mwaa_pause_resume.infra.spoke import (
+        source_bucket_statements,
+        spoke_policy,
+        spoke_summary,
+        trust_policy,
+    )
+
+    spokes = spoke_summary(config)
+    hub = config.deployment.account
+    if not spokes or hub is None:
+        raise UserError(
+            f"{config.source} configures no environment in another account than the "
+            "deployment's: no spoke role is needed",
+            hint="set account (and region) on environments in other accounts and [deployment] "
+            "account to the hub's (docs/fleet.md)",
+        )
+    partition = partition_for(region or config.deployment.region)
+    stack = config.deployment.stack_name
+    print_json(
+        {
+            "role_name": spoke_role_name(stack),
+            "hub_account": hub,
+            "spokes": [
+                {
+                    "account": account,
+                    "environments": list(names),
+                    "trust_policy": trust_policy(hub, stack, partition),
+                    "policy": spoke_policy(config, account, partition),
+                    # One statement per DAGs bucket, for that bucket's policy.
+                    "source_bucket_statements": source_bucket_statements(
+                        config, account, partition
+                    ),
+                }
+                for account, names in spokes
+            ],
+        }
+    )
+    error_console().print(
+        "Deploy this role with `mwaa-pause-resume spoke-template` and a StackSet "
+        "(docs/fleet.md); the hub's functions assume it.",
+        highlight=False,
+    )
 
 
 def _require_node() -> None:

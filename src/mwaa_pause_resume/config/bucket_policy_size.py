@@ -33,6 +33,11 @@ PER_ROLE_BYTES = 261
 ROLE_ARN_COPIES = 4
 # Per environment: "<bucket ARN>/<env>/*", in its role's fence.
 PER_PREFIX_BYTES = len(LONGEST_BUCKET_ARN) + len('"//*",')
+# Hub and spoke (infra.spoke_access): execution roles in other accounts are also allowed
+# by the policy: one statement naming them all, and per role a listing of its prefixes.
+SPOKE_FIXED_BYTES = 322
+PER_SPOKE_ROLE_BYTES = 279  # plus its ARN twice and its number
+PER_SPOKE_PREFIX_BYTES = 9  # plus the environment's name twice ("<env>/", "<env>/*")
 
 
 def roles_environments(environments: Sequence[EnvironmentConfig]) -> dict[str, list[str]]:
@@ -43,18 +48,31 @@ def roles_environments(environments: Sequence[EnvironmentConfig]) -> dict[str, l
     return {role: sorted(set(names)) for role, names in sorted(out.items())}
 
 
-def estimated_bucket_policy_bytes(environments: Sequence[EnvironmentConfig]) -> int:
-    """Bytes of the backup bucket's policy (compact JSON, as CloudFormation sends it)."""
+def estimated_bucket_policy_bytes(
+    environments: Sequence[EnvironmentConfig],
+    spoke_environments: Sequence[EnvironmentConfig] = (),
+) -> int:
+    """Bytes of the backup bucket's policy (compact JSON, as CloudFormation sends it);
+    ``spoke_environments``: those of ``environments`` in other accounts than the hub's."""
     total = FIXED_BYTES
     for number, (role, names) in enumerate(roles_environments(environments).items(), 1):
         total += PER_ROLE_BYTES + ROLE_ARN_COPIES * len(role) + len(str(number))
         total += sum(PER_PREFIX_BYTES + len(name) for name in names)
+    spokes = roles_environments(spoke_environments)
+    if spokes:
+        total += SPOKE_FIXED_BYTES
+    for number, (role, names) in enumerate(spokes.items(), 1):
+        total += PER_SPOKE_ROLE_BYTES + 2 * len(role) + len(str(number))
+        total += sum(PER_SPOKE_PREFIX_BYTES + 2 * len(name) for name in names)
     return total
 
 
 def bucket_policy_too_large(config: Config) -> str | None:
     """Why the backup bucket's policy would exceed S3's limit, or None when it fits."""
-    size = estimated_bucket_policy_bytes(config.environments)
+    from mwaa_pause_resume.config.fleet import is_remote_account
+
+    spokes = [e for e in config.environments if is_remote_account(e, config.deployment)]
+    size = estimated_bucket_policy_bytes(config.environments, spokes)
     if size <= BUCKET_POLICY_LIMIT:
         return None
     roles = len(roles_environments(config.environments))

@@ -37,7 +37,7 @@ from mwaa_pause_resume.config.model import (
 )
 from mwaa_pause_resume.config.network import known_lambda_vpcs
 from mwaa_pause_resume.config.problems import ConfigError, Invalid, Problem, did_you_mean
-from mwaa_pause_resume.config.stack_size import TOO_MANY_RESOURCES_FIX, too_many_resources
+from mwaa_pause_resume.config.stack_size import too_many_resources
 from mwaa_pause_resume.schedule.window import MAX_WINDOW_MINUTES
 
 FieldPath = tuple[str | int, ...]
@@ -326,8 +326,12 @@ class _Builder:
                 if name in first_index:
                     self.add(
                         ("environments", i, "name"),
-                        f"{name!r} is already used by environments[{first_index[name]}]",
-                        "give each environment a unique name (one entry per MWAA environment)",
+                        f"{name!r} is already used by environments[{first_index[name]}] (even "
+                        "in another account or region: snapshot prefixes, locks and schedule "
+                        "names are by environment name)",
+                        "give each environment a unique name (one entry per MWAA environment); "
+                        "two environments of one name in different accounts or regions need "
+                        "two deployments",
                     )
                 first_index.setdefault(name, i)
             if env is not None:
@@ -513,6 +517,37 @@ class _Builder:
         # An environment in another account (hub and spoke) has its execution role there.
         own_account = env.get("account") if ok("account") else None
         account = own_account or deployment.account
+        if own_account is not None and deployment.account is None:
+            flag(
+                "account",
+                f"names account {own_account} but [deployment] account is not set, so the hub "
+                "cannot tell whether the environment is in its own account or in a spoke",
+                "set account in [deployment] to the hub's 12-digit account id (docs/fleet.md)",
+            )
+        spoke = own_account is not None and own_account != deployment.account
+        if spoke and deployment.account is not None and env.get("update_execution_role"):
+            flag(
+                "update_execution_role",
+                f"is true for an environment in account {own_account} (a spoke): the hub's "
+                "stack cannot change a role in another account",
+                f"set {k('update_execution_role')} = false and attach the output of "
+                "`mwaa-pause-resume policy ENV` to the execution role in its account "
+                "(docs/fleet.md)",
+            )
+        if (
+            spoke
+            and deployment.account is not None
+            and ok("region")
+            and env.get("region") is None
+            and deployment.region is None
+        ):
+            flag(
+                "region",
+                f"is not set for an environment in account {own_account} (a spoke), and "
+                "[deployment] region is not set either: the spoke role's policy names the "
+                "environment's region",
+                f"set {k('region')} for the environment, or region in [deployment]",
+            )
         if ok("execution_role_arn") and account is not None:
             role_account = rules.role_account(env["execution_role_arn"])
             if role_account != account:
@@ -626,7 +661,7 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
         notifications=notifications,
     )
     if not builder.problems and (too_many := too_many_resources(config)):
-        builder.add(("environments",), too_many, TOO_MANY_RESOURCES_FIX)
+        builder.add(("environments",), *too_many)
     if not builder.problems and (too_large := bucket_policy_too_large(config)):
         builder.add(("environments",), too_large, BUCKET_POLICY_FIX)
     if builder.problems:

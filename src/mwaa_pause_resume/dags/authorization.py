@@ -25,6 +25,7 @@ from mwaa_pause_resume.metadata.run_authorization import (
     RunClaims,
     check,
 )
+from mwaa_pause_resume.metadata.store import key_region
 
 # One path segment: a snapshot id such as 20261125T170200Z-1a2b (no "..", no "/").
 _SNAPSHOT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -90,7 +91,8 @@ def authorize_run(
         environment = own_environment_name()
     except (TrustMissing, RestApiError) as exc:
         raise AuthorizationRefused(f"cannot check the run's authorization: {exc}") from None
-    kms = boto3.client("kms")
+    # The key's own region: a spoke environment's DAG checks the hub's key (docs/fleet.md).
+    kms = boto3.client("kms", region_name=key_region(trust.mac_key_id))
     snapshot_id = authorize(
         conf,
         dag_id,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import clock, layout, lock, ownership, settings
+from mwaa_pause_resume.functions import clock, layout, lock, ownership, settings, spoke_session
 
 # The lock must outlive the execution, or a second run could take it over while this one
 # still works. Handlers check the deadline when they poll, so a run can go on after it for
@@ -30,6 +30,7 @@ def lock_ttl_seconds(timeout_minutes: int, poll_seconds: int) -> int:
     return timeout_minutes * 60 + poll_seconds + LOCK_MARGIN_SECONDS
 
 
+@spoke_session.acting_in_placement
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     workflow = str(event["workflow"])
     stamp = layout.stamp(str(event["started_at"]), str(event["execution_name"]))

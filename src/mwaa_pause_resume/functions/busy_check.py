@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import airflow_api, errors
+from mwaa_pause_resume.functions import airflow_api, errors, spoke_session
 from mwaa_pause_resume.functions.run_gate import PROCEED, Facts, GateEvent, decide
 
 
@@ -28,6 +28,7 @@ def running_runs(environment: str) -> int:
     return int(body.get("total_entries") or 0) if isinstance(body, dict) else 0
 
 
+@spoke_session.acting_in_placement
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     gate = GateEvent.read(event)
     try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mwaa_pause_resume.functions import airflow_api, clock, settings
+from mwaa_pause_resume.functions import airflow_api, clock, settings, spoke_session
 from mwaa_pause_resume.functions.errors import DagRunFailed, DagRunTimedOut
 
 FINISHED_OK = "success"
@@ -75,6 +75,7 @@ def failure_message(dag_id: str, run_id: str, note: dict[str, Any], tasks: list[
     return "".join(parts)
 
 
+@spoke_session.acting_in_placement
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name = settings.environment_name(event)
     dag_id, run_id = str(event["dag_id"]), str(event["run_id"])

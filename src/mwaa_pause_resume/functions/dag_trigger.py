@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import airflow_api, aws, clock, settings
+from mwaa_pause_resume.functions import airflow_api, aws, clock, settings, spoke_session
 from mwaa_pause_resume.functions.errors import DagNotParsed, DagNotParsedYet, InvalidInput
 
 
@@ -60,6 +60,7 @@ def authorized_conf(
     return conf
 
 
+@spoke_session.acting_in_placement
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name = settings.environment_name(event)
     dag_id, run_id = str(event["dag_id"]), str(event["run_id"])

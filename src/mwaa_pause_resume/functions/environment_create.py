@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from mwaa_pause_resume.functions import aws, ownership, settings, signatures
+from mwaa_pause_resume.functions import aws, ownership, settings, signatures, spoke_session
 from mwaa_pause_resume.functions.environment_delete import loop_deadline
 from mwaa_pause_resume.functions.environment_status import get_environment
 from mwaa_pause_resume.functions.errors import (
@@ -93,6 +93,7 @@ def version_change(captured: dict[str, Any], target: Any, environment: str) -> V
         raise VersionChangeRefused(str(exc)) from None
 
 
+@spoke_session.acting_in_placement
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name, bucket = settings.environment_name(event), str(event["bucket"])
     snapshot_id = str(event["snapshot_id"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import aws, clock, settings
+from mwaa_pause_resume.functions import aws, clock, settings, spoke_session
 from mwaa_pause_resume.functions.errors import EnvironmentRequestInvalid
 
 
@@ -17,6 +17,7 @@ def loop_deadline(event: dict[str, Any]) -> float:
     return min(float(event["deadline"]), clock.now() + int(event["poll_timeout_minutes"]) * 60)
 
 
+@spoke_session.acting_in_placement
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name = settings.environment_name(event)
     try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import aws, clock, settings
+from mwaa_pause_resume.functions import aws, clock, settings, spoke_session
 from mwaa_pause_resume.functions.errors import (
     EnvironmentCreateFailed,
     EnvironmentNotFound,
@@ -93,6 +93,7 @@ def evaluate(
     return out
 
 
+@spoke_session.acting_in_placement
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name = settings.environment_name(event)
     return evaluate(name, get_environment(name), event)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import aws, settings
+from mwaa_pause_resume.functions import aws, settings, spoke_session
 from mwaa_pause_resume.functions.environment_create import load_environment
 from mwaa_pause_resume.functions.environment_delete import loop_deadline
 from mwaa_pause_resume.functions.errors import EnvironmentRequestInvalid
 
 
+@spoke_session.acting_in_placement
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name, bucket = settings.environment_name(event), str(event["bucket"])
     captured = load_environment(bucket, name, str(event["snapshot_id"]))

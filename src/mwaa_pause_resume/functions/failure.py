@@ -16,7 +16,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mwaa_pause_resume.functions import airflow_api, layout, lock, settings, snapshot_io
+from mwaa_pause_resume.functions import (
+    airflow_api,
+    layout,
+    lock,
+    settings,
+    snapshot_io,
+    spoke_session,
+)
 from mwaa_pause_resume.functions.dag_run_state import get_run, parse_note
 from mwaa_pause_resume.functions.errors import AwsThrottled, AwsUnavailable
 
@@ -98,6 +105,7 @@ def restore_paused_states(environment: str, dag_ids: list[str]) -> list[str]:
     return problems
 
 
+@spoke_session.acting_in_placement
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     workflow = str(event.get("workflow") or "workflow")
     state: dict[str, Any] = event.get("state") or {}

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mwaa_pause_resume.functions import aws, clock, layout, overrides, settings
+from mwaa_pause_resume.functions import aws, clock, layout, overrides, settings, spoke_session
 from mwaa_pause_resume.functions.environment_status import get_environment
 from mwaa_pause_resume.functions.ownership import deployment_id
 from mwaa_pause_resume.schedule.calendar import local_date, parse_skip_dates, skip_range_of
@@ -144,6 +144,7 @@ class GateEvent:
         }
 
 
+@spoke_session.acting_in_placement
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     gate = GateEvent.read(event)
     workflow, ctx = gate.workflow, gate.ctx

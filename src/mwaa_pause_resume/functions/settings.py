@@ -9,8 +9,9 @@ The EventBridge schedule (or the CLI) starts an execution with::
      "drain_timeout_minutes": 10, "update_after_restore": false,
      "retention": 7, "kms_key_id": null, "scheduled_time": null,
      "missed_runs": "catchup",                                # resume: passed to the import DAG
-     "airflow_version": null}                                 # resume: null = the snapshot's;
+     "airflow_version": null,                                 # resume: null = the snapshot's;
                                                               # pause: refused if resume would be
+     "account": null, "region": null}                         # null: the hub's own (docs/fleet.md)
 
 Defaults match :class:`mwaa_pause_resume.config.model.EnvironmentConfig`.
 """
@@ -21,6 +22,7 @@ import os
 import re
 from typing import Any
 
+from mwaa_pause_resume.functions import spoke_session
 from mwaa_pause_resume.functions.errors import InvalidInput, NotConfigured
 from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY, PolicyError, parse_policy
 
@@ -55,6 +57,10 @@ DEFAULTS: dict[str, Any] = {
     # resume records at its end.
     "ready_by": None,
     "timing": None,
+    # Where the environment lives when not in the hub's own account or region
+    # (functions.spoke_session): every state passes them on with the environment's name.
+    "account": None,
+    "region": None,
 }
 WHEN_BUSY = ("drain", "postpone", "skip")
 # Used with fullmatch: "$" would also match before a final newline ("dev\n").
@@ -163,6 +169,7 @@ def normalize(raw: Any, *, workflow: str, stamp: str) -> dict[str, Any]:
     except PolicyError as exc:
         raise InvalidInput(f"{exc}.") from None
     _check_airflow_version(out["airflow_version"])
+    spoke_session.check(out["account"], out["region"])
     _check_gates(out)
     for name in ("ready_by", "timing"):
         if out[name] is not None and not isinstance(out[name], dict):

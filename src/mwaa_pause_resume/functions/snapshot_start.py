@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.functions import clock, layout, settings, signatures, snapshot_io
+from mwaa_pause_resume.functions import (
+    clock,
+    layout,
+    settings,
+    signatures,
+    snapshot_io,
+    spoke_session,
+)
 from mwaa_pause_resume.functions.environment_status import get_environment
 from mwaa_pause_resume.functions.errors import EnvironmentNotFound, VersionChangeRefused
 
@@ -37,6 +44,7 @@ def check_resumable(name: str, running: Any, configured: Any) -> None:
         ) from None
 
 
+@spoke_session.acting_in_placement
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     name = settings.environment_name(event)
     bucket, snapshot_id = str(event["bucket"]), str(event["stamp"])

@@ -8,12 +8,14 @@ acknowledged in code (with its reason) fails it.
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mwaa_pause_resume.config.model import Config
+from mwaa_pause_resume.config.stack_layout import StackLayout
 from mwaa_pause_resume.errors import UserError
 
 APP_CONFIG_ENV = "MWAA_PAUSE_RESUME_CONFIG"  # the config path, for the cdk CLI's app command
@@ -31,6 +33,8 @@ class Synthesized:
     stack_name: str
     template_path: Path
     template: dict[str, Any]
+    # The nested layout's groups: construct id (GroupNN) -> its template file and template.
+    nested: dict[str, tuple[Path, dict[str, Any]]] = field(default_factory=dict)
 
 
 def build_app(
@@ -39,8 +43,12 @@ def build_app(
     *,
     context: dict[str, Any] | None = None,
     nag: bool = True,
+    layout: StackLayout | None = None,
 ) -> tuple[Any, Any]:
-    """(app, stack) for ``config``; nothing is written until ``app.synth()``."""
+    """(app, stack) for ``config``; nothing is written until ``app.synth()``.
+
+    ``layout`` (tests, benchmarks) overrides the one :func:`choose_layout` picks.
+    """
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     try:
         import aws_cdk as cdk
@@ -50,6 +58,7 @@ def build_app(
             hint="pip install 'mwaa-pause-resume[cdk]' (aws-cdk-lib, constructs, cdk-nag)",
         ) from None
 
+    from mwaa_pause_resume.config.stack_size import choose_layout
     from mwaa_pause_resume.infra.dag_bundle import stage_dag_bundle
     from mwaa_pause_resume.infra.lambda_bundle import build_lambda_bundle
     from mwaa_pause_resume.infra.nag import acknowledge_findings
@@ -82,6 +91,7 @@ def build_app(
         lambda_bundle=build_lambda_bundle(),
         dag_bundle=stage_dag_bundle(Path(resources) if resources else None),
         env=env,
+        layout=layout or choose_layout(config),
     )
     if nag:
         from cdk_nag import AwsSolutionsChecks
@@ -97,9 +107,10 @@ def synth(
     *,
     context: dict[str, Any] | None = None,
     nag: bool = True,
+    layout: StackLayout | None = None,
 ) -> Synthesized:
     """Write the cloud assembly to ``outdir`` and return the stack's template."""
-    app, stack = build_app(config, outdir, context=context, nag=nag)
+    app, stack = build_app(config, outdir, context=context, nag=nag, layout=layout)
     try:
         assembly = app.synth()
     except Exception as exc:  # jsii surfaces validation failures as RuntimeError
@@ -110,11 +121,17 @@ def synth(
             ) from None
         raise
     artifact = assembly.get_stack_by_name(stack.stack_name)
+    outdir = Path(assembly.directory)
+    nested = {}
+    for group in stack.groups:
+        path = outdir / group.template_file
+        nested[group.node.id] = (path, json.loads(path.read_text(encoding="utf-8")))
     return Synthesized(
-        outdir=Path(assembly.directory),
+        outdir=outdir,
         stack_name=stack.stack_name,
-        template_path=Path(assembly.directory) / artifact.template_file,
+        template_path=outdir / artifact.template_file,
         template=artifact.template,
+        nested=nested,
     )
 
 

@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
+from mwaa_pause_resume.infra import spoke_access
 from mwaa_pause_resume.infra.bucket_guard import (
     break_glass_role_arn,
     execution_role_fences,
@@ -32,7 +33,12 @@ class BackupStorage(Construct):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, environments: Sequence[EnvironmentConfig]
+        self,
+        scope: Construct,
+        construct_id: str,
+        environments: Sequence[EnvironmentConfig],
+        *,
+        spoke_environments: Sequence[EnvironmentConfig] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = kms.Key(
@@ -82,6 +88,7 @@ class BackupStorage(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.environments = tuple(environments)
+        self.spoke_environments = tuple(spoke_environments)
         # The execution roles' grants are their identity policy (execution_role_policy):
         # they need it for the key anyway; this policy only fences them (bucket_guard).
 
@@ -99,8 +106,18 @@ class BackupStorage(Construct):
             break_glass_role_arn(stack.partition, stack.account),
         )
         statements += execution_role_fences(self.bucket.bucket_arn, self.environments)
+        # Execution roles in spoke accounts: allowed by the policies themselves (spoke_access).
+        spokes = self.spoke_environments
+        statements += spoke_access.bucket_statements(self.bucket.bucket_arn, spokes)
         for statement in statements:
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+        key_statements = spoke_access.backup_key_statements(
+            self.bucket.bucket_arn, stack.region, spokes
+        )
+        for statement in key_statements:
+            self.key.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+        for statement in spoke_access.mac_key_statements(spokes):
+            self.mac_key.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
 
 
 def mac_key(scope: Construct) -> kms.Key:

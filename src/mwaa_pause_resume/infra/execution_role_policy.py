@@ -178,14 +178,19 @@ def execution_role_policy(
     region: str = "*",
     account: str = "*",
     mac_key_arn: str | None = None,
+    environment_region: str | None = None,
 ) -> dict[str, Any]:
     """The IAM policy document to attach to ``env_name``'s execution role (``mac_key_arn``:
-    the deployment's HMAC key, which the DAGs need to check their authorization)."""
+    the deployment's HMAC key, which the DAGs need to check their authorization).
+
+    ``region`` is the backup bucket's and keys' (the hub's); ``environment_region`` the
+    environment's own when it lives elsewhere (docs/fleet.md): its REST API role is there.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
             *snapshot_statements(env_name, bucket_name, key_arn, partition, region),
-            rest_api_statement(env_name, partition, region, account),
+            rest_api_statement(env_name, partition, environment_region or region, account),
             *([mac_verify_statement(mac_key_arn)] if mac_key_arn else []),
         ],
     }

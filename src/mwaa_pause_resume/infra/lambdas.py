@@ -17,13 +17,16 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from mwaa_pause_resume.config.fleet import spoke_role_name
 from mwaa_pause_resume.config.model import DeploymentConfig
 from mwaa_pause_resume.functions.ownership import DEPLOYMENT_VARIABLE
 from mwaa_pause_resume.functions.settings import MAC_KEY_VARIABLE
+from mwaa_pause_resume.functions.spoke_session import SPOKE_ROLE_VARIABLE
 from mwaa_pause_resume.infra.handlers import HANDLERS, OWNERSHIP_HANDLERS, Handler
 from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
 from mwaa_pause_resume.infra.names import construct_id
-from mwaa_pause_resume.infra.permissions import Scope, handler_statements
+from mwaa_pause_resume.infra.permissions import MWAA_CAPABILITIES, Scope, handler_statements
+from mwaa_pause_resume.infra.spoke import HUB_TAG
 from mwaa_pause_resume.infra.vpc_endpoints import require_lambda_vpc
 
 # Python 3.13: a current Lambda runtime (deprecation 2029) that the tool's own minimum
@@ -161,5 +164,11 @@ class WorkflowFunctions(Construct):
         )
         if handler.uses_mac_key and iam_scope.mac_key_arn is not None:
             function.add_environment(MAC_KEY_VARIABLE, iam_scope.mac_key_arn)
+        if iam_scope.spoke_role_arns and MWAA_CAPABILITIES & handler.capabilities:
+            # Reaches spoke accounts (functions.spoke_session): the role's name, and the tag
+            # the spoke role's trust policy requires of its callers (infra.spoke).
+            stack_name = cdk.Stack.of(self).stack_name
+            function.add_environment(SPOKE_ROLE_VARIABLE, spoke_role_name(stack_name))
+            cdk.Tags.of(role).add(HUB_TAG, stack_name)
         self.functions[key] = function
         self.roles[key] = role

@@ -29,6 +29,9 @@ BUCKET_DEPLOYMENT = "Custom::CDKBucketDeployment"
 REGION = r"(?:[a-z]+(?:-[a-z]+)+-\d+|<AWS::Region>)"
 ACCOUNT = r"(?:\d{12}|<AWS::AccountId>)"
 _SCOPE = f"{REGION}:{ACCOUNT}"
+# The backup bucket's name: a Ref to the bucket in the main stack, a Ref to the
+# BackupBucketName parameter in a nested group (infra/groups.py).
+BACKUP_BUCKET = r"(?:BackupSnapshots[A-Za-z0-9]+|BackupBucketName)"
 
 # (actions every one of which matches, resource pattern) -> reason
 _RULES: list[tuple[str, str, str]] = [
@@ -73,12 +76,12 @@ _RULES: list[tuple[str, str, str]] = [
     ),
     (
         r"s3:GetObject",
-        r"arn:<AWS::Partition>:s3:::<BackupSnapshots[A-Za-z0-9]+>/[A-Za-z0-9_-]+/\*",
+        rf"arn:<AWS::Partition>:s3:::<{BACKUP_BUCKET}>/[A-Za-z0-9_-]+/\*",
         "The execution role reads its own <environment>/ prefix of the backup bucket.",
     ),
     (
         r"s3:(PutObject|AbortMultipartUpload|ListMultipartUploadParts)",
-        r"arn:<AWS::Partition>:s3:::<BackupSnapshots[A-Za-z0-9]+>/[A-Za-z0-9_-]+/\*/"
+        rf"arn:<AWS::Partition>:s3:::<{BACKUP_BUCKET}>/[A-Za-z0-9_-]+/\*/"
         r"(tables/\*|rest/\*|manifest\.json|paused-states\.json|import-report\.json)",
         "The execution role writes only an export's files (tables/, rest/, manifest.json, "
         "paused-states.json) and the import's report (import-report.json) in snapshots "
@@ -208,7 +211,9 @@ def document_findings(documents: list[Any]) -> dict[str, str]:
 
 def _documents(node: IConstruct) -> list[Any]:
     stack = cdk.Stack.of(node)
-    if isinstance(node, iam.CfnPolicy):
+    if isinstance(node, (iam.CfnPolicy, iam.CfnManagedPolicy)):
+        # CfnManagedPolicy: CDK moves statements past IAM's inline size into "overflow"
+        # managed policies, e.g. BucketDeployment's role in a group with many DAGs folders.
         return [stack.resolve(node.policy_document)]
     if isinstance(node, iam.CfnRole) and node.policies is not None:
         # Resolved L1 structs keep their property names in camelCase.

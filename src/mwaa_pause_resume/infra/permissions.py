@@ -53,15 +53,33 @@ class Scope:
     mac_key_arn: str | None = None
     webhook: ChatWebhook | None = None
     deployment: str | None = None  # the stack name: names the override parameters
+    # Fleet (docs/fleet.md): accounts whose environments the functions reach through the
+    # spoke role (no MWAA grant here; sts:AssumeRole on these ARNs instead).
+    spoke_role_arns: Sequence[str] = ()
+    spoke_accounts: frozenset[str] = frozenset()
 
-    def arn(self, service: str, resource: str) -> str:
-        return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"
+    def arn(self, service: str, resource: str, region: str | None = None) -> str:
+        return f"arn:{self.partition}:{service}:{region or self.region}:{self.account}:{resource}"
+
+    def region_of(self, env: EnvironmentConfig) -> str:
+        """An environment's region: its own (config ``region``) or the stack's."""
+        return env.region or self.region
+
+    @property
+    def local_environments(self) -> list[EnvironmentConfig]:
+        """The environments in this account, whatever their region: the ones MWAA grants
+        name (those of spoke accounts are reached through the spoke role)."""
+        return [e for e in self.environments if e.account not in self.spoke_accounts]
+
+    @property
+    def regions(self) -> list[str]:
+        return _unique([self.region_of(e) for e in self.local_environments]) or [self.region]
 
     @property
     def environment_arns(self) -> list[str]:
         return [
-            environment_arn(self.partition, self.region, self.account, e.name)
-            for e in self.environments
+            environment_arn(self.partition, self.region_of(e), self.account, e.name)
+            for e in self.local_environments
         ]
 
 
@@ -82,19 +100,27 @@ def _unique(values: Sequence[str]) -> list[str]:
 
 def create_environment_statements(scope: Scope) -> list[Statement]:
     """CreateEnvironment, which MWAA completes with the caller's own permissions (FAS)."""
-    envs = scope.environments
+    envs = scope.local_environments
+    if not envs:
+        return []
+    regions = scope.regions
+
+    def arn(env: EnvironmentConfig, resource: str) -> str:
+        return scope.arn("ec2", resource, scope.region_of(env))
+
+    def everywhere(service: str, resource: str) -> list[str]:
+        return [scope.arn(service, resource, region) for region in regions]
+
     roles = _unique([e.execution_role_arn for e in envs])
     sources = _unique([bucket_arn(scope.partition, e.source_bucket) for e in envs])
-    vpcs = _unique([scope.arn("ec2", f"vpc/{e.vpc_id}") for e in envs if e.vpc_id])
-    subnets = _unique([scope.arn("ec2", f"subnet/{s}") for e in envs for s in e.subnet_ids])
-    groups = _unique(
-        [scope.arn("ec2", f"security-group/{g}") for e in envs for g in e.security_group_ids]
-    )
+    vpcs = _unique([arn(e, f"vpc/{e.vpc_id}") for e in envs if e.vpc_id])
+    subnets = _unique([arn(e, f"subnet/{s}") for e in envs for s in e.subnet_ids])
+    groups = _unique([arn(e, f"security-group/{g}") for e in envs for g in e.security_group_ids])
     # An environment without network ids in the config: the ids come from its snapshot.
     if any(not e.subnet_ids for e in envs):
-        vpcs, subnets = [scope.arn("ec2", "vpc/*")], [scope.arn("ec2", "subnet/*")]
+        vpcs, subnets = everywhere("ec2", "vpc/*"), everywhere("ec2", "subnet/*")
     if any(not e.security_group_ids for e in envs):
-        groups = [scope.arn("ec2", "security-group/*")]
+        groups = everywhere("ec2", "security-group/*")
     return [
         _allow(
             "CreateConfiguredEnvironments",
@@ -130,17 +156,22 @@ def create_environment_statements(scope: Scope) -> list[Statement]:
         _allow(
             "CreateEnvironmentEndpoints",
             ["ec2:CreateVpcEndpoint"],
-            [scope.arn("ec2", "vpc-endpoint/*"), *vpcs, *subnets, *groups],
+            [*everywhere("ec2", "vpc-endpoint/*"), *vpcs, *subnets, *groups],
         ),
         _allow(
             "CreateEnvironmentInterfaces",
             ["ec2:CreateNetworkInterface"],
-            [scope.arn("ec2", "network-interface/*"), *subnets, *groups],
+            [*everywhere("ec2", "network-interface/*"), *subnets, *groups],
         ),
         _allow(
             "CreateEnvironmentLogGroups",  # MWAA names them airflow-<environment>-<module>
             ["logs:CreateLogGroup", "logs:DescribeLogGroups"],
-            _unique([scope.arn("logs", f"log-group:airflow-{e.name}-*") for e in envs]),
+            _unique(
+                [
+                    scope.arn("logs", f"log-group:airflow-{e.name}-*", scope.region_of(e))
+                    for e in envs
+                ]
+            ),
         ),
         _allow(
             "CreateMwaaServiceLinkedRole",
@@ -155,10 +186,10 @@ def create_environment_statements(scope: Scope) -> list[Statement]:
         _allow(
             "GrantEnvironmentKeyToMwaa",
             ["kms:CreateGrant"],
-            [scope.arn("kms", "key/*")],
+            everywhere("kms", "key/*"),
             Condition={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         ),
-        _allow("DescribeEnvironmentKey", ["kms:DescribeKey"], [scope.arn("kms", "key/*")]),
+        _allow("DescribeEnvironmentKey", ["kms:DescribeKey"], everywhere("kms", "key/*")),
     ]
 
 
@@ -241,8 +272,32 @@ def gate_statements(capability: Capability, scope: Scope) -> list[Statement]:
     return [_allow("ReadChangeCalendars", ["ssm:GetCalendarState"], calendars)]
 
 
+# Capabilities that call MWAA on an environment: granted on this account's environments,
+# and through the spoke role on the others (infra.spoke).
+MWAA_CAPABILITIES = frozenset(
+    {
+        Capability.ENV_READ,
+        Capability.ENV_CREATE,
+        Capability.ENV_DELETE,
+        Capability.ENV_UPDATE,
+        Capability.ENV_TAG,
+        Capability.REST_API,
+    }
+)
+
+
+def assume_spoke_statements(scope: Scope) -> list[Statement]:
+    """The hub functions that call MWAA assume the spoke role of each configured spoke
+    account (functions.spoke_session), and no other role."""
+    if not scope.spoke_role_arns:
+        return []
+    return [_allow("AssumeSpokeRoles", ["sts:AssumeRole"], _unique(list(scope.spoke_role_arns)))]
+
+
 def capability_statements(capability: Capability, scope: Scope) -> list[Statement]:
     envs = scope.environment_arns
+    if capability in MWAA_CAPABILITIES and not scope.local_environments:
+        return []  # every environment is in a spoke account
     if capability is Capability.ENV_READ:
         return [_allow("ReadEnvironments", ["airflow:GetEnvironment"], envs)]
     if capability is Capability.ENV_DELETE:
@@ -262,8 +317,8 @@ def capability_statements(capability: Capability, scope: Scope) -> list[Statemen
         return create_environment_statements(scope)
     if capability is Capability.REST_API:
         roles = [
-            rest_api_role_arn(scope.partition, scope.region, scope.account, e.name)
-            for e in scope.environments
+            rest_api_role_arn(scope.partition, scope.region_of(e), scope.account, e.name)
+            for e in scope.local_environments
         ]
         return [_allow("CallAirflowRestApi", ["airflow:InvokeRestApi"], roles)]
     if capability in (
@@ -352,8 +407,9 @@ def handler_statements(handler: Handler, scope: Scope) -> list[Statement]:
     """One role's statements: its capabilities' union, each Sid once (IAM rejects a policy
     whose Sids repeat; capabilities share some statements, e.g. ``ListSnapshots``)."""
     by_sid: dict[str, Statement] = {}
+    extra = assume_spoke_statements(scope) if MWAA_CAPABILITIES & handler.capabilities else []
     for capability in sorted(handler.capabilities, key=lambda c: c.name):
-        for statement in capability_statements(capability, scope):
+        for statement in [*capability_statements(capability, scope), *extra]:
             seen = by_sid.setdefault(statement["Sid"], statement)
             if seen != statement:
                 raise AssertionError(f"two different statements named {statement['Sid']}")

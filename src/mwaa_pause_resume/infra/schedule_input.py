@@ -51,6 +51,12 @@ def execution_input(
         # resume: created on it (newer than the snapshot's: an upgrade); pause: refused
         # before the delete when the resume would refuse it (version_change).
         payload["airflow_version"] = env.airflow_version
+    # Where the environment lives, if the configuration says (functions.spoke_session):
+    # the hub's own account or region named here needs no spoke role and costs nothing.
+    if env.account:
+        payload["account"] = env.account
+    if env.region:
+        payload["region"] = env.region
     if scheduled:
         payload["scheduled_time"] = SCHEDULED_TIME
     if action == "resume" and env.resume_ready_by:

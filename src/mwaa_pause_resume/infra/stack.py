@@ -1,4 +1,6 @@
-"""The one stack of a deployment: everything every configured environment needs."""
+"""The main stack of a deployment: everything its environments share, and, in the flat
+layout, each environment's own resources too (config/stack_layout.py,
+docs/stack-layout.md); in the nested layout those live in the groups (infra/groups.py)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,23 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from mwaa_pause_resume.config.model import Config, EnvironmentConfig
+from mwaa_pause_resume.config.fleet import spoke_accounts, spoke_role_arn
+from mwaa_pause_resume.config.model import Config
+from mwaa_pause_resume.config.stack_layout import FLAT, StackLayout, group_contents
 from mwaa_pause_resume.functions import WORKFLOW_FUNCTIONS
 from mwaa_pause_resume.infra.alarms import OperationalAlarms
 from mwaa_pause_resume.infra.backup import BackupStorage
 from mwaa_pause_resume.infra.chat import ChatChannels
 from mwaa_pause_resume.infra.dashboard import WorkflowMetrics
-from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
+from mwaa_pause_resume.infra.environment_resources import (
+    DeploymentRefs,
+    attach_execution_role_policy,
+    deploy_dags,
+)
+from mwaa_pause_resume.infra.groups import EnvironmentGroup
 from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
 from mwaa_pause_resume.infra.lambdas import LOG_RETENTION, WorkflowFunctions
 from mwaa_pause_resume.infra.names import (
@@ -28,13 +35,15 @@ from mwaa_pause_resume.infra.names import (
     OUTPUT_PAUSE,
     OUTPUT_RESUME,
     OUTPUT_TOPIC,
-    construct_id,
 )
 from mwaa_pause_resume.infra.network import PrivateEndpoints
 from mwaa_pause_resume.infra.notifications import Notifications
 from mwaa_pause_resume.infra.permissions import Scope
 from mwaa_pause_resume.infra.schedules import Schedules
+from mwaa_pause_resume.infra.spoke import spoke_environments
 from mwaa_pause_resume.infra.workflows import PauseResumeWorkflows
+
+DESCRIPTION_LIMIT = 512  # aws-cdk-lib's check on a stack's description (characters)
 
 
 class PauseResumeStack(cdk.Stack):
@@ -47,6 +56,7 @@ class PauseResumeStack(cdk.Stack):
         lambda_bundle: LambdaBundle,
         dag_bundle: Path,
         env: cdk.Environment | None = None,
+        layout: StackLayout = FLAT,
     ) -> None:
         super().__init__(
             scope,
@@ -54,9 +64,18 @@ class PauseResumeStack(cdk.Stack):
             stack_name=config.deployment.stack_name,
             env=env,
             description=_description(config),
+            # A fleet's main template is large (per-environment lists in the shared IAM
+            # policies and dashboard): compact JSON halves it against CloudFormation's 1 MB.
+            suppress_template_indentation=layout.nested,
         )
         envs = config.environments
-        self.backup = BackupStorage(self, "Backup", envs)
+        # Fleet (docs/fleet.md): environments in other accounts are reached through the
+        # spoke role; their execution roles get their own prefixes in the hub's bucket.
+        spokes = spoke_accounts(envs, config.deployment)
+        self.spoke_accounts = frozenset(spokes)
+        self.backup = BackupStorage(
+            self, "Backup", envs, spoke_environments=spoke_environments(config)
+        )
         iam_scope = Scope(
             partition=self.partition,
             region=self.region,
@@ -67,6 +86,10 @@ class PauseResumeStack(cdk.Stack):
             mac_key_arn=self.backup.mac_key.key_arn,
             webhook=config.notifications.webhook,
             deployment=config.deployment.stack_name,
+            spoke_role_arns=[
+                spoke_role_arn(config.deployment.stack_name, a, self.partition) for a in spokes
+            ],
+            spoke_accounts=frozenset(spokes),
         )
         self.functions = WorkflowFunctions(
             self, "Functions", lambda_bundle, iam_scope, config.deployment
@@ -103,7 +126,9 @@ class PauseResumeStack(cdk.Stack):
         self.schedules = Schedules(
             self,
             "Schedules",
-            environments=envs,
+            deployment=config.deployment.stack_name,
+            environments=() if layout.nested else envs,
+            nested=layout.nested,
             pause=self.workflows.pause,
             resume=self.workflows.resume,
             bucket_name=self.backup.bucket.bucket_name,
@@ -139,14 +164,29 @@ class PauseResumeStack(cdk.Stack):
             else None
         )
         self.endpoints = PrivateEndpoints(self, "PrivateEndpoints", envs, config.deployment)
-        deployed: set[tuple[str, str]] = set()
-        for env_config in envs:
-            target = (env_config.source_bucket, env_config.dags_s3_path.strip("/"))
-            if target not in deployed:  # environments sharing a DAGs folder get one copy
-                deployed.add(target)
-                self._deploy_dags(env_config, dag_bundle)
-            if env_config.update_execution_role:
-                self._attach_execution_role_policy(env_config)
+        refs = DeploymentRefs(
+            deployment=config.deployment.stack_name,
+            bucket_name=self.backup.bucket.bucket_name,
+            key_arn=self.backup.key.key_arn,
+            mac_key_arn=self.backup.mac_key.key_arn,
+            dag_bundle=dag_bundle,
+            spoke_accounts=self.spoke_accounts,
+        )
+        self.groups: list[EnvironmentGroup] = []
+        if layout.nested:
+            self.groups = [
+                EnvironmentGroup(self, contents, target=self.schedules.target, refs=refs)
+                for contents in group_contents(envs, layout.groups)
+            ]
+        else:
+            deployed: set[tuple[str, str]] = set()
+            for env_config in envs:
+                target = (env_config.source_bucket, env_config.dags_s3_path.strip("/"))
+                if target not in deployed:  # environments sharing a DAGs folder get one copy
+                    deployed.add(target)
+                    deploy_dags(self, env_config, refs)
+                if env_config.update_execution_role:
+                    attach_execution_role_policy(self, env_config, refs)
         for name, value, what in (
             (OUTPUT_BUCKET, self.backup.bucket.bucket_name, "backup bucket"),
             (OUTPUT_KEY, self.backup.key.key_arn, "backup KMS key"),
@@ -174,61 +214,15 @@ class PauseResumeStack(cdk.Stack):
             )
         )
 
-    def _deploy_dags(self, env: EnvironmentConfig, dag_bundle: Path) -> None:
-        """Copy the DAG bundle next to the user's DAGs; never delete their files.
-
-        With it goes the trust file (dags/trust.py): the HMAC key and the backup bucket the
-        DAGs trust, known only at deploy time (Source.json_data resolves the tokens).
-        """
-        from mwaa_pause_resume.dags.trust import TRUST_PATH, trust_document
-
-        cid = construct_id(env)
-        source = s3.Bucket.from_bucket_name(self, f"{cid}SourceBucket", env.source_bucket)
-        trust = trust_document(
-            mac_key_id=self.backup.mac_key.key_arn,
-            snapshot_root=f"s3://{self.backup.bucket.bucket_name}/",
-            deployment=self.stack_name,
-        )
-        s3deploy.BucketDeployment(
-            self,
-            f"{cid}Dags",
-            sources=[
-                s3deploy.Source.asset(str(dag_bundle)),
-                s3deploy.Source.json_data(TRUST_PATH, trust),
-            ],
-            destination_bucket=source,
-            destination_key_prefix=env.dags_s3_path.strip("/"),
-            prune=False,  # the user's own DAGs live there
-            retain_on_delete=True,  # deleting the stack must not empty the DAGs folder
-            extract=True,
-        )
-
-    def _attach_execution_role_policy(self, env: EnvironmentConfig) -> None:
-        cid = construct_id(env)
-        role = iam.Role.from_role_arn(
-            self, f"{cid}ExecutionRole", env.execution_role_arn, mutable=True
-        )
-        iam.Policy(
-            self,
-            f"{cid}ExecutionRolePolicy",
-            document=iam.PolicyDocument.from_json(
-                execution_role_policy(
-                    env.name,
-                    self.backup.bucket.bucket_name,
-                    self.backup.key.key_arn,
-                    self.partition,
-                    region=self.region,
-                    account=self.account,
-                    mac_key_arn=self.backup.mac_key.key_arn,
-                )
-            ),
-            roles=[role],
-        )
-
 
 def _description(config: Config) -> str:
-    """CloudFormation allows 1024 characters; name the environments while they fit."""
+    """Name the environments while they fit: CloudFormation allows 1024 bytes, aws-cdk-lib
+    512 characters (its check fails the synthesis past them)."""
     head = "mwaa-pause-resume: pause and resume MWAA environments on schedule"
     names = ", ".join(e.name for e in config.environments)
     text = f"{head} ({names})"
-    return text if len(text) <= 1024 else f"{head} ({len(config.environments)} environments)"
+    return (
+        text
+        if len(text) <= DESCRIPTION_LIMIT
+        else f"{head} ({len(config.environments)} environments)"
+    )

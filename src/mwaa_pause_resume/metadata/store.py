@@ -372,9 +372,19 @@ class S3Store(_JsonMixin):
         if self._kms is None:
             import boto3
 
-            region = getattr(getattr(self.client, "meta", None), "region_name", None)
+            # The key's own region first: a spoke environment's DAG uses the hub's key, in
+            # the hub's region (docs/fleet.md); else the bucket client's.
+            region = key_region(self.kms_key_id) or getattr(
+                getattr(self.client, "meta", None), "region_name", None
+            )
             self._kms = boto3.client("kms", region_name=region)
         return self._kms
+
+
+def key_region(key_id: str | None) -> str | None:
+    """The region in a KMS key ARN (``arn:aws:kms:<region>:...``); None for an id or alias."""
+    parts = (key_id or "").split(":")
+    return parts[3] if len(parts) > 5 and parts[0] == "arn" and parts[3] else None
 
 
 def open_store(

@@ -36,12 +36,13 @@ class StateBuilder:
         catch: bool = True,
     ) -> tasks.LambdaInvoke:
         """Invoke ``function`` with ``payload`` (JSONPath ``.$`` keys allowed); its result
-        goes to ``result_path`` (None: discarded)."""
+        goes to ``result_path`` (None: discarded). A payload naming the environment
+        (``$.ctx.environment``) also gets its account and region (functions.spoke_session)."""
         task = tasks.LambdaInvoke(
             self.scope,
             name,
             lambda_function=self.functions[function],
-            payload=sfn.TaskInput.from_object(dict(payload)),
+            payload=sfn.TaskInput.from_object(placed(payload)),
             payload_response_only=True,
             retry_on_service_exceptions=False,  # our own Retry below covers Lambda's errors
             result_path=result_path if result_path is not None else sfn.JsonPath.DISCARD,
@@ -239,6 +240,16 @@ def retry_until_parsed(task: tasks.LambdaInvoke) -> None:
         backoff_rate=1.0,
         max_attempts=policy.DAG_NOT_PARSED_MAX_ATTEMPTS,
     )
+
+
+def placed(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """``payload`` with the environment's placement next to its name: Begin's ``ctx``
+    always holds ``account`` and ``region`` (null for the hub's own), so the paths exist."""
+    out = dict(payload)
+    if out.get("environment.$") == "$.ctx.environment":
+        out.setdefault("account.$", "$.ctx.account")
+        out.setdefault("region.$", "$.ctx.region")
+    return out
 
 
 def begin_payload(workflow: str) -> dict[str, Any]:

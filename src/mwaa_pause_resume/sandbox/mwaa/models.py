@@ -8,7 +8,8 @@ and it has been seen in that status by ``polls`` GetEnvironment calls. Tests use
 Python control API for tests and the sandbox: :attr:`MwaaBackend.faults`,
 :meth:`MwaaBackend.environment`, :meth:`MwaaBackend.seed`,
 :meth:`MwaaBackend.set_status`, :meth:`MwaaBackend.add_system_tags`,
-:meth:`MwaaBackend.settle_all`, :attr:`MwaaBackend.calls`.
+:meth:`MwaaBackend.settle_all`, :attr:`MwaaBackend.calls`; :meth:`MwaaBackend.at` for the
+environments of another account and region (placements.py tells which a request is for).
 """
 
 from __future__ import annotations
@@ -163,6 +164,37 @@ class MwaaBackend:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self._envs: dict[str, EmulatedEnvironment] = {}
         self._lock = threading.RLock()
+        # Every (account, region) this backend and its siblings (at()) serve, shared.
+        self._placed: dict[tuple[str, str], MwaaBackend] = {(account_id, region): self}
+        self._placed_lock = threading.Lock()
+
+    def at(self, account_id: str, region: str) -> MwaaBackend:
+        """The environments of ``account_id`` in ``region``: this backend for its own,
+        else a sibling created on first use with the same Airflow, delays and clock (an
+        environment name is unique per account and region, as in MWAA)."""
+        with self._placed_lock:
+            found = self._placed.get((account_id, region))
+            if found is None:
+                found = MwaaBackend(
+                    self.airflow,
+                    region=region,
+                    account_id=account_id,
+                    delays=self.delays,
+                    clock=self._now,  # this backend's clock, even if set later (LocalWorkflows)
+                    supported_versions=self.supported_versions,
+                )
+                found._placed = self._placed
+                found._placed_lock = self._placed_lock
+                self._placed[(account_id, region)] = found
+            return found
+
+    def _now(self) -> float:
+        return self.clock()
+
+    def placements(self) -> list[tuple[str, str]]:
+        """The (account, region) pairs served so far, this backend's first."""
+        with self._placed_lock:
+            return list(self._placed)
 
     # -- control API -------------------------------------------------------------
 

@@ -9,6 +9,7 @@ shape's members, with the model's HTTP status for that error.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 from mwaa_pause_resume.sandbox.mwaa import urls
 from mwaa_pause_resume.sandbox.mwaa.faults import THROTTLING_CODE
 from mwaa_pause_resume.sandbox.mwaa.models import MwaaBackend, MwaaError, validation_error
+from mwaa_pause_resume.sandbox.mwaa.placements import request_placement
 from mwaa_pause_resume.sandbox.mwaa.throttling import THROTTLING_STATUS
 from mwaa_pause_resume.sandbox.mwaa.validation import InputInvalid, validate_input
 
@@ -37,6 +39,8 @@ class MwaaResponses:
 
     def __init__(self, backend: MwaaBackend) -> None:
         self.backend = backend
+        self._others: dict[int, MwaaResponses] = {}
+        self._elsewhere_lock = threading.Lock()
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "CreateEnvironment": self.create_environment,
             "GetEnvironment": self.get_environment,
@@ -49,8 +53,18 @@ class MwaaResponses:
             "ListTagsForResource": self.list_tags_for_resource,
         }
 
-    def dispatch(self, method: str, target: str, body: bytes) -> HttpResponse:
-        """Answer one request; ``target`` is the request line's path and query."""
+    def dispatch(
+        self, method: str, target: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> HttpResponse:
+        """Answer one request; ``target`` is the request line's path and query, ``headers``
+        tell the account and region it is for (placements.py; none: this backend's)."""
+        if headers is not None:
+            account, region = request_placement(
+                headers, self.backend.account_id, self.backend.region
+            )
+            backend = self.backend.at(account, region)
+            if backend is not self.backend:
+                return self._elsewhere(backend).dispatch(method, target, body)
         split = urlsplit(target)
         routed = urls.match(method.upper(), split.path)
         if routed is None:
@@ -78,6 +92,13 @@ class MwaaResponses:
         except Exception as exc:  # a bug or a backend crash: what AWS calls a 500
             return _error_response(MwaaError("InternalServerException", repr(exc)))
         return HttpResponse(200, _headers(), json.dumps(output, default=_json_default).encode())
+
+    def _elsewhere(self, backend: MwaaBackend) -> MwaaResponses:
+        with self._elsewhere_lock:
+            found = self._others.get(id(backend))
+            if found is None:
+                found = self._others[id(backend)] = MwaaResponses(backend)
+            return found
 
     # -- operations ----------------------------------------------------------------
 

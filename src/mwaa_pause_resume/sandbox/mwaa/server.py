@@ -29,7 +29,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        response = self.server.responses.dispatch(self.command, self.path, body)
+        response = self.server.responses.dispatch(
+            self.command, self.path, body, dict(self.headers.items())
+        )
         self.send_response(response.status)
         for key, value in response.headers.items():
             self.send_header(key, value)
