@@ -201,6 +201,15 @@ def _print_tables(
                 f"  ready by {escape(env_plan.ready_by.expression)} (the resume fires the lead "
                 "cap before and starts at ready-by minus the learned lead: `status` shows it)"
             )
+        if env_plan.window_minutes:
+            out.print(
+                f"  window {env_plan.window_minutes} min (schedule_window_minutes): each pause "
+                f"starts up to {env_plan.window_minutes} min after its time; the resume fires "
+                f"{env_plan.window_minutes} min earlier than configured (shown above) and "
+                f"starts within the {env_plan.window_minutes} min that follow, never after the "
+                "configured time",
+                highlight=False,
+            )
         if env.airflow_version:
             out.print(
                 f"  resume creates Airflow {env.airflow_version} (airflow_version): a snapshot "
