@@ -37,6 +37,7 @@ from mwaa_pause_resume.config.model import (
 )
 from mwaa_pause_resume.config.network import known_lambda_vpcs
 from mwaa_pause_resume.config.problems import ConfigError, Invalid, Problem, did_you_mean
+from mwaa_pause_resume.config.role_policy_size import ROLE_POLICY_FIX, role_policy_too_large
 from mwaa_pause_resume.config.stack_size import too_many_resources
 
 FieldPath = tuple[str | int, ...]
@@ -640,6 +641,8 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
         builder.add(("environments",), *too_many)
     if not builder.problems and (too_large := bucket_policy_too_large(config)):
         builder.add(("environments",), too_large, BUCKET_POLICY_FIX)
+    if not builder.problems and (too_large := role_policy_too_large(config)):
+        builder.add(("environments",), too_large, ROLE_POLICY_FIX)
     if builder.problems:
         raise ConfigError(builder.problems, source)
     return config
