@@ -1,4 +1,4 @@
-"""validate refuses a configuration whose function role policies IAM would refuse.
+"""validate refuses what IAM or SNS would refuse at deploy time, past the fleet limits.
 
 IAM caps a role's inline policies at 10,240 characters; the estimate
 (config.role_policy_size) is compared with real syntheses in
@@ -42,3 +42,23 @@ def test_a_role_policy_past_iams_limit_is_refused_with_the_role_the_size_and_the
     assert "share execution roles, source buckets, subnets and security groups" in text
     fewer = [_networked(i, subnets=2) for i in range(4)]
     load_toml(write_toml(deployment=BASE_DEPLOYMENT, environments=fewer))  # fits
+
+
+def test_an_address_past_the_sns_filter_limit_is_refused_by_validate(
+    write_toml: Callable[..., Path], run_cli: Callable[..., Any]
+) -> None:
+    """An address's subscription filters on one value per (environment, status): 50
+    environments with the three default types are 150, plus the alarms' branch."""
+    shared = [
+        environment(name=f"team-{i:02d}", notification_emails=["platform@example.com"])
+        for i in range(50)
+    ]
+    path = write_toml(deployment=BASE_DEPLOYMENT, environments=shared)
+    result = run_cli("validate", "--config", str(path))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    text = " ".join(result.output.split())
+    assert "platform@example.com would receive 150 (environment, status) combinations" in text
+    assert "at most 149 besides the alarms'" in text
+    assert "another notification address" in text
+    load_toml(write_toml(deployment=BASE_DEPLOYMENT, environments=shared[:49]))  # fits
