@@ -24,6 +24,7 @@ from mwaa_pause_resume.config.role_policy_size import (
     role_policy_sizes,
     role_policy_too_large,
 )
+from mwaa_pause_resume.infra.dashboard import search_expression
 from mwaa_pause_resume.infra.handlers import HANDLERS
 from mwaa_pause_resume.infra.nag import render
 from mwaa_pause_resume.infra.permissions import (
@@ -185,4 +186,21 @@ def test_fleet_scoped_synthesis_passes_cdk_nag(tmp_path: Path) -> None:
     assert "log-group:airflow-*" in text
     assert "team-000" not in json.dumps(
         [r for r in result.template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    )
+    # The dashboard: one sorted SEARCH per graph and workflow, no environment listed.
+    (dashboard,) = [
+        r
+        for r in result.template["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Dashboard"
+    ]
+    body = json.dumps(dashboard["Properties"])
+    assert "team-0" not in body
+    assert body.count("SORT(SEARCH(") == 8  # 4 graphs of one workflow, 2 of both
+    assert search_expression("Failed", "pause", "Sum").replace('"', '\\\\\\"') in body
+
+
+def test_a_fleet_dashboard_graph_is_one_search_of_the_namespace() -> None:
+    assert search_expression("Duration", "resume", "Maximum") == (
+        'SORT(SEARCH(\'{MwaaPauseResume,Environment,Workflow} MetricName="Duration" '
+        "Workflow=\"resume\"', 'Maximum', 86400), MAX, DESC, 25)"
     )
