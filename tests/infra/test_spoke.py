@@ -153,6 +153,27 @@ def test_the_stackset_template_is_valid_and_gives_each_account_its_policy(
     assert "team-b" not in json.dumps(in_a) and "team-a" not in json.dumps(in_b)
 
 
+def test_operators_read_spokes_through_a_role_that_can_only_read() -> None:
+    from mwaa_pause_resume.config.fleet import spoke_reader_role_arn, spoke_reader_role_name
+    from mwaa_pause_resume.infra.spoke import READER_LOGICAL_ID, reader_trust_policy
+
+    props = resolve_template_strings(
+        spoke_template(CONFIG)["Resources"][READER_LOGICAL_ID]["Properties"], A
+    )
+    assert props["RoleName"] == spoke_reader_role_name(STACK) != spoke_role_name(STACK)
+    assert props["AssumeRolePolicyDocument"] == reader_trust_policy(HUB)
+    (policy,) = props["Policies"]
+    granted = policy["PolicyDocument"]["Statement"]
+    reader = spoke_reader_role_arn(STACK, A)
+    assert allowed(granted, reader, "airflow:GetEnvironment", mwaa(A, "eu-west-1", "environment/x"))
+    for action in ("airflow:DeleteEnvironment", "airflow:CreateEnvironment", "iam:PassRole"):
+        assert not allowed(granted, reader, action, mwaa(A, "eu-west-1", "environment/team-a"))
+    # Only its own account's environments.
+    assert not allowed(
+        granted, reader, "airflow:GetEnvironment", mwaa(B, "eu-west-1", "environment/x")
+    )
+
+
 def test_many_environments_are_packed_into_managed_policies_iam_accepts() -> None:
     from dataclasses import replace
 

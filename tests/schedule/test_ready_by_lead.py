@@ -154,5 +154,6 @@ def test_the_resume_schedule_passes_the_ready_by_settings_to_the_workflow() -> N
         "default_lead_minutes": 45,
         "margin_minutes": 10,
         "max_lead_minutes": 120,
+        "window_minutes": 0,
     }
     assert "ready_by" not in execution_input(env, "pause", "backups", None, scheduled=True)

@@ -32,7 +32,7 @@ COMMAND_MODULES: dict[str, str] = {
     "init": "init_cmd",
     "pause": "ops",
     "resume": "ops",
-    "status": "ops",
+    "status": "status_cmd",
     "keep-awake": "override_cmd",
     "stay-paused": "override_cmd",
     "override": "override_cmd",

@@ -1,5 +1,5 @@
-"""``pause ENV``, ``resume ENV``, ``status [ENV]``: start the deployed workflows now,
-follow them, and say where every environment stands.
+"""``pause ENV``, ``resume ENV``: start the deployed workflows now and follow them; the
+session and execution reads ``status`` (:mod:`.status_cmd`) shares.
 
 Exit codes: 0 done (or started, without --wait), 1 the workflow failed, 2 bad
 input or an AWS error the user can fix (credentials, permissions, region).
@@ -8,7 +8,7 @@ input or an AWS error the user can fix (credentials, permissions, region).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from mwaa_pause_resume.cli.output import (
     print_json,
 )
 from mwaa_pause_resume.errors import EXIT_FAILED, OperationFailed, UserError
-from mwaa_pause_resume.operations.aws_gateway import AwsGateway, NotDeployed
+from mwaa_pause_resume.operations.aws_gateway import AwsGateway
 from mwaa_pause_resume.operations.deployment import (
     ACTIONS,
     Action,
@@ -38,13 +38,14 @@ from mwaa_pause_resume.operations.deployment import (
     execution_name,
     start_input,
 )
-from mwaa_pause_resume.operations.execution_search import ExecutionSearch
+from mwaa_pause_resume.operations.execution_search import (
+    ExecutionPage,
+    ExecutionSearch,
+)
 from mwaa_pause_resume.operations.progress import Progress, Step, outcome_text, parse_history
 from mwaa_pause_resume.operations.status import (
     ExecutionRecord,
     duration_text,
-    environment_status,
-    last_finished,
     record_from,
 )
 
@@ -65,10 +66,9 @@ EXECUTIONS_PAGE = 100
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``pause``, ``resume`` and ``status`` to the application."""
+    """Add ``pause`` and ``resume`` to the application (``status``: :mod:`.status_cmd`)."""
     app.command("pause")(pause)
     app.command("resume")(resume)
-    app.command("status")(status)
 
 
 # -- shared by the operator commands -------------------------------------------------------
@@ -100,30 +100,59 @@ def collect_records(
     *,
     running_only: bool = False,
     page_size: int | None = None,
+    concurrency: int = 1,
+    not_found: set[str] | None = None,
 ) -> list[ExecutionRecord]:
     """Running executions of ``environments``, plus (unless ``running_only``) the last
     finished pause and resume of each: newest first, described only as far as needed.
 
     Pages through ListExecutions until each environment has its last finished run (or
-    the list ends); when that leaves pages unread, one ``RUNNING`` listing finds the
-    running executions further back."""
-    deployment = session.deployment
-    size = EXECUTIONS_PAGE if page_size is None else page_size
+    the list ends, or the search gives up: the environments it gave up on are added to
+    ``not_found``); when that leaves pages unread, one ``RUNNING`` listing finds the
+    running executions further back. A fleet reads larger pages, further back, and
+    describes up to ``concurrency`` executions at once."""
+    from mwaa_pause_resume.operations.execution_search import fleet_page_size, history_pages
+
+    size = fleet_page_size(len(environments), EXECUTIONS_PAGE) if page_size is None else page_size
     records: list[ExecutionRecord] = []
     for action in ACTIONS:
-        machine = deployment.state_machine(action)
-        search = ExecutionSearch(action, environments, running_only=running_only)
-
-        def describe(arn: str, action: Action = action) -> ExecutionRecord:
-            return record_from(action, session.aws.describe_execution(arn))
-
-        pages = session.aws.execution_pages(machine, running_only=running_only, page_size=size)
-        search.read(pages, describe, to_the_end=running_only)
-        if search.stopped_early:
-            running = session.aws.execution_pages(machine, running_only=True, page_size=size)
-            search.read(running, describe, to_the_end=True)
+        search = ExecutionSearch(
+            action,
+            environments,
+            running_only=running_only,
+            max_pages=history_pages(len(environments), size),
+        )
+        _search_workflow(session, search, size, concurrency)
+        if search.gave_up and not_found is not None:
+            not_found.update(environments - search.last_finished.keys())
         records += search.records
     return records
+
+
+def _search_workflow(
+    session: Session, search: ExecutionSearch, size: int, concurrency: int
+) -> None:
+    from mwaa_pause_resume.operations.bounded import map_bounded
+
+    machine = session.deployment.state_machine(search.action)
+
+    def describe(arn: str) -> ExecutionRecord:
+        return record_from(search.action, session.aws.describe_execution(arn))
+
+    def describe_many(arns: Sequence[str]) -> list[ExecutionRecord]:
+        return map_bounded(describe, arns, concurrency)
+
+    def read(pages: Iterator[ExecutionPage], *, to_the_end: bool) -> None:
+        many = describe_many if concurrency > 1 else None
+        search.read(pages, describe, to_the_end=to_the_end, describe_many=many,
+                    batch=concurrency * 4)  # fmt: skip
+
+    running_only = search.running_only
+    read(session.aws.execution_pages(machine, running_only=running_only, page_size=size),
+         to_the_end=running_only)  # fmt: skip
+    if search.stopped_early:
+        read(session.aws.execution_pages(machine, running_only=True, page_size=size),
+             to_the_end=True)  # fmt: skip
 
 
 def running_for(session: Session, environment: str) -> list[ExecutionRecord]:
@@ -571,260 +600,3 @@ def progress_json(
             for s in progress.steps
         ],
     }
-
-
-# -- status --------------------------------------------------------------------------------
-@handle_errors
-def status(
-    environment: Annotated[
-        str | None,
-        typer.Argument(metavar="ENV", help="One configured environment (default: all)."),
-    ] = None,
-    *,
-    config: ConfigOption = None,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Where environments stand: state, running workflow, last runs, next times, snapshot.
-
-    Examples:
-    $ mwaa-pause-resume status
-    $ mwaa-pause-resume status analytics-dev --json
-    """
-    session = open_session(config, profile, region)
-    envs = (
-        [session.config.environment(environment)]
-        if environment
-        else list(session.config.environments)
-    )
-    now = datetime.now(UTC)
-    warnings: list[str] = []
-    records: list[ExecutionRecord] = []
-    deployed = True
-    try:
-        records = collect_records(session, {e.name for e in envs})
-    except NotDeployed as exc:
-        deployed = False
-        warnings.append(exc.message)
-    result = []
-    for env in envs:
-        latest = _latest_snapshot(session, env.name) if deployed else None
-        item = environment_status(
-            env,
-            session.aws.get_environment(env.name),
-            records,
-            latest,
-            now,
-            deployed=deployed,
-            warnings=warnings,
-            resume_report=_restore_report(session, env.name, records),
-        )
-        item["resume_airflow"] = _resume_airflow(env, item)
-        item["override"] = _override(session, env.name, warnings)
-        item["timing"] = _timing(session, env) if deployed else None
-        result.append(item)
-    if as_json:
-        print_json({"environments": result})
-        return
-    _print_status(console(), result, now)
-
-
-def _resume_airflow(env: EnvironmentConfig, item: dict[str, Any]) -> dict[str, object] | None:
-    """What the next resume does to the Airflow version (configured airflow_version vs
-    the snapshot's, or the running environment's, which the next pause snapshots)."""
-    from mwaa_pause_resume.version_change import pending_change
-
-    if item["state"] == "PAUSED":
-        source = (item["latest_snapshot"] or {}).get("airflow_version")
-    else:
-        source = (item["details"] or {}).get("AirflowVersion")
-    return pending_change(
-        source if isinstance(source, str) else None, env.airflow_version, environment=env.name
-    )
-
-
-def _restore_report(session: Session, environment: str, records: list[ExecutionRecord]) -> Any:
-    """The last resume's ``import-report.json`` (every held DAG with its action), when its
-    note carried a restore summary; None when there is none or it cannot be read (the
-    note's compact summary is shown then)."""
-    from mwaa_pause_resume.functions import layout
-    from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE
-
-    mine = [r for r in records if r.environment == environment]
-    last = last_finished(mine, "resume")
-    if last is None or last.restore is None or not last.snapshot_id:
-        return None
-    if not layout.is_snapshot_id(last.snapshot_id):
-        return None
-    key = layout.key(environment, last.snapshot_id, REPORT_FILE)
-    try:
-        return session.aws.read_json(session.deployment.bucket, key)
-    except UserError:
-        return None
-
-
-def _override(session: Session, environment: str, warnings: list[str]) -> Any:
-    """The environment's keep-awake / stay-paused override (``override show``), if any."""
-    import json
-
-    from mwaa_pause_resume.operations.overrides import OverrideStore
-
-    try:
-        record = OverrideStore(session.aws, session.config.deployment.stack_name).get(environment)
-    except UserError as exc:  # e.g. no ssm:GetParameter: the rest of status still helps
-        warnings.append(f"override of {environment} not read: {exc.message}")
-        return None
-    return None if record is None else json.loads(record.to_json())
-
-
-def _timing(session: Session, env: EnvironmentConfig) -> dict[str, Any]:
-    """The learned lead and the last resumes' durations (the workflows' timing.json)."""
-    from mwaa_pause_resume.operations.timing_status import timing_status
-    from mwaa_pause_resume.schedule.timing_history import timing_key
-
-    document = session.aws.read_json(session.deployment.bucket, timing_key(env.name))
-    return timing_status(env, document)
-
-
-def _latest_snapshot(session: Session, environment: str) -> dict[str, Any] | None:
-    from mwaa_pause_resume.functions import layout
-    from mwaa_pause_resume.operations.snapshot_index import latest_id, manifest_summary, taken_at
-
-    bucket = session.deployment.bucket
-    snapshot_id = latest_id(session.aws.read_json(bucket, layout.latest_key(environment)))
-    if snapshot_id is None:
-        return None
-    objects = session.aws.list_objects(bucket, layout.snapshot_prefix(environment, snapshot_id))
-    manifest = session.aws.read_json(bucket, layout.key(environment, snapshot_id, "manifest.json"))
-    summary = manifest_summary(manifest) if isinstance(manifest, dict) else {}
-    when = taken_at(snapshot_id)
-    return {
-        "snapshot_id": snapshot_id,
-        "taken_at": when.isoformat() if when else None,
-        "bytes": sum(int(o.get("Size") or 0) for o in objects),
-        "tables": summary.get("tables"),
-        "rows": summary.get("rows"),
-        "airflow_version": summary.get("airflow_version"),
-    }
-
-
-def _when(iso: str | None, zone: str | None = None) -> str:
-    """``Wed 2026-11-25 20:00 CET``: in ``zone`` (IANA) when given, else as recorded."""
-    if not iso:
-        return "-"
-    when = datetime.fromisoformat(iso)
-    if zone:
-        from zoneinfo import ZoneInfo
-
-        when = when.astimezone(ZoneInfo(zone))
-    return when.strftime("%a %Y-%m-%d %H:%M %Z").strip()
-
-
-def _run_line(run: dict[str, Any] | None) -> str:
-    if run is None:
-        return "none recorded"
-    text = f"{_when(run['started'])}, {duration_text(run['duration_seconds'])}, {run['status']}" + (
-        f" ({run['outcome']})" if run.get("outcome") else ""
-    )
-    if run.get("error"):
-        text += f": {run['error']}"
-    if run.get("reason"):  # a skipped run: why the run gates held it back
-        text += f": {run['reason']}"
-    return text
-
-
-def _restore_lines(restore: dict[str, Any]) -> list[str]:
-    """The restore summary of ``status --json`` (``RestoreSummary.to_json``) in lines."""
-    from mwaa_pause_resume.metadata.restore_summary import RestoreSummary
-
-    return RestoreSummary.from_json(restore).lines()
-
-
-def _change_text(change: dict[str, Any]) -> Text:
-    """The next resume's Airflow version change: the upgrade and what to check, or why it
-    will be refused."""
-    if change["kind"] == "refused":
-        return Text("refused: ", style="bold red") + Text(str(change["message"]))
-    text = Text(f"upgrades Airflow {change['source']} to {change['target']}", style="yellow")
-    text.append("; check first:")
-    for item in change["checks"]:
-        text.append(f"\n- {item}")
-    return text
-
-
-def _print_status(out: Console, result: list[dict[str, Any]], now: datetime) -> None:
-    from mwaa_pause_resume.operations.snapshot_index import human_bytes
-
-    for warning in result[0]["warnings"] if result else []:
-        out.print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False)
-    for item in result:
-        state = item["state"]
-        colour = {"AVAILABLE": "green", "PAUSED": "blue"}.get(state, "yellow")
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold")
-        grid.add_column()
-        details = item["details"] or {}
-        extra = ", ".join(
-            str(details[k]) for k in ("AirflowVersion", "EnvironmentClass") if k in details
-        )
-        grid.add_row("State", Text.from_markup(f"[{colour}]{state}[/]") + Text(
-            f"  {extra}" if extra else ""))  # fmt: skip
-        if details.get("LastError"):
-            grid.add_row("Last error", Text(str(details["LastError"])))
-        for run in item["running"]:
-            grid.add_row(
-                "Running",
-                Text(
-                    f"{run['action']} since {_when(run['started'])} "
-                    f"({duration_text(run['duration_seconds'])})"
-                ),
-            )
-        if item["deployed"]:  # without the workflows there is no history to read
-            grid.add_row("Last pause", Text(_run_line(item["last_pause"])))
-            grid.add_row("Last resume", Text(_run_line(item["last_resume"])))
-            if item.get("timing"):
-                from mwaa_pause_resume.operations.timing_status import timing_line
-
-                grid.add_row("Resume timing", Text(timing_line(item["timing"])))
-            restore = (item["last_resume"] or {}).get("restore")
-            if restore:
-                grid.add_row("Restored", Text("\n".join(_restore_lines(restore))))
-        override = item.get("override")
-        if override:
-            grid.add_row(
-                "Override",
-                Text(
-                    f"{override['kind']} until {_when(override['until'], item['next']['timezone'])}"
-                    f" (set by {override['set_by']} at {_when(override['set_at'])})"
-                ),
-            )
-        nxt = item["next"]
-        grid.add_row(
-            "Next",
-            Text(
-                f"pause {_when(nxt['pause'], nxt['timezone'])}, "
-                f"resume {_when(nxt['resume'], nxt['timezone'])}"
-                + (
-                    f", ready by {_when(nxt['ready_by'], nxt['timezone'])}"
-                    if nxt.get("ready_by")
-                    else ""
-                )
-                + f" ({nxt['timezone']})"
-            ),
-        )
-        change = item.get("resume_airflow")
-        if change:
-            grid.add_row("Next resume", _change_text(change))
-        snap = item["latest_snapshot"]
-        if snap:
-            figures = []
-            if snap.get("tables") is not None:
-                figures.append(f"{snap['tables']} tables, {snap['rows']} rows")
-            figures.append(human_bytes(int(snap["bytes"])))
-            grid.add_row("Latest snapshot", Text(f"{snap['snapshot_id']} ({', '.join(figures)})"))
-        elif item["deployed"]:
-            grid.add_row("Latest snapshot", Text("none"))
-        out.print(Text(item["environment"], style="bold underline"))
-        out.print(grid)
-        out.print()

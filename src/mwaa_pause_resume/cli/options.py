@@ -17,3 +17,34 @@ RegionOption = Annotated[
         help="AWS region (default: the configuration's deployment region, else the profile's).",
     ),
 ]
+
+# Fleet filters of status, plan and report (operations.fleet_filter). The region filter
+# is --in-region because --region already names the AWS region the CLI calls.
+AccountFilterOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--account",
+        metavar="ACCOUNT",
+        help="Only environments in this AWS account (repeat for several).",
+        show_default=False,
+    ),
+]
+InRegionFilterOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--in-region",
+        metavar="REGION",
+        help="Only environments in this region (repeat for several).",
+        show_default=False,
+    ),
+]
+TagFilterOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        metavar="KEY[=VALUE]",
+        help="Only environments with this tag; KEY alone matches any value. Repeated: "
+        "every tag must match.",
+        show_default=False,
+    ),
+]

@@ -1,4 +1,6 @@
-"""``mwaa-pause-resume plan``: next pause/resume times, schedule warnings, estimated saving.
+"""``mwaa-pause-resume plan``: next pause/resume times, schedule warnings, estimated saving;
+for a fleet grouped by account and region, with the savings summed per account and
+region and over all (filters: ``--account``, ``--in-region``, ``--tag``).
 
 Must stay quick: only the config loader and the pure schedule package are
 imported, never boto3 or aws-cdk-lib.
@@ -12,11 +14,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mwaa_pause_resume.cli.options import (
+    AccountFilterOption,
+    InRegionFilterOption,
+    TagFilterOption,
+)
 from mwaa_pause_resume.cli.output import console, handle_errors, print_json
 from mwaa_pause_resume.errors import UserError
 
 if TYPE_CHECKING:
-    from mwaa_pause_resume.config.model import Config
+    from mwaa_pause_resume.config.fleet import Placement
+    from mwaa_pause_resume.config.model import Config, EnvironmentConfig
     from mwaa_pause_resume.operations.plan import EnvironmentPlan
     from mwaa_pause_resume.operations.prices import PriceTable
 
@@ -41,6 +49,10 @@ def plan(
         int, typer.Option("--count", "-n", min=1, max=100, help="Fire times to show per schedule.")
     ] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    *,
+    accounts: AccountFilterOption = None,
+    in_regions: InRegionFilterOption = None,
+    tags: TagFilterOption = None,
     now: Annotated[
         str | None,
         typer.Option("--now", hidden=True, help="Pretend it is this ISO-8601 instant."),
@@ -52,29 +64,58 @@ def plan(
     (daylight-saving aware), schedule warnings, paused hours per week and the
     estimated monthly saving. Works offline: no AWS call, no credentials.
 
+    --account, --in-region and --tag select environments by where the configuration
+    places them and by their tags. A configuration spanning several accounts or regions
+    is grouped by them and ends with the savings per account and region and in all.
+
     Examples:
     $ mwaa-pause-resume plan
     $ mwaa-pause-resume plan --config examples/seed.env --count 10
     $ mwaa-pause-resume plan --json | jq '.environments[].paused_hours_per_week'
+    $ mwaa-pause-resume plan --in-region eu-west-1 --tag team=data
     """
     from mwaa_pause_resume.config import load_config
+    from mwaa_pause_resume.config.fleet import Placement
+    from mwaa_pause_resume.operations.fleet_filter import (
+        parse_filter,
+        placement_key,
+        select,
+        spans_fleet,
+        where,
+    )
     from mwaa_pause_resume.operations.plan import plan_environment
     from mwaa_pause_resume.operations.prices import price_table
 
     instant = _parse_now(now)
+    chosen = parse_filter(accounts, in_regions, tags)
     cfg = load_config(config)
+    # Offline: the hub is where [deployment] says, or unknown.
+    hub = Placement(cfg.deployment.account, cfg.deployment.region)
+    envs = select(cfg.environments, cfg.deployment, chosen, hub)
+    places = {env.name: where(env, cfg.deployment, hub) for env in envs}
+    grouped = spans_fleet(cfg.environments, cfg.deployment, hub)
+    if grouped:
+        envs.sort(key=lambda env: placement_key(places[env.name]))
     prices = price_table(cfg.prices)
-    plans = [plan_environment(env, instant, count, prices) for env in cfg.environments]
+    plans = [plan_environment(env, instant, count, prices) for env in envs]
+    fleet = [(plan_, env, places[env.name]) for plan_, env in zip(plans, envs, strict=True)]
     if as_json:
-        print_json(plan_document(cfg, plans, prices, instant))
+        print_json(plan_document(cfg, fleet, prices, instant))
     else:
-        _print_tables(cfg, plans, prices, instant)
+        _print_tables(cfg, fleet, prices, instant, grouped=grouped)
+
+
+# One environment's plan, its configuration and where it lives.
+Planned = tuple["EnvironmentPlan", "EnvironmentConfig", "Placement"]
+TOTALLED = ("estimated_monthly_saving_usd", "paused_hours_per_week")
 
 
 def plan_document(
-    cfg: Config, plans: list[EnvironmentPlan], prices: PriceTable, now: datetime
+    cfg: Config, fleet: list[Planned], prices: PriceTable, now: datetime
 ) -> dict[str, Any]:
     """The ``--json`` document."""
+    from mwaa_pause_resume.operations.fleet_totals import totals
+
     document: dict[str, Any] = {
         "now": now.isoformat(),
         "config": cfg.source,
@@ -88,10 +129,16 @@ def plan_document(
         "environments": [
             # The version the resume creates (None: the snapshot's); plan is offline, so
             # `status` compares it with the snapshot's (version_change).
-            {**p.as_dict(), "resume_airflow_version": env.airflow_version}
-            for p, env in zip(plans, cfg.environments, strict=True)
+            {
+                **p.as_dict(),
+                "resume_airflow_version": env.airflow_version,
+                "account": at.account,
+                "region": at.region,
+            }
+            for p, env, at in fleet
         ],
     }
+    document["totals"] = totals(document["environments"], TOTALLED)
     if cfg.notifications.configured:  # where each environment's notification_types also go
         document["notifications"] = cfg.notifications.describe()
     return document
@@ -125,17 +172,27 @@ def _parse_now(text: str | None) -> datetime:
 
 
 def _print_tables(
-    cfg: Config, plans: list[EnvironmentPlan], prices: PriceTable, now: datetime
+    cfg: Config,
+    fleet: list[Planned],
+    prices: PriceTable,
+    now: datetime,
+    *,
+    grouped: bool = False,
 ) -> None:
     from rich import box
     from rich.markup import escape
     from rich.table import Table
 
+    from mwaa_pause_resume.operations.fleet_totals import place_label
     from mwaa_pause_resume.operations.plan import POLICY_MEANING, POLICY_OVERRIDE
 
     out = console()
     out.print(f"Plan from {now.astimezone(UTC):%Y-%m-%d %H:%M} UTC, config {escape(cfg.source)}")
-    for env_plan, env in zip(plans, cfg.environments, strict=True):
+    place = None
+    for env_plan, env, at in fleet:
+        if grouped and at != place:
+            place = at
+            out.print(f"[bold reverse]{escape(place_label(at.account, at.region))}[/]")
         out.print(f"[bold]{escape(env_plan.name)}[/] ({env_plan.timezone})")
         out.print(f"  pause  {escape(env_plan.pause.expression)}")
         out.print(f"  resume {escape(env_plan.resume.expression)}")
@@ -143,6 +200,15 @@ def _print_tables(
             out.print(
                 f"  ready by {escape(env_plan.ready_by.expression)} (the resume fires the lead "
                 "cap before and starts at ready-by minus the learned lead: `status` shows it)"
+            )
+        if env_plan.window_minutes:
+            out.print(
+                f"  window {env_plan.window_minutes} min (schedule_window_minutes): each pause "
+                f"starts up to {env_plan.window_minutes} min after its time; the resume fires "
+                f"{env_plan.window_minutes} min earlier than configured (shown above) and "
+                f"starts within the {env_plan.window_minutes} min that follow, never after the "
+                "configured time",
+                highlight=False,
             )
         if env.airflow_version:
             out.print(
@@ -191,9 +257,27 @@ def _print_tables(
         for warning in env_plan.warnings:
             out.print(f"[yellow]Warning:[/] {escape(warning)}", style="yellow")
         out.print()
+    if grouped:
+        _print_fleet_totals(out, fleet)
     for line in cfg.notifications.describe():
         out.print(f"Chat notifications: {escape(line)}", highlight=False)
     out.print(f"[dim]Prices: {escape(prices.source)}.[/]")
     note = _region_note(cfg, prices)
     if note:
         out.print(f"[yellow]Note:[/] {escape(note)}")
+
+
+def _print_fleet_totals(out: Any, fleet: list[Planned]) -> None:
+    from mwaa_pause_resume.cli.fleet_view import print_totals
+    from mwaa_pause_resume.operations.fleet_totals import totals
+
+    items = [{**p.as_dict(), "account": at.account, "region": at.region} for p, _, at in fleet]
+    print_totals(
+        out,
+        totals(items, TOTALLED),
+        (
+            ("estimated_monthly_saving_usd", "saving / month", lambda v: f"{v:,.2f}"),
+            ("paused_hours_per_week", "paused h / week", lambda v: f"{v:,.2f}"),
+        ),
+    )
+    out.print()

@@ -40,6 +40,7 @@ from mwaa_pause_resume.config.notification_routes import ROUTES_FIX, overfull_ad
 from mwaa_pause_resume.config.problems import ConfigError, Invalid, Problem, did_you_mean
 from mwaa_pause_resume.config.role_policy_size import ROLE_POLICY_FIX, role_policy_too_large
 from mwaa_pause_resume.config.stack_size import too_many_resources
+from mwaa_pause_resume.schedule.window import MAX_WINDOW_MINUTES
 
 FieldPath = tuple[str | int, ...]
 # Lambda's VpcConfig limits (Lambda API reference): SubnetIds, SecurityGroupIds.
@@ -358,6 +359,7 @@ class _Builder:
             return ("environments", i, key)
 
         self.ready_by(merged, broken, where)
+        self.resume_window(merged, broken, where)
         for spec in ENVIRONMENT_FIELDS:
             if spec.required and spec.key not in merged and spec.key not in broken:
                 self.add(where(spec.key), "is required", self.naming.missing_fix(spec.key))
@@ -406,10 +408,32 @@ class _Builder:
             return
         cap = merged.get("resume_lead_max_minutes", ENVIRONMENT_DEFAULTS["resume_lead_max_minutes"])
         try:
-            merged["resume_schedule"] = fire_cron(ready_by, cap)
+            # A schedule window moves the fire that much earlier again (schedule.window).
+            merged["resume_schedule"] = fire_cron(ready_by, cap + _window(merged, broken))
         except CronError as exc:
             self.add(where("resume_ready_by"), exc.message, exc.hint or "")
             broken.add("resume_ready_by")
+
+    def resume_window(
+        self, merged: dict[str, Any], broken: set[str], where: Callable[[str], FieldPath]
+    ) -> None:
+        """With ``schedule_window_minutes`` and a plain ``resume_schedule``, the resume
+        fires the window earlier (it then starts within the window before the configured
+        time, never after it: schedule.window)."""
+        from mwaa_pause_resume.schedule.cron import CronError
+        from mwaa_pause_resume.schedule.ready_by import fire_cron
+
+        window = _window(merged, broken)
+        cron = merged.get("resume_schedule")
+        if not window or merged.get("resume_ready_by") or not isinstance(cron, str):
+            return
+        if "resume_schedule" in broken:
+            return
+        try:
+            merged["resume_schedule"] = fire_cron(cron, window, what="resume_schedule")
+        except CronError as exc:
+            self.add(where("schedule_window_minutes"), exc.message, exc.hint or "")
+            broken.add("schedule_window_minutes")
 
     def cross_checks(
         self,
@@ -649,3 +673,12 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
     if builder.problems:
         raise ConfigError(builder.problems, source)
     return config
+
+
+def _window(merged: dict[str, Any], broken: set[str]) -> int:
+    """The schedule window in minutes, 0 when unset or invalid (its own problem is
+    reported by its rule)."""
+    value = merged.get("schedule_window_minutes", 0)
+    if "schedule_window_minutes" in broken or isinstance(value, bool):
+        return 0
+    return value if isinstance(value, int) and 0 < value <= MAX_WINDOW_MINUTES else 0

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from mwaa_pause_resume.config import rules
 from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig
+from mwaa_pause_resume.schedule.window import MAX_WINDOW_MINUTES
 
 Kind = Literal["str", "optional_str", "int", "bool", "list"]
 
@@ -107,6 +108,8 @@ ENVIRONMENT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("region", "optional_str", ("MWAA_ENV_REGION",), rules.region, seed=False),
     FieldSpec("tags", "list", ("MWAA_ENV_TAGS",), rules.tags, seed=False,
               names_environment=True),
+    FieldSpec("schedule_window_minutes", "int", ("MWAA_SCHEDULE_WINDOW_MINS",),
+              rules.in_range(0, MAX_WINDOW_MINUTES, "minutes"), seed=False),
 )  # fmt: skip
 
 DEPLOYMENT_FIELDS: tuple[FieldSpec, ...] = (

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig
 
 SPOKE_ROLE_SUFFIX = "-spoke"
+# The spoke's second, read-only role: what operators' CLI commands (status) assume.
+SPOKE_READER_SUFFIX = "-spoke-read"
 IAM_ROLE_NAME_LIMIT = 64
 
 
@@ -46,6 +48,15 @@ def spoke_role_name(stack_name: str) -> str:
 
 def spoke_role_arn(stack_name: str, account: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::{account}:role/{spoke_role_name(stack_name)}"
+
+
+def spoke_reader_role_name(stack_name: str) -> str:
+    """The read-only spoke role: GetEnvironment for operators, never the hub's powers."""
+    return f"{stack_name}{SPOKE_READER_SUFFIX}"[-IAM_ROLE_NAME_LIMIT:]
+
+
+def spoke_reader_role_arn(stack_name: str, account: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:iam::{account}:role/{spoke_reader_role_name(stack_name)}"
 
 
 def spoke_accounts(

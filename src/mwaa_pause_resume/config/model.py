@@ -75,6 +75,9 @@ class EnvironmentConfig:
     account: str | None = None
     region: str | None = None
     tags: tuple[str, ...] = ()
+    # Flexible time window of both schedules (schedule.window, docs/schedules.md): the
+    # pause starts up to this many minutes late, the resume up to this many early.
+    schedule_window_minutes: int = 0
 
 
 @dataclass(frozen=True)

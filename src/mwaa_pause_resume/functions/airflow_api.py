@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mwaa_pause_resume.functions import aws
-from mwaa_pause_resume.functions.errors import AirflowApiError, AwsUnavailable
+from mwaa_pause_resume.functions.errors import AirflowApiError, AwsThrottled, AwsUnavailable
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ def call(
 def expect_ok(answer: RestAnswer, environment: str, what: str) -> Any:
     if 200 <= answer.status < 300:
         return answer.body
+    if answer.status == 429:  # Airflow's own rate limit: retried as any throttling
+        raise AwsThrottled(f"Airflow of {environment} answered 429 to {what}: {answer.detail}")
     if answer.status >= 500:
         raise AwsUnavailable(f"Airflow of {environment} answered {answer.status} to {what}")
     raise AirflowApiError(

@@ -16,15 +16,27 @@ from typing import Any
 
 from mwaa_pause_resume.functions.errors import AwsCallFailed, AwsThrottled, AwsUnavailable
 
+# Every code an AWS service answers for "too many requests" (botocore's own list, plus
+# SNS's "Throttled" and the KMS-throttling codes of SNS, SQS and Step Functions); any
+# HTTP 429 counts too (MWAA's REST-JSON front end answers ThrottlingException with it).
 THROTTLING_CODES = frozenset(
     {
         "Throttling",
         "ThrottlingException",
         "ThrottledException",
+        "Throttled",
+        "RequestThrottledException",
         "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
         "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
         "SlowDown",
         "RequestThrottled",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+        "KMSThrottling",
+        "KmsThrottlingException",
+        "KmsThrottled",
     }
 )
 
@@ -117,7 +129,7 @@ def translate(exc: Exception, what: str) -> Exception:
 
     if isinstance(exc, ClientError):
         code, message = error_code(exc), error_message(exc)
-        if code in THROTTLING_CODES:
+        if code in THROTTLING_CODES or http_status(exc) == 429:
             return AwsThrottled(f"{what}: throttled ({code}: {message})")
         if http_status(exc) >= 500 or code in ("InternalServerException", "InternalError"):
             return AwsUnavailable(f"{what}: AWS answered {code or http_status(exc)}: {message}")

@@ -127,3 +127,6 @@ RETRYABLE = (
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
 )
+# Those of them that mean "too many requests": retried longer, with jitter
+# (infra.workflows.policy).
+THROTTLING = ("AwsThrottled", "Lambda.TooManyRequestsException")

@@ -5,7 +5,10 @@ and turn the caught error into a readable error name and cause.
 Input ``{"workflow", "execution": $$.Execution.Id, "state": <the state data>}``
 where ``state.error`` is the caught ``{"Error", "Cause"}``. Output
 ``{"error", "cause"}`` for the Fail state's ErrorPath / CausePath. Best effort:
-a cleanup that fails is reported in the cause, never raised.
+a cleanup that fails is reported in the cause, never raised, except when AWS throttled
+it or answered 5xx (``AwsThrottled``, ``AwsUnavailable``): then the whole clean-up, which
+is idempotent, is retried by the state's Retry, so that a burst of failing runs does not
+leave DAGs paused or locks held for want of one call.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ from mwaa_pause_resume.functions import (
     spoke_session,
 )
 from mwaa_pause_resume.functions.dag_run_state import get_run, parse_note
+from mwaa_pause_resume.functions.errors import AwsThrottled, AwsUnavailable
+
+# Raised for the state's Retry instead of being reported.
+TRANSIENT = (AwsThrottled, AwsUnavailable)
 
 # After these errors the export DAG's cleanup task has run; its note says how many
 # paused states it put back (``paused_restored``). Without that, the workflow does it.
@@ -74,6 +81,8 @@ def restored_by_dag(environment: str, run: dict[str, Any]) -> bool:
     states back (best effort: unknown counts as no, and the workflow unpauses)."""
     try:
         note = parse_note(get_run(environment, run["dag_id"], run["run_id"]).get("note"))
+    except TRANSIENT:
+        raise
     except Exception:
         return False
     return "paused_restored" in note
@@ -89,6 +98,8 @@ def restore_paused_states(environment: str, dag_ids: list[str]) -> list[str]:
     problems = []
     for dag_id in dag_ids:
         answer = airflow_api.call(environment, "PATCH", f"/dags/{dag_id}", {"is_paused": False})
+        if answer.status == 429:
+            raise AwsThrottled(f"Airflow of {environment} answered 429 to unpause {dag_id}")
         if answer.status != 200:
             problems.append(f"{dag_id} (HTTP {answer.status})")
     return problems
@@ -115,6 +126,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         try:
             if stop_run(str(name), run):
                 notes.append("export run marked failed")
+        except TRANSIENT:
+            raise
         except Exception as exc:
             notes.append(f"could not stop the export run: {exc}")
     deleting = workflow == "pause" and DELETION_STARTED in state
@@ -136,12 +149,16 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
                     f"DAGs unpaused again: {', '.join(dag_ids)}"
                     + (f" (could not unpause: {', '.join(problems)})" if problems else "")
                 )
+        except TRANSIENT:
+            raise
         except Exception as exc:  # report, never hide the original error
             notes.append(f"could not restore the DAGs' paused states: {exc}")
     if ctx:
         try:
             if lock.release(str(ctx["bucket"]), str(name), str(event.get("execution"))):
                 notes.append("lock released")
+        except TRANSIENT:
+            raise
         except Exception as exc:
             notes.append(f"could not release the lock (it expires by itself): {exc}")
     cause = f"{workflow.capitalize()} of environment {name} failed: {message}"

@@ -5,8 +5,9 @@ Begin): the learned lead (schedule.lead_time) from ``<env>/timing.json`` and how
 wait before starting, so the resume ends by the ready-by time that follows the schedule's
 fire. Output ``{"began_at", "wait_seconds", "ready_by_at", "lead_seconds",
 "lead_source"}`` (epoch seconds; ``ready_by_at`` is null for a run without a ready-by
-time, e.g. started from the CLI). Never fails: invalid input is Begin's to refuse, and
-an unreadable history falls back to the default lead.
+time, e.g. started from the CLI). Invalid input is Begin's to refuse, and an unreadable
+history falls back to the default lead; only throttling and 5xx (``AwsThrottled``,
+``AwsUnavailable``) fail it, for the state's Retry.
 
 ``{"action": "record", "workflow", "environment", "bucket", "timing"}`` (a successful
 run's last step, under the lock): adds the run to ``timing.json``. Output: what the
@@ -21,8 +22,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mwaa_pause_resume.functions import clock, settings, snapshot_io
-from mwaa_pause_resume.schedule import lead_time, timing_history
+from mwaa_pause_resume.functions.errors import AwsThrottled, AwsUnavailable
+from mwaa_pause_resume.schedule import lead_time, timing_history, window
 from mwaa_pause_resume.schedule.fire_times import next_fire_times
+
+# Errors the state's Retry handles: never swallowed here.
+TRANSIENT = (AwsThrottled, AwsUnavailable)
 
 
 def ready_by_instant(ready_by: dict[str, Any], scheduled_time: str) -> float | None:
@@ -56,7 +61,8 @@ def plan(raw: Any) -> dict[str, Any]:
     )
     if at is None:
         return {**nothing, "lead_seconds": lead.seconds, "lead_source": lead.source}
-    wait = max(0, math.floor(at - lead.seconds - now))
+    begin = window.spread_begin(at, lead.seconds, _window_seconds(ready_by), _epoch(scheduled), now)
+    wait = max(0, math.floor(begin - now))
     return {
         "began_at": now + wait,
         "wait_seconds": wait,
@@ -64,6 +70,19 @@ def plan(raw: Any) -> dict[str, Any]:
         "lead_seconds": lead.seconds,
         "lead_source": lead.source + source_note + (" (capped)" if lead.capped else ""),
     }
+
+
+def _window_seconds(ready_by: dict[str, Any]) -> float:
+    """The schedule's flexible window (schedule.window), 0 when absent or not a number."""
+    try:
+        return max(0.0, float(ready_by.get("window_minutes") or 0) * 60)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _epoch(scheduled_time: str) -> float:
+    fired = datetime.fromisoformat(scheduled_time.replace("Z", "+00:00"))
+    return (fired if fired.tzinfo else fired.replace(tzinfo=UTC)).timestamp()
 
 
 def _history(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -74,6 +93,9 @@ def _history(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
         return timing_history.empty(), ""
     try:
         document = snapshot_io.read_json(bucket, timing_history.timing_key(raw["environment"]))
+    except TRANSIENT:
+        raise  # throttled or unavailable: the state's Retry asks again (a burst must not
+        # fall back to the default lead for want of one read)
     except Exception as exc:  # the lead still has its default: the resume must go on
         return timing_history.empty(), f" (history unreadable: {type(exc).__name__})"
     return timing_history.parse(document), ""
@@ -88,6 +110,8 @@ def record(event: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"ended_at": now}
     try:
         history = timing_history.parse(snapshot_io.read_json(bucket, key))
+    except TRANSIENT:
+        raise  # retried: writing an empty history over one we could not read loses it
     except Exception as exc:
         history, out["history_error"] = timing_history.empty(), str(exc)
     if workflow == "pause":
@@ -112,6 +136,8 @@ def record(event: dict[str, Any]) -> dict[str, Any]:
         history = timing_history.with_resume(history, entry)
     try:
         snapshot_io.write_json(bucket, key, history)
+    except TRANSIENT:
+        raise  # retried (the read above is repeated, so nothing is appended twice)
     except Exception as exc:  # measured, not stored: the run itself succeeded
         out["history_error"] = str(exc)
     return out

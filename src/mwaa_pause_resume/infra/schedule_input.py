@@ -72,4 +72,6 @@ def ready_by_input(env: EnvironmentConfig) -> dict[str, Any]:
         "default_lead_minutes": env.resume_lead_default_minutes,
         "margin_minutes": env.resume_lead_margin_minutes,
         "max_lead_minutes": env.resume_lead_max_minutes,
+        # The resume keeps the schedule window's spread while it waits (schedule.window).
+        "window_minutes": env.schedule_window_minutes,
     }

@@ -23,6 +23,7 @@ from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.config.stack_layout import nested_schedule_groups, schedule_group_name
 from mwaa_pause_resume.infra.names import construct_id, schedule_expression, schedule_name
 from mwaa_pause_resume.infra.schedule_input import Action, execution_input
+from mwaa_pause_resume.schedule.window import flexible_time_window
 
 # Retries cover delivering StartExecution (throttling, a transient error), not the
 # workflow's outcome; an event older than an hour is stale for a wall-clock schedule.
@@ -133,7 +134,7 @@ def environment_schedules(
             description=f"{action.title()} MWAA environment {env.name}",
             schedule_expression=schedule_expression(cron),
             schedule_expression_timezone=env.timezone,
-            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+            flexible_time_window=flexible_window(env),
             state="ENABLED",
             target=scheduler.CfnSchedule.TargetProperty(
                 arn=machine_arn,
@@ -154,6 +155,15 @@ def environment_schedules(
         )
         schedules[action].node.add_dependency(group)
     return schedules
+
+
+def flexible_window(env: EnvironmentConfig) -> scheduler.CfnSchedule.FlexibleTimeWindowProperty:
+    """Both schedules' FlexibleTimeWindow (schedule.window: the resume's cron was already
+    moved the window earlier by the configuration)."""
+    window = flexible_time_window(env.schedule_window_minutes)
+    return scheduler.CfnSchedule.FlexibleTimeWindowProperty(
+        mode=window["Mode"], maximum_window_in_minutes=window.get("MaximumWindowInMinutes")
+    )
 
 
 def schedules_arn(stack: cdk.Stack, group: str) -> str:

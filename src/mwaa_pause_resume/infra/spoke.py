@@ -26,7 +26,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from mwaa_pause_resume.config.fleet import is_remote_account, spoke_accounts, spoke_role_name
+from mwaa_pause_resume.config.fleet import (
+    is_remote_account,
+    spoke_accounts,
+    spoke_reader_role_name,
+    spoke_role_name,
+)
 from mwaa_pause_resume.config.model import Config, EnvironmentConfig
 from mwaa_pause_resume.infra.permissions import (
     MWAA_CAPABILITIES,
@@ -40,6 +45,7 @@ HUB_TAG = "mwaa-pause-resume:hub"
 TEMPLATE_ACCOUNT = "${AWS::AccountId}"
 TEMPLATE_PARTITION = "${AWS::Partition}"
 ROLE_LOGICAL_ID = "SpokeRole"
+READER_LOGICAL_ID = "SpokeReaderRole"
 MAX_SESSION_SECONDS = 3600
 # IAM: a customer managed policy holds at most 6,144 characters (white space not counted);
 # a role has at most 10 managed policies attached unless the quota is raised.
@@ -137,6 +143,38 @@ def trust_policy(hub_account: str, stack_name: str, partition: str = "aws") -> d
     }
 
 
+def reader_trust_policy(hub_account: str, partition: str = "aws") -> dict[str, Any]:
+    """The read-only role trusts the hub account: the hub's own IAM decides which of its
+    operators may assume it (sts:AssumeRole on its ARN), as for any cross-account read."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{hub_account}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+def reader_policy(partition: str = "aws", account: str = TEMPLATE_ACCOUNT) -> dict[str, Any]:
+    """What `status` reads live in a spoke: the environments' state, nothing else. Any
+    environment of the account (not only the configured ones): the grant reveals no data
+    and stays the same size for a hundred environments as for one."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadEnvironmentState",
+                "Effect": "Allow",
+                "Action": "airflow:GetEnvironment",
+                "Resource": f"arn:{partition}:airflow:*:{account}:environment/*",
+            }
+        ],
+    }
+
+
 def spoke_template(config: Config) -> dict[str, Any]:
     """The CloudFormation template a StackSet deploys to every spoke account (one region
     per account: IAM is global, a role name exists once per account).
@@ -165,7 +203,25 @@ def spoke_template(config: Config) -> dict[str, Any]:
                 "AssumeRolePolicyDocument": _substituted(trust),
                 "Tags": [{"Key": HUB_TAG, "Value": stack}],
             },
-        }
+        },
+        READER_LOGICAL_ID: {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": spoke_reader_role_name(stack),
+                "Description": f"mwaa-pause-resume hub {stack} ({hub}): read-only, for status",
+                "MaxSessionDuration": MAX_SESSION_SECONDS,
+                "AssumeRolePolicyDocument": _substituted(
+                    reader_trust_policy(hub, TEMPLATE_PARTITION)
+                ),
+                "Policies": [
+                    {
+                        "PolicyName": "ReadEnvironmentState",
+                        "PolicyDocument": _substituted(reader_policy(TEMPLATE_PARTITION)),
+                    }
+                ],
+                "Tags": [{"Key": HUB_TAG, "Value": stack}],
+            },
+        },
     }
     for account, names in spoke_summary(config):
         condition = f"InAccount{account}"
@@ -200,7 +256,10 @@ def spoke_template(config: Config) -> dict[str, Any]:
         ),
         "Conditions": conditions,
         "Resources": resources,
-        "Outputs": {"SpokeRoleArn": {"Value": {"Fn::GetAtt": [ROLE_LOGICAL_ID, "Arn"]}}},
+        "Outputs": {
+            "SpokeRoleArn": {"Value": {"Fn::GetAtt": [ROLE_LOGICAL_ID, "Arn"]}},
+            "SpokeReaderRoleArn": {"Value": {"Fn::GetAtt": [READER_LOGICAL_ID, "Arn"]}},
+        },
     }
 
 

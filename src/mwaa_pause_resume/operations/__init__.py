@@ -12,5 +12,9 @@ reads, page by page), ``progress`` (execution history -> steps),
 summary), ``init_entry`` (GetEnvironment -> a TOML config entry), ``plan`` and
 ``prices`` (what ``plan`` shows: next pause/resume times, paused hours, saving),
 ``deploy_target`` (the account and region a deploy goes to, via STS),
-``stack_outputs`` (a deployed stack's outputs for ``policy``).
+``stack_outputs`` (a deployed stack's outputs for ``policy``), ``fleet_filter``
+(``--account``/``--in-region``/``--tag``: which environments a command shows),
+``fleet_sessions`` (a session per account and region, through the spoke role),
+``fleet_totals`` (figures summed per account and region), ``bounded`` (reads at once,
+a bounded number in flight).
 """

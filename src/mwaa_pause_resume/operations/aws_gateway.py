@@ -8,7 +8,8 @@ boto3 is imported when the first client is made, so the CLI starts fast.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,24 +41,51 @@ class NotDeployed(UserError):
 
 
 class AwsGateway:
-    """A boto3 session (``profile``, ``region``; None: the standard chain) and its calls."""
+    """A boto3 session (``profile``, ``region``; None: the standard chain) and its calls.
 
-    def __init__(self, profile: str | None = None, region: str | None = None) -> None:
+    ``credentials`` (an STS ``Credentials`` answer) makes it a session of an assumed role
+    instead: a fleet's spoke account (:mod:`.fleet_sessions`). Clients are made under a
+    lock, so one gateway can serve a pool of threads (boto3 clients are thread-safe,
+    its sessions are not)."""
+
+    def __init__(
+        self,
+        profile: str | None = None,
+        region: str | None = None,
+        *,
+        credentials: Mapping[str, Any] | None = None,
+    ) -> None:
         if region is not None:
             _check_region(region)
         self.profile = profile
         self._region = region
+        self._credentials = credentials
         self._session: Any = None
         self._clients: dict[str, Any] = {}
+        self._lock = threading.RLock()
 
     # -- session ---------------------------------------------------------------------
     @property
     def session(self) -> Any:
+        with self._lock:
+            return self._open_session()
+
+    def _open_session(self) -> Any:
         if self._session is None:
             import boto3
 
             with translated("open the AWS session"):
-                self._session = boto3.Session(profile_name=self.profile, region_name=self._region)
+                if self._credentials is not None:
+                    self._session = boto3.Session(
+                        aws_access_key_id=self._credentials["AccessKeyId"],
+                        aws_secret_access_key=self._credentials["SecretAccessKey"],
+                        aws_session_token=self._credentials["SessionToken"],
+                        region_name=self._region,
+                    )
+                else:
+                    self._session = boto3.Session(
+                        profile_name=self.profile, region_name=self._region
+                    )
         return self._session
 
     @property
@@ -65,10 +93,11 @@ class AwsGateway:
         return self._region or self.session.region_name
 
     def client(self, service: str) -> Any:
-        if service not in self._clients:
-            with self._calling(f"create the {service} client"):
-                self._clients[service] = self.session.client(service)
-        return self._clients[service]
+        with self._lock:
+            if service not in self._clients:
+                with self._calling(f"create the {service} client"):
+                    self._clients[service] = self.session.client(service)
+            return self._clients[service]
 
     @contextmanager
     def _calling(self, action: str) -> Iterator[None]:

@@ -14,11 +14,17 @@ describes what it must and says when it may stop asking for pages:
 - an environment that never ran a workflow would make the search describe the whole
   history (90 days of every environment's runs, one DescribeExecution each): the search
   for finished runs gives up after ``max_pages`` pages and says so (``gave_up``).
+  :func:`history_pages` scales that bound with the number of environments, so a fleet's
+  last runs are found, not given up on after the first few hundred executions.
+- a fleet's descriptions go out a batch at a time (``describe_many``: concurrently),
+  the batch small enough that a search which completes in its middle describes little
+  it did not need.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+import math
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +32,25 @@ from mwaa_pause_resume.operations.deployment import Action
 from mwaa_pause_resume.operations.status import ExecutionRecord
 
 Describe = Callable[[str], ExecutionRecord]
+DescribeMany = Callable[[Sequence[str]], list[ExecutionRecord]]
 # 300 executions with the default page size: the last pause and resume of any environment
 # that runs daily are within that unless there are dozens of environments.
 MAX_HISTORY_PAGES = 3
+# For a fleet: executions read per environment before giving up, a week of daily runs
+# (each state machine runs about once a day per environment).
+HISTORY_PER_ENVIRONMENT = 7
+LIST_PAGE_MAX = 1000  # ListExecutions' largest page
+
+
+def history_pages(environments: int, page_size: int) -> int:
+    """How many pages the search for last finished runs may read before giving up."""
+    return max(MAX_HISTORY_PAGES, math.ceil(HISTORY_PER_ENVIRONMENT * environments / page_size))
+
+
+def fleet_page_size(environments: int, default: int) -> int:
+    """``default`` for a few environments (one short page answers), the largest page
+    for a fleet, where each page is one call instead of ten."""
+    return default if environments * 2 <= default else LIST_PAGE_MAX
 
 
 @dataclass(frozen=True)
@@ -87,14 +109,36 @@ class ExecutionSearch:
             if known is None or record.started > known.started:
                 self.last_finished[environment] = record
 
-    def read(self, pages: Iterable[ExecutionPage], describe: Describe, *, to_the_end: bool) -> None:
+    def read(
+        self,
+        pages: Iterable[ExecutionPage],
+        describe: Describe,
+        *,
+        to_the_end: bool,
+        describe_many: DescribeMany | None = None,
+        batch: int = 1,
+    ) -> None:
         """Describe what is wanted, page by page (``pages`` asks AWS lazily). Unless
-        ``to_the_end``, stop asking once each environment has its last finished run."""
+        ``to_the_end``, stop asking once each environment has its last finished run.
+
+        With ``describe_many``, what is wanted among ``batch`` listed executions is
+        described in one go (it may run the descriptions concurrently)."""
         for page in pages:
             self.pages_read += 1
-            for item in page.executions:
-                if self.wants(item):
-                    self.add(describe(str(item["executionArn"])))
+            items = page.executions
+            if describe_many is None or batch <= 1:
+                for item in items:
+                    if self.wants(item):
+                        self.add(describe(str(item["executionArn"])))
+            else:
+                for start in range(0, len(items), batch):
+                    wanted = [
+                        str(item["executionArn"])
+                        for item in items[start : start + batch]
+                        if self.wants(item)
+                    ]
+                    for record in describe_many(wanted) if wanted else ():
+                        self.add(record)
             if page.more and not to_the_end and self.has_last_finished:
                 self.stopped_early = True
                 return

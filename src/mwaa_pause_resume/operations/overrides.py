@@ -14,7 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mwaa_pause_resume.errors import UserError
-from mwaa_pause_resume.functions.overrides import Kind, Override, from_json, parameter_name
+from mwaa_pause_resume.functions.overrides import (
+    Kind,
+    Override,
+    from_json,
+    parameter_name,
+    parameter_prefix,
+)
 from mwaa_pause_resume.operations.aws_errors import error_code, translated
 from mwaa_pause_resume.operations.aws_gateway import AwsGateway
 
@@ -105,6 +111,20 @@ class OverrideStore:
             with translated(f"read the override parameter {name}"):
                 raise
         return from_json(str(answer["Parameter"]["Value"]))
+
+    def all(self) -> dict[str, Override | None]:
+        """Every override parameter of the deployment, by environment: one
+        GetParametersByPath page per 10 overrides, instead of one GetParameter per
+        environment (overrides are few; a fleet's environments are many)."""
+        prefix = parameter_prefix(self.deployment)
+        found: dict[str, Override | None] = {}
+        with translated(f"list the override parameters under {prefix}"):
+            pages = self.aws.client("ssm").get_paginator("get_parameters_by_path")
+            for page in pages.paginate(Path=prefix.rstrip("/"), Recursive=False):
+                for parameter in page.get("Parameters") or []:
+                    name = str(parameter["Name"])
+                    found[name[len(prefix) :]] = from_json(str(parameter["Value"]))
+        return found
 
     def clear(self, environment: str) -> Override | None:
         """Delete the override; the one that was set (None: there was none)."""

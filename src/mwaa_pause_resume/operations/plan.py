@@ -67,9 +67,14 @@ class EnvironmentPlan:
     # A ready-by environment's ready-by times; ``resume`` is then its schedule, which
     # fires resume_lead_max_minutes earlier (the workflow waits out the unneeded lead).
     ready_by: SchedulePlan | None = None
+    # schedule_window_minutes (schedule.window): the pause starts up to this much after
+    # its time, the resume up to this much before (its cron already moved); 0: exact.
+    window_minutes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        extra = {"ready_by": self.ready_by.as_dict()} if self.ready_by else {}
+        extra: dict[str, Any] = {"ready_by": self.ready_by.as_dict()} if self.ready_by else {}
+        if self.window_minutes:
+            extra["window_minutes"] = self.window_minutes
         return extra | {
             "name": self.name,
             "timezone": self.timezone,
@@ -146,6 +151,7 @@ def plan_environment(
             if env.resume_ready_by
             else None
         ),
+        window_minutes=env.schedule_window_minutes,
     )
 
 

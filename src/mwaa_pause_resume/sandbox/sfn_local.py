@@ -11,7 +11,12 @@ Used by the workflow tests, the ``sandbox`` command and the CLI tests::
 
 Time is virtual: Wait states and Retry intervals do not sleep, they move
 :attr:`LocalWorkflows.clock`, which the handlers (:mod:`mwaa_pause_resume.functions.clock`)
-and the emulator read; :meth:`hold` stops executions at their next Wait.
+and the emulator read; :meth:`hold` stops executions at their next Wait. Many executions
+at once (a fleet's burst) need ``clock=EventClock()`` (:mod:`.event_clock`): time then moves
+only when every execution waits, so their calls meet at the same virtual instants; with
+``lambda_concurrency`` each invocation also holds one of that many slots for
+``lambda_seconds`` of virtual time, and one that finds none free is refused
+``TooManyRequestsException``, as Lambda refuses it when an account's concurrency is used up.
 
 With ``moto_server=True`` the same moto backends are also served over HTTP
 (:class:`moto.server.ThreadedMotoServer` on 127.0.0.1, an ephemeral port), so that
@@ -19,7 +24,10 @@ other processes (the real export/import DAGs in Airflow) reach the S3 and KMS th
 in-process handlers use: give them :meth:`LocalWorkflows.subprocess_environ`.
 
 This touches moto internals (pinned: moto==5.2.5): the simple Lambda backend's
-``invoke``, the Wait function's ``_wait_interval`` and the retrier's ``time``.
+``invoke``, the Wait function's ``_wait_interval``, the retrier's ``time``, the name the
+Lambda task gives a Lambda service error (``Lambda.<code>`` as in AWS; moto says
+``Exception``) and, with an :class:`~.event_clock.EventClock`, the execution worker's
+thread (each execution is one of the clock's participants).
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ import threading
 import time
 import traceback
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +54,7 @@ from mwaa_pause_resume.dags.quiesce import PAUSED_STATES_FILE
 from mwaa_pause_resume.dags.result_note import failure_note, success_note
 from mwaa_pause_resume.metadata.schemas import SCHEMA_TABLES
 from mwaa_pause_resume.metadata.tables import kept_tables
+from mwaa_pause_resume.sandbox.event_clock import EventClock
 from mwaa_pause_resume.sandbox.mwaa import DagSpec, InMemoryAirflowBackend, MwaaBackend, MwaaServer
 
 EXPORT_DAG_ID = "mwaa_export_data"
@@ -106,6 +115,10 @@ class LocalWorkflows:
         wait_pause_seconds: float = 0.0,
         moto_server: bool = False,
         deployment: str | None = None,
+        clock: VirtualClock | EventClock | None = None,
+        lambda_concurrency: int | None = None,
+        lambda_seconds: float = 0.0,
+        asl_transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.mwaa = mwaa or MwaaBackend()
         # The deployed stack gives its functions its name (functions.ownership): with
@@ -114,7 +127,17 @@ class LocalWorkflows:
         self.moto_server = moto_server
         self.moto_endpoint_url: str | None = None
         self.region = region
-        self.clock = VirtualClock()
+        self.clock: VirtualClock | EventClock = clock or VirtualClock()
+        self.lambda_concurrency = lambda_concurrency
+        self.lambda_seconds = lambda_seconds
+        self.lambda_throttled = 0  # invocations refused TooManyRequestsException
+        self._in_flight = 0
+        # With an EventClock: each execution's virtual start and end, by ARN.
+        self.started_at: dict[str, float] = {}
+        self.ended_at: dict[str, float] = {}
+        # A change to the synthesized definitions (e.g. a benchmark's variant of a Retry).
+        self._asl_transform = asl_transform
+        self._invoke_lock = threading.Lock()
         self.invocations: list[tuple[str, dict[str, Any]]] = []
         self.state_machine_arns: dict[str, str] = {}
         self.mac_key_arn = ""  # the HMAC key (moto KMS) the functions sign with, once started
@@ -269,11 +292,13 @@ class LocalWorkflows:
     ) -> str:
         self._counter += 1
         name = name or f"{workflow}-{self._counter}-{int(self.clock())}"
+        started = self.clock()
         answer = self.client("stepfunctions").start_execution(
             stateMachineArn=self.state_machine_arns[workflow],
             name=name,
             input=json.dumps(dict(execution_input)),
         )
+        self.started_at[str(answer["executionArn"])] = started
         return str(answer["executionArn"])
 
     def wait(self, execution_arn: str, timeout: float = 120.0) -> ExecutionResult:
@@ -362,6 +387,8 @@ class LocalWorkflows:
         sfn = self.client("stepfunctions")
         for workflow, definition in synthesize_definitions().items():
             asl = substitute_function_arns(definition, arns)
+            if self._asl_transform is not None:
+                asl = self._asl_transform(asl)
             created = sfn.create_state_machine(
                 name=f"mwaa-pause-resume-{workflow}",
                 definition=json.dumps(asl),
@@ -398,6 +425,12 @@ class LocalWorkflows:
     def _patch_moto(self, stack: ExitStack) -> None:
         from moto.awslambda_simple.models import LambdaSimpleBackend
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+            lambda_eval_utils,
+        )
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (  # noqa: E501
+            StateTaskLambda,
+        )
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (
             wait_function,
         )
@@ -418,6 +451,29 @@ class LocalWorkflows:
             harness._virtual_wait(float(wait_seconds))
 
         stack.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
+        # moto builds a new boto3 Lambda client for every Lambda task (tens of ms of CPU
+        # each, most of a transition's cost); one per region serves them all (boto3 clients
+        # are thread-safe, their creation is not: under a lock).
+        made: dict[str, Any] = {}
+        made_lock = threading.Lock()
+        moto_client_for = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
+
+        def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+            with made_lock:
+                key = f"{region}/{service}"
+                if key not in made:
+                    made[key] = moto_client_for(region, service, state_credentials)
+                return made[key]
+
+        stack.enter_context(mock.patch.object(lambda_eval_utils, "boto_client_for", client_for))
+        moto_from_error = StateTaskLambda._from_error
+
+        def from_error(task: Any, env: Any, ex: Exception) -> Any:
+            return _lambda_service_error(env, ex) or moto_from_error(task, env, ex)
+
+        stack.enter_context(mock.patch.object(StateTaskLambda, "_from_error", from_error))
+        if isinstance(self.clock, EventClock):
+            self._patch_worker(stack, self.clock)
         stack.enter_context(
             mock.patch.object(wait_function.WaitFunction, "_wait_interval", wait_interval)
         )
@@ -425,6 +481,36 @@ class LocalWorkflows:
             mock.patch.object(
                 retrier_decl, "time", SimpleNamespace(sleep=self._virtual_sleep, time=time.time)
             )
+        )
+
+    def _patch_worker(self, stack: ExitStack, clock: EventClock) -> None:
+        """Each execution's thread is a participant of ``clock`` from its start (in
+        StartExecution's thread, so time cannot move before it runs) to its end."""
+        from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+        start: Any = ExecutionWorker.start
+        logic: Any = ExecutionWorker._execution_logic
+
+        def joined_start(worker: Any) -> None:
+            clock.join()
+            try:
+                start(worker)
+            except BaseException:
+                clock.leave()
+                raise
+
+        ended_at = self.ended_at
+
+        def logic_then_leave(worker: Any) -> None:
+            try:
+                logic(worker)
+            finally:
+                ended_at[str(worker._evaluation_details.execution_details.arn)] = clock()
+                clock.leave()
+
+        stack.enter_context(mock.patch.object(ExecutionWorker, "start", joined_start))
+        stack.enter_context(
+            mock.patch.object(ExecutionWorker, "_execution_logic", logic_then_leave)
         )
 
     def _virtual_wait(self, seconds: float) -> None:
@@ -442,6 +528,23 @@ class LocalWorkflows:
         raw = body.decode() if isinstance(body, bytes) else (body or "{}")
         event = json.loads(raw) if raw else {}
         self.invocations.append((name, event))
+        if self.lambda_concurrency is not None:
+            with self._invoke_lock:
+                if self._in_flight >= self.lambda_concurrency:
+                    self.lambda_throttled += 1
+                    raise _too_many_requests()
+                self._in_flight += 1
+            try:
+                return self._run_handler(handler, event, response_headers)
+            finally:
+                if self.lambda_seconds:
+                    self.clock.advance(self.lambda_seconds)  # holds the slot meanwhile
+                with self._invoke_lock:
+                    self._in_flight -= 1
+        return self._run_handler(handler, event, response_headers)
+
+    @staticmethod
+    def _run_handler(handler: Any, event: Any, response_headers: dict[str, Any]) -> bytes:
         try:
             result = handler(event, None)
         except Exception as exc:  # as the Lambda runtime reports an unhandled error
@@ -454,6 +557,45 @@ class LocalWorkflows:
                 }
             ).encode()
         return json.dumps(result).encode()
+
+
+def _too_many_requests() -> Exception:
+    """What Lambda answers an Invoke when the account's concurrency is used up (moto's
+    HTTP error type, so that the Invoke's caller gets it as a ClientError)."""
+    from moto.core.exceptions import JsonRESTError
+
+    error = JsonRESTError("TooManyRequestsException", "Rate Exceeded.")
+    error.code = 429
+    return error
+
+
+def _lambda_service_error(env: Any, ex: Exception) -> Any:
+    """A Lambda service error (a ClientError of Invoke) as the failure AWS reports:
+    named ``Lambda.<code>``, the name a Task's Retry matches (moto names it
+    ``Exception``). None for anything else."""
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    if not isinstance(ex, ClientError):
+        return None
+    error = f"Lambda.{ex.response['Error']['Code']}"
+    return FailureEvent(
+        env=env,
+        error_name=CustomErrorName(error),
+        event_type=HistoryEventType.LambdaFunctionFailed,
+        event_details=EventDetails(  # type: ignore[typeddict-item]  # moto: total=True
+            lambdaFunctionFailedEventDetails=LambdaFunctionFailedEventDetails(
+                error=error, cause=str(ex.response["Error"].get("Message", ""))
+            )
+        ),
+    )
 
 
 class ScriptedDagsAirflow(InMemoryAirflowBackend):

@@ -14,15 +14,18 @@ from mwaa_pause_resume.schedule.cron import CronError, parse_cron
 DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")  # AWS: 1=SUN ... 7=SAT
 
 
-def fire_cron(ready_by: str, lead_minutes: int) -> str:
-    """``cron(...)`` firing ``lead_minutes`` before each time ``ready_by`` names."""
+def fire_cron(ready_by: str, lead_minutes: int, *, what: str = "resume_ready_by") -> str:
+    """``cron(...)`` firing ``lead_minutes`` before each time ``ready_by`` names.
+    ``what``: the setting the cron comes from, for the messages (``resume_schedule`` when
+    a schedule window moves it, schedule.window)."""
     expr = parse_cron(ready_by)
     _, _, dom, month, dow, year = expr.fields
     if len(expr.minutes) != 1 or len(expr.hours) != 1:
         raise CronError(
-            f"resume_ready_by {ready_by!r} names several times a day; a ready-by time "
+            f"{what} {ready_by!r} names several times a day; moving it earlier "
             "needs one minute and one hour",
-            hint="e.g. cron(0 7 ? * MON-FRI *): ready at 07:00 on weekdays",
+            hint="e.g. cron(0 7 ? * MON-FRI *): 07:00 on weekdays"
+            + ("" if what == "resume_ready_by" else ", or set schedule_window_minutes = 0"),
         )
     at = expr.hours[0] * 60 + expr.minutes[0] - lead_minutes
     days_back = 0
@@ -32,23 +35,23 @@ def fire_cron(ready_by: str, lead_minutes: int) -> str:
     if days_back:
         if (dow == "?" and dom != "*") or month != "*" or year != "*":
             raise CronError(
-                f"resume_ready_by {ready_by!r} starts the day before (the lead cap is "
-                f"{lead_minutes} min) and its day-of-month, month or year fields cannot be "
+                f"{what} {ready_by!r} starts the day before (moved {lead_minutes} min "
+                "earlier) and its day-of-month, month or year fields cannot be "
                 "moved back a day",
                 hint="name the days with day-of-week (e.g. MON-FRI), or lower "
                 "resume_lead_max_minutes so the resume starts the same day",
             )
         if dow != "?":
-            dow = _days_earlier(dow, days_back, ready_by)
+            dow = _days_earlier(dow, days_back, ready_by, what)
     return f"cron({at % 60} {at // 60} {dom} {month} {dow} {year})"
 
 
-def _days_earlier(field: str, days: int, whole: str) -> str:
+def _days_earlier(field: str, days: int, whole: str, what: str) -> str:
     if field in ("*", "?"):
         return field
     if any(mark in field for mark in ("#", "L", "/")):
         raise CronError(
-            f"resume_ready_by {whole!r}: its day-of-week {field!r} cannot be moved back a day",
+            f"{what} {whole!r}: its day-of-week {field!r} cannot be moved back a day",
             hint="list the days (e.g. MON-FRI or MON,WED) or lower resume_lead_max_minutes",
         )
     days_of: set[int] = set()

@@ -10,16 +10,34 @@ from typing import Final
 
 from mwaa_pause_resume.functions import WORKFLOW_FUNCTIONS
 from mwaa_pause_resume.functions.begin import lock_ttl_seconds
-from mwaa_pause_resume.functions.errors import RETRYABLE
+from mwaa_pause_resume.functions.errors import RETRYABLE, THROTTLING
 from mwaa_pause_resume.functions.settings import MAX_POLL_SECONDS, MAX_TIMEOUT_MINUTES
 from mwaa_pause_resume.schedule.lead_time import MAX_LEAD_MINUTES
 
-# Throttling, 5xx and Lambda's own transient errors: 2, 4, 8, 16, 32, 60 s (capped).
-TRANSIENT_ERRORS: Final = RETRYABLE
+# Throttling: AWS answered "slow down" (MWAA's 429 ThrottlingException, S3 SlowDown, KMS,
+# SSM, SNS) or Lambda had no concurrency left. A burst of hundreds of environments
+# started in the same minute meets it at every step, so it has its own, longer budget:
+# exponential backoff from 2 s capped at 60 s, with full jitter (each wait is uniform in
+# [0, interval]) so that the executions throttled together do not come back together.
+# 16 attempts wait about 6 minutes on average (at most 12) before a step gives up;
+# docs/throttling.md and BENCHMARKS.md "Fleet burst" show what a 300- to 1,000-
+# environment burst needs.
+THROTTLED_ERRORS: Final = THROTTLING
+THROTTLED_INTERVAL_SECONDS: Final = 2
+THROTTLED_BACKOFF: Final = 2.0
+THROTTLED_MAX_ATTEMPTS: Final = 16
+THROTTLED_MAX_DELAY_SECONDS: Final = 60
+
+# 5xx, connection errors and Lambda's own transient errors: 2, 4, 8, 16, 32 s (full
+# jitter, capped at 60 s), 6 attempts: an outage longer than that fails the run cleanly.
+TRANSIENT_ERRORS: Final = tuple(e for e in RETRYABLE if e not in THROTTLING)
 TRANSIENT_INTERVAL_SECONDS: Final = 2
 TRANSIENT_BACKOFF: Final = 2.0
 TRANSIENT_MAX_ATTEMPTS: Final = 6
 TRANSIENT_MAX_DELAY_SECONDS: Final = 60
+
+# Every Retry of the state machines spreads its waits (JitterStrategy FULL).
+JITTER: Final = "FULL"
 
 # Begin's error for a second delivery of one schedule fire: the run ends as a success.
 DUPLICATE_DELIVERY_ERROR: Final = "DuplicateDelivery"

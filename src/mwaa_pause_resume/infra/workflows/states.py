@@ -47,13 +47,7 @@ class StateBuilder:
             retry_on_service_exceptions=False,  # our own Retry below covers Lambda's errors
             result_path=result_path if result_path is not None else sfn.JsonPath.DISCARD,
         )
-        task.add_retry(
-            errors=list(policy.TRANSIENT_ERRORS),
-            interval=cdk.Duration.seconds(policy.TRANSIENT_INTERVAL_SECONDS),
-            backoff_rate=policy.TRANSIENT_BACKOFF,
-            max_attempts=policy.TRANSIENT_MAX_ATTEMPTS,
-            max_delay=cdk.Duration.seconds(policy.TRANSIENT_MAX_DELAY_SECONDS),
-        )
+        add_standard_retries(task)
         if catch:
             task.add_catch(self.failure, errors=["States.ALL"], result_path="$.error")
         return task
@@ -183,12 +177,7 @@ class StateBuilder:
             retry_on_service_exceptions=False,
             result_path="$.failure",
         )
-        explain.add_retry(
-            errors=list(policy.TRANSIENT_ERRORS),
-            interval=cdk.Duration.seconds(policy.TRANSIENT_INTERVAL_SECONDS),
-            backoff_rate=policy.TRANSIENT_BACKOFF,
-            max_attempts=policy.TRANSIENT_MAX_ATTEMPTS,
-        )
+        add_standard_retries(explain)
         # If even the clean-up fails, still end with the original error.
         explain.add_catch(
             sfn.Fail(
@@ -219,6 +208,28 @@ def record_timing(b: StateBuilder, workflow: str) -> tasks.LambdaInvoke:
     if workflow == "resume":
         payload["timing.$"] = "$.ctx.timing"
     return b.task("RecordTiming", "resume_timing", payload, "$.timing_result")
+
+
+def add_standard_retries(task: tasks.LambdaInvoke) -> None:
+    """Throttling first (its own, longer budget), then the other transient errors; both
+    back off exponentially with full jitter (policy)."""
+    jitter = sfn.JitterType(policy.JITTER)
+    task.add_retry(
+        errors=list(policy.THROTTLED_ERRORS),
+        interval=cdk.Duration.seconds(policy.THROTTLED_INTERVAL_SECONDS),
+        backoff_rate=policy.THROTTLED_BACKOFF,
+        max_attempts=policy.THROTTLED_MAX_ATTEMPTS,
+        max_delay=cdk.Duration.seconds(policy.THROTTLED_MAX_DELAY_SECONDS),
+        jitter_strategy=jitter,
+    )
+    task.add_retry(
+        errors=list(policy.TRANSIENT_ERRORS),
+        interval=cdk.Duration.seconds(policy.TRANSIENT_INTERVAL_SECONDS),
+        backoff_rate=policy.TRANSIENT_BACKOFF,
+        max_attempts=policy.TRANSIENT_MAX_ATTEMPTS,
+        max_delay=cdk.Duration.seconds(policy.TRANSIENT_MAX_DELAY_SECONDS),
+        jitter_strategy=jitter,
+    )
 
 
 def retry_until_parsed(task: tasks.LambdaInvoke) -> None:

@@ -1,5 +1,6 @@
 """Fault injection for the MWAA emulator: errors on chosen calls, failed creations,
-failing Airflow REST calls. Each armed fault fires a given number of times."""
+failing Airflow REST calls (each armed fault fires a given number of times), and
+rate-based throttling (:meth:`Faults.limit_rates`, token buckets in :mod:`.throttling`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+
+from mwaa_pause_resume.sandbox.mwaa.throttling import Throttle, ThrottlePolicy
 
 # MWAA models no throttling error; AWS's generic one is what clients see.
 THROTTLING_CODE = "ThrottlingException"
@@ -61,6 +64,7 @@ class Faults:
         self._errors: dict[str, list[_Armed[InjectedError]]] = {}
         self._creates: list[CreateFailure] = []
         self._rest: list[_Armed[RestApiFailure]] = []
+        self.rates: Throttle | None = None
 
     def fail_next(
         self,
@@ -77,9 +81,23 @@ class Faults:
             fault = InjectedError(code, message, status, dict(fields or {}))
             self._errors.setdefault(operation, []).append(_Armed(fault, times))
 
-    def throttle(self, operation: str, times: int = 1) -> None:
-        """The next ``times`` calls of ``operation`` are throttled (HTTP 400)."""
-        self.fail_next(operation, THROTTLING_CODE, "Rate exceeded", times=times, status=400)
+    def throttle(self, operation: str, times: int = 1, *, status: int = 400) -> None:
+        """The next ``times`` calls of ``operation`` are throttled (HTTP ``status``)."""
+        self.fail_next(operation, THROTTLING_CODE, "Rate exceeded", times=times, status=status)
+
+    def limit_rates(
+        self, policy: ThrottlePolicy, clock: Callable[[], float], *, seed: int | None = None
+    ) -> Throttle:
+        """From now on, calls beyond ``policy``'s rates (on ``clock``) are throttled
+        (HTTP 429); the returned :class:`Throttle` counts them. ``clear`` ends it."""
+        with self._lock:
+            self.rates = Throttle(policy, clock, seed=seed)
+            return self.rates
+
+    def admit(self, operation: str, params: dict[str, Any]) -> bool:
+        """Whether the rate limits (if any) let this call through."""
+        rates = self.rates
+        return rates is None or rates.admit(operation, params)
 
     def fail_next_create(
         self,
@@ -112,6 +130,7 @@ class Faults:
             self._errors.clear()
             self._creates.clear()
             self._rest.clear()
+            self.rates = None
 
     def take_error(self, operation: str) -> InjectedError | None:
         with self._lock:

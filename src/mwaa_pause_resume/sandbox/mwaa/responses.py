@@ -18,8 +18,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from mwaa_pause_resume.sandbox.mwaa import urls
+from mwaa_pause_resume.sandbox.mwaa.faults import THROTTLING_CODE
 from mwaa_pause_resume.sandbox.mwaa.models import MwaaBackend, MwaaError, validation_error
 from mwaa_pause_resume.sandbox.mwaa.placements import request_placement
+from mwaa_pause_resume.sandbox.mwaa.throttling import THROTTLING_STATUS
 from mwaa_pause_resume.sandbox.mwaa.validation import InputInvalid, validate_input
 
 DEFAULT_PAGE_SIZE = 25
@@ -77,6 +79,8 @@ class MwaaResponses:
         try:
             params = parse_params(operation, labels, parse_qs(split.query), body)
             self.backend.record(operation, params)
+            if not self.backend.faults.admit(operation, params):
+                raise MwaaError(THROTTLING_CODE, "Rate exceeded", status=THROTTLING_STATUS)
             injected = self.backend.faults.take_error(operation)
             if injected is not None:
                 raise MwaaError(
