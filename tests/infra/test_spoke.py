@@ -185,6 +185,9 @@ def test_many_environments_are_packed_into_managed_policies_iam_accepts() -> Non
             name=f"team-{i:03d}",
             execution_role_arn=f"arn:aws:iam::{A}:role/team-{i:03d}-exec",
             source_bucket=f"team-{i:03d}-dags",
+            # Past the fleet-scoping threshold the MWAA, log and source-bucket grants are
+            # patterns; the subnets stay exact and make the policy grow.
+            subnet_ids=tuple(f"subnet-{i:03d}{n:014x}" for n in range(4)),
         )
         for i in range(40)
     )
@@ -207,7 +210,7 @@ def test_many_environments_are_packed_into_managed_policies_iam_accepts() -> Non
         config,
         environments=tuple(
             replace(e, name=f"{p}{e.name}", execution_role_arn=f"{e.execution_role_arn}{p}")
-            for p in "wxyz"
+            for p in "abcdefghijklmnopqrstuvwxyz"  # 1,040 environments, their own subnets
             for e in many
         ),
     )

@@ -1,5 +1,11 @@
 """Workflow metrics (functions.metrics, fed by an EventBridge rule) and the CloudWatch
-dashboard that graphs them per environment."""
+dashboard that graphs them per environment.
+
+Up to FLEET_SCOPING_THRESHOLD environments each graph lists its environments' metrics;
+past it (a fleet), each graph is one CloudWatch ``SEARCH`` over the namespace, sorted to
+the :data:`TOP` highest environments, so the dashboard's body (and the main template)
+stops growing with the environments (docs/monitoring.md).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +22,20 @@ from constructs import Construct
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.functions.metrics import METRICS_NAMESPACE, TERMINAL
 from mwaa_pause_resume.infra.notifications import STATUS_CHANGE
+from mwaa_pause_resume.infra.permissions import uses_fleet_scoping
 
 PERIOD = cdk.Duration.days(1)  # one pause and one resume a day: a point per run
+# A fleet's graph shows its TOP environments by the metric's highest point: hundreds of
+# lines are unreadable, and a SEARCH returns at most 500 series.
+TOP = 25
+
+
+def search_expression(name: str, workflow: str, statistic: str) -> str:
+    """The fleet form of one graph: every environment's ``name`` metric of ``workflow``,
+    the TOP highest first (pure)."""
+    schema = f"{{{METRICS_NAMESPACE},Environment,Workflow}}"
+    search = f'SEARCH(\'{schema} MetricName="{name}" Workflow="{workflow}"\', '
+    return f"SORT({search}'{statistic}', {int(PERIOD.to_seconds())}), MAX, DESC, {TOP})"
 
 
 def metric(name: str, environment: str, workflow: str, statistic: str) -> cw.Metric:
@@ -34,11 +52,24 @@ def metric(name: str, environment: str, workflow: str, statistic: str) -> cw.Met
 def widgets(environments: Sequence[EnvironmentConfig]) -> list[cw.IWidget]:
     """Durations, time paused, outcomes and late resumes, a line per environment."""
     names = [e.name for e in environments]
+    fleet = uses_fleet_scoping(len(names))
 
     def graph(title: str, name: str, workflows: Sequence[str], stat: str) -> cw.GraphWidget:
-        lines: list[cw.IMetric] = [
-            metric(name, env, workflow, stat) for env in names for workflow in workflows
-        ]
+        lines: list[cw.IMetric]
+        if fleet:
+            lines = [
+                cw.MathExpression(
+                    expression=search_expression(name, workflow, stat),
+                    using_metrics={},
+                    # A dynamic label: each series is named by its environment.
+                    label=f"${{PROP('Dim.Environment')}} {workflow}",
+                    period=PERIOD,
+                )
+                for workflow in workflows
+            ]
+            title = f"{title}, top {TOP}"
+        else:
+            lines = [metric(name, env, workflow, stat) for env in names for workflow in workflows]
         return cw.GraphWidget(title=title, left=lines, width=12, height=6)
 
     return [

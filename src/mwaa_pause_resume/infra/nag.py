@@ -104,6 +104,51 @@ _RULES: list[tuple[str, str, str]] = [
         rf"arn:<AWS::Partition>:logs:{_SCOPE}:log-group:airflow-[A-Za-z0-9_-]+-\*",
         "MWAA's log groups of a configured environment (airflow-<environment>-<module>).",
     ),
+    # Fleet-size scoping (permissions.uses_fleet_scoping; docs/security.md): past
+    # FLEET_SCOPING_THRESHOLD environments, patterns instead of per-environment lists.
+    (
+        r"airflow:(GetEnvironment|CreateEnvironment|UpdateEnvironment|DeleteEnvironment|"
+        r"TagResource)",
+        rf"arn:<AWS::Partition>:airflow:{_SCOPE}:environment/\*",
+        "Fleet-size scoping: a list of every configured environment would pass IAM's 10,240 "
+        "character limit of a role's policies. The functions act only on configured names "
+        "(the workflows' input) and Begin refuses environments another deployment's "
+        "ownership tag claims; this account and region only.",
+    ),
+    (
+        r"airflow:InvokeRestApi",
+        rf"arn:<AWS::Partition>:airflow:{_SCOPE}:role/\*/User",
+        "Fleet-size scoping: the REST API's User role of the environments of this account "
+        "and region; the functions call only configured environments.",
+    ),
+    (
+        r"logs:CreateLogGroup|logs:DescribeLogGroups",
+        rf"arn:<AWS::Partition>:logs:{_SCOPE}:log-group:airflow-\*",
+        "Fleet-size scoping: MWAA's log groups (airflow-<environment>-<module>) in this "
+        "account and region, created by MWAA during CreateEnvironment of configured "
+        "environments.",
+    ),
+    (
+        r"s3:(DeleteObject|GetObject|PutObject)",
+        rf"(<BackupSnapshots[A-Za-z0-9]+\.Arn>|arn:<AWS::Partition>:s3:::<{BACKUP_BUCKET}>)"
+        r"/\*/(\*|lock\.json|timing\.json)",
+        "Fleet-size scoping: snapshot objects of this stack's backup bucket, which holds only "
+        "the configured environments' prefixes; its policy fences each execution role.",
+    ),
+    (
+        r"ssm:GetParameter",
+        rf"arn:<AWS::Partition>:ssm:{_SCOPE}:parameter/mwaa-pause-resume/[A-Za-z0-9-]+/"
+        r"overrides/\*",
+        "Fleet-size scoping: this deployment's override parameters (one per configured "
+        "environment); the run gate reads only configured names.",
+    ),
+    (
+        r"s3:(GetBucketLocation|GetBucketPublicAccessBlock|GetEncryptionConfiguration)",
+        r"arn:<AWS::Partition>:s3:::\*",
+        "Fleet-size scoping: CreateEnvironment checks its source bucket's metadata (no "
+        "object); an environment's source bucket is in its own account, and the statement "
+        "is limited to this account's buckets (aws:ResourceAccount).",
+    ),
     (
         r"kms:CreateGrant",
         rf"arn:<AWS::Partition>:kms:{_SCOPE}:key/\*",

@@ -15,13 +15,16 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
+from mwaa_pause_resume.config.notification_routes import (
+    MAX_FILTER_VALUES,
+    ROUTES_FIX,
+    address_routes,
+    overfull_address,
+)
 
 STATUS_CHANGE = "Step Functions Execution Status Change"
 ROUTE = "route"  # the notifier's message attribute subscriptions filter on
-
-
-# SNS: "the total combination of values in a filter policy must not exceed 150".
-MAX_FILTER_VALUES = 150
+__all__ = ["MAX_FILTER_VALUES", "Notifications", "subscription_filters"]
 
 
 def subscription_filters(environments: Sequence[EnvironmentConfig]) -> dict[str, dict[str, Any]]:
@@ -30,26 +33,16 @@ def subscription_filters(environments: Sequence[EnvironmentConfig]) -> dict[str,
     One subscription per address (SNS keeps one per endpoint and topic). An address
     listed by several environments gets each environment's own ``notification_types``
     as ``<environment>/<status>`` values of one key, so the policy stays at one key and
-    as many values as routes, however the environments' types differ.
+    as many values as routes, however the environments' types differ. ``validate``
+    refuses an address past SNS's limit first (config.notification_routes); this is the
+    guard for a configuration built in code.
     """
     from mwaa_pause_resume.errors import UserError
-    from mwaa_pause_resume.functions.notification import route
 
-    routes: dict[str, set[str]] = {}
-    for env in environments:
-        for email in env.notification_emails:
-            routes.setdefault(email, set()).update(
-                route(env.name, status) for status in env.notification_types
-            )
     filters: dict[str, dict[str, Any]] = {}
-    for email, values in sorted(routes.items()):
-        if len(values) + 1 > MAX_FILTER_VALUES:  # + the alarms' branch
-            raise UserError(
-                f"{email} would receive {len(values)} (environment, status) combinations; an "
-                f"SNS filter policy holds at most {MAX_FILTER_VALUES - 1} besides the alarms'",
-                hint="give some environments another notification address, or fewer "
-                "notification_types",
-            )
+    for email, values in sorted(address_routes(environments).items()):
+        if problem := overfull_address(email, len(values)):
+            raise UserError(problem, hint=ROUTES_FIX)
         filters[email] = {ROUTE: sorted(values)} if values else {}
     return filters
 

@@ -1,6 +1,8 @@
 """IAM statements for each handler capability, scoped to the configured environments (pure).
 
-No statement grants ``airflow:``, ``iam:PassRole`` or ``s3:`` on ``*``. Snapshot
+No statement grants ``airflow:``, ``iam:PassRole`` or ``s3:`` on ``*``; past
+:data:`FLEET_SCOPING_THRESHOLD` environments some grants name a pattern per region
+instead of each environment (:func:`uses_fleet_scoping`, docs/security.md). Snapshot
 objects are granted under the configured environments' prefixes only, and the
 backup key only through S3 for this bucket (the Lambda functions never call KMS
 themselves). The few actions AWS does not scope by resource (EC2 ``Describe*``)
@@ -23,6 +25,7 @@ from mwaa_pause_resume.functions.overrides import parameter_name
 from mwaa_pause_resume.functions.ownership import OWNER_TAG
 from mwaa_pause_resume.infra.handlers import Capability, Handler
 from mwaa_pause_resume.infra.names import (
+    AIRFLOW_REST_ROLE,
     AIRFLOW_SERVICE,
     bucket_arn,
     env_prefix,
@@ -36,6 +39,19 @@ from mwaa_pause_resume.schedule.timing_history import TIMING_FILE
 MWAA_SERVICE_LINKED_ROLE = "aws-service-role/airflow.amazonaws.com/AWSServiceRoleForAmazonMWAA"
 
 Statement = dict[str, Any]
+
+# Fleet-size scoping (docs/security.md): past this many environments in the account, the
+# grants that would list every environment's ARN (MWAA environments and their REST API
+# role, log groups, snapshot prefixes, override parameters) name a pattern per region
+# instead, so a function role's policy stops growing with the fleet. IAM caps a role's
+# inline policies at 10,240 characters in all (config.role_policy_size); the
+# environment_create role already passes it at about 20 environments with exact lists.
+FLEET_SCOPING_THRESHOLD = 10
+
+
+def uses_fleet_scoping(local_environments: int) -> bool:
+    """Whether the statements name patterns rather than each environment (pure)."""
+    return local_environments > FLEET_SCOPING_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -76,11 +92,59 @@ class Scope:
         return _unique([self.region_of(e) for e in self.local_environments]) or [self.region]
 
     @property
+    def fleet_scoped(self) -> bool:
+        """Patterns instead of per-environment lists (:func:`uses_fleet_scoping`)."""
+        return uses_fleet_scoping(len(self.local_environments))
+
+    @property
+    def fleet_scoped_storage(self) -> bool:
+        """The same for what the hub holds for every environment, spokes' included
+        (snapshot prefixes, override parameters)."""
+        return uses_fleet_scoping(len(self.environments))
+
+    @property
     def environment_arns(self) -> list[str]:
+        if self.fleet_scoped:
+            # Every MWAA environment of the account in the regions used. The functions
+            # act only on configured names (the workflows' input is the configuration)
+            # and Begin refuses an environment another deployment's tag claims
+            # (functions.ownership); no aws:ResourceTag condition, as an untagged
+            # environment must stay reachable to be claimed on its first pause.
+            return [self.arn("airflow", "environment/*", r) for r in self.regions]
         return [
             environment_arn(self.partition, self.region_of(e), self.account, e.name)
             for e in self.local_environments
         ]
+
+    @property
+    def rest_api_role_arns(self) -> list[str]:
+        if self.fleet_scoped:
+            return [self.arn("airflow", f"role/*/{AIRFLOW_REST_ROLE}", r) for r in self.regions]
+        return [
+            rest_api_role_arn(self.partition, self.region_of(e), self.account, e.name)
+            for e in self.local_environments
+        ]
+
+    @property
+    def log_group_arns(self) -> list[str]:
+        """The log groups MWAA creates for the environments (airflow-<env>-<module>)."""
+        if self.fleet_scoped:
+            return [self.arn("logs", "log-group:airflow-*", r) for r in self.regions]
+        return _unique(
+            [
+                self.arn("logs", f"log-group:airflow-{e.name}-*", self.region_of(e))
+                for e in self.local_environments
+            ]
+        )
+
+    def snapshot_objects(self, suffix: str) -> list[str]:
+        """``<bucket>/<env>/<suffix>`` per environment, or ``<bucket>/*/<suffix>``: the
+        bucket holds only this deployment's snapshots, and its policy (infra.bucket_guard)
+        fences each execution role to its own environments' prefixes."""
+        bucket = self.backup_bucket_arn
+        if self.fleet_scoped_storage:
+            return [f"{bucket}/{env_prefix('*')}{suffix}"]
+        return _unique([f"{bucket}/{env_prefix(e.name)}{suffix}" for e in self.environments])
 
 
 def _allow(sid: str, actions: Sequence[str], resources: Sequence[str], **extra: Any) -> Statement:
@@ -113,6 +177,13 @@ def create_environment_statements(scope: Scope) -> list[Statement]:
 
     roles = _unique([e.execution_role_arn for e in envs])
     sources = _unique([bucket_arn(scope.partition, e.source_bucket) for e in envs])
+    source_check: Statement = {}
+    if scope.fleet_scoped:
+        # Fleet size: a bucket per environment would fill the role's policy. These three
+        # read only bucket metadata (no object), and MWAA requires an environment's source
+        # bucket in its own account: any bucket of this account.
+        sources = [bucket_arn(scope.partition, "*")]
+        source_check = {"Condition": {"StringEquals": {"aws:ResourceAccount": scope.account}}}
     vpcs = _unique([arn(e, f"vpc/{e.vpc_id}") for e in envs if e.vpc_id])
     subnets = _unique([arn(e, f"subnet/{s}") for e in envs for s in e.subnet_ids])
     groups = _unique([arn(e, f"security-group/{g}") for e in envs for g in e.security_group_ids])
@@ -141,6 +212,7 @@ def create_environment_statements(scope: Scope) -> list[Statement]:
                 "s3:GetEncryptionConfiguration",
             ],
             sources,
+            **source_check,
         ),
         _allow(
             "DescribeNetwork",  # EC2 Describe* actions support no resource-level permissions
@@ -166,12 +238,7 @@ def create_environment_statements(scope: Scope) -> list[Statement]:
         _allow(
             "CreateEnvironmentLogGroups",  # MWAA names them airflow-<environment>-<module>
             ["logs:CreateLogGroup", "logs:DescribeLogGroups"],
-            _unique(
-                [
-                    scope.arn("logs", f"log-group:airflow-{e.name}-*", scope.region_of(e))
-                    for e in envs
-                ]
-            ),
+            scope.log_group_arns,
         ),
         _allow(
             "CreateMwaaServiceLinkedRole",
@@ -217,8 +284,7 @@ def snapshot_statements(capability: Capability, scope: Scope) -> list[Statement]
     no manifest yet" from a denied request.
     """
     bucket = scope.backup_bucket_arn
-    prefixes = [f"{bucket}/{env_prefix(e.name)}" for e in scope.environments]
-    objects = _unique([f"{p}*" for p in prefixes])
+    objects = scope.snapshot_objects("*")
     list_bucket = _allow("ListSnapshots", ["s3:ListBucket"], [bucket])
     if capability is Capability.SNAPSHOTS_READ:
         return [
@@ -237,14 +303,14 @@ def snapshot_statements(capability: Capability, scope: Scope) -> list[Statement]
     if capability is Capability.SNAPSHOTS_DELETE:
         return [_allow("DeleteSnapshots", ["s3:DeleteObject"], objects)]
     if capability is Capability.LOCK:
-        locks = _unique([f"{p}{LOCK_FILE}" for p in prefixes])
+        locks = scope.snapshot_objects(LOCK_FILE)
         return [
             list_bucket,
             _allow("UseLocks", ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], locks),
             _backup_key_statement("EncryptLocks", ["kms:Decrypt", "kms:GenerateDataKey"], scope),
         ]
     if capability is Capability.TIMING:
-        files = _unique([f"{p}{TIMING_FILE}" for p in prefixes])
+        files = scope.snapshot_objects(TIMING_FILE)
         return [
             list_bucket,
             _allow("UseTimings", ["s3:GetObject", "s3:PutObject"], files),
@@ -257,7 +323,10 @@ def gate_statements(capability: Capability, scope: Scope) -> list[Statement]:
     """The run gate's reads: its deployment's override parameters, one per configured
     environment, and the configured change calendars (none configured: no statement)."""
     if capability is Capability.OVERRIDE_READ:
-        names = [parameter_name(scope.deployment, e.name).lstrip("/") for e in scope.environments]
+        # Fleet size: the deployment's own parameter path (the function reads only the
+        # configured environments' names under it).
+        targets = ["*"] if scope.fleet_scoped_storage else [e.name for e in scope.environments]
+        names = [parameter_name(scope.deployment, t).lstrip("/") for t in targets]
         parameters = _unique([scope.arn("ssm", f"parameter/{n}") for n in names])
         return [_allow("ReadOverrides", ["ssm:GetParameter"], parameters)]
     calendars = _unique(
@@ -316,11 +385,7 @@ def capability_statements(capability: Capability, scope: Scope) -> list[Statemen
     if capability is Capability.ENV_CREATE:
         return create_environment_statements(scope)
     if capability is Capability.REST_API:
-        roles = [
-            rest_api_role_arn(scope.partition, scope.region_of(e), scope.account, e.name)
-            for e in scope.local_environments
-        ]
-        return [_allow("CallAirflowRestApi", ["airflow:InvokeRestApi"], roles)]
+        return [_allow("CallAirflowRestApi", ["airflow:InvokeRestApi"], scope.rest_api_role_arns)]
     if capability in (
         Capability.SNAPSHOTS_READ,
         Capability.SNAPSHOTS_WRITE,
