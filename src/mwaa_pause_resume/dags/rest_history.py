@@ -40,6 +40,13 @@ from datetime import datetime
 from typing import Any
 
 from mwaa_pause_resume.dags.rest_api import MAX_PATH, AirflowRestApi, RestApiError
+from mwaa_pause_resume.dags.rest_history_plan import (
+    NEAREST_TI_STATE,
+    SETTABLE_TI_STATES,
+    RunPlan,
+    TiChange,
+    plan_run,
+)
 from mwaa_pause_resume.dags.rest_pool import DEFAULT_CONCURRENCY, RetryingRestApi, run_bounded
 from mwaa_pause_resume.metadata.layout import REST_FIELDS
 
@@ -52,21 +59,6 @@ RUN_FIELDS = REST_FIELDS["dag_runs"]
 TI_FIELDS = REST_FIELDS["task_instances"]
 
 FINAL_RUN_STATES = ("success", "failed")  # what patch_dag_run sets (besides queued)
-SETTABLE_TI_STATES = ("success", "failed", "skipped")  # PatchTaskInstanceBody
-# The nearest settable state of the others: what a run-level "failed" PATCH does to
-# them (pending ones skipped, running ones failed).
-NEAREST_TI_STATE = {
-    None: "skipped",
-    "upstream_failed": "skipped",
-    "removed": "skipped",
-    "scheduled": "skipped",
-    "queued": "skipped",
-    "running": "failed",
-    "restarting": "failed",
-    "up_for_retry": "failed",
-    "up_for_reschedule": "failed",
-    "deferred": "failed",
-}
 NOTE_LIMIT = 1000  # Airflow's note length limit
 # Entities per bulk call: each one is a state change with its own clearing; well inside
 # InvokeRestApi's 10 seconds.
@@ -75,6 +67,11 @@ NOT_UPDATED = "not updated by the bulk call (not in the new run, or refused)"
 EXISTED = "its run existed already (a retried import)"
 OTHER_RUN = "a different run with this id exists in this environment"
 INTERRUPTED_NOTE = "mwaa-pause-resume: {state} at the pause; restored as failed"
+UNADDRESSABLE = (
+    "path limit: PATCH …/taskInstances/{task_id}[/{map_index}] over 64 characters (no "
+    "bulk route for it on this version): the run's state decides it"
+)
+__all__ = ["NEAREST_TI_STATE", "SETTABLE_TI_STATES"]  # re-exported for the sandbox's check
 
 
 # Airflow refuses a manual run whose id starts with another run type's prefix
@@ -170,6 +167,9 @@ class Routes:
     # does not pass the entity's index on), so a mapped one answers 404 and ends the
     # whole call; 3.3 passes it on.
     bulk_mapped_task_instances: bool
+    # set_dag_run_state_to_success marks every task instance success before 3.3; from
+    # 3.3 it marks the unfinished ones skipped (rest_history_plan's docstring).
+    run_success_marks_all: bool
 
     @classmethod
     def of(cls, airflow_version: str) -> Routes:
@@ -178,6 +178,7 @@ class Routes:
             bulk_task_instances=parts >= (3, 2),
             bulk_dag_runs=parts >= (3, 3),
             bulk_mapped_task_instances=parts >= (3, 3),
+            run_success_marks_all=parts < (3, 3),
         )
 
     def bulk_for(self, map_index: int) -> bool:
@@ -289,8 +290,21 @@ def import_history(
             for _ in tis_by_run.pop(key):
                 ti_counts.add("not_restored", "its run is not in the snapshot")
 
-    _restore_task_instances(api, tis_by_run, routes, ti_counts, concurrency)
+    # The runs' states first: one transaction per run sets most task instances
+    # (rest_history_plan); then only the task instances that differ.
     _set_run_states(api, created, routes, concurrency)
+    blocked = _blocked_runs(api, created, tis_by_run)
+    _restore_task_instances(
+        api,
+        tis_by_run,
+        created=created,
+        blocked=blocked,
+        routes=routes,
+        counts=ti_counts,
+        concurrency=concurrency,
+    )
+    if blocked:
+        _set_run_states(api, {k: created[k] for k in blocked}, routes, concurrency)
     _fail_queued(api, created, routes, run_counts)
     counts = {"dag_runs": run_counts.as_dict(), "task_instances": ti_counts.as_dict()}
     log.info("run history restored: %s", counts)
@@ -397,43 +411,64 @@ def _create_run(
 def _restore_task_instances(
     api: AirflowRestApi,
     tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
+    *,
+    created: Mapping[tuple[str, str], str],
+    blocked: Mapping[tuple[str, str], dict[tuple[str, int], str | None]],
     routes: Routes,
     counts: Counts,
     concurrency: int,
 ) -> None:
-    """States and notes, one topological layer at a time across all runs; the calls of
-    one layer are independent (each task instance is in one of them)."""
+    """States and notes: per run only what its own state did not give
+    (:mod:`.rest_history_plan`), one phase at a time across all runs; the calls of one
+    phase are independent (each task instance is in one of them).
+
+    ``blocked``: runs whose state could not be set first (a teardown task pending), with
+    their task instances' states as read back; their state is set after these calls."""
     dag_ids = sorted({dag_id for dag_id, _ in tis_by_run})
-    depth_of = dict(
-        zip(dag_ids, run_bounded(dag_ids, lambda d: _task_depths(api, d), concurrency), strict=True)
+    upstream_of = dict(
+        zip(
+            dag_ids,
+            run_bounded(dag_ids, lambda d: _task_upstream(api, d), concurrency),
+            strict=True,
+        )
     )
-    layers: dict[int, list[tuple[dict[str, Any], str | None]]] = defaultdict(list)
-    for (dag_id, _), tis in tis_by_run.items():
-        depths = depth_of[dag_id] or _start_order(tis)
-        for ti in tis:
-            state = ti.get("state")
-            if state in SETTABLE_TI_STATES:
-                new_state, reason = str(state), None
+    phases: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    plans: dict[tuple[str, str], RunPlan] = {}
+    for run_key, tis in tis_by_run.items():
+        dag_id, run_id = run_key
+
+        def addressable(
+            task_id: str, map_index: int, dag_id: str = dag_id, run_id: str = run_id
+        ) -> bool:
+            return routes.bulk_for(map_index) or fits(_ti_path(dag_id, run_id, task_id, map_index))
+
+        upstream = upstream_of[dag_id]
+        plan = plan_run(
+            created[run_key],
+            tis,
+            success_marks_all=routes.run_success_marks_all,
+            upstream=upstream,
+            addressable=addressable,
+            unaddressable_reason=UNADDRESSABLE,
+            current=blocked.get(run_key),
+            run_state_last=run_key in blocked,
+            order=None if upstream is not None else _start_order(tis),
+        )
+        plans[run_key] = plan
+        for change in plan.changes:
+            phases[change.phase].append(_entity(dag_id, run_id, change))
+    done: set[tuple[str, str, str, int]] = set()
+    failures: dict[tuple[str, str, str, int], str] = {}
+    for phase in sorted(phases):
+        bulk = [e for e in phases[phase] if routes.bulk_for(e["map_index"])]
+        singles = [e for e in phases[phase] if not routes.bulk_for(e["map_index"])]
+        patched = run_bounded(singles, lambda one: _patch_one_ti(api, one), concurrency)
+        for entity, (ok, failure) in zip(singles, patched, strict=True):
+            if ok:
+                done.add(_full_key(entity))
             else:
-                new_state = NEAREST_TI_STATE.get(state, "skipped")
-                reason = f"state {state} set as {new_state}"
-            entity = {
-                "dag_id": ti["dag_id"],
-                "dag_run_id": ti["dag_run_id"],
-                "task_id": ti["task_id"],
-                "map_index": -1 if ti.get("map_index") is None else int(ti["map_index"]),
-                "new_state": new_state,
-            }
-            if ti.get("note"):
-                entity["note"] = str(ti["note"])[:NOTE_LIMIT]
-            layers[depths.get(str(ti["task_id"]), 0)].append((entity, reason))
-    for depth in sorted(layers):
-        entries = [(e, r) for e, r in layers[depth] if routes.bulk_for(e["map_index"])]
-        singles = [(e, r) for e, r in layers[depth] if not routes.bulk_for(e["map_index"])]
-        patched = run_bounded(singles, lambda one: _patch_one_ti(api, one[0]), concurrency)
-        for (_, reason), (done, failure) in zip(singles, patched, strict=True):
-            _count_ti(counts, done, reason, failure)
-        batches = run_batches(entries, BULK_BATCH)
+                failures[_full_key(entity)] = failure
+        batches = run_batches([(e, None) for e in bulk], BULK_BATCH)
         answers = run_bounded(
             batches,
             lambda batch: api.bulk_update("/dags/~/dagRuns/~/taskInstances", [e for e, _ in batch]),
@@ -443,8 +478,49 @@ def _restore_task_instances(
             if answer.get("errors"):
                 log.warning("bulk task instance update: %s", str(answer["errors"])[:1000])
             updated = set(answer.get("success") or [])
-            for entity, reason in batch:
-                _count_ti(counts, _ti_key(entity) in updated, reason, NOT_UPDATED)
+            for entity, _ in batch:
+                if _ti_key(entity) in updated:
+                    done.add(_full_key(entity))
+                else:
+                    failures[_full_key(entity)] = NOT_UPDATED
+    for (dag_id, run_id), plan in plans.items():
+        for ti_key, (_, outcome, reason) in sorted(plan.predicted.items()):
+            decider = plan.decided_by.get(ti_key)
+            full = (dag_id, run_id, *decider) if decider else None
+            if full is None or full in done:
+                counts.add(outcome, reason)
+            else:
+                counts.add("not_restored", failures.get(full, NOT_UPDATED))
+
+
+def _entity(dag_id: str, run_id: str, change: TiChange) -> dict[str, Any]:
+    entity: dict[str, Any] = {
+        "dag_id": dag_id,
+        "dag_run_id": run_id,
+        "task_id": change.task_id,
+        "map_index": change.map_index,
+    }
+    if change.new_state is not None:
+        entity["new_state"] = change.new_state
+    if change.note:
+        entity["note"] = change.note[:NOTE_LIMIT]
+    if change.include_upstream:
+        entity["include_upstream"] = True
+    return entity
+
+
+def _full_key(entity: Mapping[str, Any]) -> tuple[str, str, str, int]:
+    return (
+        str(entity["dag_id"]),
+        str(entity["dag_run_id"]),
+        str(entity["task_id"]),
+        int(entity["map_index"]),
+    )
+
+
+def _ti_path(dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
+    path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}"
+    return path + (f"/{map_index}" if map_index >= 0 else "")
 
 
 def run_batches(
@@ -476,27 +552,12 @@ def run_batches(
 def _patch_one_ti(api: AirflowRestApi, entity: dict[str, Any]) -> tuple[bool, str]:
     """One task instance per call, where its path fits (3.0.6; mapped ones on 3.2):
     (done, the reason when not)."""
-    path = f"/dags/{entity['dag_id']}/dagRuns/{entity['dag_run_id']}/taskInstances/"
-    path += str(entity["task_id"])
-    if entity["map_index"] >= 0:
-        path += f"/{entity['map_index']}"
+    path = _ti_path(entity["dag_id"], entity["dag_run_id"], entity["task_id"], entity["map_index"])
     if not fits(path):
-        return False, (
-            "path limit: PATCH …/taskInstances/{task_id}[/{map_index}] over 64 "
-            "characters (no bulk route for it on this version): the run's state decides it"
-        )
-    body = {k: entity[k] for k in ("new_state", "note") if k in entity}
+        return False, UNADDRESSABLE
+    body = {k: entity[k] for k in ("new_state", "note", "include_upstream") if k in entity}
     status, _ = api.call("PATCH", path, body=body)
     return 200 <= status < 300, f"refused by Airflow (HTTP {status})"
-
-
-def _count_ti(counts: Counts, done: bool, reason: str | None, failure: str) -> None:
-    if not done:
-        counts.add("not_restored", failure)
-    elif reason:
-        counts.add("approximated", reason)
-    else:
-        counts.add("exact")
 
 
 def _ti_key(entity: Mapping[str, Any]) -> str:
@@ -504,9 +565,9 @@ def _ti_key(entity: Mapping[str, Any]) -> str:
     return f"{entity['dag_id']}.{entity['dag_run_id']}.{entity['task_id']}[{entity['map_index']}]"
 
 
-def _task_depths(api: AirflowRestApi, dag_id: str) -> dict[str, int] | None:
-    """Each task's longest distance from a root (upstream tasks have smaller depths);
-    None when the tasks path does not fit or the DAG cannot be read."""
+def _task_upstream(api: AirflowRestApi, dag_id: str) -> dict[str, list[str]] | None:
+    """Each task's direct upstream tasks; None when the tasks path does not fit or the
+    DAG cannot be read."""
     path = f"/dags/{dag_id}/tasks"
     if not fits(path):
         return None
@@ -515,22 +576,11 @@ def _task_depths(api: AirflowRestApi, dag_id: str) -> dict[str, int] | None:
     except RestApiError as exc:
         log.warning("cannot read the tasks of %s (%s): ordering by start time", dag_id, exc)
         return None
-    downstream = {str(t["task_id"]): list(t.get("downstream_task_ids") or []) for t in tasks}
-    upstream: dict[str, list[str]] = defaultdict(list)
-    for task, below in downstream.items():
-        for child in below:
-            upstream[str(child)].append(task)
-    depths: dict[str, int] = {}
-
-    def depth(task: str, seen: frozenset[str] = frozenset()) -> int:
-        if task not in depths:
-            parents = [p for p in upstream.get(task, []) if p not in seen]
-            depths[task] = 1 + max((depth(p, seen | {task}) for p in parents), default=-1)
-        return depths[task]
-
-    for task in downstream:
-        depth(task)
-    return depths
+    upstream: dict[str, list[str]] = {str(t["task_id"]): [] for t in tasks}
+    for task in tasks:
+        for child in task.get("downstream_task_ids") or []:
+            upstream.setdefault(str(child), []).append(str(task["task_id"]))
+    return upstream
 
 
 def _start_order(tis: Iterable[Mapping[str, Any]]) -> dict[str, int]:
@@ -539,6 +589,32 @@ def _start_order(tis: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     started = sorted({str(t["start_date"]) for t in tis if t.get("start_date")})
     rank = {stamp: number for number, stamp in enumerate(started)}
     return {str(t["task_id"]): rank.get(str(t.get("start_date")), len(started)) for t in tis}
+
+
+def _blocked_runs(
+    api: AirflowRestApi,
+    created: Mapping[tuple[str, str], str],
+    tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
+) -> dict[tuple[str, str], dict[tuple[str, int], str | None]]:
+    """Restored runs still queued after their state was set (Airflow leaves a run
+    unfinished while a teardown task has no state), with their task instances' states
+    as read back: their plan starts there, and their state is set again after them."""
+    queued = {
+        (str(r["dag_id"]), str(r["dag_run_id"]))
+        for r in api.dag_runs(state="queued")
+        if (str(r["dag_id"]), str(r["dag_run_id"])) in created
+    }
+    queued &= set(tis_by_run)
+    if not queued:
+        return {}
+    log.info("%d restored run(s) wait on a teardown task: state set after theirs", len(queued))
+    out: dict[tuple[str, str], dict[tuple[str, int], str | None]] = {k: {} for k in queued}
+    for ti in api.task_instances():
+        key = (str(ti["dag_id"]), str(ti["dag_run_id"]))
+        if key in out:
+            index = -1 if ti.get("map_index") is None else int(ti["map_index"])
+            out[key][(str(ti["task_id"]), index)] = ti.get("state")
+    return out
 
 
 def _set_run_states(
