@@ -290,21 +290,26 @@ def import_history(
             for _ in tis_by_run.pop(key):
                 ti_counts.add("not_restored", "its run is not in the snapshot")
 
-    # The runs' states first: one transaction per run sets most task instances
-    # (rest_history_plan); then only the task instances that differ.
-    _set_run_states(api, created, routes, concurrency)
-    blocked = _blocked_runs(api, created, tis_by_run)
-    _restore_task_instances(
-        api,
-        tis_by_run,
-        created=created,
-        blocked=blocked,
-        routes=routes,
-        counts=ti_counts,
-        concurrency=concurrency,
-    )
+    # Per run, only the task instances that differ from what the run's own state gives
+    # them (rest_history_plan). Before 3.3 the run's state comes first (a success run
+    # marks them all success); from 3.3 last (it skips the ones left without a state,
+    # and skipping them first would make every success a second change).
+    restore = _TaskInstanceRestore(api, tis_by_run, created, routes, concurrency)
+    if routes.run_success_marks_all:
+        _set_run_states(api, created, routes, concurrency)
+        blocked = _blocked_runs(api, created, tis_by_run)
+        outcomes = restore.run(blocked)
+    else:
+        outcomes = restore.run({})
+        _set_run_states(api, created, routes, concurrency)
+        blocked = _blocked_runs(api, created, tis_by_run)
+        if blocked:
+            outcomes |= restore.run(blocked, only=set(blocked))
     if blocked:
         _set_run_states(api, {k: created[k] for k in blocked}, routes, concurrency)
+    for run_outcomes in outcomes.values():
+        for outcome, reason in run_outcomes:
+            ti_counts.add(outcome, reason)
     _fail_queued(api, created, routes, run_counts)
     counts = {"dag_runs": run_counts.as_dict(), "task_instances": ti_counts.as_dict()}
     log.info("run history restored: %s", counts)
@@ -408,30 +413,62 @@ def _create_run(
     return outcome, reason, final
 
 
+class _TaskInstanceRestore:
+    """States and notes: per run only what its own state does not give
+    (:mod:`.rest_history_plan`), one phase at a time across all runs; the calls of one
+    phase are independent (each task instance is in one of them)."""
+
+    def __init__(
+        self,
+        api: AirflowRestApi,
+        tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
+        created: Mapping[tuple[str, str], str],
+        routes: Routes,
+        concurrency: int,
+    ) -> None:
+        self.api, self.tis_by_run, self.created = api, tis_by_run, created
+        self.routes, self.concurrency = routes, concurrency
+        self._upstream: dict[str, dict[str, list[str]] | None] | None = None
+
+    def upstream_of(self) -> dict[str, dict[str, list[str]] | None]:
+        """Each DAG's task graph, read once."""
+        if self._upstream is None:
+            dag_ids = sorted({dag_id for dag_id, _ in self.tis_by_run})
+            read = run_bounded(dag_ids, lambda d: _task_upstream(self.api, d), self.concurrency)
+            self._upstream = dict(zip(dag_ids, read, strict=True))
+        return self._upstream
+
+    def run(
+        self,
+        blocked: Mapping[tuple[str, str], dict[tuple[str, int], str | None]],
+        only: set[tuple[str, str]] | None = None,
+    ) -> dict[tuple[str, str], list[tuple[str, str | None]]]:
+        """Send the changes of every run (of ``only``); per run, each task instance's
+        (outcome, reason). ``blocked``: runs whose state is set after these changes (a
+        teardown task kept it unfinished), with their task instances as read back."""
+        runs = {k: v for k, v in self.tis_by_run.items() if only is None or k in only}
+        return _restore_task_instances(
+            self.api,
+            runs,
+            upstream_of=self.upstream_of(),
+            created=self.created,
+            blocked=blocked,
+            routes=self.routes,
+            concurrency=self.concurrency,
+        )
+
+
 def _restore_task_instances(
     api: AirflowRestApi,
     tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
     *,
+    upstream_of: Mapping[str, dict[str, list[str]] | None],
     created: Mapping[tuple[str, str], str],
     blocked: Mapping[tuple[str, str], dict[tuple[str, int], str | None]],
     routes: Routes,
-    counts: Counts,
     concurrency: int,
-) -> None:
-    """States and notes: per run only what its own state did not give
-    (:mod:`.rest_history_plan`), one phase at a time across all runs; the calls of one
-    phase are independent (each task instance is in one of them).
-
-    ``blocked``: runs whose state could not be set first (a teardown task pending), with
-    their task instances' states as read back; their state is set after these calls."""
-    dag_ids = sorted({dag_id for dag_id, _ in tis_by_run})
-    upstream_of = dict(
-        zip(
-            dag_ids,
-            run_bounded(dag_ids, lambda d: _task_upstream(api, d), concurrency),
-            strict=True,
-        )
-    )
+) -> dict[tuple[str, str], list[tuple[str, str | None]]]:
+    """:meth:`_TaskInstanceRestore.run`."""
     phases: dict[int, list[dict[str, Any]]] = defaultdict(list)
     plans: dict[tuple[str, str], RunPlan] = {}
     for run_key, tis in tis_by_run.items():
@@ -483,14 +520,17 @@ def _restore_task_instances(
                     done.add(_full_key(entity))
                 else:
                     failures[_full_key(entity)] = NOT_UPDATED
+    outcomes: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
     for (dag_id, run_id), plan in plans.items():
+        listed = outcomes.setdefault((dag_id, run_id), [])
         for ti_key, (_, outcome, reason) in sorted(plan.predicted.items()):
             decider = plan.decided_by.get(ti_key)
             full = (dag_id, run_id, *decider) if decider else None
             if full is None or full in done:
-                counts.add(outcome, reason)
+                listed.append((outcome, reason))
             else:
-                counts.add("not_restored", failures.get(full, NOT_UPDATED))
+                listed.append(("not_restored", failures.get(full, NOT_UPDATED)))
+    return outcomes
 
 
 def _entity(dag_id: str, run_id: str, change: TiChange) -> dict[str, Any]:
