@@ -8,16 +8,19 @@ paused DAG never starts: docs/research/airflow3-rest-channels.md §0.3), does pe
    conf and note. Airflow makes it a *manual* run, *queued*, its task instances in no
    state. A run whose final state has no route (below) is not created at all: it
    would stay queued and really run once its DAG is unpaused.
-2. Task instance states and notes (3.2.1+): bulk ``PATCH /dags/~/dagRuns/~/taskInstances``,
-   one call per topological layer, upstream first: Airflow orders a bulk call's
-   entities as it likes, and setting a state clears *failed* downstream task instances
-   (and re-queues the run when it clears one). 3.0.6 has no bulk route: a single
-   ``PATCH …/taskInstances/{task_id}`` where its path fits, else not restored.
-3. The run's final state: 3.3.1 bulk ``PATCH /dags/~/dagRuns``, else
-   ``PATCH /dags/{dag_id}/dagRuns/{run_id}`` where the path fits.
-4. ``GET /dags/~/dagRuns?state=queued``: a restored run found queued is set failed.
+2. The run's final state: 3.3.1 bulk ``PATCH /dags/~/dagRuns``, else
+   ``PATCH /dags/{dag_id}/dagRuns/{run_id}`` where the path fits. Airflow sets the run's
+   stateless task instances with it (before 3.3 all of them when the run is a success).
+3. Only the task instance states and notes that step 2 does not give
+   (:mod:`.rest_history_plan`): bulk ``PATCH /dags/~/dagRuns/~/taskInstances`` (3.2.1+),
+   else a single ``PATCH …/taskInstances/{task_id}`` where its path fits. Before 3.3
+   after step 2 (which would overwrite them), from 3.3 before it (which would skip the
+   ones still stateless, so none is changed twice).
+4. A run a teardown task kept queued: its task instances read back, planned again and
+   its state set after them; then ``GET /dags/~/dagRuns?state=queued``: a restored run
+   found queued is set failed.
 
-Calls that do not depend on each other (the creations, one layer's bulk batches, the
+Calls that do not depend on each other (the creations, one phase's bulk batches, the
 runs' states) go through a bounded pool with retries (:mod:`.rest_pool`; docs/airflow3.md,
 "Throughput"). InvokeRestApi refuses a path over 64 characters
 (:data:`~.rest_api.MAX_PATH`), which decides most of what is possible;

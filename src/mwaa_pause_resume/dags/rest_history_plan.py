@@ -1,17 +1,17 @@
 """Pure plan of the REST calls that restore one run's task instance states.
 
-The rest-only import (:mod:`.rest_history`) sets each restored run's final state first:
-one call per run (per 50 runs on 3.3) that Airflow applies to all of the run's task
-instances in one transaction (``set_dag_run_state_to_success``/``_failed`` in
-``airflow/api/common/mark_tasks.py``). On a freshly created run every task instance
-has no state, so that call leaves a known *baseline* on every task that is not a
-teardown:
+Setting a restored run's final state (one call per run, per 50 runs on 3.3) makes
+Airflow set that run's task instances too, in one transaction
+(``set_dag_run_state_to_success``/``_failed`` in ``airflow/api/common/mark_tasks.py``).
+On a freshly created run every task instance has no state, so it leaves a known
+*baseline* on every task that is not a teardown:
 
 - Airflow 3.0 and 3.2: a run set **success** marks every task instance success (any
   state but success is overwritten); a run set **failed** marks the ones without a
-  finished state skipped;
+  finished state skipped. The import sets the run's state *first*.
 - Airflow 3.3: either final state marks the ones without a finished state **skipped**
-  (``_set_dag_run_terminal_state``; finished ones keep their state).
+  and keeps finished ones (``_set_dag_run_terminal_state``). The import sets the run's
+  state *last*, so a task instance the plan changes is changed once.
 
 Only the task instances whose snapshot state (or note) differs from that baseline need
 a call of their own. A task instance that must end ``success`` and whose upstream tasks
@@ -156,10 +156,11 @@ def plan_run(
     task, e.g. the start order). ``addressable(task_id, map_index)``: whether a change
     can be sent for that task instance on this version.
 
-    By default the run's state is set *before* the changes, so each task instance starts
-    at :func:`baseline_state`. With ``current`` (task instances as read back) they start
-    there instead, and with ``run_state_last`` the run's state is set after the changes
-    (before 3.3 a success run then marks every task instance success).
+    By default each task instance that no change touches ends at :func:`baseline_state`
+    (the run's state sets it, before the changes or after them). With ``current`` (task
+    instances as read back) they start there instead, and with ``run_state_last`` the
+    run's state is set after the changes (before 3.3 a success run then marks every task
+    instance success).
     """
     baseline = baseline_state(final, success_marks_all=success_marks_all)
     rows = {(str(t["task_id"]), _index(t)): t for t in tis}
