@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from rest_scope_helpers import recreate_environment, rest
 
 from mwaa_pause_resume.dags.rest_api import AirflowRestApi
@@ -81,8 +82,12 @@ def _finish(parts: SandboxParts, dag_id: str, run_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + TIMEOUT
     while True:
         # the list: a single run's path may not fit InvokeRestApi's 64 characters
-        listed = rest(parts, ENV, "GET", f"/dags/{dag_id}/dagRuns")["dag_runs"]
-        run = next(r for r in listed if r["dag_run_id"] == run_id)
+        try:
+            listed = rest(parts, ENV, "GET", f"/dags/{dag_id}/dagRuns")["dag_runs"]
+        except ClientError as exc:  # a busy API server (504 past 10 s): poll again
+            assert "HTTP 5" in str(exc), exc
+            listed = []
+        run = next((r for r in listed if r["dag_run_id"] == run_id), {"state": "unknown"})
         if run["state"] in ("success", "failed"):
             return dict(run)
         assert time.monotonic() < deadline, f"{dag_id} {run_id} still {run['state']}"
