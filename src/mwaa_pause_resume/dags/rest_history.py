@@ -8,16 +8,19 @@ paused DAG never starts: docs/research/airflow3-rest-channels.md §0.3), does pe
    conf and note. Airflow makes it a *manual* run, *queued*, its task instances in no
    state. A run whose final state has no route (below) is not created at all: it
    would stay queued and really run once its DAG is unpaused.
-2. Task instance states and notes (3.2.1+): bulk ``PATCH /dags/~/dagRuns/~/taskInstances``,
-   one call per topological layer, upstream first: Airflow orders a bulk call's
-   entities as it likes, and setting a state clears *failed* downstream task instances
-   (and re-queues the run when it clears one). 3.0.6 has no bulk route: a single
-   ``PATCH …/taskInstances/{task_id}`` where its path fits, else not restored.
-3. The run's final state: 3.3.1 bulk ``PATCH /dags/~/dagRuns``, else
-   ``PATCH /dags/{dag_id}/dagRuns/{run_id}`` where the path fits.
-4. ``GET /dags/~/dagRuns?state=queued``: a restored run found queued is set failed.
+2. The run's final state: 3.3.1 bulk ``PATCH /dags/~/dagRuns``, else
+   ``PATCH /dags/{dag_id}/dagRuns/{run_id}`` where the path fits. Airflow sets the run's
+   stateless task instances with it (before 3.3 all of them when the run is a success).
+3. Only the task instance states and notes that step 2 does not give
+   (:mod:`.rest_history_plan`): bulk ``PATCH /dags/~/dagRuns/~/taskInstances`` (3.2.1+),
+   else a single ``PATCH …/taskInstances/{task_id}`` where its path fits. Before 3.3
+   after step 2 (which would overwrite them), from 3.3 before it (which would skip the
+   ones still stateless, so none is changed twice).
+4. A run a teardown task kept queued: its task instances read back, planned again and
+   its state set after them; then ``GET /dags/~/dagRuns?state=queued``: a restored run
+   found queued is set failed.
 
-Calls that do not depend on each other (the creations, one layer's bulk batches, the
+Calls that do not depend on each other (the creations, one phase's bulk batches, the
 runs' states) go through a bounded pool with retries (:mod:`.rest_pool`; docs/airflow3.md,
 "Throughput"). InvokeRestApi refuses a path over 64 characters
 (:data:`~.rest_api.MAX_PATH`), which decides most of what is possible;
@@ -40,6 +43,13 @@ from datetime import datetime
 from typing import Any
 
 from mwaa_pause_resume.dags.rest_api import MAX_PATH, AirflowRestApi, RestApiError
+from mwaa_pause_resume.dags.rest_history_plan import (
+    NEAREST_TI_STATE,
+    SETTABLE_TI_STATES,
+    RunPlan,
+    TiChange,
+    plan_run,
+)
 from mwaa_pause_resume.dags.rest_pool import DEFAULT_CONCURRENCY, RetryingRestApi, run_bounded
 from mwaa_pause_resume.metadata.layout import REST_FIELDS
 
@@ -52,21 +62,6 @@ RUN_FIELDS = REST_FIELDS["dag_runs"]
 TI_FIELDS = REST_FIELDS["task_instances"]
 
 FINAL_RUN_STATES = ("success", "failed")  # what patch_dag_run sets (besides queued)
-SETTABLE_TI_STATES = ("success", "failed", "skipped")  # PatchTaskInstanceBody
-# The nearest settable state of the others: what a run-level "failed" PATCH does to
-# them (pending ones skipped, running ones failed).
-NEAREST_TI_STATE = {
-    None: "skipped",
-    "upstream_failed": "skipped",
-    "removed": "skipped",
-    "scheduled": "skipped",
-    "queued": "skipped",
-    "running": "failed",
-    "restarting": "failed",
-    "up_for_retry": "failed",
-    "up_for_reschedule": "failed",
-    "deferred": "failed",
-}
 NOTE_LIMIT = 1000  # Airflow's note length limit
 # Entities per bulk call: each one is a state change with its own clearing; well inside
 # InvokeRestApi's 10 seconds.
@@ -75,6 +70,11 @@ NOT_UPDATED = "not updated by the bulk call (not in the new run, or refused)"
 EXISTED = "its run existed already (a retried import)"
 OTHER_RUN = "a different run with this id exists in this environment"
 INTERRUPTED_NOTE = "mwaa-pause-resume: {state} at the pause; restored as failed"
+UNADDRESSABLE = (
+    "path limit: PATCH …/taskInstances/{task_id}[/{map_index}] over 64 characters (no "
+    "bulk route for it on this version): the run's state decides it"
+)
+__all__ = ["NEAREST_TI_STATE", "SETTABLE_TI_STATES"]  # re-exported for the sandbox's check
 
 
 # Airflow refuses a manual run whose id starts with another run type's prefix
@@ -170,6 +170,9 @@ class Routes:
     # does not pass the entity's index on), so a mapped one answers 404 and ends the
     # whole call; 3.3 passes it on.
     bulk_mapped_task_instances: bool
+    # set_dag_run_state_to_success marks every task instance success before 3.3; from
+    # 3.3 it marks the unfinished ones skipped (rest_history_plan's docstring).
+    run_success_marks_all: bool
 
     @classmethod
     def of(cls, airflow_version: str) -> Routes:
@@ -178,6 +181,7 @@ class Routes:
             bulk_task_instances=parts >= (3, 2),
             bulk_dag_runs=parts >= (3, 3),
             bulk_mapped_task_instances=parts >= (3, 3),
+            run_success_marks_all=parts < (3, 3),
         )
 
     def bulk_for(self, map_index: int) -> bool:
@@ -289,8 +293,26 @@ def import_history(
             for _ in tis_by_run.pop(key):
                 ti_counts.add("not_restored", "its run is not in the snapshot")
 
-    _restore_task_instances(api, tis_by_run, routes, ti_counts, concurrency)
-    _set_run_states(api, created, routes, concurrency)
+    # Per run, only the task instances that differ from what the run's own state gives
+    # them (rest_history_plan). Before 3.3 the run's state comes first (a success run
+    # marks them all success); from 3.3 last (it skips the ones left without a state,
+    # and skipping them first would make every success a second change).
+    restore = _TaskInstanceRestore(api, tis_by_run, created, routes, concurrency)
+    if routes.run_success_marks_all:
+        _set_run_states(api, created, routes, concurrency)
+        blocked = _blocked_runs(api, created, tis_by_run)
+        outcomes = restore.run(blocked)
+    else:
+        outcomes = restore.run({})
+        _set_run_states(api, created, routes, concurrency)
+        blocked = _blocked_runs(api, created, tis_by_run)
+        if blocked:
+            outcomes |= restore.run(blocked, only=set(blocked))
+    if blocked:
+        _set_run_states(api, {k: created[k] for k in blocked}, routes, concurrency)
+    for run_outcomes in outcomes.values():
+        for outcome, reason in run_outcomes:
+            ti_counts.add(outcome, reason)
     _fail_queued(api, created, routes, run_counts)
     counts = {"dag_runs": run_counts.as_dict(), "task_instances": ti_counts.as_dict()}
     log.info("run history restored: %s", counts)
@@ -394,46 +416,99 @@ def _create_run(
     return outcome, reason, final
 
 
+class _TaskInstanceRestore:
+    """States and notes: per run only what its own state does not give
+    (:mod:`.rest_history_plan`), one phase at a time across all runs; the calls of one
+    phase are independent (each task instance is in one of them)."""
+
+    def __init__(
+        self,
+        api: AirflowRestApi,
+        tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
+        created: Mapping[tuple[str, str], str],
+        routes: Routes,
+        concurrency: int,
+    ) -> None:
+        self.api, self.tis_by_run, self.created = api, tis_by_run, created
+        self.routes, self.concurrency = routes, concurrency
+        self._upstream: dict[str, dict[str, list[str]] | None] | None = None
+
+    def upstream_of(self) -> dict[str, dict[str, list[str]] | None]:
+        """Each DAG's task graph, read once."""
+        if self._upstream is None:
+            dag_ids = sorted({dag_id for dag_id, _ in self.tis_by_run})
+            read = run_bounded(dag_ids, lambda d: _task_upstream(self.api, d), self.concurrency)
+            self._upstream = dict(zip(dag_ids, read, strict=True))
+        return self._upstream
+
+    def run(
+        self,
+        blocked: Mapping[tuple[str, str], dict[tuple[str, int], str | None]],
+        only: set[tuple[str, str]] | None = None,
+    ) -> dict[tuple[str, str], list[tuple[str, str | None]]]:
+        """Send the changes of every run (of ``only``); per run, each task instance's
+        (outcome, reason). ``blocked``: runs whose state is set after these changes (a
+        teardown task kept it unfinished), with their task instances as read back."""
+        runs = {k: v for k, v in self.tis_by_run.items() if only is None or k in only}
+        return _restore_task_instances(
+            self.api,
+            runs,
+            upstream_of=self.upstream_of(),
+            created=self.created,
+            blocked=blocked,
+            routes=self.routes,
+            concurrency=self.concurrency,
+        )
+
+
 def _restore_task_instances(
     api: AirflowRestApi,
     tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
+    *,
+    upstream_of: Mapping[str, dict[str, list[str]] | None],
+    created: Mapping[tuple[str, str], str],
+    blocked: Mapping[tuple[str, str], dict[tuple[str, int], str | None]],
     routes: Routes,
-    counts: Counts,
     concurrency: int,
-) -> None:
-    """States and notes, one topological layer at a time across all runs; the calls of
-    one layer are independent (each task instance is in one of them)."""
-    dag_ids = sorted({dag_id for dag_id, _ in tis_by_run})
-    depth_of = dict(
-        zip(dag_ids, run_bounded(dag_ids, lambda d: _task_depths(api, d), concurrency), strict=True)
-    )
-    layers: dict[int, list[tuple[dict[str, Any], str | None]]] = defaultdict(list)
-    for (dag_id, _), tis in tis_by_run.items():
-        depths = depth_of[dag_id] or _start_order(tis)
-        for ti in tis:
-            state = ti.get("state")
-            if state in SETTABLE_TI_STATES:
-                new_state, reason = str(state), None
+) -> dict[tuple[str, str], list[tuple[str, str | None]]]:
+    """:meth:`_TaskInstanceRestore.run`."""
+    phases: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    plans: dict[tuple[str, str], RunPlan] = {}
+    for run_key, tis in tis_by_run.items():
+        dag_id, run_id = run_key
+
+        def addressable(
+            task_id: str, map_index: int, dag_id: str = dag_id, run_id: str = run_id
+        ) -> bool:
+            return routes.bulk_for(map_index) or fits(_ti_path(dag_id, run_id, task_id, map_index))
+
+        upstream = upstream_of[dag_id]
+        plan = plan_run(
+            created[run_key],
+            tis,
+            success_marks_all=routes.run_success_marks_all,
+            upstream=upstream,
+            addressable=addressable,
+            unaddressable_reason=UNADDRESSABLE,
+            current=blocked.get(run_key),
+            run_state_last=run_key in blocked,
+            order=None if upstream is not None else _start_order(tis),
+        )
+        plans[run_key] = plan
+        for change in plan.changes:
+            phases[change.phase].append(_entity(dag_id, run_id, change))
+    done: set[tuple[str, str, str, int]] = set()
+    failures: dict[tuple[str, str, str, int], str] = {}
+    for phase in sorted(phases):
+        bulk = [e for e in phases[phase] if routes.bulk_for(e["map_index"])]
+        singles = [e for e in phases[phase] if not routes.bulk_for(e["map_index"])]
+        patched = run_bounded(singles, lambda one: _patch_one_ti(api, one), concurrency)
+        for entity, (ok, failure) in zip(singles, patched, strict=True):
+            if ok:
+                done.add(_full_key(entity))
             else:
-                new_state = NEAREST_TI_STATE.get(state, "skipped")
-                reason = f"state {state} set as {new_state}"
-            entity = {
-                "dag_id": ti["dag_id"],
-                "dag_run_id": ti["dag_run_id"],
-                "task_id": ti["task_id"],
-                "map_index": -1 if ti.get("map_index") is None else int(ti["map_index"]),
-                "new_state": new_state,
-            }
-            if ti.get("note"):
-                entity["note"] = str(ti["note"])[:NOTE_LIMIT]
-            layers[depths.get(str(ti["task_id"]), 0)].append((entity, reason))
-    for depth in sorted(layers):
-        entries = [(e, r) for e, r in layers[depth] if routes.bulk_for(e["map_index"])]
-        singles = [(e, r) for e, r in layers[depth] if not routes.bulk_for(e["map_index"])]
-        patched = run_bounded(singles, lambda one: _patch_one_ti(api, one[0]), concurrency)
-        for (_, reason), (done, failure) in zip(singles, patched, strict=True):
-            _count_ti(counts, done, reason, failure)
-        batches = run_batches(entries, BULK_BATCH)
+                failures[_full_key(entity)] = failure
+        batches = run_batches([(e, None) for e in bulk], BULK_BATCH)
         answers = run_bounded(
             batches,
             lambda batch: api.bulk_update("/dags/~/dagRuns/~/taskInstances", [e for e, _ in batch]),
@@ -443,8 +518,52 @@ def _restore_task_instances(
             if answer.get("errors"):
                 log.warning("bulk task instance update: %s", str(answer["errors"])[:1000])
             updated = set(answer.get("success") or [])
-            for entity, reason in batch:
-                _count_ti(counts, _ti_key(entity) in updated, reason, NOT_UPDATED)
+            for entity, _ in batch:
+                if _ti_key(entity) in updated:
+                    done.add(_full_key(entity))
+                else:
+                    failures[_full_key(entity)] = NOT_UPDATED
+    outcomes: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
+    for (dag_id, run_id), plan in plans.items():
+        listed = outcomes.setdefault((dag_id, run_id), [])
+        for ti_key, (_, outcome, reason) in sorted(plan.predicted.items()):
+            decider = plan.decided_by.get(ti_key)
+            full = (dag_id, run_id, *decider) if decider else None
+            if full is None or full in done:
+                listed.append((outcome, reason))
+            else:
+                listed.append(("not_restored", failures.get(full, NOT_UPDATED)))
+    return outcomes
+
+
+def _entity(dag_id: str, run_id: str, change: TiChange) -> dict[str, Any]:
+    entity: dict[str, Any] = {
+        "dag_id": dag_id,
+        "dag_run_id": run_id,
+        "task_id": change.task_id,
+        "map_index": change.map_index,
+    }
+    if change.new_state is not None:
+        entity["new_state"] = change.new_state
+    if change.note:
+        entity["note"] = change.note[:NOTE_LIMIT]
+    if change.include_upstream:
+        entity["include_upstream"] = True
+    return entity
+
+
+def _full_key(entity: Mapping[str, Any]) -> tuple[str, str, str, int]:
+    return (
+        str(entity["dag_id"]),
+        str(entity["dag_run_id"]),
+        str(entity["task_id"]),
+        int(entity["map_index"]),
+    )
+
+
+def _ti_path(dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
+    path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}"
+    return path + (f"/{map_index}" if map_index >= 0 else "")
 
 
 def run_batches(
@@ -476,27 +595,12 @@ def run_batches(
 def _patch_one_ti(api: AirflowRestApi, entity: dict[str, Any]) -> tuple[bool, str]:
     """One task instance per call, where its path fits (3.0.6; mapped ones on 3.2):
     (done, the reason when not)."""
-    path = f"/dags/{entity['dag_id']}/dagRuns/{entity['dag_run_id']}/taskInstances/"
-    path += str(entity["task_id"])
-    if entity["map_index"] >= 0:
-        path += f"/{entity['map_index']}"
+    path = _ti_path(entity["dag_id"], entity["dag_run_id"], entity["task_id"], entity["map_index"])
     if not fits(path):
-        return False, (
-            "path limit: PATCH …/taskInstances/{task_id}[/{map_index}] over 64 "
-            "characters (no bulk route for it on this version): the run's state decides it"
-        )
-    body = {k: entity[k] for k in ("new_state", "note") if k in entity}
+        return False, UNADDRESSABLE
+    body = {k: entity[k] for k in ("new_state", "note", "include_upstream") if k in entity}
     status, _ = api.call("PATCH", path, body=body)
     return 200 <= status < 300, f"refused by Airflow (HTTP {status})"
-
-
-def _count_ti(counts: Counts, done: bool, reason: str | None, failure: str) -> None:
-    if not done:
-        counts.add("not_restored", failure)
-    elif reason:
-        counts.add("approximated", reason)
-    else:
-        counts.add("exact")
 
 
 def _ti_key(entity: Mapping[str, Any]) -> str:
@@ -504,9 +608,9 @@ def _ti_key(entity: Mapping[str, Any]) -> str:
     return f"{entity['dag_id']}.{entity['dag_run_id']}.{entity['task_id']}[{entity['map_index']}]"
 
 
-def _task_depths(api: AirflowRestApi, dag_id: str) -> dict[str, int] | None:
-    """Each task's longest distance from a root (upstream tasks have smaller depths);
-    None when the tasks path does not fit or the DAG cannot be read."""
+def _task_upstream(api: AirflowRestApi, dag_id: str) -> dict[str, list[str]] | None:
+    """Each task's direct upstream tasks; None when the tasks path does not fit or the
+    DAG cannot be read."""
     path = f"/dags/{dag_id}/tasks"
     if not fits(path):
         return None
@@ -515,22 +619,11 @@ def _task_depths(api: AirflowRestApi, dag_id: str) -> dict[str, int] | None:
     except RestApiError as exc:
         log.warning("cannot read the tasks of %s (%s): ordering by start time", dag_id, exc)
         return None
-    downstream = {str(t["task_id"]): list(t.get("downstream_task_ids") or []) for t in tasks}
-    upstream: dict[str, list[str]] = defaultdict(list)
-    for task, below in downstream.items():
-        for child in below:
-            upstream[str(child)].append(task)
-    depths: dict[str, int] = {}
-
-    def depth(task: str, seen: frozenset[str] = frozenset()) -> int:
-        if task not in depths:
-            parents = [p for p in upstream.get(task, []) if p not in seen]
-            depths[task] = 1 + max((depth(p, seen | {task}) for p in parents), default=-1)
-        return depths[task]
-
-    for task in downstream:
-        depth(task)
-    return depths
+    upstream: dict[str, list[str]] = {str(t["task_id"]): [] for t in tasks}
+    for task in tasks:
+        for child in task.get("downstream_task_ids") or []:
+            upstream.setdefault(str(child), []).append(str(task["task_id"]))
+    return upstream
 
 
 def _start_order(tis: Iterable[Mapping[str, Any]]) -> dict[str, int]:
@@ -539,6 +632,32 @@ def _start_order(tis: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     started = sorted({str(t["start_date"]) for t in tis if t.get("start_date")})
     rank = {stamp: number for number, stamp in enumerate(started)}
     return {str(t["task_id"]): rank.get(str(t.get("start_date")), len(started)) for t in tis}
+
+
+def _blocked_runs(
+    api: AirflowRestApi,
+    created: Mapping[tuple[str, str], str],
+    tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
+) -> dict[tuple[str, str], dict[tuple[str, int], str | None]]:
+    """Restored runs still queued after their state was set (Airflow leaves a run
+    unfinished while a teardown task has no state), with their task instances' states
+    as read back: their plan starts there, and their state is set again after them."""
+    queued = {
+        (str(r["dag_id"]), str(r["dag_run_id"]))
+        for r in api.dag_runs(state="queued")
+        if (str(r["dag_id"]), str(r["dag_run_id"])) in created
+    }
+    queued &= set(tis_by_run)
+    if not queued:
+        return {}
+    log.info("%d restored run(s) wait on a teardown task: state set after theirs", len(queued))
+    out: dict[tuple[str, str], dict[tuple[str, int], str | None]] = {k: {} for k in queued}
+    for ti in api.task_instances():
+        key = (str(ti["dag_id"]), str(ti["dag_run_id"]))
+        if key in out:
+            index = -1 if ti.get("map_index") is None else int(ti["map_index"])
+            out[key][(str(ti["task_id"]), index)] = ti.get("state")
+    return out
 
 
 def _set_run_states(

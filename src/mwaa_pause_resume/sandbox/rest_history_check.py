@@ -11,8 +11,9 @@ environment's REST API listed just before the pause, in the resumed environment'
   queued or running;
 - the task instances of a restored finished run: on 3.2+ each state exact, or the nearest
   settable one (:data:`~mwaa_pause_resume.dags.rest_history.NEAREST_TI_STATE`), its note
-  equal (mapped ones on 3.2, and all on 3.0.6: only where the single PATCH path fits,
-  else what the run's state gives: success: success; failed: skipped or failed);
+  equal (mapped ones on 3.2, and all on 3.0.6: where the single PATCH path fits; else
+  that state or what the run's state gives: before 3.3 a success run's all success,
+  otherwise skipped);
 - no restored run is queued.
 
 Pure except :func:`read_history` (REST reads). ``call(method, path, query)`` answers
@@ -34,6 +35,7 @@ from mwaa_pause_resume.dags.rest_history import (
     restored_ids,
     restored_run_id,
 )
+from mwaa_pause_resume.dags.rest_history_plan import baseline_state
 
 Call = Callable[..., tuple[int, Any]]
 RunKey = tuple[str, str]
@@ -201,8 +203,14 @@ def _check_tis(
             wanted = {nearest}
             if ti.get("note") != got.get("note"):
                 out.problems.append(f"task instance {ti_key}: note {got.get('note')!r}")
-        else:  # 3.0.6: the run's state decides
-            wanted = {"success"} if run.get("state") == "success" else {"skipped", "failed"}
+        else:
+            # No change of its own fits: exact when a change of a downstream task with
+            # include_upstream covered it, else what the run's state gave it
+            # (rest_history_plan.baseline_state).
+            given = baseline_state(
+                str(run.get("state")), success_marks_all=routes.run_success_marks_all
+            )
+            wanted = {nearest, given}
         if got.get("state") not in wanted:
             out.problems.append(
                 f"task instance {ti_key}: {state} became {got.get('state')}, "
