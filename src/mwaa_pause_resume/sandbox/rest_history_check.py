@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from mwaa_pause_resume.dags.rest_api import MAX_PATH
@@ -167,10 +168,19 @@ def _run_problems(key: RunKey, run: Mapping[str, Any], got: Mapping[str, Any]) -
     return problems
 
 
+DATE_FIELDS = ("logical_date", "data_interval_start", "data_interval_end", "run_after")
+
+
 def _same(name: str, want: Any, got: Any) -> bool:
     if name == "conf":  # an empty conf is restored as {}
         return (want or {}) == (got or {})
+    if name in DATE_FIELDS and want and got:  # as instants: "...Z" and "...+00:00" alike
+        return _instant(want) == _instant(got)
     return bool(want == got)
+
+
+def _instant(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def _check_tis(
