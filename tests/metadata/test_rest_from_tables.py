@@ -262,3 +262,5 @@ def test_left_behind_counts_what_the_rest_channel_cannot_write() -> None:
     )
     got = left_behind(manifest)
     assert {item: n for item, (n, _) in got.items()} == {"xcoms": 4, "asset_events": 2}
+    manifest.tables.pop("xcom")
+    assert left_behind(manifest)["xcoms"][0] == 0

@@ -642,8 +642,8 @@ def _import_rest(
     add_positions(summary, positions.to_json()["positions"])
     if from_tables:  # what a database restore would have brought and this channel cannot
         for item, (rows_behind, why) in left_behind(manifest).items():
-            summary.items.pop(item, None)
-            summary.add(item, not_restored=rows_behind, reason=why)
+            summary.items.pop(item, None)  # not "not in the snapshot": counted here
+            summary.add(item, not_restored=rows_behind, reason=why if rows_behind else None)
     extra: dict[str, Any] = {
         **counts,
         **_brought_forward(manifest, "rest-api"),

@@ -244,12 +244,10 @@ def rest_records(
 
 def left_behind(manifest: Manifest) -> dict[str, tuple[int, str]]:
     """Item -> (rows in the snapshot, why) for what the REST channel cannot restore."""
-    out = {}
-    for item, (names, why) in LEFT_BEHIND.items():
-        count = sum(manifest.tables[n].rows for n in names if n in manifest.tables)
-        if count:
-            out[item] = (count, why)
-    return out
+    return {
+        item: (sum(manifest.tables[n].rows for n in names if n in manifest.tables), why)
+        for item, (names, why) in LEFT_BEHIND.items()
+    }
 
 
 def read_tables_as_rest(
