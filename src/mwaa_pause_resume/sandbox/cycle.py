@@ -321,21 +321,22 @@ def runs_at_deletion(db_url: str, dag_ids: Iterable[str]) -> dict[str, dict[str,
             )
             date = "logical_date" if cur.fetchone() else "execution_date"  # Airflow 2
             cur.execute(
-                f"SELECT dag_id, run_id, run_type, {date}, state, queued_at FROM dag_run "
-                "WHERE dag_id = ANY(%s)",
+                f"SELECT dag_id, run_id, run_type, {date}, state, queued_at, "
+                "data_interval_end FROM dag_run WHERE dag_id = ANY(%s)",
                 (list(dag_ids),),
             )
             rows = cur.fetchall()
     finally:
         conn.close()
     runs: dict[str, dict[str, Any]] = {d: {} for d in dag_ids}
-    for dag_id, run_id, run_type, moment, state, queued in rows:
+    for dag_id, run_id, run_type, moment, state, queued, end in rows:
         runs[dag_id][run_id] = {
             "dag_run_id": run_id,
             "run_type": run_type,
             "logical_date": moment.isoformat() if moment else None,
             "state": state,
             "queued_at": queued.isoformat() if queued else None,
+            "data_interval_end": end.isoformat() if end else None,
         }
     return runs
 

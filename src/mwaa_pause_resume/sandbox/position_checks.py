@@ -22,7 +22,7 @@ happen in :mod:`.liveness`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,6 +54,34 @@ def last_automated(runs: Iterable[dict[str, Any]]) -> datetime | None:
         and (d := parse_date(r.get("logical_date", r.get("execution_date"))))
     ]
     return max(dates) if dates else None
+
+
+def last_automated_end(runs: Iterable[dict[str, Any]]) -> datetime | None:
+    """The data interval end of the newest scheduled or backfill run (by logical date)."""
+    dated = [
+        (d, r)
+        for r in runs
+        if r.get("run_type") in AUTOMATED
+        and (d := parse_date(r.get("logical_date", r.get("execution_date"))))
+    ]
+    return parse_date(max(dated, key=lambda x: x[0])[1].get("data_interval_end")) if dated else None
+
+
+def created_starts(
+    runs: Iterable[dict[str, Any]], before_ids: set[str], resumed_at: datetime
+) -> list[datetime]:
+    """The data interval starts of the runs :func:`created_by_scheduler` finds, in the
+    order of their logical dates."""
+    made = []
+    for run in runs:
+        if run.get("run_type") != SCHEDULED or run.get("dag_run_id") in before_ids:
+            continue
+        queued = parse_date(run.get("queued_at") or run.get("start_date"))
+        date = parse_date(run.get("logical_date", run.get("execution_date")))
+        start = parse_date(run.get("data_interval_start"))
+        if (queued is None or queued >= resumed_at) and date is not None and start is not None:
+            made.append((date, start))
+    return [start for _, start in sorted(made)]
 
 
 def created_by_scheduler(
@@ -98,6 +126,13 @@ class PositionFacts:
     last_before: datetime | None  # the DAG's position at the pause
     created: list[datetime]  # created_by_scheduler
     resumed_at: datetime
+    # The data interval end of the position at the pause, and the data interval starts
+    # of ``created``: catchup is judged on them when known. Airflow 2 labels a run by its
+    # interval's start, Airflow 3's default timedelta and cron schedules by its end, so
+    # across that gap the next interval's logical date is two intervals after the last
+    # one's, and only the intervals say whether one was skipped or run twice.
+    last_end: datetime | None = None
+    starts: list[datetime] = field(default_factory=list)
 
     def expects_a_run(self) -> bool:
         """Whether the policy makes the scheduler create a run soon after the resume."""
@@ -125,6 +160,17 @@ def judge(facts: PositionFacts) -> tuple[bool, str]:
     if facts.policy == CATCHUP:
         if not created:
             return False, f"made no run after the resume; expected {(last + INTERVAL).isoformat()}"
+        if facts.last_end is not None and facts.starts:
+            if facts.starts[0] != facts.last_end:
+                return False, (
+                    f"the first run after the resume ({created[0].isoformat()}) covers the "
+                    f"interval from {facts.starts[0].isoformat()}; expected the next "
+                    f"interval, from {facts.last_end.isoformat()} (the last run's end)"
+                )
+            return True, (
+                f"went on with the next interval, from {facts.last_end.isoformat()} (run "
+                f"{created[0].isoformat()}; {len(created)} runs)"
+            )
         if created[0] != last + INTERVAL:
             return False, (
                 f"first run after the resume is {created[0].isoformat()}; expected the next "
