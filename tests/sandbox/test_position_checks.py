@@ -142,3 +142,39 @@ def test_runs_made_between_the_read_and_the_pause_are_restored_history_not_new()
     ]
     assert created_by_scheduler(runs, {"a"}, RESUMED) == [DUE + H, DUE + 2 * H]
     assert restored_position(runs, RESUMED) == L + H
+
+
+@pytest.mark.parametrize(
+    ("created", "starts", "passed"),
+    [
+        # Airflow 2 -> 3: the last run (logical L) covered L..L+1h; Airflow 3 labels the
+        # next interval, L+1h..L+2h, by its end
+        ([L + 2 * H], [L + H], True),
+        ([L + 3 * H], [L + 2 * H], False),  # an interval skipped
+        ([L + H], [L], False),  # the last interval ran twice
+    ],
+)
+def test_catchup_across_the_version_gap_is_judged_on_intervals(
+    created: list[datetime], starts: list[datetime], passed: bool
+) -> None:
+    got = PositionFacts("d", "catchup", L, created, RESUMED, last_end=L + H, starts=starts)
+    assert judge(got)[0] is passed, judge(got)[1]
+
+
+def test_interval_starts_of_the_runs_made_after_the_resume() -> None:
+    from mwaa_pause_resume.sandbox.position_checks import created_starts, last_automated_end
+
+    def run(run_id: str, at: datetime, start: datetime, queued: datetime) -> dict[str, str]:
+        return {
+            "dag_run_id": run_id,
+            "run_type": "scheduled",
+            "logical_date": at.isoformat(),
+            "data_interval_start": start.isoformat(),
+            "data_interval_end": (start + H).isoformat(),
+            "queued_at": queued.isoformat(),
+        }
+
+    before = [run("a", L, L, L), run("b", L - H, L - H, L)]
+    assert last_automated_end(before) == L + H
+    now = [*before, run("c", L + 3 * H, L + 2 * H, RESUMED), run("d", L + 2 * H, L + H, RESUMED)]
+    assert created_starts(now, {"a", "b"}, RESUMED) == [L + H, L + 2 * H]
