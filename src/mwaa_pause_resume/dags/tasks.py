@@ -15,7 +15,9 @@ manifest MAC (:mod:`mwaa_pause_resume.metadata.snapshot_mac`) before any write.
 Scope: ``full`` (the whole database) when a database source exists, else
 ``rest-only`` (variables, connections, pools, paused states and run history through the
 REST API and the Task SDK: :mod:`.rest_api`, :mod:`mwaa_pause_resume.metadata.rest_scope`).
-The run note and the manifest say which.
+The run note and the manifest say which. A full snapshot imported where no database
+source exists (an Airflow 2 snapshot resumed on Airflow 3) takes the REST channel too,
+its records read from its tables (:mod:`mwaa_pause_resume.metadata.rest_from_tables`).
 """
 
 from __future__ import annotations
