@@ -127,8 +127,14 @@ def test_the_run_the_position_marker_took_over_keeps_all_but_its_note_and_ti_sta
     assert check_history(before, after, "3.3.1").problems == []
     moved_date = restored(run(*moved), **marker, logical_date="2025-01-03T00:00:00Z")
     assert check_history(before, history([moved_date], []), "3.3.1").problems
-    not_marker = restored(run(*moved), run_type="backfill", note="other")
-    assert check_history(before, history([not_marker], []), "3.3.1").problems
+    other_note = restored(run(*moved), run_type="backfill", note="other")
+    assert check_history(before, history([other_note], []), "3.3.1").problems
+    # before 3.3 a marker whose path does not fit is failed by the backfill's cancel
+    unfinished = restored(run(*moved), run_type="backfill", note="mine", state="failed")
+    after_failed = history([unfinished], [ti(moved, "a", None)])
+    assert check_history(before, after_failed, "3.2.1").problems == []
+    manual_failed = restored(run(*moved), note="mine", state="failed")  # not the marker
+    assert check_history(before, history([manual_failed], []), "3.2.1").problems
 
 
 def test_dates_compare_as_instants() -> None:
