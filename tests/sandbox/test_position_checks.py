@@ -145,36 +145,41 @@ def test_runs_made_between_the_read_and_the_pause_are_restored_history_not_new()
 
 
 @pytest.mark.parametrize(
-    ("created", "starts", "passed"),
+    ("created", "ends", "passed"),
     [
-        # Airflow 2 -> 3: the last run (logical L) covered L..L+1h; Airflow 3 labels the
-        # next interval, L+1h..L+2h, by its end
-        ([L + 2 * H], [L + H], True),
-        ([L + 3 * H], [L + 2 * H], False),  # an interval skipped
-        ([L + H], [L], False),  # the last interval ran twice
+        # Airflow 2 -> 3: the last run (logical L, interval L..L+1h) was due at L+1h;
+        # Airflow 3 labels the next one by when it is due, L+2h, with an empty interval
+        ([L + 2 * H], [L + 2 * H], True),
+        ([L + H], [L + 2 * H], True),  # the database path: 2.x's own cursor, [L+1h, L+2h]
+        ([L + 3 * H], [L + 3 * H], False),  # a run skipped
+        ([L + 1 * H], [L + H], False),  # the last run ran again
     ],
 )
-def test_catchup_across_the_version_gap_is_judged_on_intervals(
-    created: list[datetime], starts: list[datetime], passed: bool
+def test_catchup_across_the_version_gap_is_judged_on_when_runs_are_due(
+    created: list[datetime], ends: list[datetime], passed: bool
 ) -> None:
-    got = PositionFacts("d", "catchup", L, created, RESUMED, last_end=L + H, starts=starts)
+    got = PositionFacts("d", "catchup", L, created, RESUMED, last_end=L + H, ends=ends)
     assert judge(got)[0] is passed, judge(got)[1]
 
 
-def test_interval_starts_of_the_runs_made_after_the_resume() -> None:
-    from mwaa_pause_resume.sandbox.position_checks import created_starts, last_automated_end
+def test_interval_ends_of_the_runs_made_after_the_resume() -> None:
+    from mwaa_pause_resume.sandbox.position_checks import created_ends, last_automated_end
 
-    def run(run_id: str, at: datetime, start: datetime, queued: datetime) -> dict[str, str]:
+    def run(run_id: str, at: datetime, end: datetime, queued: datetime) -> dict[str, str]:
         return {
             "dag_run_id": run_id,
             "run_type": "scheduled",
             "logical_date": at.isoformat(),
-            "data_interval_start": start.isoformat(),
-            "data_interval_end": (start + H).isoformat(),
+            "data_interval_start": at.isoformat(),
+            "data_interval_end": end.isoformat(),
             "queued_at": queued.isoformat(),
         }
 
-    before = [run("a", L, L, L), run("b", L - H, L - H, L)]
+    before = [run("a", L, L + H, L), run("b", L - H, L, L)]
     assert last_automated_end(before) == L + H
-    now = [*before, run("c", L + 3 * H, L + 2 * H, RESUMED), run("d", L + 2 * H, L + H, RESUMED)]
-    assert created_starts(now, {"a", "b"}, RESUMED) == [L + H, L + 2 * H]
+    now = [
+        *before,
+        run("c", L + 3 * H, L + 3 * H, RESUMED),
+        run("d", L + 2 * H, L + 2 * H, RESUMED),
+    ]
+    assert created_ends(now, {"a", "b"}, RESUMED) == [L + 2 * H, L + 3 * H]

@@ -231,7 +231,7 @@ def _positions(env: Watched, before: BeforePause) -> list[pc.PositionFacts]:
                 pc.created_by_scheduler(now, set(was), env.resumed_at),
                 env.resumed_at,
                 last_end if known else None,
-                pc.created_starts(now, set(was), env.resumed_at),
+                pc.created_ends(now, set(was), env.resumed_at),
             )
         )
     return facts
