@@ -122,8 +122,10 @@ def test_airflow3_with_worker_db_access_and_users_dags_restores_full_history() -
 
 
 # Resuming on a newer Airflow (issue 12): opt-in, each path runs two versions'
-# environments. MWAA_PR_RESUME_VERSION_PATHS="2.11.2:3.0.6,3.0.6:3.2.1" (or "all");
-# the results are recorded in docs/sandbox.md.
+# environments. MWAA_PR_RESUME_VERSION_PATHS="2.11.2:3.0.6,3.0.6:3.2.1:db" (or "all");
+# a path to 3.x runs in the sandbox's default mode (tasks without database access, as on
+# MWAA: the REST channel) unless it ends in ":db" (--worker-db-access). "all": every path,
+# 3.x targets in both modes. The results are recorded in docs/sandbox.md.
 RESUME_VERSION_PATHS = [
     ("2.10.3", "2.11.2"),
     ("2.10.3", "3.0.6"),
@@ -133,28 +135,40 @@ RESUME_VERSION_PATHS = [
     ("3.0.6", "3.2.1"),
     ("3.2.1", "3.3.1"),
 ]
+DB, REST = "db", "rest"
 
 
-def _resume_paths() -> list[tuple[str, str]]:
+def _mode(resume_version: str, db: bool) -> str:
+    return DB if db or resume_version.startswith("2.") else REST
+
+
+def _resume_paths() -> list[tuple[str, str, str]]:
     import os
 
     wanted = os.environ.get("MWAA_PR_RESUME_VERSION_PATHS", "")
     if wanted == "all":
-        return RESUME_VERSION_PATHS
-    pairs = [tuple(p.split(":", 1)) for p in wanted.split(",") if ":" in p]
-    return [(a, b) for a, b in pairs]
+        both = [(a, b, m) for a, b in RESUME_VERSION_PATHS for m in (DB, REST)]
+        return [(a, b, m) for a, b, m in both if m == _mode(b, m == DB)]
+    parts = [p.split(":") for p in wanted.split(",") if ":" in p]
+    return [(p[0], p[1], _mode(p[1], p[2:] == [DB])) for p in parts]
 
 
 @pytest.mark.skipif(not _resume_paths(), reason="opt-in: MWAA_PR_RESUME_VERSION_PATHS")
-@pytest.mark.parametrize(("version", "resume_version"), _resume_paths() or [("", "")])
-def test_sandbox_resumes_on_a_newer_airflow(version: str, resume_version: str) -> None:
+@pytest.mark.parametrize(("version", "resume_version", "mode"), _resume_paths() or [("", "", "")])
+def test_sandbox_resumes_on_a_newer_airflow(version: str, resume_version: str, mode: str) -> None:
     """Paused on one version, resumed on a newer one: equal to Airflow's own upgrade of the
-    paused database, and the environment lives on (tasks with database access on 3.x)."""
+    paused database, and the environment lives on. ``db``: tasks with database access
+    (the database restore); ``rest``: an Airflow 3 target without (the REST channel, its
+    run history checked row by row against Airflow's own upgrade, docs/airflow3.md)."""
+    db_access = ["--worker-db-access"] if mode == DB else []
     code, report, stderr = sandbox(
-        "--airflow-version", version, "--resume-version", resume_version,
-        "--worker-db-access", *FAST,
+        "--airflow-version", version, "--resume-version", resume_version, *db_access, *FAST
     )  # fmt: skip
     assert code == 0, f"{report.get('differences')}\n{report.get('liveness')}\n{stderr[-4000:]}"
     assert report["resumed_airflow_version"] == resume_version
-    assert report["scope"] == "full"
+    source_scope = "full" if mode == DB or version.startswith("2.") else "rest-only"
+    assert report["scope"] == source_scope
+    assert report["channel"] == ("database" if mode == DB else "rest-api")
+    if mode == REST:
+        assert report["rest_history"]["passed"] is True, report["rest_history"]
     assert report["restored_equal"] is True and report["liveness"]["passed"] is True

@@ -195,3 +195,26 @@ def test_a_rest_only_resume_fails_when_its_run_history_breaks_a_promise(tmp_path
     result = equal_result(tmp_path, scope="rest-only", liveness=live, rest_history=broken)
     assert result.passed is False
     assert "run history: run ('d', 'r'): not restored" in result.differences
+
+
+def test_a_full_snapshot_through_the_rest_channel_is_held_to_the_rest_promises(
+    tmp_path: Path,
+) -> None:
+    """An Airflow 2 snapshot resumed on Airflow 3 without task database access: what the
+    REST channel leaves out is named, and its run history must have been checked."""
+    live = Liveness(checks=[Check("scheduler heartbeats", PASSED, "healthy")])
+    unchecked = equal_result(tmp_path, scope="full", liveness=live)
+    unchecked.channel = "rest-api"
+    assert unchecked.passed is False and "XComs" in unchecked.not_restored
+    assert "run history: no restored run was checked" in " ".join(unchecked.differences)
+    checked = equal_result(
+        tmp_path, scope="full", liveness=live, rest_history=HistoryCheck(runs_checked=2)
+    )
+    checked.channel = "rest-api"
+    assert checked.passed is True and checked.to_json()["channel"] == "rest-api"
+    out = Console(record=True, width=200)
+    print_result(out, checked)
+    assert "Not restored (a full snapshot through the REST API" in out.export_text()
+    database = equal_result(tmp_path, scope="full", liveness=live)
+    database.channel = "database"
+    assert database.not_restored == {} and database.passed is True

@@ -111,3 +111,33 @@ def test_a_run_id_too_long_before_3_3_is_looked_for_shortened() -> None:
     assert check.problems == [] and (check.runs_checked, check.task_instances_checked) == (1, 1)
     # 3.3 sets states in bulk: the id is kept whole
     assert check_history(before, after, "3.3.1").problems
+
+
+def test_the_run_the_position_marker_took_over_keeps_all_but_its_note_and_ti_states() -> None:
+    """The marker backfill reprocesses the restored run at its date in place: its note is
+    the marker's and its task instances end skipped (docs/airflow3-position.md); the other
+    fields must still be exact, and any other run keeps its note."""
+    from mwaa_pause_resume.dags.rest_position import MARKER_NOTE
+
+    key = ("etl", "scheduled__2025-01-02T00:00:00+00:00")
+    moved = ("etl", "manual__2025-01-02T00:00:00+00:00")
+    before = history([run(*key, note="mine")], [ti(key, "a", "success")])
+    marker = {"run_type": "backfill", "note": MARKER_NOTE}
+    after = history([restored(run(*moved), **marker)], [ti(moved, "a", "skipped")])
+    assert check_history(before, after, "3.3.1").problems == []
+    moved_date = restored(run(*moved), **marker, logical_date="2025-01-03T00:00:00Z")
+    assert check_history(before, history([moved_date], []), "3.3.1").problems
+    other_note = restored(run(*moved), run_type="backfill", note="other")
+    assert check_history(before, history([other_note], []), "3.3.1").problems
+    # before 3.3 a marker whose path does not fit is failed by the backfill's cancel
+    unfinished = restored(run(*moved), run_type="backfill", note="mine", state="failed")
+    after_failed = history([unfinished], [ti(moved, "a", None)])
+    assert check_history(before, after_failed, "3.2.1").problems == []
+    manual_failed = restored(run(*moved), note="mine", state="failed")  # not the marker
+    assert check_history(before, history([manual_failed], []), "3.2.1").problems
+
+
+def test_dates_compare_as_instants() -> None:
+    before = history([run(*SHORT, logical_date="2025-01-02T00:00:00+00:00")], [])
+    after = history([restored(run(*SHORT), logical_date="2025-01-02T00:00:00Z")], [])
+    assert check_history(before, after, "3.3.1").problems == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -192,3 +193,44 @@ def test_human_output_of_import(make_pair: Callable[..., Any], tmp_path: Path) -
         env={"AIRFLOW__CORE__FERNET_KEY": ""},
     )
     assert done.exit_code == 2 and "unknown interrupted policy" in done.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.airflow
+def test_import_brings_an_older_snapshot_forward_with_the_targets_airflow(
+    make_pair: Callable[..., Any],
+    metadata_databases: Callable[[str], Any],
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+) -> None:
+    """A 2.11.2 snapshot into a 3.0.6 database: refused (exit 2, the way named) without
+    the target's Airflow, brought forward by its migrations with it (that half, about
+    40 s, with MWAA_PR_FORWARD_PATHS set: test_metadata_forward.py proves the same engine
+    in the default run)."""
+    from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
+
+    pair = make_pair("2.11.2", seed_target_rows=False)
+    snap = str(tmp_path / "snap")
+    env = {"AIRFLOW__CORE__FERNET_KEY": pair.k1, "AIRFLOW_HOME": str(tmp_path / "home")}
+    export = ["metadata", "export", "--db-url", pair.source_url, "--to", snap]
+    done = runner.invoke(app, [*export, "--exclude-run", "/".join(EXPORT_RUN)], env=env)
+    assert done.exit_code == 0, done.output
+    newer = metadata_databases("3.0.6")
+    name = unique_name("fwd_cli")
+    target_url = newer.create(name)
+    try:
+        base = ["metadata", "import", "--allow-unsigned", "--db-url", target_url, "--from", snap]
+        keys = ["--fernet-key", pair.k2, "--source-fernet-key", pair.k1, "--json"]
+        refused = runner.invoke(app, [*base, *keys], env=env)
+        assert refused.exit_code == 2, refused.output
+        assert "--target-airflow-python" in refused.output
+        if not os.environ.get("MWAA_PR_FORWARD_PATHS"):
+            return
+        python = str(AirflowRuntime("3.0.6").ensure().python)
+        done = runner.invoke(app, [*base, *keys, "--target-airflow-python", python], env=env)
+        assert done.exit_code == 0, done.output
+        report = json.loads(done.stdout)
+        assert report["brought_forward"]["from"] == "5f2621c13b39"
+        assert report["tables"]["dag_run"]["inserted"] == 4
+    finally:
+        newer.server.drop_database(name)

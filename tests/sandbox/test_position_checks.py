@@ -142,3 +142,44 @@ def test_runs_made_between_the_read_and_the_pause_are_restored_history_not_new()
     ]
     assert created_by_scheduler(runs, {"a"}, RESUMED) == [DUE + H, DUE + 2 * H]
     assert restored_position(runs, RESUMED) == L + H
+
+
+@pytest.mark.parametrize(
+    ("created", "ends", "passed"),
+    [
+        # Airflow 2 -> 3: the last run (logical L, interval L..L+1h) was due at L+1h;
+        # Airflow 3 labels the next one by when it is due, L+2h, with an empty interval
+        ([L + 2 * H], [L + 2 * H], True),
+        ([L + H], [L + 2 * H], True),  # the database path: 2.x's own cursor, [L+1h, L+2h]
+        ([L + 3 * H], [L + 3 * H], False),  # a run skipped
+        ([L + 1 * H], [L + H], False),  # the last run ran again
+    ],
+)
+def test_catchup_across_the_version_gap_is_judged_on_when_runs_are_due(
+    created: list[datetime], ends: list[datetime], passed: bool
+) -> None:
+    got = PositionFacts("d", "catchup", L, created, RESUMED, last_end=L + H, ends=ends)
+    assert judge(got)[0] is passed, judge(got)[1]
+
+
+def test_interval_ends_of_the_runs_made_after_the_resume() -> None:
+    from mwaa_pause_resume.sandbox.position_checks import created_ends, last_automated_end
+
+    def run(run_id: str, at: datetime, end: datetime, queued: datetime) -> dict[str, str]:
+        return {
+            "dag_run_id": run_id,
+            "run_type": "scheduled",
+            "logical_date": at.isoformat(),
+            "data_interval_start": at.isoformat(),
+            "data_interval_end": end.isoformat(),
+            "queued_at": queued.isoformat(),
+        }
+
+    before = [run("a", L, L + H, L), run("b", L - H, L, L)]
+    assert last_automated_end(before) == L + H
+    now = [
+        *before,
+        run("c", L + 3 * H, L + 3 * H, RESUMED),
+        run("d", L + 2 * H, L + 2 * H, RESUMED),
+    ]
+    assert created_ends(now, {"a", "b"}, RESUMED) == [L + 2 * H, L + 3 * H]

@@ -279,6 +279,26 @@ def test_resume_notification_carries_the_restore_summary() -> None:
     assert "Execution: https://" in message  # still last
 
 
+def test_resume_notification_says_the_resume_upgraded_airflow() -> None:
+    """An import that brought an older snapshot forward says from and to which version
+    and how; a crafted note cannot break the line."""
+    moved = {"from": "2.11.2", "to": "3.3.1", "channel": "rest-api"}
+    message = notification.format_notification(
+        _resumed_event({"status": "success", "brought_forward": moved})
+    )["message"]
+    assert (
+        "Upgraded:    Airflow 2.11.2 -> 3.3.1, through the REST API (Airflow 3 without task "
+        "database access)"
+    ) in message.splitlines()
+    crafted = {"from": "2.11.2\nStatus: FAILED", "to": "3.0.6", "channel": "database"}
+    lines = notification.format_notification(
+        _resumed_event({"status": "success", "brought_forward": crafted})
+    )["message"].splitlines()
+    assert not any(line.startswith("Status: FAILED") for line in lines)
+    plain = notification.format_notification(_resumed_event({"status": "success"}))
+    assert "Upgraded" not in plain["message"]
+
+
 def test_resume_notification_without_a_summary_or_report_says_nothing_of_them() -> None:
     plain = notification.format_notification(_resumed_event({"status": "success"}))
     assert plain["subject"] == f"MWAA resume of {ENV}: SUCCEEDED"

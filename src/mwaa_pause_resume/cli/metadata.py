@@ -274,14 +274,28 @@ def import_cmd(  # noqa: PLR0917
     ] = False,
     mac_key: MacKey = None,
     allow_unsigned: AllowUnsigned = False,
+    target_airflow_python: Annotated[
+        str | None,
+        typer.Option(
+            "--target-airflow-python",
+            help="The python of the target's Airflow installation: a snapshot of an older "
+            "Airflow is then brought forward by that Airflow's own migrations "
+            "(docs/metadata.md). Without it, only a snapshot of the target's schema imports.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Restore a snapshot into the database in one transaction, checking every file as it
     streams (sizes, sha256, row counts); a damaged snapshot changes nothing. The snapshot
     must carry a valid MAC of --mac-key (or --allow-unsigned for one you made yourself)."""
     from mwaa_pause_resume.metadata import connect, open_store, restore_snapshot
+    from mwaa_pause_resume.metadata.forward.subprocess_migrations import SubprocessMigrations
 
     store = _authenticated(open_store(source), mac_key, allow_unsigned)
+    migrations = (
+        SubprocessMigrations(target_airflow_python, db_url) if target_airflow_python else None
+    )
     conn = connect(db_url)
     try:
         report = restore_snapshot(
@@ -292,6 +306,7 @@ def import_cmd(  # noqa: PLR0917
             interrupted_policy=interrupted,
             progress=_progress(as_json),
             force=force,
+            migrations=migrations,
         )
     finally:
         conn.close()
@@ -319,6 +334,14 @@ def _print_restore(report: RestoreReport) -> None:
             str(skipped),
         )
     out.print(table)
+    if report.brought_forward:
+        out.print(
+            f"Brought forward from schema revision {report.brought_forward['from']} to "
+            f"{report.brought_forward['to']} by the target's Airflow migrations; not restored "
+            f"(the target's Airflow no longer has them): "
+            f"{', '.join(report.brought_forward.get('left_behind') or []) or 'nothing'}",
+            highlight=False,
+        )
     out.print(
         f"Paused states applied: {report.paused_states_applied}; interrupted work "
         f"({report.interrupted_policy}): {report.interrupted_runs} runs, "

@@ -108,6 +108,12 @@ def result_table(result: SandboxResult) -> Table:
     return table
 
 
+def _channel(result: SandboxResult) -> str:
+    if result.scope == "full" and result.through_rest:
+        return "a full snapshot through the REST API: no task database access"
+    return f"{result.scope} scope"
+
+
 def print_result(out: Console, result: SandboxResult) -> None:
     comp = result.comparison
     if comp is not None:
@@ -139,7 +145,7 @@ def print_result(out: Console, result: SandboxResult) -> None:
             highlight=False,
         )
     for item, why in result.not_restored.items():
-        out.print(f"[bold yellow]Not restored[/] ({result.scope} scope): {item}: {escape(why)}")
+        out.print(f"[bold yellow]Not restored[/] ({_channel(result)}): {item}: {escape(why)}")
     for error in result.import_errors:
         out.print(
             f"[bold yellow]DAG file failed to import[/]: {escape(error['filename'])}: "

@@ -15,7 +15,9 @@ manifest MAC (:mod:`mwaa_pause_resume.metadata.snapshot_mac`) before any write.
 Scope: ``full`` (the whole database) when a database source exists, else
 ``rest-only`` (variables, connections, pools, paused states and run history through the
 REST API and the Task SDK: :mod:`.rest_api`, :mod:`mwaa_pause_resume.metadata.rest_scope`).
-The run note and the manifest say which.
+The run note and the manifest say which. A full snapshot imported where no database
+source exists (an Airflow 2 snapshot resumed on Airflow 3) takes the REST channel too,
+its records read from its tables (:mod:`mwaa_pause_resume.metadata.rest_from_tables`).
 """
 
 from __future__ import annotations
@@ -179,6 +181,7 @@ def _publish_success(
     summary: Any = None,
     store: Any = None,
     positions: dict[str, Any] | None = None,
+    note_extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Full scope: the success note on the run (fresh session: the engine's may be
     read-only), and the same figures as the task's XCom. An import's restore summary
@@ -188,7 +191,7 @@ def _publish_success(
     from mwaa_pause_resume.dags.db_position import position_counts
 
     counts: dict[str, Any] = position_counts(positions) if positions else {}
-    extra = _publish_report(store, summary)
+    extra = {**(note_extra or {}), **_publish_report(store, summary)}
     with _metadb(conn_id) as conn:
         quiesce.write_run_note(
             conn,
@@ -467,7 +470,10 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
             snapshot_id=snapshot_id,
         )
         manifest = read_manifest(store)
-        if manifest.scope == REST_SNAPSHOT_SCOPE:
+        # A full-scope snapshot (an Airflow 2 one, or 3.x exported with a task database
+        # connection) into an environment whose tasks have none: the REST channel, with
+        # the records read from its tables (metadata.rest_from_tables).
+        if manifest.scope == REST_SNAPSHOT_SCOPE or _scope(context) == REST_SCOPE:
             return _import_rest(
                 context, cfg.snapshot, store, getattr(cfg, "missed_runs", DEFAULT_POLICY)
             )
@@ -526,6 +532,7 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
             summary=summary,
             store=store,
             positions=positions.result(),
+            note_extra=_brought_forward(manifest, "database") if report.brought_forward else None,
         )
 
 
@@ -536,6 +543,16 @@ def _target_migrations(conn_id: str) -> Any:
     from mwaa_pause_resume.metadata.forward.alembic_migrations import AlembicMigrations
 
     return AlembicMigrations(lambda: open_metadb(conn_id)[0])
+
+
+def _brought_forward(manifest: Any, channel: str) -> dict[str, Any]:
+    """The success note's ``brought_forward`` when the snapshot is of an older Airflow
+    than this one: from and to which version, and through which channel (``database``:
+    this Airflow's migrations; ``rest-api``: the REST channel, docs/airflow3.md)."""
+    source, target = manifest.airflow_version, _airflow_version()
+    if not source or source == target:
+        return {}
+    return {"brought_forward": {"from": source, "to": target, "channel": channel}}
 
 
 def _own_dags(context: dict[str, Any], manifest: Any) -> set[str]:
@@ -555,6 +572,7 @@ def _import_rest(
     from mwaa_pause_resume.dags.rest_pool import concurrency_from_environ
     from mwaa_pause_resume.dags.rest_position import restore_positions
     from mwaa_pause_resume.metadata.key_checks import refuse_plaintext_snapshot
+    from mwaa_pause_resume.metadata.rest_from_tables import left_behind, read_tables_as_rest
     from mwaa_pause_resume.metadata.rest_scope import read_rest_snapshot
     from mwaa_pause_resume.metadata.restore_summary import (
         add_history,
@@ -566,11 +584,9 @@ def _import_rest(
     manifest = verify_snapshot(store).manifest
     if environment_fernet_key():  # Airflow encrypts what the REST API writes
         refuse_plaintext_snapshot(manifest, "this environment has a Fernet key")
-    data = read_rest_snapshot(
-        store,
-        manifest,
-        snapshot_key=os.environ.get(SNAPSHOT_KEY_ENV) or None,
-    )
+    from_tables = manifest.scope != REST_SCOPE
+    read = read_tables_as_rest if from_tables else read_rest_snapshot
+    data = read(store, manifest, snapshot_key=os.environ.get(SNAPSHOT_KEY_ENV) or None)
     try:
         concurrency = concurrency_from_environ(os.environ)
     except ValueError as exc:  # before any write
@@ -617,14 +633,24 @@ def _import_rest(
     kinds = ("variables", "connections", "pools")
     rows = sum(len(data.records(k)) for k in kinds)
     summary = rest_scope_summary(
-        manifest.held_items(),
+        ("variables", "connections", "pools", "dag_runs", "task_instances", "paused_states")
+        if from_tables
+        else manifest.held_items(),
         {kind: len(data.records(kind)) for kind in kinds},
         paused_states=len([d for d in data.paused_states if d not in ours]) - missing,
         dags_missing=missing,
     )
     add_history(summary, history)
     add_positions(summary, positions.to_json()["positions"])
-    extra: dict[str, Any] = {**counts, **_publish_report(store, summary)}
+    if from_tables:  # what a database restore would have brought and this channel cannot
+        for item, (rows_behind, why) in left_behind(manifest).items():
+            summary.items.pop(item, None)  # not "not in the snapshot": counted here
+            summary.add(item, not_restored=rows_behind, reason=why if rows_behind else None)
+    extra: dict[str, Any] = {
+        **counts,
+        **_brought_forward(manifest, "rest-api"),
+        **_publish_report(store, summary),
+    }
     _write_note(
         context,
         success_note(

@@ -109,6 +109,9 @@ def format_notification(event: dict[str, Any]) -> dict[str, str]:
         lines.append(f"Outcome:     {output['outcome']}")
     if output.get("snapshot_id"):
         lines.append(f"Snapshot:    {output['snapshot_id']}")
+    upgraded = upgrade_line(note)
+    if upgraded:
+        lines.append(upgraded)
     if output.get("reason"):
         lines.append(f"Reason:      {' '.join(str(output['reason']).splitlines())}")
     if detail.get("error"):
@@ -140,6 +143,24 @@ def format_notification(event: dict[str, Any]) -> dict[str, str]:
         "status": status,
         "route": route(environment, status),
     }
+
+
+CHANNELS = {
+    "database": "by the new Airflow's own migrations",
+    "rest-api": "through the REST API (Airflow 3 without task database access)",
+}
+
+
+def upgrade_line(note: dict[str, Any]) -> str | None:
+    """``Upgraded: Airflow A -> B, ...`` when the import brought an older snapshot forward
+    (its note's ``brought_forward``); None otherwise. The note comes from the environment:
+    only short version strings and a known channel are shown, each on this one line."""
+    moved = note.get("brought_forward")
+    if not isinstance(moved, dict):
+        return None
+    source, target = (" ".join(str(moved.get(k, "?")).split())[:20] for k in ("from", "to"))
+    how = CHANNELS.get(str(moved.get("channel")), "")
+    return f"Upgraded:    Airflow {source} -> {target}" + (f", {how}" if how else "")
 
 
 def _duration_seconds(detail: dict[str, Any]) -> int | None:

@@ -994,7 +994,10 @@ def check_compatible(manifest: Manifest, catalog: Catalog) -> None:
             f"{manifest.airflow_version or 'unknown'}), the target database is at "
             f"{describe_revision(catalog.alembic_revision)}",
             hint="restore into an environment of the same Airflow version (2.10.x and 2.11.x "
-            "share one schema; see docs/metadata.md), then upgrade Airflow in place if needed",
+            "share one schema; see docs/metadata.md), then upgrade Airflow in place if needed; "
+            "a snapshot of an older Airflow is brought forward when the target's Airflow "
+            "migrations are given (metadata import --target-airflow-python; the import DAG "
+            "always gives them)",
         )
     for name, entry in manifest.tables.items():
         if name not in KEPT:

@@ -152,6 +152,7 @@ def _cycle(
     output = result.pause.output if isinstance(result.pause.output, dict) else {}
     result.snapshot_id = output.get("snapshot_id")
     result.scope = _snapshot_scope(parts.local, str(result.snapshot_id))
+    result.channel = _channel(result.scope, forward or parts.version, options.worker_db_access)
     if forward is not None:
         report.phase(
             f"Migrating a copy of the deleted environment's database with Airflow {forward}'s "
@@ -181,11 +182,15 @@ def _cycle(
     result.resumed_version = target.version
     result.fernet_key_changed = target.fernet_key != source.fernet_key
     before, after = paused.before, paused.resumed(parts, ENVIRONMENT, resume_started)
-    if result.scope == REST_ONLY:
+    if result.through_rest:
         before, after, baseline = (in_rest_scope(s) for s in (before, after, baseline))
+        if result.scope != REST_ONLY:  # a full snapshot: its database is the reference
+            from mwaa_pause_resume.sandbox.db_history import read_db_history
+
+            listed = read_db_history(paused.url, excluded, paused.in_flight)
         if listed is not None:
             resumed = read_history(target.client().observe, excluded)
-            result.rest_history = check_history(listed, resumed, parts.version)
+            result.rest_history = check_history(listed, resumed, target.version)
     result.comparison = compare(before, after, baseline)
     clock = result.lap("compare", clock)
     report.phase(
@@ -201,6 +206,13 @@ def _cycle(
             f"the resumed environment's database: {target.db_url} (home {target.home}); "
             f"its Airflow stops when the sandbox ends"
         )
+
+
+def _channel(scope: str | None, target_version: str, worker_db_access: bool) -> str:
+    """How the import restores the snapshot: "rest-api" where the target's tasks have no
+    database access (Airflow 3 without --worker-db-access) or the snapshot is rest-only."""
+    no_database = int(target_version.split(".", 1)[0]) >= 3 and not worker_db_access
+    return "rest-api" if scope == REST_ONLY or no_database else "database"
 
 
 def _fresh_state(
@@ -269,7 +281,7 @@ def _liveness(
         watched,
         history,
         seen,
-        history_restored=result.scope != REST_ONLY,
+        history_restored=not result.through_rest,
         settle_seconds=options.settle_seconds,
     )
 
@@ -309,21 +321,22 @@ def runs_at_deletion(db_url: str, dag_ids: Iterable[str]) -> dict[str, dict[str,
             )
             date = "logical_date" if cur.fetchone() else "execution_date"  # Airflow 2
             cur.execute(
-                f"SELECT dag_id, run_id, run_type, {date}, state, queued_at FROM dag_run "
-                "WHERE dag_id = ANY(%s)",
+                f"SELECT dag_id, run_id, run_type, {date}, state, queued_at, "
+                "data_interval_end FROM dag_run WHERE dag_id = ANY(%s)",
                 (list(dag_ids),),
             )
             rows = cur.fetchall()
     finally:
         conn.close()
     runs: dict[str, dict[str, Any]] = {d: {} for d in dag_ids}
-    for dag_id, run_id, run_type, moment, state, queued in rows:
+    for dag_id, run_id, run_type, moment, state, queued, end in rows:
         runs[dag_id][run_id] = {
             "dag_run_id": run_id,
             "run_type": run_type,
             "logical_date": moment.isoformat() if moment else None,
             "state": state,
             "queued_at": queued.isoformat() if queued else None,
+            "data_interval_end": end.isoformat() if end else None,
         }
     return runs
 
@@ -344,6 +357,8 @@ class PausedState:
     forward: bool = False  # resumed on a newer Airflow: compared with Airflow's own upgrade
     # forward: log templates a new database of the resumed version has, the oracle not
     target_own: dict[str, frozenset[tuple[Any, ...]]] = field(default_factory=dict)
+    # the database "before" was read from: the deleted one, or Airflow's own upgrade of it
+    url: str = ""
 
     @staticmethod
     def read(
@@ -396,6 +411,7 @@ class PausedState:
             in_flight,
             forward_to is not None,
             target_only(fresh_own or {}, oracle_own),
+            url,
         )
 
     def resumed(

@@ -219,13 +219,19 @@ def _positions(env: Watched, before: BeforePause) -> list[pc.PositionFacts]:
     for dag_id, policy in lh.POLICY_DAGS.items():
         was = before.runs.get(dag_id, {})
         now = lh.runs_of(env.call, env.major, dag_id)
+        last = _position_before(was.values(), now, env.resumed_at)
+        # the interval end only when the position is a run read before the pause
+        last_end = pc.last_automated_end(was.values())
+        known = last is not None and last == pc.last_automated(was.values())
         facts.append(
             pc.PositionFacts(
                 dag_id,
                 policy,
-                _position_before(was.values(), now, env.resumed_at),
+                last,
                 pc.created_by_scheduler(now, set(was), env.resumed_at),
                 env.resumed_at,
+                last_end if known else None,
+                pc.created_ends(now, set(was), env.resumed_at),
             )
         )
     return facts

@@ -22,7 +22,7 @@ happen in :mod:`.liveness`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,6 +54,34 @@ def last_automated(runs: Iterable[dict[str, Any]]) -> datetime | None:
         and (d := parse_date(r.get("logical_date", r.get("execution_date"))))
     ]
     return max(dates) if dates else None
+
+
+def last_automated_end(runs: Iterable[dict[str, Any]]) -> datetime | None:
+    """The data interval end of the newest scheduled or backfill run (by logical date)."""
+    dated = [
+        (d, r)
+        for r in runs
+        if r.get("run_type") in AUTOMATED
+        and (d := parse_date(r.get("logical_date", r.get("execution_date"))))
+    ]
+    return parse_date(max(dated, key=lambda x: x[0])[1].get("data_interval_end")) if dated else None
+
+
+def created_ends(
+    runs: Iterable[dict[str, Any]], before_ids: set[str], resumed_at: datetime
+) -> list[datetime]:
+    """The data interval ends of the runs :func:`created_by_scheduler` finds, in the
+    order of their logical dates."""
+    made = []
+    for run in runs:
+        if run.get("run_type") != SCHEDULED or run.get("dag_run_id") in before_ids:
+            continue
+        queued = parse_date(run.get("queued_at") or run.get("start_date"))
+        date = parse_date(run.get("logical_date", run.get("execution_date")))
+        end = parse_date(run.get("data_interval_end"))
+        if (queued is None or queued >= resumed_at) and date is not None and end is not None:
+            made.append((date, end))
+    return [end for _, end in sorted(made)]
 
 
 def created_by_scheduler(
@@ -98,6 +126,14 @@ class PositionFacts:
     last_before: datetime | None  # the DAG's position at the pause
     created: list[datetime]  # created_by_scheduler
     resumed_at: datetime
+    # The data interval end of the position at the pause, and the data interval ends of
+    # ``created``: catchup is judged on them when known. A run is due at its interval's
+    # end, which Airflow 2 and 3 agree on; the logical dates do not (Airflow 2 labels a
+    # run by its interval's start, Airflow 3's default timedelta and cron schedules by its
+    # end, with an empty interval), so across that gap only the ends say whether a run
+    # was skipped or run twice.
+    last_end: datetime | None = None
+    ends: list[datetime] = field(default_factory=list)
 
     def expects_a_run(self) -> bool:
         """Whether the policy makes the scheduler create a run soon after the resume."""
@@ -125,6 +161,19 @@ def judge(facts: PositionFacts) -> tuple[bool, str]:
     if facts.policy == CATCHUP:
         if not created:
             return False, f"made no run after the resume; expected {(last + INTERVAL).isoformat()}"
+        if facts.last_end is not None and facts.ends:
+            expected = facts.last_end + INTERVAL
+            if facts.ends[0] != expected:
+                return False, (
+                    f"the first run after the resume ({created[0].isoformat()}) is due at "
+                    f"{facts.ends[0].isoformat()}; expected the next one, due at "
+                    f"{expected.isoformat()} (the last run before the pause was due at "
+                    f"{facts.last_end.isoformat()})"
+                )
+            return True, (
+                f"went on with the run due at {expected.isoformat()} (logical date "
+                f"{created[0].isoformat()}; {len(created)} runs)"
+            )
         if created[0] != last + INTERVAL:
             return False, (
                 f"first run after the resume is {created[0].isoformat()}; expected the next "

@@ -80,6 +80,9 @@ class SandboxResult:
     fernet_key_changed: bool | None = None
     snapshot_id: str | None = None
     scope: str | None = None  # the snapshot's: "full" or "rest-only"
+    # How the import restored it: "database", or "rest-api" (an Airflow 3 target without
+    # task database access: a rest-only snapshot, or a full one read from its tables)
+    channel: str | None = None
     liveness: Liveness | None = None
     import_errors: list[dict[str, str]] = field(default_factory=list)
     peak_rss_bytes: int = 0
@@ -96,9 +99,14 @@ class SandboxResult:
     @property
     def not_restored(self) -> dict[str, str]:
         """What the snapshot's scope left out, said plainly (empty for a full snapshot)."""
-        if self.scope != "rest-only":
+        if not self.through_rest:
             return {}
         return dict(NOT_RESTORED)
+
+    @property
+    def through_rest(self) -> bool:
+        """Restored through the REST channel (docs/airflow3.md), whatever the scope."""
+        return self.scope == "rest-only" or self.channel == "rest-api"
 
     @property
     def differences(self) -> list[str]:
@@ -116,7 +124,7 @@ class SandboxResult:
             )
         if self.comparison is not None:
             out += self.comparison.differences
-        if self.scope == "rest-only" and self.comparison is not None:
+        if self.through_rest and self.comparison is not None:
             check = self.rest_history
             if check is None or not check.runs_checked + check.runs_absent_as_documented:
                 out.append("run history: no restored run was checked through the REST API")
@@ -166,6 +174,7 @@ class SandboxResult:
             "paused_states_equal": comp.paused_equal if comp else False,
             "differences": self.differences,
             "scope": self.scope,
+            "channel": self.channel,
             "not_restored": self.not_restored,
             "rest_history": self.rest_history.to_json() if self.rest_history else None,
             "worker_db_access": self.worker_db_access,
