@@ -1,7 +1,7 @@
 """validate refuses what IAM or SNS would refuse at deploy time, past the fleet limits.
 
 IAM caps a role's inline policies at 10,240 characters; the estimate
-(config.role_policy_size) is compared with real syntheses in
+(infra.role_policy_size) is compared with real syntheses in
 tests/infra/test_role_policy_size.py.
 """
 

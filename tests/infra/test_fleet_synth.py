@@ -95,8 +95,8 @@ def test_the_main_template_fits_cloudformations_1_mb(
 ) -> None:
     """Fleet-size scoping of the functions' policies and the dashboard's SEARCH graphs
     (past 10 environments) keep the main stack's shared resources from listing every
-    environment; the functions' role policies fit IAM too (config.role_policy_size)."""
-    from mwaa_pause_resume.config.role_policy_size import role_policy_too_large
+    environment; the functions' role policies fit IAM too (infra.role_policy_size)."""
+    from mwaa_pause_resume.infra.role_policy_size import role_policy_too_large
 
     assert role_policy_too_large(FLEET) is None
     path, _ = fleet["main"]

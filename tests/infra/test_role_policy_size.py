@@ -2,7 +2,7 @@
 
 Below FLEET_SCOPING_THRESHOLD environments the grants name each environment (the
 other infra tests check them); past it they name a pattern per region, so a role's
-policy stops growing with the fleet. config.role_policy_size estimates each role's
+policy stops growing with the fleet. infra.role_policy_size estimates each role's
 policy from the same statements; here it is compared with a real synthesis.
 """
 
@@ -18,12 +18,6 @@ from infra_config import ACCOUNT, CONFIG, REGION
 from policy_eval import allowed
 
 from mwaa_pause_resume.config.model import Config
-from mwaa_pause_resume.config.role_policy_size import (
-    ADDED_POLICIES_BOUND,
-    ROLE_POLICY_LIMIT,
-    role_policy_sizes,
-    role_policy_too_large,
-)
 from mwaa_pause_resume.infra.dashboard import search_expression
 from mwaa_pause_resume.infra.handlers import HANDLERS
 from mwaa_pause_resume.infra.nag import render
@@ -32,6 +26,12 @@ from mwaa_pause_resume.infra.permissions import (
     Scope,
     handler_statements,
     uses_fleet_scoping,
+)
+from mwaa_pause_resume.infra.role_policy_size import (
+    ADDED_POLICIES_BOUND,
+    ROLE_POLICY_LIMIT,
+    role_policy_sizes,
+    role_policy_too_large,
 )
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/fn"

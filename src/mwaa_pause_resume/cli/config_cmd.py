@@ -43,8 +43,11 @@ def validate(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     $ mwaa-pause-resume validate
     $ mwaa-pause-resume validate --config .env --json
     """
+    # Imported here: the other commands import this module for ConfigOption.
+    from mwaa_pause_resume.infra.role_policy_size import refuse_oversized_roles
+
     try:
-        loaded = load_config(config)
+        loaded = refuse_oversized_roles(load_config(config))
     except ConfigError as exc:
         if not as_json:
             raise

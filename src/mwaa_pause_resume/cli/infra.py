@@ -25,6 +25,7 @@ from mwaa_pause_resume.cli.output import console, error_console, handle_errors, 
 from mwaa_pause_resume.config import Config, load_config
 from mwaa_pause_resume.errors import OperationFailed, UserError
 from mwaa_pause_resume.infra.app import STACK_ID  # the CLI selects stacks by construct id
+from mwaa_pause_resume.infra.role_policy_size import refuse_oversized_roles
 
 DEFAULT_OUT = Path("cdk.out")
 
@@ -57,7 +58,7 @@ def synth(
     $ mwaa-pause-resume synth
     $ mwaa-pause-resume synth --config examples/seed.env --out /tmp/cdk.out
     """
-    loaded = load_config(config)
+    loaded = refuse_oversized_roles(load_config(config))
     _require_node()
     from mwaa_pause_resume.infra.app import synth as synthesize
 
@@ -115,7 +116,7 @@ def deploy(  # noqa: PLR0917 (Typer maps parameters to options)
     """
     from mwaa_pause_resume.infra import cdk_cli
 
-    loaded = load_config(config)
+    loaded = refuse_oversized_roles(load_config(config))
     tools = cdk_cli.find_tools()
     concrete, target = _target(loaded, profile, region)
     context = _endpoint_context(concrete, target)

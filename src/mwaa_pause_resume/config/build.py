@@ -38,7 +38,6 @@ from mwaa_pause_resume.config.model import (
 from mwaa_pause_resume.config.network import known_lambda_vpcs
 from mwaa_pause_resume.config.notification_routes import ROUTES_FIX, overfull_addresses
 from mwaa_pause_resume.config.problems import ConfigError, Invalid, Problem, did_you_mean
-from mwaa_pause_resume.config.role_policy_size import ROLE_POLICY_FIX, role_policy_too_large
 from mwaa_pause_resume.config.stack_size import too_many_resources
 from mwaa_pause_resume.schedule.window import MAX_WINDOW_MINUTES
 
@@ -666,8 +665,6 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
         builder.add(("environments",), *too_many)
     if not builder.problems and (too_large := bucket_policy_too_large(config)):
         builder.add(("environments",), too_large, BUCKET_POLICY_FIX)
-    if not builder.problems and (too_large := role_policy_too_large(config)):
-        builder.add(("environments",), too_large, ROLE_POLICY_FIX)
     for overfull in [] if builder.problems else overfull_addresses(config):
         builder.add(("environments",), overfull, ROUTES_FIX)
     if builder.problems:

@@ -138,9 +138,10 @@ def synth(
 def main() -> None:
     """Entry point for the cdk CLI (``cdk.json``'s app): config path from the environment."""
     from mwaa_pause_resume.config import load_config
+    from mwaa_pause_resume.infra.role_policy_size import refuse_oversized_roles
 
     path = os.environ.get(APP_CONFIG_ENV)
-    config = load_config(Path(path) if path else None)
+    config = refuse_oversized_roles(load_config(Path(path) if path else None))
     app, _ = build_app(
         config, Path(os.environ["CDK_OUTDIR"]) if "CDK_OUTDIR" in os.environ else None
     )

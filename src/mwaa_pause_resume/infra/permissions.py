@@ -44,7 +44,7 @@ Statement = dict[str, Any]
 # grants that would list every environment's ARN (MWAA environments and their REST API
 # role, log groups, snapshot prefixes, override parameters) name a pattern per region
 # instead, so a function role's policy stops growing with the fleet. IAM caps a role's
-# inline policies at 10,240 characters in all (config.role_policy_size); the
+# inline policies at 10,240 characters in all (infra.role_policy_size); the
 # environment_create role already passes it at about 20 environments with exact lists.
 FLEET_SCOPING_THRESHOLD = 10
 

@@ -9,8 +9,10 @@ backup bucket and keys, the topic, the partition, an unset account or region) re
 by the longest values AWS allows, plus a bound on the two policies the stack adds (the
 function's log-group grant, the VPC network-interface grant).
 
-``validate`` (and therefore ``synth`` and ``deploy``) refuses a configuration whose
-largest role would pass the limit, naming the role. Past
+``validate``, ``synth``, ``deploy`` and the CDK app refuse a configuration whose largest
+role would pass the limit, naming the role (:func:`refuse_oversized_roles`). It lives in
+``infra`` rather than in the configuration's own checks because it is built from the
+stack's statements, and ``infra`` imports ``config``. Past
 :data:`infra.permissions.FLEET_SCOPING_THRESHOLD` environments the MWAA, log and
 snapshot grants are patterns (docs/security.md, Fleet-size scoping); what still grows is
 one ARN per distinct execution role, source bucket, subnet and security group.
@@ -24,7 +26,11 @@ import json
 from dataclasses import dataclass
 
 from mwaa_pause_resume.config.bucket_policy_size import LONGEST_BUCKET_ARN, LONGEST_PARTITION
+from mwaa_pause_resume.config.fleet import spoke_accounts, spoke_role_arn
 from mwaa_pause_resume.config.model import Config
+from mwaa_pause_resume.config.problems import ConfigError, Problem
+from mwaa_pause_resume.infra.handlers import HANDLERS
+from mwaa_pause_resume.infra.permissions import Scope, handler_statements
 
 ROLE_POLICY_LIMIT = 10_240  # IAM: a role's inline policies, in all, in characters
 LONGEST_REGION = "x" * 14  # e.g. ap-southeast-4
@@ -48,11 +54,6 @@ def _key_arn(region: str, account: str) -> str:
 
 def role_policy_sizes(config: Config) -> list[RolePolicySize]:
     """Each deployed function role's estimated policy characters, largest first."""
-    # Imported here: infra.permissions imports config.model (no cycle at import time).
-    from mwaa_pause_resume.config.fleet import spoke_accounts, spoke_role_arn
-    from mwaa_pause_resume.infra.handlers import HANDLERS
-    from mwaa_pause_resume.infra.permissions import Scope, handler_statements
-
     deployment = config.deployment
     region = deployment.region or LONGEST_REGION
     account = deployment.account or PLACEHOLDER_ACCOUNT
@@ -101,3 +102,11 @@ ROLE_POLICY_FIX = (
     "(the policies name each distinct one), or split the environments over two deployments "
     "(two configuration files, each with its own [deployment] stack_name)"
 )
+
+
+def refuse_oversized_roles(config: Config) -> Config:
+    """``config`` unchanged, or :class:`ConfigError` when a role would pass IAM's limit."""
+    too_large = role_policy_too_large(config)
+    if too_large is None:
+        return config
+    raise ConfigError([Problem("environments", too_large, ROLE_POLICY_FIX)], config.source)
