@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig
 from mwaa_pause_resume.errors import UserError
-from mwaa_pause_resume.infra.handlers import HANDLERS
+from mwaa_pause_resume.infra.capabilities import HANDLERS
 from mwaa_pause_resume.infra.vpc_endpoints import (
     LAMBDA_USERS,
     EndpointPlan,

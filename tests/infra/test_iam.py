@@ -184,7 +184,7 @@ def test_execution_role_policy_matches_what_the_policy_command_prints() -> None:
 # -- least privilege of each Lambda role --------------------------------------------------
 def _role_statements(template: dict[str, Any], key: str) -> list[dict[str, Any]]:
     """The inline ``Permissions`` statements of one handler's role."""
-    from mwaa_pause_resume.infra.handlers import HANDLERS
+    from mwaa_pause_resume.infra.capabilities import HANDLERS
     from mwaa_pause_resume.infra.names import construct_id
 
     prefix = f"Functions{construct_id(key.replace('_', '-'))}Role"
@@ -258,7 +258,7 @@ def test_each_function_gets_only_the_s3_actions_it_calls(
 def test_snapshot_objects_are_granted_under_the_configured_prefixes_only(
     template: dict[str, Any],
 ) -> None:
-    from mwaa_pause_resume.infra.handlers import HANDLERS
+    from mwaa_pause_resume.infra.capabilities import HANDLERS
 
     names = {e.name for e in CONFIG.environments}
     for key in HANDLERS:
@@ -278,7 +278,7 @@ def test_snapshot_objects_are_granted_under_the_configured_prefixes_only(
 def test_the_backup_key_is_usable_only_through_s3_for_the_backup_bucket(
     template: dict[str, Any],
 ) -> None:
-    from mwaa_pause_resume.infra.handlers import HANDLERS
+    from mwaa_pause_resume.infra.capabilities import HANDLERS
 
     checked = 0
     for key in HANDLERS:
@@ -372,7 +372,7 @@ def test_the_functions_that_own_environments_know_the_deployment(
 def test_only_the_signing_functions_may_make_macs(template: dict[str, Any]) -> None:
     """GenerateMac authorizes DAG runs and vouches for snapshots: the three functions that
     do so get it; the two that check environment.json get VerifyMac; no other role either."""
-    from mwaa_pause_resume.infra.handlers import HANDLERS
+    from mwaa_pause_resume.infra.capabilities import HANDLERS
 
     (key_id,) = [
         i
@@ -434,7 +434,7 @@ def test_the_run_gate_reads_only_this_deployments_overrides(template: dict[str, 
 def test_a_change_calendar_is_granted_by_its_document_arn() -> None:
     import dataclasses
 
-    from mwaa_pause_resume.infra.handlers import HANDLERS
+    from mwaa_pause_resume.infra.capabilities import HANDLERS
     from mwaa_pause_resume.infra.permissions import Scope, handler_statements
 
     dev, staging = CONFIG.environments[:2]

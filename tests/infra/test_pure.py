@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from mwaa_pause_resume.config.model import NOTIFICATION_TYPES, EnvironmentConfig
 from mwaa_pause_resume.errors import UserError
-from mwaa_pause_resume.infra.handlers import HANDLERS, Capability
+from mwaa_pause_resume.infra.capabilities import HANDLERS, Capability
 from mwaa_pause_resume.infra.names import (
     construct_id,
     partition_for,

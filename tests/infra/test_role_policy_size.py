@@ -18,8 +18,8 @@ from infra_config import ACCOUNT, CONFIG, REGION
 from policy_eval import allowed
 
 from mwaa_pause_resume.config.model import Config
+from mwaa_pause_resume.infra.capabilities import HANDLERS
 from mwaa_pause_resume.infra.dashboard import search_expression
-from mwaa_pause_resume.infra.handlers import HANDLERS
 from mwaa_pause_resume.infra.nag import render
 from mwaa_pause_resume.infra.permissions import (
     FLEET_SCOPING_THRESHOLD,

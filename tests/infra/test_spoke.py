@@ -19,7 +19,7 @@ from mwaa_pause_resume.infra.bucket_guard import (
     execution_role_fences,
     guard_statements,
 )
-from mwaa_pause_resume.infra.handlers import HANDLERS
+from mwaa_pause_resume.infra.capabilities import HANDLERS
 from mwaa_pause_resume.infra.permissions import Scope, handler_statements
 from mwaa_pause_resume.infra.spoke import (
     HUB_TAG,

@@ -86,7 +86,7 @@ def test_state_machines_log_everything_and_trace(template: dict[str, Any]) -> No
 
 def test_lambdas_run_the_bundled_code_with_the_sdk_layer(template: dict[str, Any]) -> None:
     from mwaa_pause_resume.functions import HANDLERS
-    from mwaa_pause_resume.infra.handlers import HANDLERS as SIZING
+    from mwaa_pause_resume.infra.capabilities import HANDLERS as SIZING
 
     functions = {
         f["Properties"]["Handler"]: f["Properties"]

@@ -185,7 +185,7 @@ def test_resolve_intrinsics() -> None:
 
 def test_every_function_has_its_permissions_listed() -> None:
     from mwaa_pause_resume.functions import HANDLERS
-    from mwaa_pause_resume.infra.handlers import HANDLERS as GRANTS
+    from mwaa_pause_resume.infra.capabilities import HANDLERS as GRANTS
 
     assert set(GRANTS) == set(HANDLERS)
     assert all(GRANTS[key].capabilities for key in HANDLERS)

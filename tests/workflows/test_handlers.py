@@ -379,7 +379,7 @@ def test_begin_returns_context_and_locks(make_local: MakeLocal) -> None:
 def test_the_lock_outlives_a_run_that_overruns_its_deadline(make_local: MakeLocal) -> None:
     """A run goes on after its deadline for one Wait (poll_seconds) and the longest handler
     (snapshot_verify); its lock must not expire meanwhile, or a second run takes it over."""
-    from mwaa_pause_resume.infra.handlers import HANDLERS as DEPLOYED
+    from mwaa_pause_resume.infra.capabilities import HANDLERS as DEPLOYED
 
     make_local(seed=False)
     verify = DEPLOYED["snapshot_verify"].timeout_seconds

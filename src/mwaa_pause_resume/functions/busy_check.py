@@ -3,7 +3,7 @@
 Asked by the state machine only when :mod:`.run_gate` answered ``check_busy`` (a
 scheduled pause, ``when_busy`` other than ``drain``, the environment AVAILABLE). A
 function of its own because it calls InvokeRestApi and nothing else, so it can join
-``[deployment] lambda_subnet_ids`` with the other REST callers (infra.handlers.joins_vpc).
+``[deployment] lambda_subnet_ids`` with the other REST callers (infra.capabilities.joins_vpc).
 
 Input: as :mod:`.run_gate`'s. Output: the same shape, with decision ``proceed``,
 ``skip`` or ``postpone`` (:func:`.run_gate.decide` with the count). A REST error does

@@ -29,12 +29,12 @@ from typing import Any
 
 from mwaa_pause_resume.config.bucket_policy_size import roles_environments
 from mwaa_pause_resume.config.model import EnvironmentConfig
+from mwaa_pause_resume.infra.capabilities import HANDLERS
 from mwaa_pause_resume.infra.execution_role_policy import (
     DAG_OBJECT_PATTERNS,
     SNAPSHOT_OBJECT_ACTIONS,
     WRITE_OBJECT_ACTIONS,
 )
-from mwaa_pause_resume.infra.handlers import HANDLERS
 from mwaa_pause_resume.infra.names import env_prefix
 from mwaa_pause_resume.infra.permissions import Scope, handler_statements
 

@@ -22,7 +22,7 @@ from mwaa_pause_resume.config.model import DeploymentConfig
 from mwaa_pause_resume.functions.ownership import DEPLOYMENT_VARIABLE
 from mwaa_pause_resume.functions.settings import MAC_KEY_VARIABLE
 from mwaa_pause_resume.functions.spoke_session import SPOKE_ROLE_VARIABLE
-from mwaa_pause_resume.infra.handlers import HANDLERS, OWNERSHIP_HANDLERS, Handler
+from mwaa_pause_resume.infra.capabilities import HANDLERS, OWNERSHIP_HANDLERS, Handler
 from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
 from mwaa_pause_resume.infra.names import construct_id
 from mwaa_pause_resume.infra.permissions import MWAA_CAPABILITIES, Scope, handler_statements

@@ -23,7 +23,7 @@ from mwaa_pause_resume.functions.layout import LOCK_FILE
 from mwaa_pause_resume.functions.metrics import METRICS_NAMESPACE
 from mwaa_pause_resume.functions.overrides import parameter_name
 from mwaa_pause_resume.functions.ownership import OWNER_TAG
-from mwaa_pause_resume.infra.handlers import Capability, Handler
+from mwaa_pause_resume.infra.capabilities import Capability, Handler
 from mwaa_pause_resume.infra.names import (
     AIRFLOW_REST_ROLE,
     AIRFLOW_SERVICE,

@@ -29,7 +29,7 @@ from mwaa_pause_resume.config.bucket_policy_size import LONGEST_BUCKET_ARN, LONG
 from mwaa_pause_resume.config.fleet import spoke_accounts, spoke_role_arn
 from mwaa_pause_resume.config.model import Config
 from mwaa_pause_resume.config.problems import ConfigError, Problem
-from mwaa_pause_resume.infra.handlers import HANDLERS
+from mwaa_pause_resume.infra.capabilities import HANDLERS
 from mwaa_pause_resume.infra.permissions import Scope, handler_statements
 
 ROLE_POLICY_LIMIT = 10_240  # IAM: a role's inline policies, in all, in characters
@@ -44,7 +44,7 @@ ADDED_POLICIES_BOUND = 640
 
 @dataclass(frozen=True)
 class RolePolicySize:
-    handler: str  # the function (infra.handlers.HANDLERS key)
+    handler: str  # the function (infra.capabilities.HANDLERS key)
     characters: int
 
 

@@ -78,5 +78,5 @@ def placeholder_arn(key: str) -> str:
 
 FUNCTION_KEYS: Final = WORKFLOW_FUNCTIONS
 
-# What each function may call is granted by the CDK app from infra.handlers.HANDLERS
+# What each function may call is granted by the CDK app from infra.capabilities.HANDLERS
 # (capabilities) and infra.permissions (the statements), the single source of truth.

@@ -1,5 +1,7 @@
-"""The capabilities (IAM) and sizing of each Lambda function the stack deploys (pure).
+"""What each deployed Lambda function may do (its IAM capabilities) and its sizing (pure).
 
+The functions' code lives in :mod:`mwaa_pause_resume.functions`; this table only says
+what each one is granted (``infra.permissions`` turns a capability into statements).
 Keys are those of :data:`mwaa_pause_resume.functions.HANDLERS`; a test checks
 both tables have the same keys, so a new handler cannot be deployed without
 a deliberate grant.
