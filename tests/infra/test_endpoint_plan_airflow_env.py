@@ -18,10 +18,10 @@ from mwaa_pause_resume.infra.vpc_endpoints import (
     EndpointPlan,
     endpoint_needs,
     is_airflow_3,
-    lookup_plans,
     offline_plan,
     plan_endpoints,
 )
+from mwaa_pause_resume.operations.vpc_endpoint_lookup import lookup_plans
 
 REGION = "eu-west-1"
 VPC = "vpc-0a1b2c3d4e5f60718"

@@ -20,7 +20,8 @@ from mwaa_pause_resume.infra.names import (
     schedule_name,
 )
 from mwaa_pause_resume.infra.notifications import notified_statuses, subscription_filters
-from mwaa_pause_resume.infra.vpc_endpoints import EndpointPlan, lookup_plans, plan_endpoints
+from mwaa_pause_resume.infra.vpc_endpoints import EndpointPlan, plan_endpoints
+from mwaa_pause_resume.operations.vpc_endpoint_lookup import lookup_plans
 from mwaa_pause_resume.schedule.cron import CronError
 
 

@@ -432,11 +432,8 @@ def _target(config: Config, profile: str | None, region: str | None) -> tuple[Co
 
 def _endpoint_context(config: Config, target: Any) -> dict[str, Any]:
     """Check private environments' VPC endpoints; what exists decides what the stack creates."""
-    from mwaa_pause_resume.infra.vpc_endpoints import (
-        CONTEXT_PREFIX,
-        endpoint_needs,
-        lookup_plans,
-    )
+    from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX, endpoint_needs
+    from mwaa_pause_resume.operations.vpc_endpoint_lookup import lookup_plans
 
     envs = [e for e in config.environments if e.vpc_id]
     if not envs and not config.deployment.lambdas_in_vpc:

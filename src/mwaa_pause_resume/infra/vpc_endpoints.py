@@ -1,4 +1,7 @@
-"""Which VPC endpoints the private side of a deployment lacks (pure) and the AWS lookup (shell).
+"""Which VPC endpoints the private side of a deployment needs, and what to create (pure).
+
+The EC2 lookup that feeds :func:`plan_endpoints` at deploy time is
+:mod:`mwaa_pause_resume.operations.vpc_endpoint_lookup`, with the other deploy-time AWS calls.
 
 Two kinds of callers sit inside a VPC without a route to the AWS APIs:
 
@@ -255,45 +258,3 @@ def plan_endpoints(
                 "(aws ec2 modify-vpc-endpoint --private-dns-enabled --vpc-endpoint-id ...)"
             )
     return EndpointPlan(vpc_id, create_s3, create_kms, create_env, tuple(problems))
-
-
-def lookup_plans(
-    session: Any,
-    region: str,
-    environments: Sequence[EnvironmentConfig],
-    deployment: DeploymentConfig | None = None,
-) -> list[EndpointPlan]:
-    """Ask EC2 what exists in every VPC that needs endpoints, or has an environment
-    (used by ``deploy``)."""
-    ec2 = session.client("ec2", region_name=region)
-    plans = []
-    for vpc_id, needs in checked_needs(environments, deployment).items():
-        tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
-        main = next(
-            (
-                t["RouteTableId"]
-                for t in tables["RouteTables"]
-                for a in t.get("Associations", [])
-                if a.get("Main")
-            ),
-            None,
-        )
-        by_subnet = {
-            a["SubnetId"]: t["RouteTableId"]
-            for t in tables["RouteTables"]
-            for a in t.get("Associations", [])
-            if a.get("SubnetId")
-        }
-        routes = {s: by_subnet.get(s) or main for s in needs.route_subnets}
-        endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
-        plans.append(
-            plan_endpoints(
-                region,
-                vpc_id,
-                {s: rt for s, rt in routes.items() if rt},
-                endpoints["VpcEndpoints"],
-                kms=needs.kms,
-                airflow_env=needs.airflow_env,
-            )
-        )
-    return plans
