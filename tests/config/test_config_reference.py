@@ -11,7 +11,12 @@ from pathlib import Path
 from config_helpers import EXAMPLES
 
 import mwaa_pause_resume
-from mwaa_pause_resume.config.fields import DEPLOYMENT_FIELDS, ENVIRONMENT_FIELDS, PRICE_KEYS
+from mwaa_pause_resume.config.fields import (
+    DEPLOYMENT_FIELDS,
+    ENVIRONMENT_FIELDS,
+    PRICE_KEYS,
+    REMOVED_VARIABLES,
+)
 from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig, PriceOverride
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
@@ -52,14 +57,16 @@ def test_field_table_matches_the_model() -> None:
 
 
 def test_every_seed_variable_is_accepted() -> None:
+    """Accepted, or removed with a message saying so (config.fields.REMOVED_FIELDS)."""
     accepted = {v for s in (*ENVIRONMENT_FIELDS, *DEPLOYMENT_FIELDS) for v in s.env_vars}
-    assert set(SEED_TABLE) <= accepted
-    ours = accepted - set(SEED_TABLE) - {"MWAA_ENV_BACKUP_FILE"}
+    seed = set(SEED_TABLE) - set(REMOVED_VARIABLES)
+    assert seed <= accepted
+    ours = accepted - seed
     assert all(var.startswith("MWAA_") for var in ours)
     seed_flagged = {
         v for s in (*ENVIRONMENT_FIELDS, *DEPLOYMENT_FIELDS) if s.seed for v in s.env_vars
     }
-    assert seed_flagged - {"MWAA_ENV_BACKUP_FILE"} == set(SEED_TABLE)
+    assert seed_flagged == seed
 
 
 def test_docs_describe_every_key_and_variable() -> None:

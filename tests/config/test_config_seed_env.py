@@ -66,7 +66,6 @@ def test_seed_defaults_apply_to_unset_and_blank_variables(tmp_path: Path) -> Non
     assert env.notification_types == DEFAULT_NOTIFICATION_TYPES
     assert env.export_dag_id == "mwaa_export_data"
     assert env.import_dag_id == "mwaa_import_data"
-    assert env.environment_backup_file == "environment-backup.json"
     assert (env.poll_timeout_minutes, env.pause_timeout_minutes) == (60, 60)
     assert (env.resume_timeout_minutes, env.poll_frequency_seconds) == (60, 60)
     assert env.update_execution_role is False
@@ -91,7 +90,6 @@ def test_every_seed_variable_is_read(tmp_path: Path) -> None:
         "MWAA_RESOURCES_FOLDER": "mwaairflow",
         "MWAA_METADATA_EXPORT_DAG_NAME": "export_meta",
         "MWAA_METADATA_IMPORT_DAG_NAME": "import_meta",
-        "MWAA_DEFAULT_ENV_BACKUP_FILE": "backup.json",
         "SFN_POLL_TIMEOUT_MINS": "30",
         "SFN_PAUSE_TIMEOUT_MINS": "90",
         "SFN_RESUME_TIMEOUT_MINS": "120",
@@ -112,7 +110,6 @@ def test_every_seed_variable_is_read(tmp_path: Path) -> None:
     assert env.notification_emails == ("admins@example.com", "ops@example.com")
     assert env.notification_types == ("FAILED", "RUNNING")
     assert (env.export_dag_id, env.import_dag_id) == ("export_meta", "import_meta")
-    assert env.environment_backup_file == "backup.json"
     assert env.poll_timeout_minutes == 30
     assert env.pause_timeout_minutes == 90
     assert env.resume_timeout_minutes == 120
@@ -143,11 +140,26 @@ def test_our_extra_variables(tmp_path: Path) -> None:
     assert env.missed_runs == "skip"
 
 
-def test_backup_file_alias_read_by_the_sample_code(tmp_path: Path) -> None:
-    environ = {**MINIMAL, "MWAA_ENV_BACKUP_FILE": "old-name.json"}
-    assert load_config(environ=environ, cwd=tmp_path).environments[0].environment_backup_file == (
-        "old-name.json"
+@pytest.mark.parametrize("var", ["MWAA_DEFAULT_ENV_BACKUP_FILE", "MWAA_ENV_BACKUP_FILE"])
+def test_removed_backup_file_variable_is_an_error_saying_so(tmp_path: Path, var: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config(environ={**MINIMAL, var: "backup.json"}, cwd=tmp_path)
+    assert problems_of(raised)[var] == (
+        "was removed: nothing read it: each snapshot saves the environment's configuration "
+        "as environment.json (docs/environment-snapshot.md) | unset it"
     )
+
+
+def test_removed_backup_file_variable_in_dotenv_names_the_file(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    lines = [f"{k}={v}" for k, v in MINIMAL.items()]
+    dotenv.write_text("\n".join([*lines, "MWAA_DEFAULT_ENV_BACKUP_FILE=backup.json", ""]))
+    with pytest.raises(ConfigError) as raised:
+        load_config(environ={}, cwd=tmp_path)
+    (problem,) = raised.value.problems
+    assert problem.field == "MWAA_DEFAULT_ENV_BACKUP_FILE"
+    assert problem.message.startswith("was removed: ")
+    assert problem.fix == f"delete it from {dotenv}"
 
 
 @pytest.mark.parametrize(

@@ -332,10 +332,10 @@ CASES: list[tuple[str, str, str, str]] = [
         "without a leading '/'",
     ),
     (
-        "backup file not json",
+        "removed key",
         one(environment_backup_file="env.txt"),
         "environments[0].environment_backup_file",
-        "ending in .json",
+        "delete this line",
     ),
     (
         "missing required",

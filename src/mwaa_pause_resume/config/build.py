@@ -27,6 +27,7 @@ from mwaa_pause_resume.config.fields import (
     ENVIRONMENT_DEFAULTS,
     ENVIRONMENT_FIELDS,
     PRICE_KEYS,
+    REMOVED_KEYS,
     FieldSpec,
 )
 from mwaa_pause_resume.config.model import (
@@ -166,6 +167,9 @@ class _Builder:
         broken: set[str] = set()
         for key, raw in table.items():
             spec = known.get(key)
+            if spec is None and key in REMOVED_KEYS:
+                self.add((*path, key), f"was removed: {REMOVED_KEYS[key].why}", "delete this line")
+                continue
             if spec is None:
                 self.add((*path, key), "is not a known key", did_you_mean(key, known, "keys"))
                 continue

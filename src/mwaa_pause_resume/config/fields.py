@@ -71,9 +71,6 @@ ENVIRONMENT_FIELDS: tuple[FieldSpec, ...] = (
               rules.in_range(*rules.DRAIN_TIMEOUT_RANGE, "minutes"), seed=False),
     FieldSpec("export_dag_id", "str", ("MWAA_METADATA_EXPORT_DAG_NAME",), rules.dag_id),
     FieldSpec("import_dag_id", "str", ("MWAA_METADATA_IMPORT_DAG_NAME",), rules.dag_id),
-    # The seed's table says MWAA_DEFAULT_ENV_BACKUP_FILE, its code reads MWAA_ENV_BACKUP_FILE.
-    FieldSpec("environment_backup_file", "str",
-              ("MWAA_DEFAULT_ENV_BACKUP_FILE", "MWAA_ENV_BACKUP_FILE"), rules.json_file_name),
     FieldSpec("update_after_restore", "bool", ("MWAA_UPDATE_AFTER_RESTORE",), seed=False),
     FieldSpec("missed_runs", "str", ("MWAA_MISSED_RUNS",), rules.missed_runs, seed=False,
               names_environment=True),
@@ -126,6 +123,29 @@ DEPLOYMENT_FIELDS: tuple[FieldSpec, ...] = (
 )  # fmt: skip
 
 PRICE_KEYS = ("environment", "extra_worker", "extra_scheduler")
+
+
+@dataclass(frozen=True)
+class RemovedField:
+    """A key (and its seed variables) that no longer exists: a configuration that still
+    sets it is told so, and what to do, rather than that the key is unknown."""
+
+    key: str
+    env_vars: tuple[str, ...]
+    why: str
+
+
+REMOVED_FIELDS: tuple[RemovedField, ...] = (
+    # The seed's table says MWAA_DEFAULT_ENV_BACKUP_FILE, its code reads MWAA_ENV_BACKUP_FILE.
+    RemovedField(
+        "environment_backup_file",
+        ("MWAA_DEFAULT_ENV_BACKUP_FILE", "MWAA_ENV_BACKUP_FILE"),
+        "nothing read it: each snapshot saves the environment's configuration as "
+        "environment.json (docs/environment-snapshot.md)",
+    ),
+)
+REMOVED_KEYS = {r.key: r for r in REMOVED_FIELDS}
+REMOVED_VARIABLES = {var: r for r in REMOVED_FIELDS for var in r.env_vars}
 
 
 def defaults_of(cls: type[Any]) -> dict[str, Any]:

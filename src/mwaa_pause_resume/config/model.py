@@ -45,7 +45,6 @@ class EnvironmentConfig:
     drain_timeout_minutes: int = 10
     export_dag_id: str = "mwaa_export_data"
     import_dag_id: str = "mwaa_import_data"
-    environment_backup_file: str = "environment-backup.json"
     update_after_restore: bool = False
     # What a resume does with the intervals whose time fell inside the pause
     # (metadata.missed_runs.POLICIES; a DAG tag can override it per DAG).

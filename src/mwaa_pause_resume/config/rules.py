@@ -320,12 +320,6 @@ def s3_prefix(value: str) -> str:
     return value
 
 
-def json_file_name(value: str) -> str:
-    if not value.endswith(".json") or "/" in value or value == ".json":
-        raise Invalid(f"{value!r} is not a JSON file name", "use a plain file name ending in .json")
-    return value
-
-
 def non_empty(value: str) -> str:
     if not value.strip():
         raise Invalid("is empty", "set a value or remove the key")

@@ -14,7 +14,12 @@ from typing import Any
 
 from mwaa_pause_resume.config.build import FieldPath, Naming
 from mwaa_pause_resume.config.dotenv import DotEnv
-from mwaa_pause_resume.config.fields import DEPLOYMENT_FIELDS, ENVIRONMENT_FIELDS, FieldSpec
+from mwaa_pause_resume.config.fields import (
+    DEPLOYMENT_FIELDS,
+    ENVIRONMENT_FIELDS,
+    REMOVED_VARIABLES,
+    FieldSpec,
+)
 from mwaa_pause_resume.config.problems import Invalid, Problem, did_you_mean
 
 _SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
@@ -135,7 +140,14 @@ def read_seed_variables(
                     table.pop(spec.key, None)
                     chosen[spec.key] = var
                 break
+    for var, removed in REMOVED_VARIABLES.items():
+        in_environ = bool(environ.get(var, "").strip())
+        if in_environ or file_values.get(var, "").strip():
+            where = "unset it" if in_environ else f"delete it from {dotenv_name}"
+            problems.append(Problem(var, f"was removed: {removed.why}", where))
     for var in file_values:
+        if var in REMOVED_VARIABLES:
+            continue
         if var.startswith(_OUR_PREFIXES) and var not in KNOWN_VARIABLES:
             problems.append(
                 Problem(
