@@ -4,15 +4,16 @@ The tree has the TOML shape (``deployment``, ``defaults``, ``environments``,
 ``prices``) whatever the source: the seed's environment variables are mapped
 onto it first. Values are checked field by field, then across fields and
 environments; nothing is raised until everything has been looked at.
+
+This module walks the sections; the checks live next to it: one value against its
+field (``coerce``, ``rules``), an environment's fields together
+(``environment_checks``), the resume cron they imply (``resume_schedule``) and the
+Lambda network keys (``lambda_network_check``).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
-import json
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from mwaa_pause_resume.config import rules
@@ -21,6 +22,8 @@ from mwaa_pause_resume.config.bucket_policy_size import (
     bucket_policy_too_large,
 )
 from mwaa_pause_resume.config.chat import build_notifications, check_webhook_network
+from mwaa_pause_resume.config.coerce import coerce, type_name
+from mwaa_pause_resume.config.environment_checks import check_environment
 from mwaa_pause_resume.config.fields import (
     DEPLOYMENT_DEFAULTS,
     DEPLOYMENT_FIELDS,
@@ -30,103 +33,23 @@ from mwaa_pause_resume.config.fields import (
     REMOVED_KEYS,
     FieldSpec,
 )
+from mwaa_pause_resume.config.lambda_network_check import check_lambda_network
 from mwaa_pause_resume.config.model import (
     Config,
     DeploymentConfig,
     EnvironmentConfig,
     PriceOverride,
 )
-from mwaa_pause_resume.config.network import known_lambda_vpcs
+from mwaa_pause_resume.config.naming import FieldPath, Naming
 from mwaa_pause_resume.config.notification_routes import ROUTES_FIX, overfull_addresses
 from mwaa_pause_resume.config.problems import ConfigError, Invalid, Problem, did_you_mean
+from mwaa_pause_resume.config.resume_schedule import apply_ready_by, apply_resume_window
 from mwaa_pause_resume.config.stack_size import too_many_resources
-from mwaa_pause_resume.schedule.window import MAX_WINDOW_MINUTES
 
-FieldPath = tuple[str | int, ...]
-# Lambda's VpcConfig limits (Lambda API reference): SubnetIds, SecurityGroupIds.
-LAMBDA_MAX_SUBNETS = 16
-LAMBDA_MAX_SECURITY_GROUPS = 5
 SECTIONS = ("deployment", "defaults", "environments", "prices", "notifications")
 # USD per hour; MWAA's largest class costs a few dollars. A bound keeps the estimate finite.
 MAX_PRICE = 1000
 REQUIRED_KEYS = ", ".join(s.key for s in ENVIRONMENT_FIELDS if s.required)
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-class Naming:
-    """How problems name a field, and how to supply a missing one (TOML spelling)."""
-
-    def name(self, path: FieldPath) -> str:
-        out = ""
-        for part in path:
-            if isinstance(part, int):
-                out += f"[{part}]"
-            else:
-                text = part if _BARE_KEY.fullmatch(part) else json.dumps(part)
-                out += f".{text}" if out else text
-        return out
-
-    def key(self, key: str) -> str:
-        """How a key is spelled inside messages."""
-        return key
-
-    def missing_fix(self, key: str) -> str:
-        if key == "name":  # the one key [defaults] refuses: it must differ per environment
-            return 'add name = "..." (the MWAA environment\'s name) to this [[environments]] entry'
-        return f"add {key} = ... to this [[environments]] entry or to [defaults]"
-
-
-def coerce(spec: FieldSpec, value: Any) -> Any:
-    """Check a value's type against its field kind; apply the field rule."""
-    if spec.kind in ("str", "optional_str"):
-        if not isinstance(value, str):
-            raise Invalid(
-                f"must be text, not {_type_name(value)}",
-                f'put the value in double quotes: {spec.key} = "..."',
-            )
-        value = value.strip()
-        if spec.kind == "optional_str" and not value:
-            return None
-    elif spec.kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            example = _int_example(spec.key)
-            if isinstance(value, float):
-                raise Invalid(
-                    f"must be a whole number, not {value!r}",
-                    f"write it without a decimal point: {spec.key} = {example}",
-                )
-            raise Invalid(
-                f"must be a whole number, not {_type_name(value)}",
-                f"write a number without quotes: {spec.key} = {example}",
-            )
-    elif spec.kind == "bool":
-        if not isinstance(value, bool):
-            raise Invalid(
-                f"must be true or false, not {_type_name(value)}",
-                f"write {spec.key} = true or {spec.key} = false (no quotes)",
-            )
-    elif spec.kind == "list":
-        items = [value] if isinstance(value, str) else value
-        if isinstance(items, list):  # TOML's own dates (skip_dates = [2026-12-24]) as text
-            items = [i.isoformat() if type(i) is datetime.date else i for i in items]
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise Invalid(
-                f"must be a list of text values, not {_type_name(value)}",
-                f'write {spec.key} = ["first", "second"]',
-            )
-        value = tuple(i.strip() for i in items if i.strip())
-    return spec.rule(value) if spec.rule is not None else value
-
-
-def _int_example(key: str) -> int:
-    """The field's own default as the example (min_workers = 1, not 60)."""
-    default = {**ENVIRONMENT_DEFAULTS, **DEPLOYMENT_DEFAULTS}.get(key)
-    return default if isinstance(default, int) and not isinstance(default, bool) else 1
-
-
-def _type_name(value: Any) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", str: "text", list: "a list"}
-    return names.get(type(value), "a table" if isinstance(value, dict) else type(value).__name__)
 
 
 class _Builder:
@@ -147,7 +70,7 @@ class _Builder:
     def table(self, tree: Mapping[str, Any], key: str, fix: str) -> Mapping[str, Any]:
         value = tree.get(key, {})
         if not isinstance(value, Mapping):
-            self.add((key,), f"must be a table, not {_type_name(value)}", fix)
+            self.add((key,), f"must be a table, not {type_name(value)}", fix)
             return {}
         return value
 
@@ -190,89 +113,6 @@ class _Builder:
         values, self.deployment_broken = self.fields(table, DEPLOYMENT_FIELDS, ("deployment",))
         return DeploymentConfig(**{**DEPLOYMENT_DEFAULTS, **values})
 
-    def lambda_network(
-        self, deployment: DeploymentConfig, environments: tuple[EnvironmentConfig, ...]
-    ) -> DeploymentConfig:
-        """Lambda subnets and security groups go together, in one known VPC.
-
-        Returns ``deployment`` with ``lambda_vpc_id`` filled in from the environments
-        when the Lambda subnets are theirs.
-        """
-        k = self.naming.key
-        subnets, groups = deployment.lambda_subnet_ids, deployment.lambda_security_group_ids
-        given_vpc = deployment.lambda_vpc_id
-        broken = self.deployment_broken
-
-        def problem(key: str, message: str, fix: str) -> None:
-            self.add(("deployment", key), message, fix)
-
-        both = f"set both {k('lambda_subnet_ids')} and {k('lambda_security_group_ids')}"
-        if broken & {"lambda_subnet_ids", "lambda_security_group_ids"}:
-            return deployment
-        if bool(subnets) != bool(groups):
-            have, lack = (
-                ("lambda_subnet_ids", "lambda_security_group_ids")
-                if subnets
-                else ("lambda_security_group_ids", "lambda_subnet_ids")
-            )
-            problem(
-                lack,
-                f"is empty but {k(have)} is set: the functions need both to run in a VPC",
-                f"{both} (the security groups the functions use in those subnets), "
-                f"or remove {k(have)} to keep the functions outside any VPC",
-            )
-            return deployment
-        for key, ids, limit in (
-            ("lambda_subnet_ids", subnets, LAMBDA_MAX_SUBNETS),
-            ("lambda_security_group_ids", groups, LAMBDA_MAX_SECURITY_GROUPS),
-        ):
-            if len(ids) > limit:
-                problem(
-                    key,
-                    f"lists {len(ids)} ids; a Lambda function's VpcConfig takes at most {limit}",
-                    f"list at most {limit}",
-                )
-        if not subnets:
-            if given_vpc is not None:
-                problem(
-                    "lambda_vpc_id",
-                    f"is set but {k('lambda_subnet_ids')} is not",
-                    f"{both}, or remove {k('lambda_vpc_id')}",
-                )
-            return deployment
-        if "lambda_vpc_id" in broken:
-            return deployment
-        vpcs = known_lambda_vpcs(subnets, environments)
-        if given_vpc is not None:
-            for vpc, listed in vpcs.items():
-                if vpc != given_vpc:
-                    problem(
-                        "lambda_vpc_id",
-                        f"is {given_vpc} but {', '.join(listed)} belong(s) to {vpc} "
-                        "(an environment's vpc_id and subnet_ids say so)",
-                        f"set {k('lambda_vpc_id')} to the VPC of the subnets, or correct "
-                        f"{k('lambda_subnet_ids')}",
-                    )
-            return deployment
-        if len(vpcs) > 1:
-            problem(
-                "lambda_subnet_ids",
-                "lists subnets of several VPCs ("
-                + "; ".join(f"{', '.join(s)} in {v}" for v, s in vpcs.items())
-                + ")",
-                "list subnets of one VPC: a Lambda function runs in a single VPC",
-            )
-            return deployment
-        if not vpcs:
-            problem(
-                "lambda_vpc_id",
-                f"is required: {k('lambda_subnet_ids')} are not subnet_ids of a configured "
-                "environment, so their VPC is unknown",
-                f"set {k('lambda_vpc_id')} to the VPC of those subnets (VPC console, Subnets)",
-            )
-            return deployment
-        return dataclasses.replace(deployment, lambda_vpc_id=next(iter(vpcs)))
-
     def environments(
         self, tree: Mapping[str, Any], deployment: DeploymentConfig
     ) -> tuple[EnvironmentConfig, ...]:
@@ -302,7 +142,7 @@ class _Builder:
         if not isinstance(entries, list):
             self.add(
                 ("environments",),
-                f"must be an array of tables, not {_type_name(entries)}",
+                f"must be an array of tables, not {type_name(entries)}",
                 "write [[environments]] (double brackets) followed by key = value lines",
             )
             return ()
@@ -320,7 +160,7 @@ class _Builder:
             if not isinstance(entry, Mapping):
                 self.add(
                     ("environments", i),
-                    f"must be a table, not {_type_name(entry)}",
+                    f"must be a table, not {type_name(entry)}",
                     "write [[environments]] followed by key = value lines",
                 )
                 continue
@@ -361,8 +201,8 @@ class _Builder:
                 return ("defaults", key)
             return ("environments", i, key)
 
-        self.ready_by(merged, broken, where)
-        self.resume_window(merged, broken, where)
+        apply_ready_by(merged, broken, where, add=self.add, k=self.naming.key)
+        apply_resume_window(merged, broken, where, add=self.add)
         for spec in ENVIRONMENT_FIELDS:
             if spec.required and spec.key not in merged and spec.key not in broken:
                 self.add(where(spec.key), "is required", self.naming.missing_fix(spec.key))
@@ -373,225 +213,10 @@ class _Builder:
             for key in ("schedulers", "min_workers", "max_workers"):
                 merged.setdefault(key, 1)
         full = {**ENVIRONMENT_DEFAULTS, **merged}
-        self.cross_checks(full, broken, where, deployment)
+        check_environment(full, broken, where, deployment, add=self.add, k=self.naming.key)
         if broken:
             return None
         return EnvironmentConfig(**full)
-
-    def ready_by(
-        self, merged: dict[str, Any], broken: set[str], where: Callable[[str], FieldPath]
-    ) -> None:
-        """``resume_ready_by`` replaces ``resume_schedule``: the schedule becomes the cron
-        firing the lead cap before it (schedule.ready_by)."""
-        from mwaa_pause_resume.schedule.cron import CronError
-        from mwaa_pause_resume.schedule.ready_by import fire_cron
-
-        ready_by = merged.get("resume_ready_by")
-        if not ready_by or "resume_ready_by" in broken:
-            return
-        k = self.naming.key
-        if "resume_schedule" in merged or "resume_schedule" in broken:
-            # The more specific table wins: an entry's key over the other's in [defaults].
-            ready_level, schedule_level = where("resume_ready_by")[0], where("resume_schedule")[0]
-            if ready_level != schedule_level:
-                if schedule_level == "defaults":
-                    merged.pop("resume_schedule", None)
-                    broken.discard("resume_schedule")
-                else:
-                    merged.pop("resume_ready_by")
-                    return
-        if "resume_schedule" in merged or "resume_schedule" in broken:
-            self.add(
-                where("resume_ready_by"),
-                f"is set together with {k('resume_schedule')}; an environment has one or the other",
-                f"remove {k('resume_schedule')} (the resume then starts early enough to be "
-                f"ready by {ready_by!r}) or remove {k('resume_ready_by')}",
-            )
-            broken.add("resume_ready_by")
-            return
-        cap = merged.get("resume_lead_max_minutes", ENVIRONMENT_DEFAULTS["resume_lead_max_minutes"])
-        try:
-            # A schedule window moves the fire that much earlier again (schedule.window).
-            merged["resume_schedule"] = fire_cron(ready_by, cap + _window(merged, broken))
-        except CronError as exc:
-            self.add(where("resume_ready_by"), exc.message, exc.hint or "")
-            broken.add("resume_ready_by")
-
-    def resume_window(
-        self, merged: dict[str, Any], broken: set[str], where: Callable[[str], FieldPath]
-    ) -> None:
-        """With ``schedule_window_minutes`` and a plain ``resume_schedule``, the resume
-        fires the window earlier (it then starts within the window before the configured
-        time, never after it: schedule.window)."""
-        from mwaa_pause_resume.schedule.cron import CronError
-        from mwaa_pause_resume.schedule.ready_by import fire_cron
-
-        window = _window(merged, broken)
-        cron = merged.get("resume_schedule")
-        if not window or merged.get("resume_ready_by") or not isinstance(cron, str):
-            return
-        if "resume_schedule" in broken:
-            return
-        try:
-            merged["resume_schedule"] = fire_cron(cron, window, what="resume_schedule")
-        except CronError as exc:
-            self.add(where("schedule_window_minutes"), exc.message, exc.hint or "")
-            broken.add("schedule_window_minutes")
-
-    def cross_checks(
-        self,
-        env: Mapping[str, Any],
-        broken: set[str],
-        where: Callable[[str], FieldPath],
-        deployment: DeploymentConfig,
-    ) -> None:
-        def ok(*keys: str) -> bool:
-            return not broken.intersection(keys)
-
-        def flag(key: str, message: str, fix: str) -> None:
-            self.add(where(key), message, fix)
-            broken.add(key)
-
-        k = self.naming.key
-
-        if ok("pause_schedule", "resume_schedule") and rules.cron_key(
-            env["pause_schedule"]
-        ) == rules.cron_key(env["resume_schedule"]):
-            flag(
-                "resume_schedule",
-                f"is the same schedule as {k('pause_schedule')} ({env['pause_schedule']!r}): the "
-                "environment would be paused and resumed at the same moment",
-                f"give {k('resume_schedule')} a different time than {k('pause_schedule')}",
-            )
-        if ok("export_dag_id", "import_dag_id") and env["export_dag_id"] == env["import_dag_id"]:
-            flag(
-                "import_dag_id",
-                f"is the same DAG as {k('export_dag_id')} ({env['export_dag_id']!r})",
-                "use two different DAG ids for export and import",
-            )
-        if ok("min_workers", "max_workers") and env["min_workers"] > env["max_workers"]:
-            flag(
-                "min_workers",
-                f"{env['min_workers']} is larger than {k('max_workers')} ({env['max_workers']})",
-                f"set {k('min_workers')} to at most {k('max_workers')}",
-            )
-        if ok("environment_class", "schedulers", "max_workers"):
-            self.class_limits(env, flag, k)
-        if ok("drain_timeout_minutes", "pause_timeout_minutes") and (
-            env["drain_timeout_minutes"] >= env["pause_timeout_minutes"]
-        ):
-            flag(
-                "drain_timeout_minutes",
-                f"{env['drain_timeout_minutes']} min leaves no time to export within "
-                f"{k('pause_timeout_minutes')} ({env['pause_timeout_minutes']} min)",
-                f"make {k('drain_timeout_minutes')} smaller than {k('pause_timeout_minutes')}",
-            )
-        if ok("poll_frequency_seconds", "poll_timeout_minutes") and (
-            env["poll_frequency_seconds"] >= env["poll_timeout_minutes"] * 60
-        ):
-            flag(
-                "poll_frequency_seconds",
-                f"polling every {env['poll_frequency_seconds']} s never fits in "
-                f"{k('poll_timeout_minutes')} ({env['poll_timeout_minutes']} min)",
-                "poll more often than the poll timeout",
-            )
-        postponing = env["when_busy"] == "postpone" and ok("when_busy")
-        if (
-            postponing
-            and ok("max_postpone_minutes", "pause_timeout_minutes")
-            and (
-                env["max_postpone_minutes"] + env["pause_timeout_minutes"] > rules.TIMEOUT_RANGE[1]
-            )
-        ):
-            flag(
-                "max_postpone_minutes",
-                f"{env['max_postpone_minutes']} min of postponing plus {k('pause_timeout_minutes')}"
-                f" ({env['pause_timeout_minutes']} min) exceeds a workflow's "
-                f"{rules.TIMEOUT_RANGE[1]} minutes",
-                f"make the two add up to at most {rules.TIMEOUT_RANGE[1]} minutes",
-            )
-        if ok("vpc_id") and env["vpc_id"] is None:
-            for key in ("subnet_ids", "security_group_ids", "create_vpc_endpoints"):
-                if ok(key) and env[key]:
-                    flag(
-                        key,
-                        f"is set but {k('vpc_id')} is not",
-                        f"set {k('vpc_id')} to the VPC of the environment "
-                        "(MWAA console, Networking)",
-                    )
-        # An environment in another account (hub and spoke) has its execution role there.
-        own_account = env.get("account") if ok("account") else None
-        account = own_account or deployment.account
-        if own_account is not None and deployment.account is None:
-            flag(
-                "account",
-                f"names account {own_account} but [deployment] account is not set, so the hub "
-                "cannot tell whether the environment is in its own account or in a spoke",
-                "set account in [deployment] to the hub's 12-digit account id (docs/fleet.md)",
-            )
-        spoke = own_account is not None and own_account != deployment.account
-        if spoke and deployment.account is not None and env.get("update_execution_role"):
-            flag(
-                "update_execution_role",
-                f"is true for an environment in account {own_account} (a spoke): the hub's "
-                "stack cannot change a role in another account",
-                f"set {k('update_execution_role')} = false and attach the output of "
-                "`mwaa-pause-resume policy ENV` to the execution role in its account "
-                "(docs/fleet.md)",
-            )
-        if (
-            spoke
-            and deployment.account is not None
-            and ok("region")
-            and env.get("region") is None
-            and deployment.region is None
-        ):
-            flag(
-                "region",
-                f"is not set for an environment in account {own_account} (a spoke), and "
-                "[deployment] region is not set either: the spoke role's policy names the "
-                "environment's region",
-                f"set {k('region')} for the environment, or region in [deployment]",
-            )
-        if ok("execution_role_arn") and account is not None:
-            role_account = rules.role_account(env["execution_role_arn"])
-            if role_account != account:
-                where_account = f"the environment's {k('account')}" if own_account else k("account")
-                flag(
-                    "execution_role_arn",
-                    f"belongs to account {role_account} but {where_account} is {account}",
-                    "use the execution role of the environment in its own account (the "
-                    "deployment account unless the environment sets account), "
-                    f"or correct {k('account')}",
-                )
-
-    @staticmethod
-    def class_limits(
-        env: Mapping[str, Any],
-        flag: Callable[[str, str, str], None],
-        k: Callable[[str], str],
-    ) -> None:
-        klass, schedulers = env["environment_class"], env["schedulers"]
-        if klass == rules.MICRO_CLASS:
-            if schedulers != 1:
-                flag(
-                    "schedulers",
-                    f"mw1.micro runs exactly 1 scheduler, not {schedulers}",
-                    f"set {k('schedulers')} = 1 or choose a larger {k('environment_class')}",
-                )
-            if env["max_workers"] != 1:
-                flag(
-                    "max_workers",
-                    f"mw1.micro runs exactly 1 worker, not {env['max_workers']}",
-                    f"set {k('max_workers')} = 1 or choose a larger {k('environment_class')}",
-                )
-        elif not rules.SCHEDULER_RANGE[0] <= schedulers <= rules.SCHEDULER_RANGE[1]:
-            low, high = rules.SCHEDULER_RANGE
-            flag(
-                "schedulers",
-                f"{klass} runs {low} to {high} schedulers, not {schedulers}",
-                f"set {k('schedulers')} to a value from {low} to {high}",
-            )
 
     def prices(self, tree: Mapping[str, Any]) -> dict[str, PriceOverride]:
         table = self.table(tree, "prices", 'write [prices."mw1.small"] with environment = 0.49')
@@ -608,7 +233,7 @@ class _Builder:
             if not isinstance(entry, Mapping):
                 self.add(
                     path,
-                    f"must be a table, not {_type_name(entry)}",
+                    f"must be a table, not {type_name(entry)}",
                     f'write [prices."{klass}"] followed by environment = <USD per hour>',
                 )
                 continue
@@ -654,7 +279,13 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
             )
     deployment = builder.deployment(tree)
     environments = builder.environments(tree, deployment)
-    deployment = builder.lambda_network(deployment, environments)
+    deployment = check_lambda_network(
+        deployment,
+        environments,
+        builder.deployment_broken,
+        add=builder.add,
+        k=builder.naming.key,
+    )
     prices = builder.prices(tree)
     notifications = build_notifications(tree.get("notifications"), builder.add)
     check_webhook_network(notifications, deployment.lambdas_in_vpc, builder.add)
@@ -674,12 +305,3 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
     if builder.problems:
         raise ConfigError(builder.problems, source)
     return config
-
-
-def _window(merged: dict[str, Any], broken: set[str]) -> int:
-    """The schedule window in minutes, 0 when unset or invalid (its own problem is
-    reported by its rule)."""
-    value = merged.get("schedule_window_minutes", 0)
-    if "schedule_window_minutes" in broken or isinstance(value, bool):
-        return 0
-    return value if isinstance(value, int) and 0 < value <= MAX_WINDOW_MINUTES else 0

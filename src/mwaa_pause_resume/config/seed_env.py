@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mwaa_pause_resume.config.build import FieldPath, Naming
 from mwaa_pause_resume.config.dotenv import DotEnv
 from mwaa_pause_resume.config.fields import (
     DEPLOYMENT_FIELDS,
@@ -20,6 +19,7 @@ from mwaa_pause_resume.config.fields import (
     REMOVED_VARIABLES,
     FieldSpec,
 )
+from mwaa_pause_resume.config.naming import FieldPath, Naming
 from mwaa_pause_resume.config.problems import Invalid, Problem, did_you_mean
 
 _SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
