@@ -368,13 +368,13 @@ _KEY_ARN = re.compile(r"arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0
 
 
 def _checked_bucket(bucket: str | None) -> str | None:
-    from mwaa_pause_resume.config import rules
+    from mwaa_pause_resume.config.aws_rules import bucket as bucket_rule
     from mwaa_pause_resume.config.problems import Invalid
 
     if bucket is None:
         return None
     try:
-        return rules.bucket(bucket)
+        return bucket_rule(bucket)
     except Invalid as exc:
         raise UserError(
             f"--bucket: {exc.message}.",

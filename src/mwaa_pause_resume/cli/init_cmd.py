@@ -48,8 +48,8 @@ def _configured_region(existing: str | None) -> str | None:
     A file that does not parse is reported later, when the merged text is validated."""
     import tomllib
 
+    from mwaa_pause_resume.config.aws_rules import region as region_rule
     from mwaa_pause_resume.config.problems import Invalid
-    from mwaa_pause_resume.config.rules import region as region_rule
     from mwaa_pause_resume.parsing import loads_toml
 
     if existing is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mwaa_pause_resume.config import rules
+from mwaa_pause_resume.config import aws_rules, rules, schedule_rules
 from mwaa_pause_resume.config.model import DeploymentConfig
 from mwaa_pause_resume.config.naming import AddProblem, FieldPath
 
@@ -30,9 +30,9 @@ def check_environment(
         add(where(key), message, fix)
         broken.add(key)
 
-    if ok("pause_schedule", "resume_schedule") and rules.cron_key(
+    if ok("pause_schedule", "resume_schedule") and schedule_rules.cron_key(
         env["pause_schedule"]
-    ) == rules.cron_key(env["resume_schedule"]):
+    ) == schedule_rules.cron_key(env["resume_schedule"]):
         flag(
             "resume_schedule",
             f"is the same schedule as {k('pause_schedule')} ({env['pause_schedule']!r}): the "
@@ -127,7 +127,7 @@ def check_environment(
             f"set {k('region')} for the environment, or region in [deployment]",
         )
     if ok("execution_role_arn") and account is not None:
-        role_account = rules.role_account(env["execution_role_arn"])
+        role_account = aws_rules.role_account(env["execution_role_arn"])
         if role_account != account:
             where_account = f"the environment's {k('account')}" if own_account else k("account")
             flag(

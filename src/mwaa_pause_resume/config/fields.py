@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mwaa_pause_resume.config import rules
+from mwaa_pause_resume.config import aws_rules, rules, schedule_rules
 from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig
 from mwaa_pause_resume.schedule.window import MAX_WINDOW_MINUTES
 
@@ -40,20 +40,22 @@ class FieldSpec:
 
 ENVIRONMENT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("name", "str", ("MWAA_ENV_NAME",), rules.environment_name, required=True),
-    FieldSpec("source_bucket", "str", ("MWAA_SOURCE_BUCKET_NAME",), rules.bucket, required=True),
-    FieldSpec("execution_role_arn", "str", ("MWAA_EXECUTION_ROLE_ARN",), rules.role_arn,
+    FieldSpec("source_bucket", "str", ("MWAA_SOURCE_BUCKET_NAME",), aws_rules.bucket,
               required=True),
-    FieldSpec("pause_schedule", "str", ("MWAA_PAUSE_CRON_SCHEDULE",), rules.cron, required=True),
-    FieldSpec("resume_schedule", "str", ("MWAA_RESUME_CRON_SCHEDULE",), rules.cron,
+    FieldSpec("execution_role_arn", "str", ("MWAA_EXECUTION_ROLE_ARN",), aws_rules.role_arn,
               required=True),
-    FieldSpec("timezone", "str", ("MWAA_SCHEDULE_TIME_ZONE",), rules.timezone),
+    FieldSpec("pause_schedule", "str", ("MWAA_PAUSE_CRON_SCHEDULE",), schedule_rules.cron,
+              required=True),
+    FieldSpec("resume_schedule", "str", ("MWAA_RESUME_CRON_SCHEDULE",), schedule_rules.cron,
+              required=True),
+    FieldSpec("timezone", "str", ("MWAA_SCHEDULE_TIME_ZONE",), schedule_rules.timezone),
     FieldSpec("airflow_version", "optional_str", ("MWAA_ENV_VERSION",), rules.airflow_version),
     FieldSpec("dags_s3_path", "str", ("MWAA_DAGS_S3_PATH",), rules.s3_prefix),
     FieldSpec("update_execution_role", "bool", ("MWAA_UPDATE_EXECUTION_ROLE",)),
-    FieldSpec("vpc_id", "optional_str", ("MWAA_VPC_ID",), rules.vpc_id),
-    FieldSpec("subnet_ids", "list", ("MWAA_VPC_SUBNETS",), rules.each(rules.subnet_id)),
+    FieldSpec("vpc_id", "optional_str", ("MWAA_VPC_ID",), aws_rules.vpc_id),
+    FieldSpec("subnet_ids", "list", ("MWAA_VPC_SUBNETS",), rules.each(aws_rules.subnet_id)),
     FieldSpec("security_group_ids", "list", ("MWAA_VPC_SECURITY_GROUPS",),
-              rules.each(rules.security_group_id)),
+              rules.each(aws_rules.security_group_id)),
     FieldSpec("create_vpc_endpoints", "bool", ("MWAA_CREATE_VPC_ENDPOINTS",), seed=False),
     FieldSpec("notification_emails", "list", ("MWAA_NOTIFICATION_EMAILS",),
               rules.each(rules.email)),
@@ -84,16 +86,16 @@ ENVIRONMENT_FIELDS: tuple[FieldSpec, ...] = (
               rules.in_range(*rules.WORKER_RANGE, "workers"), seed=False),
     FieldSpec("schedulers", "int", ("MWAA_SCHEDULERS",), rules.in_range(1, 5, "schedulers"),
               seed=False),
-    FieldSpec("skip_dates", "list", ("MWAA_SKIP_DATES",), rules.skip_dates, seed=False,
+    FieldSpec("skip_dates", "list", ("MWAA_SKIP_DATES",), schedule_rules.skip_dates, seed=False,
               names_environment=True),
     FieldSpec("change_calendar", "optional_str", ("MWAA_CHANGE_CALENDAR",),
-              rules.change_calendar, seed=False),
+              aws_rules.change_calendar, seed=False),
     FieldSpec("when_busy", "str", ("MWAA_WHEN_BUSY",), rules.when_busy, seed=False),
     FieldSpec("max_postpone_minutes", "int", ("MWAA_MAX_POSTPONE_MINS",),
               rules.in_range(*rules.POSTPONE_RANGE, "minutes"), seed=False),
     FieldSpec("postpone_interval_minutes", "int", ("MWAA_POSTPONE_INTERVAL_MINS",),
               rules.in_range(*rules.POSTPONE_INTERVAL_RANGE, "minutes"), seed=False),
-    FieldSpec("resume_ready_by", "optional_str", ("MWAA_RESUME_READY_BY",), rules.cron,
+    FieldSpec("resume_ready_by", "optional_str", ("MWAA_RESUME_READY_BY",), schedule_rules.cron,
               seed=False),
     FieldSpec("resume_lead_default_minutes", "int", ("MWAA_RESUME_LEAD_DEFAULT_MINS",),
               rules.in_range(*rules.LEAD_RANGE, "minutes"), seed=False),
@@ -101,24 +103,24 @@ ENVIRONMENT_FIELDS: tuple[FieldSpec, ...] = (
               rules.in_range(0, 240, "minutes"), seed=False),
     FieldSpec("resume_lead_max_minutes", "int", ("MWAA_RESUME_LEAD_MAX_MINS",),
               rules.in_range(*rules.LEAD_RANGE, "minutes"), seed=False),
-    FieldSpec("account", "optional_str", ("MWAA_ENV_ACCOUNT",), rules.account_id, seed=False),
-    FieldSpec("region", "optional_str", ("MWAA_ENV_REGION",), rules.region, seed=False),
-    FieldSpec("tags", "list", ("MWAA_ENV_TAGS",), rules.tags, seed=False,
+    FieldSpec("account", "optional_str", ("MWAA_ENV_ACCOUNT",), aws_rules.account_id, seed=False),
+    FieldSpec("region", "optional_str", ("MWAA_ENV_REGION",), aws_rules.region, seed=False),
+    FieldSpec("tags", "list", ("MWAA_ENV_TAGS",), aws_rules.tags, seed=False,
               names_environment=True),
     FieldSpec("schedule_window_minutes", "int", ("MWAA_SCHEDULE_WINDOW_MINS",),
               rules.in_range(0, MAX_WINDOW_MINUTES, "minutes"), seed=False),
 )  # fmt: skip
 
 DEPLOYMENT_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("stack_name", "str", ("MWAA_MAIN_STACK_NAME",), rules.stack_name),
-    FieldSpec("account", "optional_str", ("CDK_DEFAULT_ACCOUNT",), rules.account_id),
-    FieldSpec("region", "optional_str", ("CDK_DEFAULT_REGION",), rules.region),
+    FieldSpec("stack_name", "str", ("MWAA_MAIN_STACK_NAME",), aws_rules.stack_name),
+    FieldSpec("account", "optional_str", ("CDK_DEFAULT_ACCOUNT",), aws_rules.account_id),
+    FieldSpec("region", "optional_str", ("CDK_DEFAULT_REGION",), aws_rules.region),
     FieldSpec("resources_folder", "optional_str", ("MWAA_RESOURCES_FOLDER",), rules.non_empty),
     FieldSpec("lambda_subnet_ids", "list", ("MWAA_LAMBDA_SUBNETS",),
-              rules.each(rules.subnet_id), seed=False),
+              rules.each(aws_rules.subnet_id), seed=False),
     FieldSpec("lambda_security_group_ids", "list", ("MWAA_LAMBDA_SECURITY_GROUPS",),
-              rules.each(rules.security_group_id), seed=False),
-    FieldSpec("lambda_vpc_id", "optional_str", ("MWAA_LAMBDA_VPC_ID",), rules.vpc_id,
+              rules.each(aws_rules.security_group_id), seed=False),
+    FieldSpec("lambda_vpc_id", "optional_str", ("MWAA_LAMBDA_VPC_ID",), aws_rules.vpc_id,
               seed=False),
 )  # fmt: skip
 

@@ -27,8 +27,8 @@ HISTORY_PAGE = 1000
 def _check_region(region: str) -> None:
     """Reject a mistyped --region before any call: botocore would only report an
     unreachable endpoint (or missing credentials) for it."""
+    from mwaa_pause_resume.config.aws_rules import region as region_rule
     from mwaa_pause_resume.config.problems import Invalid
-    from mwaa_pause_resume.config.rules import region as region_rule
 
     try:
         region_rule(region)

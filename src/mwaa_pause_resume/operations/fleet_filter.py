@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from mwaa_pause_resume.config.aws_rules import account_id, region
 from mwaa_pause_resume.config.fleet import Placement, matches, placement, tag_pairs
 from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig
 from mwaa_pause_resume.config.problems import Invalid
-from mwaa_pause_resume.config.rules import account_id, region
 from mwaa_pause_resume.errors import UserError
 
 ACCOUNT_FLAG = "--account"
