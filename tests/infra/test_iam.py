@@ -435,7 +435,8 @@ def test_a_change_calendar_is_granted_by_its_document_arn() -> None:
     import dataclasses
 
     from mwaa_pause_resume.infra.capabilities import HANDLERS
-    from mwaa_pause_resume.infra.permissions import Scope, handler_statements
+    from mwaa_pause_resume.infra.permission_scope import Scope
+    from mwaa_pause_resume.infra.permissions import handler_statements
 
     dev, staging = CONFIG.environments[:2]
     envs = [

@@ -21,12 +21,12 @@ from mwaa_pause_resume.config.model import Config
 from mwaa_pause_resume.infra.capabilities import HANDLERS
 from mwaa_pause_resume.infra.dashboard import search_expression
 from mwaa_pause_resume.infra.nag import render
-from mwaa_pause_resume.infra.permissions import (
+from mwaa_pause_resume.infra.permission_scope import (
     FLEET_SCOPING_THRESHOLD,
     Scope,
-    handler_statements,
     uses_fleet_scoping,
 )
+from mwaa_pause_resume.infra.permissions import handler_statements
 from mwaa_pause_resume.infra.role_policy_size import (
     ADDED_POLICIES_BOUND,
     ROLE_POLICY_LIMIT,

@@ -20,7 +20,8 @@ from mwaa_pause_resume.infra.bucket_guard import (
     guard_statements,
 )
 from mwaa_pause_resume.infra.capabilities import HANDLERS
-from mwaa_pause_resume.infra.permissions import Scope, handler_statements
+from mwaa_pause_resume.infra.permission_scope import Scope
+from mwaa_pause_resume.infra.permissions import handler_statements
 from mwaa_pause_resume.infra.spoke import (
     HUB_TAG,
     ROLE_LOGICAL_ID,

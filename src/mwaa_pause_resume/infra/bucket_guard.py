@@ -36,7 +36,8 @@ from mwaa_pause_resume.infra.execution_role_policy import (
     WRITE_OBJECT_ACTIONS,
 )
 from mwaa_pause_resume.infra.names import env_prefix
-from mwaa_pause_resume.infra.permissions import Scope, handler_statements
+from mwaa_pause_resume.infra.permission_scope import Scope
+from mwaa_pause_resume.infra.permissions import handler_statements
 
 # An administrator who must read or repair snapshots outside the workflows creates an
 # IAM role with this exact name (and an identity policy allowing the S3 and KMS calls):

@@ -47,7 +47,7 @@ from mwaa_pause_resume.infra.alarms import (
 )
 from mwaa_pause_resume.infra.lambdas import WorkflowFunctions
 from mwaa_pause_resume.infra.notifications import Notifications
-from mwaa_pause_resume.infra.permissions import Scope
+from mwaa_pause_resume.infra.permission_scope import Scope
 
 CHATBOT = "chatbot.amazonaws.com"
 # Alarms whose OK also goes out (as alarms.py sends it to the e-mail topic).

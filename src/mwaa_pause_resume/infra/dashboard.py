@@ -22,7 +22,7 @@ from constructs import Construct
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.functions.metrics import METRICS_NAMESPACE, TERMINAL
 from mwaa_pause_resume.infra.notifications import STATUS_CHANGE
-from mwaa_pause_resume.infra.permissions import uses_fleet_scoping
+from mwaa_pause_resume.infra.permission_scope import uses_fleet_scoping
 
 PERIOD = cdk.Duration.days(1)  # one pause and one resume a day: a point per run
 # A fleet's graph shows its TOP environments by the metric's highest point: hundreds of

@@ -25,7 +25,8 @@ from mwaa_pause_resume.functions.spoke_session import SPOKE_ROLE_VARIABLE
 from mwaa_pause_resume.infra.capabilities import HANDLERS, OWNERSHIP_HANDLERS, Handler
 from mwaa_pause_resume.infra.lambda_bundle import LambdaBundle
 from mwaa_pause_resume.infra.names import construct_id
-from mwaa_pause_resume.infra.permissions import MWAA_CAPABILITIES, Scope, handler_statements
+from mwaa_pause_resume.infra.permission_scope import Scope
+from mwaa_pause_resume.infra.permissions import MWAA_CAPABILITIES, handler_statements
 from mwaa_pause_resume.infra.spoke import HUB_TAG
 from mwaa_pause_resume.infra.vpc_endpoints import require_lambda_vpc
 

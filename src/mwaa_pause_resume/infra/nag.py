@@ -104,7 +104,7 @@ _RULES: list[tuple[str, str, str]] = [
         rf"arn:<AWS::Partition>:logs:{_SCOPE}:log-group:airflow-[A-Za-z0-9_-]+-\*",
         "MWAA's log groups of a configured environment (airflow-<environment>-<module>).",
     ),
-    # Fleet-size scoping (permissions.uses_fleet_scoping; docs/security.md): past
+    # Fleet-size scoping (permission_scope.uses_fleet_scoping; docs/security.md): past
     # FLEET_SCOPING_THRESHOLD environments, patterns instead of per-environment lists.
     (
         r"airflow:(GetEnvironment|CreateEnvironment|UpdateEnvironment|DeleteEnvironment|"

@@ -13,7 +13,7 @@ function's log-group grant, the VPC network-interface grant).
 role would pass the limit, naming the role (:func:`refuse_oversized_roles`). It lives in
 ``infra`` rather than in the configuration's own checks because it is built from the
 stack's statements, and ``infra`` imports ``config``. Past
-:data:`infra.permissions.FLEET_SCOPING_THRESHOLD` environments the MWAA, log and
+:data:`infra.permission_scope.FLEET_SCOPING_THRESHOLD` environments the MWAA, log and
 snapshot grants are patterns (docs/security.md, Fleet-size scoping); what still grows is
 one ARN per distinct execution role, source bucket, subnet and security group.
 ``tests/infra/test_role_policy_size.py`` checks the estimate bounds the synthesized
@@ -30,7 +30,8 @@ from mwaa_pause_resume.config.fleet import spoke_accounts, spoke_role_arn
 from mwaa_pause_resume.config.model import Config
 from mwaa_pause_resume.config.problems import ConfigError, Problem
 from mwaa_pause_resume.infra.capabilities import HANDLERS
-from mwaa_pause_resume.infra.permissions import Scope, handler_statements
+from mwaa_pause_resume.infra.permission_scope import Scope
+from mwaa_pause_resume.infra.permissions import handler_statements
 
 ROLE_POLICY_LIMIT = 10_240  # IAM: a role's inline policies, in all, in characters
 LONGEST_REGION = "x" * 14  # e.g. ap-southeast-4

@@ -33,12 +33,8 @@ from mwaa_pause_resume.config.fleet import (
     spoke_role_name,
 )
 from mwaa_pause_resume.config.model import Config, EnvironmentConfig
-from mwaa_pause_resume.infra.permissions import (
-    MWAA_CAPABILITIES,
-    Scope,
-    Statement,
-    capability_statements,
-)
+from mwaa_pause_resume.infra.permission_scope import Scope, Statement
+from mwaa_pause_resume.infra.permissions import MWAA_CAPABILITIES, capability_statements
 
 # The tag on the hub's function roles that the spoke role's trust policy requires.
 HUB_TAG = "mwaa-pause-resume:hub"

@@ -38,7 +38,7 @@ from mwaa_pause_resume.infra.names import (
 )
 from mwaa_pause_resume.infra.network import PrivateEndpoints
 from mwaa_pause_resume.infra.notifications import Notifications
-from mwaa_pause_resume.infra.permissions import Scope
+from mwaa_pause_resume.infra.permission_scope import Scope
 from mwaa_pause_resume.infra.schedules import Schedules
 from mwaa_pause_resume.infra.spoke import spoke_environments
 from mwaa_pause_resume.infra.workflows import PauseResumeWorkflows
