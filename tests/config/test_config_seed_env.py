@@ -145,8 +145,8 @@ def test_removed_backup_file_variable_is_an_error_saying_so(tmp_path: Path, var:
     with pytest.raises(ConfigError) as raised:
         load_config(environ={**MINIMAL, var: "backup.json"}, cwd=tmp_path)
     assert problems_of(raised)[var] == (
-        "was removed: nothing read it: each snapshot saves the environment's configuration "
-        "as environment.json (docs/environment-snapshot.md) | unset it"
+        "was removed: nothing ever read it (each snapshot saves the environment's "
+        "configuration as environment.json, docs/environment-snapshot.md) | unset it"
     )
 
 

@@ -142,8 +142,8 @@ REMOVED_FIELDS: tuple[RemovedField, ...] = (
     RemovedField(
         "environment_backup_file",
         ("MWAA_DEFAULT_ENV_BACKUP_FILE", "MWAA_ENV_BACKUP_FILE"),
-        "nothing read it: each snapshot saves the environment's configuration as "
-        "environment.json (docs/environment-snapshot.md)",
+        "nothing ever read it (each snapshot saves the environment's configuration as "
+        "environment.json, docs/environment-snapshot.md)",
     ),
 )
 REMOVED_KEYS = {r.key: r for r in REMOVED_FIELDS}
