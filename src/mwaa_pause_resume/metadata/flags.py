@@ -25,6 +25,14 @@ class InterruptedPolicy(StrEnum):
     FAIL = "fail"  # marked failed
 
 
+class MissedRunsPolicy(StrEnum):
+    """Where a resume puts each DAG's scheduler (``missed_runs``; :mod:`.missed_runs`)."""
+
+    CATCHUP = "catchup"  # the newest automated run before the pause
+    LATEST = "latest"  # only the newest interval that is due runs
+    SKIP = "skip"  # none of the intervals missed runs
+
+
 class SecretScheme(StrEnum):
     """How a snapshot's secrets are encrypted (the manifest's ``secrets.scheme``)."""
 

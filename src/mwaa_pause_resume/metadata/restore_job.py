@@ -24,6 +24,8 @@ BeforeCommit = Callable[[Any, list[str]], None]
 
 
 class RestoreJob:
+    """One restore in progress; ``current`` names the step or table, for error messages."""
+
     # Set by restore.py when the transaction opens, then by plan().
     cur: Any
     catalog: Catalog
