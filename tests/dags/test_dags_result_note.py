@@ -11,11 +11,8 @@ from mwaa_pause_resume.dags.result_note import (
     success_note,
 )
 from mwaa_pause_resume.metadata.missed_runs import HeldDag
-from mwaa_pause_resume.metadata.restore_summary import (
-    RestoreSummary,
-    rest_scope_summary,
-    summary_of_note,
-)
+from mwaa_pause_resume.metadata.restore_summary import RestoreSummary, summary_of_note
+from mwaa_pause_resume.metadata.summary_from_restores import rest_scope_summary
 
 
 def test_success_note_fields() -> None:

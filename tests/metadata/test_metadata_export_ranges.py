@@ -18,7 +18,7 @@ import psycopg2
 import pytest
 from mini_airflow import MiniPair
 
-import mwaa_pause_resume.metadata.export as export_module
+import mwaa_pause_resume.metadata.export_table_files as table_files
 from mwaa_pause_resume.metadata import (
     export_snapshot,
     export_units,
@@ -137,7 +137,7 @@ def test_a_failing_range_leaves_no_table_file_and_no_manifest(
     mini_pair: MiniPair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _fill_log(mini_pair.source_url)
-    real = export_module._compress_table
+    real = table_files.compress_table
     calls: list[str] = []
 
     def failing(cur: Any, out: Any, info: Any, where: str, **kwargs: Any) -> tuple[int, int]:
@@ -146,7 +146,7 @@ def test_a_failing_range_leaves_no_table_file_and_no_manifest(
             raise OSError("disk full")
         return real(cur, out, info, where, **kwargs)
 
-    monkeypatch.setattr(export_module, "_compress_table", failing)
+    monkeypatch.setattr(table_files, "compress_table", failing)
     with pytest.raises(OSError, match="disk full"):
         export_snapshot(
             mini_pair.source,

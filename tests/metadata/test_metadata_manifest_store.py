@@ -164,7 +164,7 @@ def test_docs_classify_every_table() -> None:
 
 
 def test_revision_compatibility_set() -> None:
-    from mwaa_pause_resume.metadata.restore import compatible, describe_revision
+    from mwaa_pause_resume.metadata.schema_compat import compatible, describe_revision
 
     assert compatible("5f2621c13b39", "5f2621c13b39")
     assert compatible("22ed7efa9da2", "5f2621c13b39")  # MWAA 2.10.1 -> 2.10.3 / 2.11.0

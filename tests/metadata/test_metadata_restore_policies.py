@@ -1,4 +1,4 @@
-"""Restore policies against real Airflow schemas: deferred work, log templates.
+"""Restore policies against real Airflow schemas: interrupted and deferred work, log templates.
 
 The interrupted list here is the one the export DAG really passes
 (``quiesce.unfinished_work``): every unfinished run and task instance, deferred
@@ -7,6 +7,7 @@ ones included.
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 from collections.abc import Callable
 from hashlib import md5
@@ -14,12 +15,14 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from metadata_seed import EXPORT_RUN, T0
+from metadata_seed import EXPORT_RUN, T0, _t
 
 from mwaa_pause_resume.dags import quiesce
 from mwaa_pause_resume.metadata import export_snapshot, restore_snapshot
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
+
+MAPPED_RUN = ("mapped", "manual__m1")
 
 
 def _query(conn: Any, sql: str, args: Any = None) -> list[tuple[Any, ...]]:
@@ -68,6 +71,68 @@ def test_recorded_work_that_finished_before_the_export_is_left_alone(
     ) == [("deferred", True, 1, "queued")]
     assert (report.interrupted_runs, report.interrupted_task_instances) == (1, 0)
     assert report.waiting_task_instances_kept == 1
+
+
+@pytest.mark.parametrize("version", ["2.10.3", "3.0.6"])
+@pytest.mark.parametrize("became", ["up_for_retry", "deferred"])
+def test_recorded_running_task_that_is_waiting_in_the_snapshot_carries_on(
+    make_pair: Callable[..., Any], version: str, became: str
+) -> None:
+    """A task recorded while running that failed into up_for_retry or deferred before
+    the export's transaction began is waiting in the snapshot: the rerun policy restores
+    it as it was (docs/metadata.md: "The policy applies to the state each row had in the
+    snapshot"), not cleared to NULL, which would skip its retry delay or drop its trigger
+    and start the deferred work over, with no task_instance_history row for the try."""
+    pair = make_pair(version)
+    interrupted = quiesce.unfinished_work(pair.source, EXPORT_RUN)  # as the export DAG does
+    assert {
+        "dag_id": MAPPED_RUN[0],
+        "run_id": MAPPED_RUN[1],
+        "task_id": "sink",
+        "state": "running",
+    } in [{k: i.get(k) for k in ("dag_id", "run_id", "task_id", "state")} for i in interrupted]
+    with pair.source.cursor() as cur:  # ... then, before the export, its process ends
+        if became == "up_for_retry":
+            cur.execute(
+                "UPDATE task_instance SET state = 'up_for_retry', end_date = %s, pid = NULL "
+                "WHERE task_id = 'sink'",
+                (_t(9),),
+            )
+        else:
+            cur.execute(
+                "UPDATE task_instance SET state = 'deferred', pid = NULL, trigger_id = 501, "
+                "next_method = 'execute_complete', next_kwargs = %s WHERE task_id = 'sink'",
+                (json.dumps({"__var": {}, "__type": "dict"}),),
+            )
+    pair.source.commit()
+    (before,) = _query(
+        pair.source,
+        "SELECT state, try_number, max_tries, end_date, trigger_id IS NOT NULL, next_method "
+        "FROM task_instance WHERE task_id = 'sink'",
+    )
+    export_snapshot(
+        pair.source,
+        pair.store,
+        fernet_key=pair.k1,
+        exclude_dag_runs=[EXPORT_RUN],
+        original_paused=pair.facts["original_paused"],
+        interrupted=interrupted,
+    )
+    report = restore_snapshot(pair.target, pair.store, fernet_key=pair.k2, snapshot_key=pair.k1)
+    after = _query(
+        pair.target,
+        "SELECT state, try_number, max_tries, end_date, trigger_id IS NOT NULL, next_method "
+        "FROM task_instance WHERE task_id = 'sink'",
+    )
+    assert after == [before]
+    assert report.interrupted_task_instances == 0
+    assert report.cut_off_tries_recorded == 0
+    # counted with the seed's recorded deferred task ("wait") as waiting work kept
+    assert report.waiting_task_instances_kept == 2
+    # its run (still running in the snapshot) is queued again for the scheduler
+    assert _query(
+        pair.target, "SELECT state FROM dag_run WHERE dag_id = %s AND run_id = %s", MAPPED_RUN
+    ) == [("queued",)]
 
 
 @pytest.mark.parametrize("version", ["2.10.3", "3.0.6"])

@@ -13,13 +13,15 @@ from hypothesis import strategies as st
 from mwaa_pause_resume.metadata.missed_runs import HeldDag
 from mwaa_pause_resume.metadata.restore_summary import (
     ITEMS,
-    NO_HISTORY_POSITION,
     REPORT_FILE,
     RestoreSummary,
     SummaryInvalid,
+    summary_of_note,
+)
+from mwaa_pause_resume.metadata.summary_from_restores import (
+    NO_HISTORY_POSITION,
     full_scope_summary,
     rest_scope_summary,
-    summary_of_note,
 )
 
 ACTION = "check its last run, then unpause it"

@@ -236,7 +236,7 @@ def _resumed_event(note: dict[str, Any] | str) -> dict[str, Any]:
 def test_resume_notification_carries_the_restore_summary() -> None:
     from mwaa_pause_resume.dags.result_note import success_note
     from mwaa_pause_resume.metadata.missed_runs import HeldDag
-    from mwaa_pause_resume.metadata.restore_summary import rest_scope_summary
+    from mwaa_pause_resume.metadata.summary_from_restores import rest_scope_summary
 
     summary = rest_scope_summary(
         ("variables", "connections", "pools", "paused_states"),

@@ -512,7 +512,10 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
                 summary=_stored_summary(store),
                 store=store,
             )
-        from mwaa_pause_resume.metadata.restore_summary import add_positions, full_scope_summary
+        from mwaa_pause_resume.metadata.summary_from_restores import (
+            add_positions,
+            full_scope_summary,
+        )
 
         tables, rows, interrupted = _report_totals(report)
         log.info("restored %d rows into %d tables from %s", rows, tables, cfg.snapshot)
@@ -574,7 +577,7 @@ def _import_rest(
     from mwaa_pause_resume.metadata.key_checks import refuse_plaintext_snapshot
     from mwaa_pause_resume.metadata.rest_from_tables import left_behind, read_tables_as_rest
     from mwaa_pause_resume.metadata.rest_scope import read_rest_snapshot
-    from mwaa_pause_resume.metadata.restore_summary import (
+    from mwaa_pause_resume.metadata.summary_from_restores import (
         add_history,
         add_positions,
         rest_scope_summary,

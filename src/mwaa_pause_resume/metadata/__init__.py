@@ -28,13 +28,13 @@ _EXPORTS: dict[str, str] = {
     "PermissionDenied": "errors",
     "REGENERATED": "tables",
     "RestoreFailed": "errors",
-    "RestoreReport": "restore",
+    "RestoreReport": "restore_report",
     "S3Store": "store",
     "SnapshotIncompatible": "errors",
     "SnapshotInvalid": "errors",
     "SnapshotStore": "store",
     "TableEntry": "manifest",
-    "TableResult": "restore",
+    "TableResult": "restore_report",
     "VerifyReport": "verify",
     "WrongKey": "errors",
     "connect": "db",
@@ -59,12 +59,8 @@ if TYPE_CHECKING:
     )
     from mwaa_pause_resume.metadata.export import export_snapshot
     from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Manifest, TableEntry
-    from mwaa_pause_resume.metadata.restore import (
-        INTERRUPTED_POLICIES,
-        RestoreReport,
-        TableResult,
-        restore_snapshot,
-    )
+    from mwaa_pause_resume.metadata.restore import INTERRUPTED_POLICIES, restore_snapshot
+    from mwaa_pause_resume.metadata.restore_report import RestoreReport, TableResult
     from mwaa_pause_resume.metadata.store import LocalStore, S3Store, SnapshotStore, open_store
     from mwaa_pause_resume.metadata.tables import KEPT, REGENERATED
     from mwaa_pause_resume.metadata.verify import VerifyReport, read_manifest, verify_snapshot

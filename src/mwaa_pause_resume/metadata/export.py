@@ -2,9 +2,9 @@
 
 One REPEATABLE READ READ ONLY transaction; per kept table one
 ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` streamed through gzip into the
-store while sha256, size and row count are taken. Tables with Fernet columns
-(small: variables, connections, triggers) take a Python path that decrypts
-with the source key and re-encrypts under the snapshot key. The manifest is
+store while sha256, size and row count are taken (:mod:`.export_table_files`; tables
+with Fernet columns are re-encrypted there under the snapshot key). A second connection
+in the same snapshot shares the reading (:mod:`.export_readers`). The manifest is
 written last: a snapshot without one is incomplete by definition.
 """
 
@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gzip
-import io
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from typing import IO, Any
+from typing import Any
 
 from mwaa_pause_resume.errors import UserError
+from mwaa_pause_resume.metadata import export_table_files
 from mwaa_pause_resume.metadata.catalog import Catalog, TableInfo, quote, read_catalog
 from mwaa_pause_resume.metadata.db import transaction, user_error
 from mwaa_pause_resume.metadata.export_readers import (
@@ -30,6 +29,7 @@ from mwaa_pause_resume.metadata.export_readers import (
     two_readers,
 )
 from mwaa_pause_resume.metadata.export_units import TID_RANGE_SCAN_VERSION, Unit, plan_units
+from mwaa_pause_resume.metadata.flags import SnapshotScope
 from mwaa_pause_resume.metadata.key_context import data_key_environment
 from mwaa_pause_resume.metadata.layout import table_file
 from mwaa_pause_resume.metadata.manifest import (
@@ -40,19 +40,13 @@ from mwaa_pause_resume.metadata.manifest import (
 )
 from mwaa_pause_resume.metadata.secrets import (
     Cipher,
-    check_decrypts,
     new_snapshot_key,
     optional_cipher,
-    reencrypt,
     secret_fields,
 )
 from mwaa_pause_resume.metadata.store import SnapshotStore, synced_together
 from mwaa_pause_resume.metadata.streams import (
-    GZIP_LEVEL,
-    Batches,
     HashingSink,
-    csv_line,
-    row_buffer,
 )
 from mwaa_pause_resume.metadata.tables import (
     INTERRUPTED_TI_STATES,
@@ -141,7 +135,7 @@ def export_snapshot(
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         airflow_version=airflow_version,
         alembic_revision=catalog.alembic_revision,
-        scope="full",
+        scope=SnapshotScope.FULL.value,
         tables=entries,
         secrets=secrets,
         excluded_dag_runs=[{"dag_id": d, "run_id": r} for d, r in excluded],
@@ -177,7 +171,8 @@ def _export_all(
                 "database is created by `airflow db migrate`",
             )
         names = kept_tables(set(catalog.tables))
-        _check_source_key(cur, catalog, names, source)  # before any file is written
+        # a wrong source key fails before any file is written
+        export_table_files.check_source_key(cur, catalog, names, source)
         setting = excluded_setting(EXCLUDED_SETTING, excluded)
         if setting:  # read by the COPY queries of both readers
             cur.execute("SELECT set_config(%s, %s, true)", setting)
@@ -190,7 +185,7 @@ def _export_all(
 
         def export_one(reader: Any, name: str) -> TableEntry:
             info = catalog.tables[name]
-            return _export_table(
+            return export_table_files.write_table(
                 reader, store, info, where_of(name), source=source, snap=snap_cipher
             )
 
@@ -244,7 +239,7 @@ def _export_with_two_readers(  # noqa: PLR0917  (the export's state, passed on)
             info = catalog.tables[unit.table]
             where = _and(where_of(unit.table), unit.ctid_condition())
             with tempfile.TemporaryFile() as spool:  # one gzip member, appended when whole
-                rows, raw_bytes = _compress_table(reader, spool, info, where)
+                rows, raw_bytes = export_table_files.compress_table(reader, spool, info, where)
                 return split[unit.table][0].add(spool, rows, raw_bytes)
 
         def finished(unit: Unit, result: TableEntry | bool) -> None:
@@ -253,7 +248,9 @@ def _export_with_two_readers(  # noqa: PLR0917  (the export's state, passed on)
             elif result:  # the table's last range is in its file
                 chunked, sink = split[unit.table]
                 info = catalog.tables[unit.table]
-                done[unit.table] = _entry(info, chunked.rows, sink, chunked.raw_bytes)
+                done[unit.table] = export_table_files.table_entry(
+                    info, chunked.rows, sink, chunked.raw_bytes
+                )
             else:
                 return
             if progress:
@@ -268,113 +265,6 @@ def _and(where: str, condition: str) -> str:
     if not condition:
         return where
     return f"{where} AND ({condition})" if where else f" WHERE ({condition})"
-
-
-def _export_table(
-    cur: Any,
-    store: SnapshotStore,
-    info: TableInfo,
-    where: str,
-    *,
-    source: Cipher | None,
-    snap: Cipher | None,
-) -> TableEntry:
-    with store.open_write(table_file(info.name)) as raw:
-        sink = HashingSink(raw)
-        rows, raw_bytes = _compress_table(cur, sink, info, where, source=source, snap=snap)
-    return _entry(info, rows, sink, raw_bytes)
-
-
-def _compress_table(
-    cur: Any,
-    out: HashingSink | IO[bytes],
-    info: TableInfo,
-    where: str,
-    *,
-    source: Cipher | None = None,
-    snap: Cipher | None = None,
-) -> tuple[int, int]:
-    """The table's rows (``where`` applied) as one gzip member into ``out``; their count
-    and decompressed size."""
-    cols = info.column_names
-    select = f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(info.name)}{where}"
-    fields = secret_fields(info.name, cols)
-    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=GZIP_LEVEL, mtime=0) as gz:  # type: ignore[arg-type]
-        with row_buffer(gz) as buf:
-            if fields:
-                rows = _export_secret_rows(
-                    cur, info, where, buf, fields=fields, source=source, snap=snap
-                )
-            else:
-                copy = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER false)"
-                cur.copy_expert(copy, buf)
-                rows = cur.rowcount
-        return rows, gz.tell()  # decompressed size: verify and restore stop at it
-
-
-def _entry(info: TableInfo, rows: int, sink: HashingSink, raw_bytes: int) -> TableEntry:
-    return TableEntry(
-        columns=tuple(info.columns),
-        rows=rows,
-        bytes=sink.bytes,
-        sha256=sink.sha256,
-        file=table_file(info.name),
-        raw_bytes=raw_bytes,
-    )
-
-
-def _export_secret_rows(
-    cur: Any,
-    info: TableInfo,
-    where: str,
-    buf: io.BufferedWriter[Any],
-    *,
-    fields: Any,
-    source: Cipher | None,
-    snap: Cipher | None,
-) -> int:
-    cols = info.column_names
-    # ::text gives PostgreSQL's own text form of every value, which COPY FROM parses back.
-    flags = {f.flag for f in fields if f.flag}
-    exprs = [f"{quote(c)}::text" for c in cols]
-    count = 0
-    key_col = _label_column(cols)
-    # a server-side cursor in the same snapshot: rows arrive in batches, never all at once
-    with cur.connection.cursor(name=f"_mpr_export_{info.name}") as reader:
-        reader.execute(f"SELECT {', '.join(exprs)} FROM {quote(info.name)}{where}")
-        for batch in Batches(reader):
-            for values in batch:
-                row = dict(zip(cols, values, strict=True))
-                for flag in flags:
-                    row[flag] = None if row[flag] is None else row[flag] == "true"
-                label = f"{info.name} {row.get(key_col)!r}"
-                row = reencrypt(row, fields, source, snap, label)
-                for flag in flags:
-                    row[flag] = None if row[flag] is None else ("true" if row[flag] else "false")
-                buf.write(csv_line([row[c] for c in cols]))
-                count += 1
-    return count
-
-
-def _check_source_key(cur: Any, catalog: Catalog, names: list[str], source: Cipher | None) -> None:
-    """Decrypt one stored value per encrypted column: a wrong key fails up front."""
-    for name in names:
-        cols = catalog.tables[name].column_names
-        key_col = _label_column(cols)
-        for field in secret_fields(name, cols):
-            value = quote(field.column)
-            encrypted = quote(field.flag) if field.flag else f"left({value}, 1) <> '{{'"
-            cur.execute(
-                f"SELECT {quote(key_col)}::text, {value} FROM {quote(name)} "
-                f"WHERE {value} IS NOT NULL AND {value} <> '' AND {encrypted} LIMIT 1"
-            )
-            row = cur.fetchone()
-            if row is not None:
-                check_decrypts(source, row[1], f"{name} {row[0]!r}")
-
-
-def _label_column(cols: list[str]) -> str:
-    return "key" if "key" in cols else ("conn_id" if "conn_id" in cols else "id")
 
 
 def _exclusion_filter(catalog: Catalog, info: TableInfo, excluded: list[tuple[str, str]]) -> str:

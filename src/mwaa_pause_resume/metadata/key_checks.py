@@ -21,6 +21,7 @@ from typing import Any
 
 from mwaa_pause_resume.metadata.catalog import Catalog, quote
 from mwaa_pause_resume.metadata.errors import SnapshotIncompatible, WrongKey
+from mwaa_pause_resume.metadata.flags import SecretScheme
 from mwaa_pause_resume.metadata.manifest import Manifest
 from mwaa_pause_resume.metadata.secrets import SECRET_FIELDS, Cipher, secret_fields
 
@@ -63,7 +64,7 @@ def check_keys(cur: Any, catalog: Catalog, manifest: Manifest, target: Cipher | 
             "nothing was changed",
             hint=KEY_HINT,
         )
-    if target is None and scheme != "none" and _holds_secrets(manifest):
+    if target is None and scheme != SecretScheme.NONE and _holds_secrets(manifest):
         raise WrongKey(
             "the snapshot's secrets are encrypted and no target Fernet key was given: they "
             "would be written into the target database in plaintext; nothing was changed",
@@ -76,7 +77,7 @@ def refuse_plaintext_snapshot(manifest: Manifest, why: str) -> None:
     ``none``): the target encrypts (``why`` says how that is known), and no key vouches
     for such a snapshot's connections and variables. The database restore and the
     rest-only import both ask."""
-    if manifest.secrets.scheme != "none":
+    if manifest.secrets.scheme != SecretScheme.NONE:
         return
     raise SnapshotIncompatible(
         "the snapshot holds its secrets in plaintext (secrets scheme 'none': exported "

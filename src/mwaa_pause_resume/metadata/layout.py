@@ -6,6 +6,8 @@ verify Lambda, which bundles neither psycopg2 nor cryptography, can import it.
 
 from __future__ import annotations
 
+from mwaa_pause_resume.metadata.flags import SnapshotScope
+
 TABLES_PREFIX = "tables/"  # the full scope: one gzip CSV per kept table
 REST_PREFIX = "rest/"  # the rest-only scope: one gzip JSON-lines file per kind
 
@@ -87,4 +89,4 @@ def table_file(name: str) -> str:
 
 def entry_file(scope: str, name: str) -> str:
     """The file a manifest entry must name: a table's CSV, or a rest-only kind's JSON lines."""
-    return f"{REST_PREFIX}{name}.jsonl.gz" if scope == "rest-only" else table_file(name)
+    return f"{REST_PREFIX}{name}.jsonl.gz" if scope == SnapshotScope.REST_ONLY else table_file(name)

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.metadata.flags import SecretScheme, SnapshotScope, choices
 from mwaa_pause_resume.parsing import loads_json
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
-SCOPES = ("full", "rest-only")
-SECRET_SCHEMES = ("kms-envelope", "source-fernet-key", "fernet-key", "none")
+SCOPES = choices(SnapshotScope)
+SECRET_SCHEMES = choices(SecretScheme)
 # What a rest-only snapshot written before manifests listed their items holds (restore
 # items, metadata.restore_summary.ITEMS).
 REST_ONLY_ITEMS_BEFORE_LISTING = ("variables", "connections", "pools", "paused_states")
@@ -76,7 +77,7 @@ class Manifest:
         """The restore items this snapshot holds, also for manifests without ``items``."""
         if self.items is not None:
             return tuple(self.items)
-        if self.scope == "rest-only":
+        if self.scope == SnapshotScope.REST_ONLY:
             return REST_ONLY_ITEMS_BEFORE_LISTING
         from mwaa_pause_resume.metadata.restore_summary import ITEMS
 
@@ -146,9 +147,12 @@ class Manifest:
             kms_key_id=_opt(secrets_raw, "kms_key_id", str, "secrets"),
             environment=_opt(secrets_raw, "environment", str, "secrets"),
         )
-        if scheme == "kms-envelope" and not secrets.encrypted_data_key:
+        if scheme == SecretScheme.KMS_ENVELOPE and not secrets.encrypted_data_key:
             raise _bad("uses kms-envelope secrets without secrets.encrypted_data_key")
-        if scheme in ("source-fernet-key", "fernet-key") and not secrets.key_fingerprint:
+        if (
+            scheme in (SecretScheme.SOURCE_FERNET_KEY, SecretScheme.FERNET_KEY)
+            and not secrets.key_fingerprint
+        ):
             raise _bad(f"uses {scheme} secrets without secrets.key_fingerprint")
         excluded = _get(data, "excluded_dag_runs", list)
         for item in excluded:

@@ -31,8 +31,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-CATCHUP, LATEST, SKIP = "catchup", "latest", "skip"
-POLICIES: tuple[str, ...] = (CATCHUP, LATEST, SKIP)
+from mwaa_pause_resume.metadata.flags import MissedRunsPolicy, choices
+
+# plain strings (written into results and compared with conf and tags)
+CATCHUP = MissedRunsPolicy.CATCHUP.value
+LATEST = MissedRunsPolicy.LATEST.value
+SKIP = MissedRunsPolicy.SKIP.value
+POLICIES: tuple[str, ...] = choices(MissedRunsPolicy)
 DEFAULT_POLICY = CATCHUP
 TAG_KEY = "mwaa-pause-resume:missed_runs"
 TAG_PREFIX = TAG_KEY + "="

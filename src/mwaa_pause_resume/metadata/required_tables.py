@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from mwaa_pause_resume.airflow_versions import VERSIONS
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.metadata.flags import SnapshotScope
 from mwaa_pause_resume.metadata.layout import REST_FIELDS, REST_OPTIONAL_KINDS, rest_kinds_ok
 from mwaa_pause_resume.metadata.manifest import MANIFEST_NAME, Manifest
 from mwaa_pause_resume.metadata.schemas import SCHEMA_TABLES
@@ -41,7 +42,7 @@ def check_tables(manifest: Manifest, *, known_schema: bool = False) -> None:
     environment always runs a supported version, so the workflows' gate passes it.
     """
     listed = set(manifest.tables)
-    if manifest.scope == "rest-only":
+    if manifest.scope == SnapshotScope.REST_ONLY:
         if not rest_kinds_ok(listed):
             raise SnapshotInvalid(
                 f"{MANIFEST_NAME} of a rest-only snapshot lists {_names(listed) or 'nothing'}; "
@@ -91,7 +92,7 @@ def check_tables(manifest: Manifest, *, known_schema: bool = False) -> None:
 def check_tables_for(manifest: Manifest, target_tables: Collection[str]) -> None:
     """Restore: the snapshot holds every kept table of the target's schema (whose
     revision the caller has checked to match): what an export of that schema writes."""
-    if manifest.scope != "full":
+    if manifest.scope != SnapshotScope.FULL:
         return
     missing = set(kept_tables(set(target_tables))) - set(manifest.tables)
     if missing:

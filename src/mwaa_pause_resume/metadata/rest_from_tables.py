@@ -41,6 +41,7 @@ from typing import Any
 from mwaa_pause_resume.metadata import pg_csv
 from mwaa_pause_resume.metadata.bounded_read import BoundedContent
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.metadata.flags import SecretScheme, SnapshotScope
 from mwaa_pause_resume.metadata.manifest import Manifest
 from mwaa_pause_resume.metadata.rest_scope import RestSnapshot
 from mwaa_pause_resume.metadata.secrets import Cipher, open_snapshot_key
@@ -254,12 +255,12 @@ def read_tables_as_rest(
     store: SnapshotStore, manifest: Manifest, snapshot_key: str | None = None
 ) -> RestSnapshot:
     """The REST channel's records of a verified full-scope snapshot (verify it first)."""
-    if manifest.scope != "full":
+    if manifest.scope != SnapshotScope.FULL:
         raise SnapshotInvalid(
-            f"snapshot {store.location} has scope {manifest.scope!r}, not 'full'",
+            f"snapshot {store.location} has scope {manifest.scope!r}, not '{SnapshotScope.FULL}'",
             hint="read a rest-only snapshot with metadata.rest_scope.read_rest_snapshot",
         )
-    kms = store.kms_client() if manifest.secrets.scheme == "kms-envelope" else None
+    kms = store.kms_client() if manifest.secrets.scheme == SecretScheme.KMS_ENVELOPE else None
     cipher = open_snapshot_key(manifest.secrets, snapshot_key, kms)
     tables = {
         name: _read_table(store, manifest, name) for name in TABLES if name in manifest.tables

@@ -24,6 +24,7 @@ from typing import Any
 
 from mwaa_pause_resume.metadata.bounded_read import BoundedContent
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.metadata.flags import SecretScheme, SnapshotScope
 from mwaa_pause_resume.metadata.key_context import data_key_environment
 from mwaa_pause_resume.metadata.layout import (
     REST_FIELDS,
@@ -43,7 +44,7 @@ from mwaa_pause_resume.metadata.streams import BUFFER, GZIP_LEVEL, HashingSink
 from mwaa_pause_resume.metadata.verify import GZIP_ERRORS, HashingReader
 from mwaa_pause_resume.parsing import loads_json
 
-SCOPE = "rest-only"
+SCOPE = SnapshotScope.REST_ONLY.value  # a plain str: it is written into manifests
 ENGINE = {"name": "mwaa-pause-resume", "format": "jsonl+gzip", "source": "rest-api+task-sdk"}
 ENCRYPTED_KEY = "_encrypted"  # per record: names of its fields stored as ciphertext
 
@@ -214,7 +215,7 @@ def read_rest_snapshot(
             hint="restore a full snapshot with the database import",
         )
     check_rest_manifest(manifest)
-    kms = store.kms_client() if manifest.secrets.scheme == "kms-envelope" else None
+    kms = store.kms_client() if manifest.secrets.scheme == SecretScheme.KMS_ENVELOPE else None
     cipher = open_snapshot_key(manifest.secrets, snapshot_key, kms)
     out = RestSnapshot(paused_states=dict(manifest.paused_states))
     if "positions" in manifest.tables:

@@ -24,6 +24,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from mwaa_pause_resume.metadata.errors import WrongKey
+from mwaa_pause_resume.metadata.flags import SecretScheme
 from mwaa_pause_resume.metadata.key_context import ENVIRONMENT_CONTEXT_KEY, encryption_context
 from mwaa_pause_resume.metadata.manifest import Secrets
 
@@ -126,7 +127,7 @@ def new_snapshot_key(
         cipher = Cipher.from_raw_key(made["Plaintext"], "snapshot data key")
         blob = base64.b64encode(made["CiphertextBlob"]).decode()
         return cipher, Secrets(
-            "kms-envelope",
+            SecretScheme.KMS_ENVELOPE.value,
             encrypted_data_key=blob,
             kms_key_id=kms_key_id,
             environment=environment or None,
@@ -136,13 +137,15 @@ def new_snapshot_key(
         primary = chosen.parts[0]
         return (
             Cipher(primary, "snapshot key"),
-            Secrets("fernet-key", key_fingerprint=fingerprint(primary)),
+            Secrets(SecretScheme.FERNET_KEY.value, key_fingerprint=fingerprint(primary)),
         )
     if source is not None:
         primary = source.parts[0]
         cipher = Cipher(primary, "source Fernet key")
-        return cipher, Secrets("source-fernet-key", key_fingerprint=fingerprint(primary))
-    return None, Secrets("none")
+        return cipher, Secrets(
+            SecretScheme.SOURCE_FERNET_KEY.value, key_fingerprint=fingerprint(primary)
+        )
+    return None, Secrets(SecretScheme.NONE.value)
 
 
 def _context_args(context: dict[str, str]) -> dict[str, Any]:
@@ -151,9 +154,9 @@ def _context_args(context: dict[str, str]) -> dict[str, Any]:
 
 def open_snapshot_key(secrets: Secrets, snapshot_key: str | None, kms_client: Any) -> Cipher | None:
     """The cipher that decrypts a snapshot's secrets; refuses a wrong key up front."""
-    if secrets.scheme == "none":
+    if secrets.scheme == SecretScheme.NONE:
         return None
-    if secrets.scheme == "kms-envelope":
+    if secrets.scheme == SecretScheme.KMS_ENVELOPE:
         assert secrets.encrypted_data_key is not None
         args: dict[str, Any] = {"CiphertextBlob": base64.b64decode(secrets.encrypted_data_key)}
         if secrets.kms_key_id:
@@ -175,7 +178,7 @@ def open_snapshot_key(secrets: Secrets, snapshot_key: str | None, kms_client: An
                 "execution role only for data keys of its own environment",
             ) from None
         return Cipher.from_raw_key(plain, "snapshot data key")
-    if not snapshot_key and secrets.scheme == "fernet-key":
+    if not snapshot_key and secrets.scheme == SecretScheme.FERNET_KEY:
         raise WrongKey(
             "this snapshot's secrets are encrypted with a snapshot key chosen at export, "
             "and no such key was given",
@@ -188,7 +191,7 @@ def open_snapshot_key(secrets: Secrets, snapshot_key: str | None, kms_client: An
             hint="pass the source environment's [core] fernet_key as --source-fernet-key "
             "(snapshot_key=...)",
         )
-    what = "snapshot key" if secrets.scheme == "fernet-key" else "source Fernet key"
+    what = "snapshot key" if secrets.scheme == SecretScheme.FERNET_KEY else "source Fernet key"
     candidates = Cipher(snapshot_key, what)
     for part in candidates.parts:
         if hmac.compare_digest(fingerprint(part), secrets.key_fingerprint or ""):

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from mwaa_pause_resume.metadata.bounded_read import BoundedContent
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.metadata.flags import SnapshotScope
 from mwaa_pause_resume.metadata.layout import (
     REST_PREFIX,
     TABLES_PREFIX,
@@ -102,7 +103,7 @@ def check_structure(store: SnapshotStore) -> tuple[Manifest, str]:
     """
     manifest, digest = load_manifest(store)
     listed = {entry.file for entry in manifest.tables.values()}
-    prefix = REST_PREFIX if manifest.scope == "rest-only" else TABLES_PREFIX
+    prefix = REST_PREFIX if manifest.scope == SnapshotScope.REST_ONLY else TABLES_PREFIX
     for name, entry in manifest.tables.items():
         expected = entry_file(manifest.scope, name)
         if entry.file != expected:  # two tables must never share one file
@@ -193,7 +194,7 @@ def verify_snapshot(store: SnapshotStore, *, known_schema: bool = False) -> Veri
     check_tables(manifest, known_schema=known_schema)
     report = VerifyReport(store.location, manifest)
     for name, entry in manifest.tables.items():
-        read = check_file(store, name, entry, csv=manifest.scope != "rest-only")
+        read = check_file(store, name, entry, csv=manifest.scope != SnapshotScope.REST_ONLY)
         report.files += 1
         report.bytes += read
         report.rows[name] = entry.rows

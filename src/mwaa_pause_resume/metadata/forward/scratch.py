@@ -7,7 +7,7 @@
    target's (:class:`.migrations.Migrations`), changing the rows exactly as they change
    a database upgraded in place;
 3. the result is described as a manifest at the target's revision, which the restore
-   (:mod:`mwaa_pause_resume.metadata.restore`) reads from the scratch schema instead of
+   (:mod:`mwaa_pause_resume.metadata.restore_staging`) reads from the scratch schema instead of
    the files, in its one transaction. The scratch schema is dropped afterwards, whatever
    happened; the environment's own tables are written only by that transaction.
 """
