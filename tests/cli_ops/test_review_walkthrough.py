@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
 from mwaa_pause_resume.cli.sandbox import print_result
+from mwaa_pause_resume.sandbox.environment_comparison import Comparison
 from mwaa_pause_resume.sandbox.result import SandboxResult, WorkflowOutcome
-from mwaa_pause_resume.sandbox.row_compare import RowsComparison
-from mwaa_pause_resume.sandbox.run_compare import Comparison
+from mwaa_pause_resume.sandbox.row_diff import RowsComparison
 
 LONG_NAMES = ("rendered_task_instance_fields", "dataset_alias_dataset_event", "xcom")
 

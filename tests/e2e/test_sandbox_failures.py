@@ -29,6 +29,7 @@ from mwaa_pause_resume.functions import layout
 from mwaa_pause_resume.metadata.run_authorization import RunClaims, issue
 from mwaa_pause_resume.sandbox import live_history as lh
 from mwaa_pause_resume.sandbox.cycle import PausedState
+from mwaa_pause_resume.sandbox.environment_comparison import compare, read_state
 from mwaa_pause_resume.sandbox.parts import (
     BUCKET,
     SandboxParts,
@@ -38,7 +39,6 @@ from mwaa_pause_resume.sandbox.parts import (
     sandbox_parts,
 )
 from mwaa_pause_resume.sandbox.result import SandboxOptions
-from mwaa_pause_resume.sandbox.run_compare import compare, read_state
 
 pytestmark = [
     pytest.mark.slow,

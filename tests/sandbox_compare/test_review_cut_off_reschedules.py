@@ -20,8 +20,8 @@ from sandbox_compare_seed import EXPORT_DAG, EXPORT_RUN, IMPORT_DAG, _ins, _t, s
 
 from mwaa_pause_resume.dags.quiesce import unfinished_work
 from mwaa_pause_resume.metadata import export_snapshot, open_store, restore_snapshot
+from mwaa_pause_resume.sandbox.environment_comparison import Comparison, compare, read_state
 from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
-from mwaa_pause_resume.sandbox.run_compare import Comparison, compare, read_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 

@@ -17,13 +17,13 @@ from sandbox_compare_seed import EXPORT_DAG, EXPORT_RUN, IMPORT_DAG, seed
 from mwaa_pause_resume.airflow_versions import LATEST, SUPPORTED
 from mwaa_pause_resume.dags.quiesce import unfinished_work
 from mwaa_pause_resume.metadata import export_snapshot, open_store, restore_snapshot
-from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
-from mwaa_pause_resume.sandbox.run_compare import (
+from mwaa_pause_resume.sandbox.environment_comparison import (
     Comparison,
     EnvironmentState,
     compare,
     read_state,
 )
+from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 

@@ -2,7 +2,7 @@
 
 1. Setup: the sandbox's parts (:mod:`.parts`).
 2. An environment created through the MWAA API, filled with history by the sample
-   DAGs; its state recorded (:mod:`.run_compare`).
+   DAGs; its state recorded (:mod:`.environment_comparison`).
 3. The pause workflow, then the resume workflow: the synthesized ASL run by moto,
    the Lambda handlers in-process, the export/import DAGs run by Airflow.
 4. The resumed environment's state compared with the recorded one
@@ -24,6 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mwaa_pause_resume.sandbox.environment_comparison import (
+    EnvironmentState,
+    compare,
+    in_rest_scope,
+    read_state,
+    run_keys,
+    settled,
+)
 from mwaa_pause_resume.sandbox.parts import (
     BUCKET,
     ENVIRONMENT,
@@ -41,14 +49,6 @@ from mwaa_pause_resume.sandbox.result import (
     Reporter,
     SandboxOptions,
     SandboxResult,
-)
-from mwaa_pause_resume.sandbox.run_compare import (
-    EnvironmentState,
-    compare,
-    in_rest_scope,
-    read_state,
-    run_keys,
-    settled,
 )
 
 REST_ONLY = "rest-only"
