@@ -23,7 +23,8 @@ from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli import ops
 from mwaa_pause_resume.sandbox.mwaa import MwaaBackend
-from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows, ScriptedDagsAirflow
+from mwaa_pause_resume.sandbox.scripted_airflow import ScriptedDagsAirflow
+from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from cli_ops_helpers import (
 )
 
 from mwaa_pause_resume.sandbox.mwaa import RunScript
-from mwaa_pause_resume.sandbox.sfn_local import ScriptedDagsAirflow
+from mwaa_pause_resume.sandbox.scripted_airflow import ScriptedDagsAirflow
 
 
 def test_pause_then_resume_with_wait(make_deployed: MakeDeployed) -> None:
@@ -42,7 +42,7 @@ def test_pause_then_resume_with_wait(make_deployed: MakeDeployed) -> None:
     assert f"restored from snapshot {snapshot_id}" in resumed.stdout
     assert "Create the environment" in resumed.stdout
     assert "Restore the Airflow metadata" in resumed.stdout
-    # the import's restore summary (the scripted import's: sandbox_local.demo_summary)
+    # the import's restore summary (the scripted import's: sandbox.demo_snapshot.demo_summary)
     assert "  Scope: full\n  Restored exactly: variables 2, pools 1\n" in resumed.stdout
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from cli_ops_helpers import BUCKET, ENV, MakeDeployed, assert_exit
 
-from mwaa_pause_resume.sandbox.sfn_local import DEMO_TABLES
+from mwaa_pause_resume.sandbox.demo_snapshot import DEMO_TABLES
 from mwaa_pause_resume.schedule import next_fire_times
 
 

@@ -192,3 +192,52 @@ def test_vpc_of_a_config_built_in_code() -> None:
     assert lambda_vpc_id(DeploymentConfig(), [env]) is None
     elsewhere = DeploymentConfig(lambda_subnet_ids=("subnet-0a1b2c3d",))
     assert lambda_vpc_id(elsewhere, [env]) is None
+
+
+# -- Lambda's VpcConfig limits -----------------------------------------------------
+# A Lambda function's VpcConfig takes at most 16 subnets and 5 security groups (Lambda
+# API reference, VpcConfig): more is a configuration error named by its field, not a
+# CloudFormation failure halfway through a deploy.
+
+
+MANY_SUBNETS = [f"subnet-0a1b2c3d4e5f607{i:02x}" for i in range(17)]
+MANY_GROUPS = [f"sg-0a1b2c3d4e5f607{i:02x}" for i in range(6)]
+PRIVATE_IN_MANY = environment(vpc_id=VPC, subnet_ids=MANY_SUBNETS[:2])
+
+
+def _fields(write_toml: WriteToml, subnets: list[str], groups: list[str]) -> dict[str, str]:
+    deployment = {
+        **BASE_DEPLOYMENT,
+        "lambda_subnet_ids": subnets,
+        "lambda_security_group_ids": groups,
+        "lambda_vpc_id": VPC,
+    }
+    path = write_toml(deployment=deployment, environments=[PRIVATE_IN_MANY])
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    return {p.field: p.message for p in caught.value.problems}
+
+
+def test_at_most_16_subnets_and_5_security_groups(write_toml: WriteToml) -> None:
+    fields = _fields(write_toml, MANY_SUBNETS, MANY_GROUPS)
+
+    assert set(fields) == {"deployment.lambda_subnet_ids", "deployment.lambda_security_group_ids"}
+    assert "17" in fields["deployment.lambda_subnet_ids"]
+    assert "16" in fields["deployment.lambda_subnet_ids"]
+    assert "6" in fields["deployment.lambda_security_group_ids"]
+    assert "5" in fields["deployment.lambda_security_group_ids"]
+
+
+def test_the_limits_themselves_are_accepted(write_toml: WriteToml) -> None:
+    deployment = {
+        **BASE_DEPLOYMENT,
+        "lambda_subnet_ids": MANY_SUBNETS[:16],
+        "lambda_security_group_ids": MANY_GROUPS[:5],
+        "lambda_vpc_id": VPC,
+    }
+    config = load_config(
+        write_toml(deployment=deployment, environments=[PRIVATE_IN_MANY]), environ={}
+    )
+
+    assert len(config.deployment.lambda_subnet_ids) == 16
+    assert len(config.deployment.lambda_security_group_ids) == 5

@@ -7,11 +7,12 @@ from pathlib import Path
 from rich.console import Console
 
 from mwaa_pause_resume.cli.sandbox import print_result
+from mwaa_pause_resume.sandbox.environment_comparison import EnvironmentState, compare
 from mwaa_pause_resume.sandbox.liveness import FAILED, NOT_RESTORED, PASSED, Check, Liveness
 from mwaa_pause_resume.sandbox.rest_history_check import HistoryCheck
 from mwaa_pause_resume.sandbox.result import SandboxResult, WorkflowOutcome
-from mwaa_pause_resume.sandbox.row_compare import NormalTable, Row
-from mwaa_pause_resume.sandbox.run_compare import EnvironmentState, compare
+from mwaa_pause_resume.sandbox.row_normalise import NormalTable
+from mwaa_pause_resume.sandbox.row_rules import Row
 
 
 def rows(count: int, **columns: str) -> NormalTable:

@@ -28,7 +28,7 @@ from e2e_failure_helpers import (
 from mwaa_pause_resume.functions import layout
 from mwaa_pause_resume.metadata.run_authorization import RunClaims, issue
 from mwaa_pause_resume.sandbox import live_history as lh
-from mwaa_pause_resume.sandbox.cycle import PausedState
+from mwaa_pause_resume.sandbox.environment_comparison import compare, read_state
 from mwaa_pause_resume.sandbox.parts import (
     BUCKET,
     SandboxParts,
@@ -37,8 +37,8 @@ from mwaa_pause_resume.sandbox.parts import (
     run_workflow,
     sandbox_parts,
 )
+from mwaa_pause_resume.sandbox.paused_state import PausedState
 from mwaa_pause_resume.sandbox.result import SandboxOptions
-from mwaa_pause_resume.sandbox.run_compare import compare, read_state
 
 pytestmark = [
     pytest.mark.slow,

@@ -170,3 +170,68 @@ def test_deploy_refuses_credentials_of_another_account(
     result = run("deploy", "-c", str(config_file))
     assert result.exit_code == 2
     assert "111122223333" in result.stderr and "123456789012" in result.stderr
+
+
+# -- options printed unchecked, synth without node ---------------------------------
+# Found by the README walkthrough: options whose values were printed unchecked,
+# and synth without node.
+
+
+def _minimal_config(tmp_path: Path) -> Path:
+    path = tmp_path / "mwaa-pause-resume.toml"
+    path.write_text(
+        "[[environments]]\n"
+        'name = "dev"\n'
+        'source_bucket = "dev-dags"\n'
+        'execution_role_arn = "arn:aws:iam::111122223333:role/dev"\n'
+        'pause_schedule = "0 20 ? * MON-FRI *"\n'
+        'resume_schedule = "0 6 ? * MON-FRI *"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+US_EAST_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize(
+    ("bucket", "key_arn", "named"),
+    [
+        ("Bad Bucket", US_EAST_KEY, "--bucket"),
+        ("backup-bucket", "1234abcd-12ab", "--key-arn"),
+        ("backup-bucket", "arn:aws:s3:::backup-bucket", "--key-arn"),
+    ],
+)
+def test_policy_refuses_a_bucket_or_key_it_would_print_unchecked(
+    tmp_path: Path, bucket: str, key_arn: str, named: str
+) -> None:
+    args = ["policy", "dev", "-c", str(_minimal_config(tmp_path)), "--bucket", bucket]
+    result = CliRunner().invoke(app, [*args, "--key-arn", key_arn])
+    assert result.exit_code == 2, result.output
+    assert named in result.output
+    assert "Traceback" not in result.output
+    assert '"Statement"' not in result.output
+
+
+def test_policy_accepts_the_stack_outputs_as_given(tmp_path: Path) -> None:
+    args = ["policy", "dev", "-c", str(_minimal_config(tmp_path)), "--bucket", "backup-bucket"]
+    result = CliRunner().invoke(app, [*args, "--key-arn", US_EAST_KEY, "--json"])
+    assert result.exit_code == 0, result.output
+    assert f'"Resource": "{US_EAST_KEY}"' in result.output
+    assert '"arn:aws:s3:::backup-bucket/dev/*"' in result.output
+
+
+def test_synth_without_node_is_a_user_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("JSII_NODE", raising=False)
+    args = ["synth", "-c", str(_minimal_config(tmp_path)), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "node not found on PATH" in result.output
+    assert "JSII_NODE" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "out").exists()

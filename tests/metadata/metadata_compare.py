@@ -1,64 +1,23 @@
-"""Tables as comparable rows: surrogate ids dropped, id references replaced by natural keys.
+"""Tables as comparable rows: surrogate ids dropped, id references replaced by what they
+point at.
 
-Written independently of the engine's own reference discovery, so a reference the
-engine forgets to remap shows up as a difference here.
+A row is named across environments by the sandbox's table of references
+(:data:`mwaa_pause_resume.sandbox.row_rules.REFERENCES` and ``NATURAL_KEYS``), the one
+hand-kept list, written independently of the engine's own reference discovery, so a
+reference the engine forgets to remap shows up as a difference here. A reference column
+to a row with a serial id becomes that row's natural key, its columns joined by ``/``
+(a dag_run's: ``dag_id/run_id``); one to a uuid, which the restore keeps, stays as it is.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
-# How a row of a table with a surrogate id is named across environments.
-SIGNATURES = {
-    "job": "x.job_type || ':' || coalesce(x.hostname, '')",
-    "dag_run": "x.dag_id || '/' || x.run_id",
-    "trigger": "x.classpath || '@' || x.created_date::text",
-    "log_template": "x.filename",
-    "dataset": "x.uri",
-    "asset": "x.name || '|' || x.uri",
-    "dataset_alias": "x.name",
-    "asset_alias": "x.name",
-    "dataset_event": "coalesce(x.source_run_id, '') || '@' || x.timestamp::text",
-    "asset_event": "coalesce(x.source_run_id, '') || '@' || x.timestamp::text",
-    "backfill": "x.dag_id || '@' || x.from_date::text",
-    "asset_partition_dag_run": "x.target_dag_id || '/' || x.partition_key",
-}
-_TI = {"job_id": "job", "queued_by_job_id": "job", "trigger_id": "trigger"}
-REFERENCES: dict[str, dict[str, str]] = {
-    "dag_run": {
-        "creating_job_id": "job",
-        "scheduled_by_job_id": "job",
-        "log_template_id": "log_template",
-        "backfill_id": "backfill",
-    },
-    "task_instance": _TI,
-    "task_instance_history": _TI,
-    "trigger": {"triggerer_id": "job"},
-    "xcom": {"dag_run_id": "dag_run"},
-    "dag_run_note": {"dag_run_id": "dag_run"},
-    "dagrun_dataset_event": {"dag_run_id": "dag_run", "event_id": "dataset_event"},
-    "dagrun_asset_event": {"dag_run_id": "dag_run", "event_id": "asset_event"},
-    "dataset_event": {"dataset_id": "dataset"},
-    "asset_event": {"asset_id": "asset"},
-    "dataset_dag_run_queue": {"dataset_id": "dataset"},
-    "asset_dag_run_queue": {"asset_id": "asset"},
-    "dataset_alias_dataset": {"alias_id": "dataset_alias", "dataset_id": "dataset"},
-    "asset_alias_asset": {"alias_id": "asset_alias", "asset_id": "asset"},
-    "dataset_alias_dataset_event": {"alias_id": "dataset_alias", "event_id": "dataset_event"},
-    "asset_alias_asset_event": {"alias_id": "asset_alias", "event_id": "asset_event"},
-    "backfill_dag_run": {"backfill_id": "backfill", "dag_run_id": "dag_run"},
-    "deadline": {"dagrun_id": "dag_run"},
-    "callback": {"trigger_id": "trigger"},
-    "asset_partition_dag_run": {"created_dag_run_id": "dag_run"},
-    "partitioned_asset_key_log": {
-        "asset_id": "asset",
-        "asset_event_id": "asset_event",
-        "asset_partition_dag_run_id": "asset_partition_dag_run",
-    },
-    "task_state_store": {"dag_run_id": "dag_run"},
-    "asset_state_store": {"asset_id": "asset"},
-}
+from mwaa_pause_resume.sandbox.row_rules import NATURAL_KEYS, REFERENCES
+
 SERIAL_TABLES = {
     "job",
     "dag_run",
@@ -98,20 +57,45 @@ def columns(conn: Any, table: str) -> list[tuple[str, str]]:
 def rows(conn: Any, table: str) -> list[dict[str, Any]]:
     """Every row as {column: text}, ids replaced by what they point at."""
     refs = REFERENCES.get(table, {})
+    aliases = itertools.count()
     exprs = []
     names = []
     for col, type_ in columns(conn, table):
         if col == "id" and table in SERIAL_TABLES and type_ == "integer":
             continue
-        if col in refs:
-            sig = SIGNATURES[refs[col]]
-            exprs.append(f'(SELECT {sig} FROM "{refs[col]}" x WHERE x.id = t."{col}")')
+        if col in refs and _serial(conn, refs[col]):
+            exprs.append(_named(conn, refs[col], f't."{col}"', aliases))
         else:
             exprs.append(f't."{col}"::text')
         names.append(col)
     with conn.cursor() as cur:
         cur.execute(f'SELECT {", ".join(exprs)} FROM "{table}" t')
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _serial(conn: Any, table: str) -> bool:
+    """Are ``table``'s ids drawn from a sequence (the restore gives its rows new ones)? A
+    uuid id is kept by the restore: a reference to it is compared as it is."""
+    return ("id", "integer") in columns(conn, table)
+
+
+def _named(conn: Any, table: str, id_expr: str, aliases: Iterator[int]) -> str:
+    """SQL for the natural key of the ``table`` row whose id is ``id_expr``: its
+    :data:`NATURAL_KEYS` columns joined by ``/`` (NULL as empty), a reference among them
+    named in turn."""
+    alias = f"x{next(aliases)}"
+    present = {c for c, _ in columns(conn, table)}
+    refs = REFERENCES.get(table, {})
+    parts = []
+    for col in NATURAL_KEYS[table]:
+        if col not in present:
+            continue
+        column = f'{alias}."{col}"'
+        named = col in refs and _serial(conn, refs[col])
+        value = _named(conn, refs[col], column, aliases) if named else f"{column}::text"
+        parts.append(f"coalesce({value}, '')")
+    key = " || '/' || ".join(parts)
+    return f'(SELECT {key} FROM "{table}" {alias} WHERE {alias}.id = {id_expr})'
 
 
 def as_counter(items: list[dict[str, Any]]) -> Counter[tuple[tuple[str, Any], ...]]:

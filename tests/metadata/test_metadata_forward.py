@@ -3,7 +3,7 @@
 The oracle: a copy of the source database migrated by the target version's
 ``airflow db migrate``. Our restore of the source's snapshot into a fresh target of that
 version must hold the same rows, compared by natural keys as the sandbox compares
-(``sandbox.row_compare``); every difference is named in ``sandbox.forward_oracle``.
+(``sandbox.row_diff``); every difference is named in ``sandbox.forward_oracle``.
 """
 
 from __future__ import annotations
@@ -37,11 +37,8 @@ from mwaa_pause_resume.sandbox.forward_oracle import (
     target_only,
 )
 from mwaa_pause_resume.sandbox.forward_schemas import schema_ddl
-from mwaa_pause_resume.sandbox.row_compare import (
-    compare_tables,
-    normalise,
-    read_tables,
-)
+from mwaa_pause_resume.sandbox.row_diff import compare_tables
+from mwaa_pause_resume.sandbox.row_normalise import normalise, read_tables
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 

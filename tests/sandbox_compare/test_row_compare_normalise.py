@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from sandbox_compare_seed import EXPORT_DAG, seed
 
 from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
-from mwaa_pause_resume.sandbox.row_compare import (
+from mwaa_pause_resume.sandbox.row_normalise import (
     UNDECRYPTABLE,
     NormalTable,
     normalise,

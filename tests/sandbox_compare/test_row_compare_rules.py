@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from mwaa_pause_resume.metadata.restore_guard import EVENT
-from mwaa_pause_resume.sandbox.row_compare import (
+from mwaa_pause_resume.sandbox.row_diff import (
     EXAMPLE_VALUE_CHARS,
-    NormalTable,
-    Row,
-    _blur_retyped,
     compare_tables,
     expected_after_restore,
 )
+from mwaa_pause_resume.sandbox.row_normalise import NormalTable, _blur_retyped
+from mwaa_pause_resume.sandbox.row_rules import Row
 
 
 def row(**values: str | None) -> Row:

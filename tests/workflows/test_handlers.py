@@ -43,9 +43,9 @@ from mwaa_pause_resume.functions import (
     snapshot_verify,
 )
 from mwaa_pause_resume.functions import errors as e
+from mwaa_pause_resume.sandbox.demo_snapshot import write_demo_snapshot as write_snapshot
 from mwaa_pause_resume.sandbox.mwaa import RunScript
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
-from mwaa_pause_resume.sandbox.sfn_local import write_demo_snapshot as write_snapshot
 
 MakeLocal = Callable[..., LocalWorkflows]
 STAMP = "20261125T170200Z-1a2b"

@@ -8,7 +8,8 @@ import json
 from typing import Any
 
 from mwaa_pause_resume.sandbox.mwaa import DagSpec, RunScript
-from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows, ScriptedDagsAirflow
+from mwaa_pause_resume.sandbox.scripted_airflow import ScriptedDagsAirflow
+from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
 
 ContractAirflow = ScriptedDagsAirflow
 

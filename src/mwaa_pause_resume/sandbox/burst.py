@@ -26,13 +26,12 @@ from typing import Any
 from mwaa_pause_resume.sandbox.event_clock import EventClock
 from mwaa_pause_resume.sandbox.mwaa import DagSpec, Delays, MwaaBackend, RunScript
 from mwaa_pause_resume.sandbox.mwaa.throttling import REALISTIC, ThrottlePolicy
-from mwaa_pause_resume.sandbox.sfn_local import (
+from mwaa_pause_resume.sandbox.scripted_airflow import (
     EXPORT_DAG_ID,
     IMPORT_DAG_ID,
-    ExecutionResult,
-    LocalWorkflows,
     ScriptedDagsAirflow,
 )
+from mwaa_pause_resume.sandbox.sfn_local import ExecutionResult, LocalWorkflows
 
 BUCKET = "fleet-backups"
 # Monday 2026-12-07 20:00 UTC: the pause fires; the resume fires next morning for 07:00.

@@ -2,11 +2,11 @@
 
 1. Setup: the sandbox's parts (:mod:`.parts`).
 2. An environment created through the MWAA API, filled with history by the sample
-   DAGs; its state recorded (:mod:`.run_compare`).
+   DAGs; its state recorded (:mod:`.environment_comparison`).
 3. The pause workflow, then the resume workflow: the synthesized ASL run by moto,
    the Lambda handlers in-process, the export/import DAGs run by Airflow.
 4. The resumed environment's state compared with the recorded one
-   (:class:`PausedState`), then watched for liveness.
+   (:class:`~.paused_state.PausedState`), then watched for liveness.
 
 Progress goes to a :class:`~.result.Reporter` (the CLI draws it with Rich); the
 result is a :class:`~.result.SandboxResult`.
@@ -14,18 +14,21 @@ result is a :class:`~.result.SandboxResult`.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mwaa_pause_resume.sandbox.environment_comparison import (
+    EnvironmentState,
+    compare,
+    in_rest_scope,
+    read_state,
+)
 from mwaa_pause_resume.sandbox.parts import (
-    BUCKET,
     ENVIRONMENT,
     RELEASE_FILE_ENV,
     SUPPORTED_VERSIONS,
@@ -35,20 +38,13 @@ from mwaa_pause_resume.sandbox.parts import (
     set_up_parts,
     workflow_dag_ids,
 )
+from mwaa_pause_resume.sandbox.paused_state import PausedState, runs_at_deletion, snapshot_scope
 from mwaa_pause_resume.sandbox.rest_history_check import check_history, read_history
 from mwaa_pause_resume.sandbox.result import (
     QuietReporter,
     Reporter,
     SandboxOptions,
     SandboxResult,
-)
-from mwaa_pause_resume.sandbox.run_compare import (
-    EnvironmentState,
-    compare,
-    in_rest_scope,
-    read_state,
-    run_keys,
-    settled,
 )
 
 REST_ONLY = "rest-only"
@@ -151,7 +147,7 @@ def _cycle(
         return
     output = result.pause.output if isinstance(result.pause.output, dict) else {}
     result.snapshot_id = output.get("snapshot_id")
-    result.scope = _snapshot_scope(parts.local, str(result.snapshot_id))
+    result.scope = snapshot_scope(parts.local, str(result.snapshot_id))
     result.channel = _channel(result.scope, forward or parts.version, options.worker_db_access)
     if forward is not None:
         report.phase(
@@ -284,157 +280,3 @@ def _liveness(
         history_restored=not result.through_rest,
         settle_seconds=options.settle_seconds,
     )
-
-
-def _manifest(local: Any, snapshot_id: str, environment: str = ENVIRONMENT) -> dict[str, Any]:
-    from mwaa_pause_resume.functions import layout
-
-    s3 = local.client("s3")
-    key = layout.key(environment, snapshot_id, layout.MANIFEST_FILE)
-    try:
-        return dict(json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()))
-    except Exception:  # a failed pause may have written none: the report says "unknown"
-        return {}
-
-
-def _snapshot_scope(local: Any, snapshot_id: str) -> str | None:
-    scope = _manifest(local, snapshot_id).get("scope")
-    return str(scope) if scope else None
-
-
-def _interrupted_runs(local: Any, environment: str, snapshot_id: str) -> set[tuple[str, str]]:
-    """The runs the manifest records as in flight at the export."""
-    entries = _manifest(local, snapshot_id, environment).get("interrupted") or []
-    return {(str(e["dag_id"]), str(e["run_id"])) for e in entries}
-
-
-def runs_at_deletion(db_url: str, dag_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """``dag_ids``' runs as a deleted environment's database holds them (REST API names)."""
-    import psycopg2
-
-    conn = psycopg2.connect(db_url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = 'dag_run' AND column_name = 'logical_date'"
-            )
-            date = "logical_date" if cur.fetchone() else "execution_date"  # Airflow 2
-            cur.execute(
-                f"SELECT dag_id, run_id, run_type, {date}, state, queued_at, "
-                "data_interval_end FROM dag_run WHERE dag_id = ANY(%s)",
-                (list(dag_ids),),
-            )
-            rows = cur.fetchall()
-    finally:
-        conn.close()
-    runs: dict[str, dict[str, Any]] = {d: {} for d in dag_ids}
-    for dag_id, run_id, run_type, moment, state, queued, end in rows:
-        runs[dag_id][run_id] = {
-            "dag_run_id": run_id,
-            "run_type": run_type,
-            "logical_date": moment.isoformat() if moment else None,
-            "state": state,
-            "queued_at": queued.isoformat() if queued else None,
-            "data_interval_end": end.isoformat() if end else None,
-        }
-    return runs
-
-
-@dataclass(frozen=True)
-class PausedState:
-    """What a paused environment held, for the comparison after its resume.
-
-    A live environment goes on after the export read its database, so "before" is the
-    deleted environment's database as the deletion left it (every process killed at
-    once), with the paused states from before the export paused every DAG, less the
-    work in flight at the export (``settled``: the resumed scheduler moves it on at
-    once; liveness checks that it finishes)."""
-
-    before: EnvironmentState
-    frozen: EnvironmentState
-    in_flight: frozenset[tuple[str, str]]
-    forward: bool = False  # resumed on a newer Airflow: compared with Airflow's own upgrade
-    # forward: log templates a new database of the resumed version has, the oracle not
-    target_own: dict[str, frozenset[tuple[Any, ...]]] = field(default_factory=dict)
-    # the database "before" was read from: the deleted one, or Airflow's own upgrade of it
-    url: str = ""
-
-    @staticmethod
-    def read(
-        parts: SandboxParts,
-        environment: str,
-        snapshot_id: str,
-        paused_before: dict[str, bool],
-        *,
-        forward_to: str | None = None,
-        fresh_own: dict[str, frozenset[tuple[Any, ...]]] | None = None,
-    ) -> PausedState:
-        """``forward_to``: the deleted database as Airflow ``forward_to``'s own
-        ``airflow db migrate`` upgrades it (sandbox.forward_oracle)."""
-        from mwaa_pause_resume.sandbox.forward_oracle import (
-            adjust_oracle,
-            migrated_copy,
-            own_rows,
-            target_only,
-        )
-
-        excluded = workflow_dag_ids()
-        deleted = parts.airflow.deleted[environment][-1]
-        url: str = deleted.db_url
-        adjust: Callable[[dict[str, Any]], None] | None = None
-        oracle_own: dict[str, frozenset[tuple[Any, ...]]] = {}
-
-        def adjust_and_remember(tables: dict[str, Any]) -> None:
-            oracle_own.update(own_rows(tables))
-            adjust_oracle(
-                tables,
-                source_major=deleted.major,
-                target_major=int(str(forward_to).split(".", 1)[0]),
-            )
-
-        if forward_to is not None:
-            url = migrated_copy(
-                parts.airflow.server,
-                deleted.db_name,
-                f"{deleted.db_name}_oracle",
-                version=forward_to,
-                home=deleted.home / "oracle",
-                fernet_key=deleted.fernet_key,
-            )
-            adjust = adjust_and_remember
-        frozen = read_state(url, deleted.fernet_key, excluded, adjust)
-        in_flight = frozenset(_interrupted_runs(parts.local, environment, snapshot_id))
-        return PausedState(
-            settled(replace(frozen, paused=paused_before), in_flight),
-            frozen,
-            in_flight,
-            forward_to is not None,
-            target_only(fresh_own or {}, oracle_own),
-            url,
-        )
-
-    def resumed(
-        self, parts: SandboxParts, environment: str, resumed_at: datetime
-    ) -> EnvironmentState:
-        """The resumed environment's state, less the work in flight at the export and
-        the runs its scheduler made since ``resumed_at``."""
-        from mwaa_pause_resume.sandbox.forward_oracle import adjust_restored
-
-        target = parts.airflow.environment(environment)
-        own = self.target_own
-
-        def adjust(tables: dict[str, Any]) -> None:
-            adjust_restored(tables, own)
-
-        return settled(
-            read_state(
-                target.db_url,
-                target.fernet_key,
-                workflow_dag_ids(),
-                adjust if self.forward else None,
-            ),
-            self.in_flight,
-            new_since=resumed_at.isoformat(),
-            before_runs=run_keys(self.frozen),
-        )

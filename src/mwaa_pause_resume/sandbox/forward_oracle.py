@@ -3,7 +3,7 @@
 A copy of the paused environment's database, migrated by the target version's
 ``airflow db migrate``, holds what an in-place upgrade makes of its rows. Our restore
 of the snapshot into a new environment of that version is compared with it row by row
-(``row_compare``). The differences that remain are named here, each with its reason,
+(``row_diff``). The differences that remain are named here, each with its reason,
 and taken out of both sides before the comparison: anything else is a difference.
 Used by the sandbox (``--resume-version``) and ``tests/metadata/test_metadata_forward.py``.
 """
@@ -19,7 +19,7 @@ from mwaa_pause_resume.metadata.tables import KEPT
 from mwaa_pause_resume.sandbox.airflow_config import FAB_AUTH_MANAGER
 from mwaa_pause_resume.sandbox.airflow_runtime import AirflowRuntime
 from mwaa_pause_resume.sandbox.postgres import LocalPostgres
-from mwaa_pause_resume.sandbox.row_compare import RawTable
+from mwaa_pause_resume.sandbox.row_normalise import RawTable
 
 # Tables the target's migrations keep but its Airflow no longer has (a new database of
 # that version lacks them): not restored, listed in RestoreReport.brought_forward.

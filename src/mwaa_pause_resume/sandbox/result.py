@@ -12,9 +12,9 @@ from typing import Any, Protocol
 
 from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.operations.progress import Progress
+from mwaa_pause_resume.sandbox.environment_comparison import Comparison
 from mwaa_pause_resume.sandbox.liveness import Liveness
 from mwaa_pause_resume.sandbox.rest_history_check import NOT_RESTORED, HistoryCheck
-from mwaa_pause_resume.sandbox.run_compare import Comparison
 
 
 class Reporter(Protocol):

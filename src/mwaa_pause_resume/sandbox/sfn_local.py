@@ -23,17 +23,16 @@ With ``moto_server=True`` the same moto backends are also served over HTTP
 other processes (the real export/import DAGs in Airflow) reach the S3 and KMS the
 in-process handlers use: give them :meth:`LocalWorkflows.subprocess_environ`.
 
-This touches moto internals (pinned: moto==5.2.5): the simple Lambda backend's
-``invoke``, the Wait function's ``_wait_interval``, the retrier's ``time``, the name the
-Lambda task gives a Lambda service error (``Lambda.<code>`` as in AWS; moto says
-``Exception``) and, with an :class:`~.event_clock.EventClock`, the execution worker's
-thread (each execution is one of the clock's participants).
+The moto internals this replaces (pinned: moto==5.2.5) are patched by
+:mod:`.moto_patches`; the scripted export/import DAGs the workflow tests and benchmarks
+run against are :mod:`.scripted_airflow`. The runner stays one module (over 400 lines):
+:class:`LocalWorkflows` is one harness whose start, deployment, Lambda invocations and
+stop share the same state (mocks, clock, concurrency slots), and splitting it would
+spread that state across modules.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import io
 import json
 import logging
@@ -42,23 +41,17 @@ import threading
 import time
 import traceback
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from types import SimpleNamespace, TracebackType
+from types import TracebackType
 from typing import Any
 from unittest import mock
 
-from mwaa_pause_resume.dags.quiesce import PAUSED_STATES_FILE
-from mwaa_pause_resume.dags.result_note import failure_note, success_note
-from mwaa_pause_resume.metadata.schemas import SCHEMA_TABLES
-from mwaa_pause_resume.metadata.tables import kept_tables
+from mwaa_pause_resume.sandbox import moto_patches
 from mwaa_pause_resume.sandbox.event_clock import EventClock
-from mwaa_pause_resume.sandbox.mwaa import DagSpec, InMemoryAirflowBackend, MwaaBackend, MwaaServer
+from mwaa_pause_resume.sandbox.mwaa import MwaaBackend, MwaaServer
 
-EXPORT_DAG_ID = "mwaa_export_data"
-IMPORT_DAG_ID = "mwaa_import_data"
 ROLE_NAME = "mwaa-pause-resume-local"
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
@@ -423,95 +416,11 @@ class LocalWorkflows:
         stack.callback(setattr, self, "moto_endpoint_url", None)
 
     def _patch_moto(self, stack: ExitStack) -> None:
-        from moto.awslambda_simple.models import LambdaSimpleBackend
-        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-        from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
-            lambda_eval_utils,
+        moto_patches.patch_moto(
+            stack, invoke=self._invoke, wait=self._virtual_wait, sleep=self._virtual_sleep
         )
-        from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (  # noqa: E501
-            StateTaskLambda,
-        )
-        from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (
-            wait_function,
-        )
-
-        harness = self
-
-        def invoke(  # noqa: PLR0917 - moto's signature
-            backend: Any,
-            function_name: str,
-            qualifier: str | None,
-            body: Any,
-            headers: Any,
-            response_headers: dict[str, Any],
-        ) -> bytes:
-            return harness._invoke(function_name, body, response_headers)
-
-        def wait_interval(component: Any, env: Any, wait_seconds: int) -> None:
-            harness._virtual_wait(float(wait_seconds))
-
-        stack.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
-        # moto builds a new boto3 Lambda client for every Lambda task (tens of ms of CPU
-        # each, most of a transition's cost); one per region serves them all (boto3 clients
-        # are thread-safe, their creation is not: under a lock).
-        made: dict[str, Any] = {}
-        made_lock = threading.Lock()
-        moto_client_for = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
-
-        def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-            with made_lock:
-                key = f"{region}/{service}"
-                if key not in made:
-                    made[key] = moto_client_for(region, service, state_credentials)
-                return made[key]
-
-        stack.enter_context(mock.patch.object(lambda_eval_utils, "boto_client_for", client_for))
-        moto_from_error = StateTaskLambda._from_error
-
-        def from_error(task: Any, env: Any, ex: Exception) -> Any:
-            return _lambda_service_error(env, ex) or moto_from_error(task, env, ex)
-
-        stack.enter_context(mock.patch.object(StateTaskLambda, "_from_error", from_error))
         if isinstance(self.clock, EventClock):
-            self._patch_worker(stack, self.clock)
-        stack.enter_context(
-            mock.patch.object(wait_function.WaitFunction, "_wait_interval", wait_interval)
-        )
-        stack.enter_context(
-            mock.patch.object(
-                retrier_decl, "time", SimpleNamespace(sleep=self._virtual_sleep, time=time.time)
-            )
-        )
-
-    def _patch_worker(self, stack: ExitStack, clock: EventClock) -> None:
-        """Each execution's thread is a participant of ``clock`` from its start (in
-        StartExecution's thread, so time cannot move before it runs) to its end."""
-        from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
-
-        start: Any = ExecutionWorker.start
-        logic: Any = ExecutionWorker._execution_logic
-
-        def joined_start(worker: Any) -> None:
-            clock.join()
-            try:
-                start(worker)
-            except BaseException:
-                clock.leave()
-                raise
-
-        ended_at = self.ended_at
-
-        def logic_then_leave(worker: Any) -> None:
-            try:
-                logic(worker)
-            finally:
-                ended_at[str(worker._evaluation_details.execution_details.arn)] = clock()
-                clock.leave()
-
-        stack.enter_context(mock.patch.object(ExecutionWorker, "start", joined_start))
-        stack.enter_context(
-            mock.patch.object(ExecutionWorker, "_execution_logic", logic_then_leave)
-        )
+            moto_patches.patch_worker(stack, self.clock, self.ended_at)
 
     def _virtual_wait(self, seconds: float) -> None:
         self._gate.wait()
@@ -532,7 +441,7 @@ class LocalWorkflows:
             with self._invoke_lock:
                 if self._in_flight >= self.lambda_concurrency:
                     self.lambda_throttled += 1
-                    raise _too_many_requests()
+                    raise moto_patches.too_many_requests()
                 self._in_flight += 1
             try:
                 return self._run_handler(handler, event, response_headers)
@@ -557,192 +466,6 @@ class LocalWorkflows:
                 }
             ).encode()
         return json.dumps(result).encode()
-
-
-def _too_many_requests() -> Exception:
-    """What Lambda answers an Invoke when the account's concurrency is used up (moto's
-    HTTP error type, so that the Invoke's caller gets it as a ClientError)."""
-    from moto.core.exceptions import JsonRESTError
-
-    error = JsonRESTError("TooManyRequestsException", "Rate Exceeded.")
-    error.code = 429
-    return error
-
-
-def _lambda_service_error(env: Any, ex: Exception) -> Any:
-    """A Lambda service error (a ClientError of Invoke) as the failure AWS reports:
-    named ``Lambda.<code>``, the name a Task's Retry matches (moto names it
-    ``Exception``). None for anything else."""
-    from botocore.exceptions import ClientError
-    from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
-    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
-        CustomErrorName,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-    )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-
-    if not isinstance(ex, ClientError):
-        return None
-    error = f"Lambda.{ex.response['Error']['Code']}"
-    return FailureEvent(
-        env=env,
-        error_name=CustomErrorName(error),
-        event_type=HistoryEventType.LambdaFunctionFailed,
-        event_details=EventDetails(  # type: ignore[typeddict-item]  # moto: total=True
-            lambdaFunctionFailedEventDetails=LambdaFunctionFailedEventDetails(
-                error=error, cause=str(ex.response["Error"].get("Message", ""))
-            )
-        ),
-    )
-
-
-class ScriptedDagsAirflow(InMemoryAirflowBackend):
-    """The in-memory Airflow fake, plus what the real export/import DAGs do that the
-    workflows observe: the export pauses the other DAGs, writes a snapshot (manifest +
-    gzip CSV per table, see :func:`write_demo_snapshot`) to ``conf["snapshot"]`` and
-    publishes a note (``mwaa_pause_resume.dags.result_note``); a failed export puts the
-    paused states back; the import writes ``import-report.json`` and publishes a note,
-    both with its restore summary (:func:`demo_summary`). A stand-in for control-flow
-    tests and benchmarks: the sandbox runs the real DAGs instead."""
-
-    def __init__(
-        self,
-        dags: Iterable[DagSpec],
-        *,
-        export_dag_id: str = EXPORT_DAG_ID,
-        import_dag_id: str = IMPORT_DAG_ID,
-    ) -> None:
-        super().__init__(dags)
-        self.export_dag_id = export_dag_id
-        self.import_dag_id = import_dag_id
-        self.recorded: dict[tuple[str, str], dict[str, bool]] = {}
-        self.notes: dict[tuple[str, str, str], str] = {}
-        self.imported: list[tuple[str, str]] = []  # (environment, snapshot)
-
-    def invoke_rest_api(
-        self, name: str, method: str, path: str, query: Mapping[str, Any], body: Any
-    ) -> tuple[int, dict[str, Any]]:
-        status, payload = super().invoke_rest_api(name, method, path, query, body)
-        parts = [p for p in path.split("/") if p]
-        triggered = method == "POST" and parts[-1] == "dagRuns"
-        if status == 200 and triggered and parts[1] == self.export_dag_id:
-            conf = (body or {}).get("conf") if isinstance(body, dict) else None
-            self._pause_others(name, payload["dag_run_id"], conf or {})
-        if status == 200 and method == "GET" and len(parts) == 4 and parts[2] == "dagRuns":
-            self._on_poll(name, parts[1], parts[3], payload)
-        return status, payload
-
-    def _pause_others(self, name: str, run_id: str, conf: Mapping[str, Any]) -> None:
-        airflow = self.airflow(name)
-        recorded = {d.dag_id: d.is_paused for d in airflow.dags.values()}
-        self.recorded[(name, run_id)] = recorded
-        if str(conf.get("snapshot", "")).startswith("s3://"):  # as the DAG's pause_dags step
-            _put_s3_json(
-                f"{conf['snapshot']}{PAUSED_STATES_FILE}",
-                {"export_dag_id": self.export_dag_id, "paused_states": recorded},
-            )
-        for dag in airflow.dags.values():
-            if dag.dag_id != self.export_dag_id:
-                dag.is_paused = True
-
-    def _on_poll(self, name: str, dag_id: str, run_id: str, payload: dict[str, Any]) -> None:
-        key = (name, dag_id, run_id)
-        if key not in self.notes and payload["state"] in ("success", "failed"):
-            snapshot = str(payload["conf"].get("snapshot"))
-            if dag_id == self.export_dag_id and payload["state"] == "success":
-                tables = write_demo_snapshot(snapshot, self.recorded[(name, run_id)])
-                self.notes[key] = success_note(snapshot, tables=tables, rows=3, interrupted=0)
-            elif dag_id == self.export_dag_id:  # its cleanup task: states back, then the note
-                restored = 0
-                for dag_id_, paused in self.recorded[(name, run_id)].items():
-                    dag = self.airflow(name).dags[dag_id_]
-                    if dag_id_ != self.export_dag_id and dag.is_paused != paused:
-                        dag.is_paused = paused
-                        restored += 1
-                self.notes[key] = failure_note(
-                    "export", "OperationalError: disk full", paused_restored=restored
-                )
-            elif dag_id != self.import_dag_id:
-                return
-            elif payload["state"] == "success":
-                from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE
-
-                self.imported.append((name, snapshot))
-                summary = demo_summary()
-                if snapshot.startswith("s3://"):
-                    _put_s3_json(f"{snapshot}{REPORT_FILE}", summary.to_json())
-                self.notes[key] = success_note(
-                    snapshot, tables=2, rows=3, interrupted=0, summary=summary, report=REPORT_FILE
-                )
-            else:
-                self.notes[key] = failure_note("import_snapshot", "SnapshotIncompatible: revision")
-        payload["note"] = self.notes.get(key)
-
-
-def demo_summary() -> Any:
-    """The restore summary of the scripted import: the demo snapshot's rows restored
-    exactly (two variables, the default pool)."""
-    from mwaa_pause_resume.metadata.restore_summary import RestoreSummary
-
-    summary = RestoreSummary("full")
-    summary.add("variables", exact=2)
-    summary.add("pools", exact=1)
-    return summary
-
-
-def _put_s3_json(url: str, value: Any) -> None:
-    import boto3
-
-    bucket, _, key = url[len("s3://") :].partition("/")
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(value).encode())
-
-
-# The scripted export's snapshot: Airflow 2.10.3's schema, so it holds every table an
-# export of that schema writes (verify requires them all), variables and pools with rows.
-DEMO_REVISION = "5f2621c13b39"
-DEMO_ROWS = {"variable": b'"a","1"\n"b","2"\n', "slot_pool": b'"default_pool","128"\n'}
-DEMO_TABLES = tuple(kept_tables(set(SCHEMA_TABLES[DEMO_REVISION])))
-
-
-def write_demo_snapshot(location: str, paused_states: dict[str, bool]) -> int:
-    """A small snapshot the metadata engine verifies (one gzip CSV per kept table of
-    Airflow 2.10.3 + manifest.json) at ``s3://bucket/prefix/``; returns the number of
-    tables."""
-    import boto3
-
-    s3 = boto3.client("s3")
-    bucket, _, prefix = location[len("s3://") :].partition("/")
-    entries = {}
-    for table in DEMO_TABLES:
-        csv = DEMO_ROWS.get(table, b"")
-        data = gzip.compress(csv, mtime=0)
-        file = f"tables/{table}.csv.gz"
-        s3.put_object(Bucket=bucket, Key=prefix + file, Body=data)
-        entries[table] = {
-            "columns": [{"name": "name", "type": "text"}, {"name": "value", "type": "text"}],
-            "rows": csv.count(b"\n"),
-            "bytes": len(data),
-            "raw_bytes": len(csv),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "file": file,
-        }
-    manifest = {
-        "format_version": 1,
-        "created_at": datetime.now(UTC).isoformat(),
-        "airflow_version": "2.10.3",
-        "alembic_revision": DEMO_REVISION,
-        "scope": "full",
-        "engine": {},
-        "tables": entries,
-        "excluded_dag_runs": [],
-        "interrupted": [],
-        "paused_states": paused_states,
-        "secrets": {"scheme": "none"},
-    }
-    s3.put_object(Bucket=bucket, Key=prefix + "manifest.json", Body=json.dumps(manifest).encode())
-    return len(entries)
 
 
 def _stub_zip() -> bytes:

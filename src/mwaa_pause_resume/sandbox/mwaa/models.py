@@ -10,6 +10,11 @@ Python control API for tests and the sandbox: :attr:`MwaaBackend.faults`,
 :meth:`MwaaBackend.set_status`, :meth:`MwaaBackend.add_system_tags`,
 :meth:`MwaaBackend.settle_all`, :attr:`MwaaBackend.calls`; :meth:`MwaaBackend.at` for the
 environments of another account and region (placements.py tells which a request is for).
+
+One module (over 400 lines) because :class:`MwaaBackend` is the emulated service's one
+piece of state: every API operation reads and changes the same environments under the
+same lock, and a status moves on when it is read, so the operations cannot be split
+from each other or from the rules (statuses, classes, versions) above them.
 """
 
 from __future__ import annotations

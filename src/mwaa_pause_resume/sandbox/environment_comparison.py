@@ -1,9 +1,10 @@
-"""What the sandbox compares before the pause and after the resume.
+"""What the sandbox compares before the pause and after the resume: one environment's
+state, and the comparison of two (the rows themselves: :mod:`.row_diff`).
 
 An environment's state is read straight from its metadata database:
 
 - the content of every kept table (:data:`mwaa_pause_resume.metadata.tables.KEPT`),
-  normalised by :mod:`.row_compare` (surrogate ids replaced by natural keys,
+  normalised by :mod:`.row_normalise` (surrogate ids replaced by natural keys,
   secrets decrypted with the environment's own key, the export/import DAGs' own
   rows left out: the pause and the resume add those);
 - every DAG's paused state (the export/import DAGs excepted: the workflows
@@ -29,14 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mwaa_pause_resume.sandbox.row_compare import (
-    NormalTable,
-    RawTable,
-    RowsComparison,
-    compare_tables,
-    normalise,
-    read_tables,
-)
+from mwaa_pause_resume.sandbox.row_diff import RowsComparison, compare_tables
+from mwaa_pause_resume.sandbox.row_normalise import NormalTable, RawTable, normalise, read_tables
 
 TableComparison = RowsComparison  # per table: before, after, matching, equal, example
 
