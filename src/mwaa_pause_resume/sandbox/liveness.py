@@ -246,9 +246,13 @@ def _position_before(
     return max(dates) if dates else None
 
 
+# Through the REST channel (an Airflow 3 target without task database access, as on
+# MWAA) the runs are compared row by row in the report's rest_history instead, and work
+# in flight at the pause comes back finished, not resumed (docs/airflow3.md).
 _NO_HISTORY = (
-    "the snapshot's scope carried no run history (rest-only: Airflow 3 tasks have no "
-    "metadata-database access on MWAA 3.x), so this run did not come back"
+    "restored through the REST API channel (Airflow 3 tasks have no metadata-database "
+    "access on MWAA 3.x): the runs are checked row by row in rest_history, and work in "
+    "flight at the pause is not resumed through it"
 )
 
 
