@@ -6,6 +6,8 @@ Layout (paths relative to the DAGs folder)::
     mwaa_pause_resume/__init__.py, errors.py,     package root (tiny, stdlib only; the
         airflow_versions.py, parsing.py           engine names schema revisions from it
                                                   and parses manifests with it)
+    mwaa_pause_resume/shared/...                  what the DAGs share with the Lambda
+                                                  functions (DAG ids, InvokeRestApi)
     mwaa_pause_resume/metadata/...                the metadata engine
     mwaa_pause_resume/dags/<helpers>.py           the DAGs' helpers (not the DAG files)
     mwaa_pause_resume/dags/trust.json             the HMAC key and snapshot root the DAGs
@@ -44,6 +46,8 @@ HELPER_MODULES = (
 )
 # Modules of the package root the engine imports (stdlib only).
 ROOT_MODULES = ("__init__.py", "errors.py", "airflow_versions.py", "parsing.py")
+# Packages shipped whole: the engine, and what the DAGs share with the Lambda functions.
+WHOLE_PACKAGES = ("metadata", "shared")
 # One pattern that ignores everything below the package in both .airflowignore syntaxes:
 # as a regexp (Airflow 2's default) it matches the empty string, so every path; as a
 # glob (Airflow 3's default) it matches every name starting with ".", "_" or a-z, which
@@ -56,11 +60,11 @@ def dags_folder_files() -> dict[str, bytes]:
     files: dict[str, bytes] = {name: (DAGS_DIR / name).read_bytes() for name in DAG_FILES}
     for name in ROOT_MODULES:
         files[f"mwaa_pause_resume/{name}"] = (PACKAGE_DIR / name).read_bytes()
-    metadata_dir = PACKAGE_DIR / "metadata"
-    for path in sorted(metadata_dir.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            rel = path.relative_to(PACKAGE_DIR).as_posix()
-            files[f"mwaa_pause_resume/{rel}"] = path.read_bytes()
+    for package in WHOLE_PACKAGES:
+        for path in sorted((PACKAGE_DIR / package).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                rel = path.relative_to(PACKAGE_DIR).as_posix()
+                files[f"mwaa_pause_resume/{rel}"] = path.read_bytes()
     for name in HELPER_MODULES:
         files[f"mwaa_pause_resume/dags/{name}"] = (DAGS_DIR / name).read_bytes()
     files["mwaa_pause_resume/.airflowignore"] = PACKAGE_IGNORE

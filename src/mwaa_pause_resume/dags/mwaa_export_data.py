@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 
 from mwaa_pause_resume.dags import tasks
 from mwaa_pause_resume.dags.airflow_compat import DAG, PythonOperator
+from mwaa_pause_resume.shared.dag_contract import EXPORT_DAG_ID
 
 with DAG(
-    dag_id="mwaa_export_data",
+    dag_id=EXPORT_DAG_ID,
     description="mwaa-pause-resume: pause DAGs, drain, export the metadata snapshot",
     schedule=None,
     start_date=datetime(2024, 1, 1, tzinfo=UTC),

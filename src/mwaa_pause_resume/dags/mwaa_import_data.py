@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 
 from mwaa_pause_resume.dags import tasks
 from mwaa_pause_resume.dags.airflow_compat import DAG, PythonOperator
+from mwaa_pause_resume.shared.dag_contract import IMPORT_DAG_ID
 
 with DAG(
-    dag_id="mwaa_import_data",
+    dag_id=IMPORT_DAG_ID,
     description="mwaa-pause-resume: restore the metadata snapshot into this environment",
     schedule=None,
     start_date=datetime(2024, 1, 1, tzinfo=UTC),

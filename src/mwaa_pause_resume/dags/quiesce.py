@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from mwaa_pause_resume.shared import dag_contract
+
 T = TypeVar("T")
 
 EXECUTING_TI_STATES = ("queued", "running", "restarting")
@@ -34,8 +36,8 @@ RunKey = tuple[str, str]  # (dag_id, run_id)
 
 # Written into the snapshot folder before any DAG is paused, so that a pause workflow
 # that gives up on the export run (timeout) can still unpause exactly the DAGs that
-# were active (functions/failure.py reads it; functions/layout.py names it too).
-PAUSED_STATES_FILE = "paused-states.json"
+# were active (functions/failure.py reads it).
+PAUSED_STATES_FILE = dag_contract.PAUSED_STATES_FILE
 
 
 # PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled

@@ -17,6 +17,8 @@ from typing import Any
 
 from mwaa_pause_resume.metadata.key_context import ENV_NAME_VARIABLE
 from mwaa_pause_resume.metadata.layout import REST_FIELDS
+from mwaa_pause_resume.shared.aws_error_fields import class_names, error_code
+from mwaa_pause_resume.shared.rest_api_call import invoke_rest_api
 
 # What a connection holds in the rest-only scope (the Airflow 3 REST API's names).
 CONNECTION_FIELDS = REST_FIELDS["connections"]
@@ -68,9 +70,8 @@ TRANSIENT_EXCEPTIONS = frozenset(
 MAX_POOL_CONNECTIONS = 32
 
 
-def _transient(exc: Exception, code: str | None) -> bool:
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return code in TRANSIENT_CODES or bool(names & TRANSIENT_EXCEPTIONS)
+def _transient(exc: Exception) -> bool:
+    return error_code(exc) in TRANSIENT_CODES or bool(class_names(exc) & TRANSIENT_EXCEPTIONS)
 
 
 def own_environment_name(environ: dict[str, str] | None = None) -> str:
@@ -104,27 +105,13 @@ class AirflowRestApi:
         query: dict[str, Any] | None = None,
         body: Any = None,
     ) -> tuple[int, Any]:
-        """Airflow's HTTP status and JSON answer (any status)."""
-        params: dict[str, Any] = {"Name": self.name, "Method": method, "Path": path}
-        if query:
-            params["QueryParameters"] = query
-        if body is not None:
-            params["Body"] = body
+        """Airflow's HTTP status and JSON answer (any status); InvokeRestApi's own
+        failures raise :class:`RestApiError` (transient ones :class:`TransientRestApiError`)."""
         try:
-            got = self._client.invoke_rest_api(**params)
+            return invoke_rest_api(self._client, self.name, method, path, query=query, body=body)
         except Exception as exc:
-            response = getattr(exc, "response", None) or {}
-            code = response.get("Error", {}).get("Code")
-            if code not in ("RestApiClientException", "RestApiServerException"):
-                error = TransientRestApiError if _transient(exc, code) else RestApiError
-                raise error(f"InvokeRestApi {method} {path} on {self.name}: {exc}") from exc
-            status = int(
-                response.get("RestApiStatusCode")
-                or response.get("Error", {}).get("RestApiStatusCode")
-                or 500
-            )
-            return status, response.get("RestApiResponse")
-        return int(got["RestApiStatusCode"]), got.get("RestApiResponse")
+            error = TransientRestApiError if _transient(exc) else RestApiError
+            raise error(f"InvokeRestApi {method} {path} on {self.name}: {exc}") from exc
 
     def request(
         self, method: str, path: str, *, query: dict[str, Any] | None = None, body: Any = None

@@ -1,8 +1,8 @@
 """Airflow's REST API through MWAA's InvokeRestApi (no network route to the webserver,
 no task token: the environment never calls back).
 
-Same paths for Airflow 2 and 3. Airflow's own HTTP status comes back either in
-the answer or in RestApiClientException / RestApiServerException.
+Same paths for Airflow 2 and 3. The call itself is :mod:`mwaa_pause_resume.shared.rest_api_call`
+(the DAGs make it too); here its failures become the workflow's named errors.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from mwaa_pause_resume.functions import aws
 from mwaa_pause_resume.functions.errors import AirflowApiError, AwsThrottled, AwsUnavailable
+from mwaa_pause_resume.shared.rest_api_call import invoke_rest_api
 
 
 @dataclass(frozen=True)
@@ -37,24 +38,13 @@ def call(
     query: dict[str, Any] | None = None,
 ) -> RestAnswer:
     """Airflow's answer (any HTTP status); MWAA-level failures raise named errors."""
-    params: dict[str, Any] = {"Name": environment, "Method": method, "Path": path}
-    if body is not None:
-        params["Body"] = body
-    if query is not None:
-        params["QueryParameters"] = query
     try:
-        got = aws.client("mwaa").invoke_rest_api(**params)
+        status, answer = invoke_rest_api(
+            aws.client("mwaa"), environment, method, path, query=query, body=body
+        )
     except Exception as exc:
-        code = aws.error_code(exc)
-        response = getattr(exc, "response", None) or {}
-        if code in ("RestApiClientException", "RestApiServerException"):
-            status = int(response.get("RestApiStatusCode") or 0)
-            answer = response.get("RestApiResponse")
-            if status == 0:  # older botocore: the fields are in the error's body
-                status = int(response.get("Error", {}).get("RestApiStatusCode") or 500)
-            return RestAnswer(status, answer)
         raise aws.translate(exc, f"InvokeRestApi {method} {path} on {environment}") from exc
-    return RestAnswer(int(got["RestApiStatusCode"]), got.get("RestApiResponse"))
+    return RestAnswer(status, answer)
 
 
 def expect_ok(answer: RestAnswer, environment: str, what: str) -> Any:

@@ -15,31 +15,26 @@ import functools
 from typing import Any
 
 from mwaa_pause_resume.functions.errors import AwsCallFailed, AwsThrottled, AwsUnavailable
-
-# Every code an AWS service answers for "too many requests" (botocore's own list, plus
-# SNS's "Throttled" and the KMS-throttling codes of SNS, SQS and Step Functions); any
-# HTTP 429 counts too (MWAA's REST-JSON front end answers ThrottlingException with it).
-THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "Throttled",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "BandwidthLimitExceeded",
-        "SlowDown",
-        "RequestThrottled",
-        "PriorRequestNotComplete",
-        "EC2ThrottledException",
-        "KMSThrottling",
-        "KmsThrottlingException",
-        "KmsThrottled",
-    }
+from mwaa_pause_resume.shared.aws_error_fields import (
+    THROTTLING_CODES,
+    error_code,
+    error_message,
+    http_status,
 )
 
+__all__ = [  # the error fields are re-exported: the handlers read aws.error_code(exc)
+    "PLACED_SERVICES",
+    "THROTTLING_CODES",
+    "client",
+    "credentialed_client",
+    "error_code",
+    "error_message",
+    "http_status",
+    "hub_client",
+    "regional_client",
+    "reset_clients",
+    "translate",
+]
 
 # Services called where the environment lives; every other one is called in the hub.
 PLACED_SERVICES = frozenset({"mwaa"})
@@ -106,21 +101,6 @@ def reset_clients() -> None:
     regional_client.cache_clear()
     credentialed_client.cache_clear()
     spoke_session.reset()
-
-
-def error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Code", ""))
-
-
-def error_message(exc: BaseException) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Message", "") or exc)
-
-
-def http_status(exc: BaseException) -> int:
-    response = getattr(exc, "response", None) or {}
-    return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
 
 
 def translate(exc: Exception, what: str) -> Exception:

@@ -12,12 +12,14 @@ import hashlib
 import re
 from datetime import UTC, datetime
 
+from mwaa_pause_resume.shared import dag_contract
+
 ENVIRONMENT_FILE = "environment.json"
 MANIFEST_FILE = "manifest.json"
 COMPLETE_FILE = "complete.json"
 LATEST_FILE = "latest.json"
 LOCK_FILE = "lock.json"
-PAUSED_STATES_FILE = "paused-states.json"  # written by the export DAG (dags/quiesce.py)
+PAUSED_STATES_FILE = dag_contract.PAUSED_STATES_FILE  # written by the export DAG
 # 20261125T170200Z-1a2b: sortable by time, unique per execution.
 SNAPSHOT_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{4}")  # fullmatch: "$" allows a final "\n"
 

@@ -25,11 +25,12 @@ from typing import Any
 from mwaa_pause_resume.functions import spoke_session
 from mwaa_pause_resume.functions.errors import InvalidInput, NotConfigured
 from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY, PolicyError, parse_policy
+from mwaa_pause_resume.shared.dag_contract import EXPORT_DAG_ID, IMPORT_DAG_ID
 
 DEFAULTS: dict[str, Any] = {
     "snapshot_id": None,
-    "export_dag_id": "mwaa_export_data",
-    "import_dag_id": "mwaa_import_data",
+    "export_dag_id": EXPORT_DAG_ID,
+    "import_dag_id": IMPORT_DAG_ID,
     "poll_seconds": 60,
     "timeout_minutes": 60,
     "poll_timeout_minutes": None,  # None: timeout_minutes

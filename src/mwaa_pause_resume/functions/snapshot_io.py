@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from mwaa_pause_resume.functions import aws
+from mwaa_pause_resume.shared.aws_error_fields import NOT_FOUND_OBJECT_CODES
 
 
 def read_bytes(bucket: str, key: str) -> bytes | None:
@@ -14,7 +15,7 @@ def read_bytes(bucket: str, key: str) -> bytes | None:
     try:
         got = aws.client("s3").get_object(Bucket=bucket, Key=key)
     except Exception as exc:
-        if aws.error_code(exc) in ("NoSuchKey", "404", "NotFound"):
+        if aws.error_code(exc) in NOT_FOUND_OBJECT_CODES:
             return None
         raise aws.translate(exc, f"read s3://{bucket}/{key}") from exc
     body: bytes = got["Body"].read()
@@ -52,7 +53,7 @@ def exists(bucket: str, key: str) -> bool:
     try:
         aws.client("s3").head_object(Bucket=bucket, Key=key)
     except Exception as exc:
-        if aws.error_code(exc) in ("NoSuchKey", "404", "NotFound"):
+        if aws.error_code(exc) in NOT_FOUND_OBJECT_CODES:
             return False
         raise aws.translate(exc, f"look up s3://{bucket}/{key}") from exc
     return True

@@ -21,6 +21,7 @@ from typing import IO, Any, Protocol
 
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
 from mwaa_pause_resume.parsing import loads_json
+from mwaa_pause_resume.shared.aws_error_fields import NOT_FOUND_OBJECT_CODES, error_code
 
 PART_SIZE = 8 * 1024 * 1024  # S3 multipart part size; S3 requires >= 5 MiB except the last
 
@@ -340,7 +341,7 @@ class S3Store(_JsonMixin):
         try:
             head: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=self._key(name))
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if error_code(exc) in NOT_FOUND_OBJECT_CODES:
                 return None
             raise
         return head

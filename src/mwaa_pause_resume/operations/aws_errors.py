@@ -13,7 +13,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from mwaa_pause_resume.errors import MwaaPauseResumeError, OperationFailed, UserError
-from mwaa_pause_resume.functions.aws import THROTTLING_CODES  # one list for both sides
+from mwaa_pause_resume.shared.aws_error_fields import (
+    THROTTLING_CODES,
+    class_names,
+    error_code,
+    error_message,
+    http_status,
+)
+
+__all__ = [  # error_code and http_status re-exported: the operations read them from here
+    "ACCESS_DENIED_CODES",
+    "BAD_CREDENTIALS_CODES",
+    "CREDENTIALS_HINT",
+    "EXPIRED_CODES",
+    "MAX_AWS_MESSAGE",
+    "NOT_FOUND_CODES",
+    "aws_message",
+    "error_code",
+    "explain",
+    "http_status",
+    "translated",
+]
 
 ACCESS_DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
@@ -37,30 +57,14 @@ CREDENTIALS_HINT = (
 MAX_AWS_MESSAGE = 300
 
 
-def error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str((response.get("Error") or {}).get("Code") or "")
-
-
 def aws_message(exc: BaseException) -> str:
     """AWS's own message on one line, shortened: long policy texts would flood the terminal."""
-    response = getattr(exc, "response", None) or {}
-    text = str((response.get("Error") or {}).get("Message") or exc)
-    text = " ".join(text.split())
+    text = " ".join(error_message(exc).split())
     return text if len(text) <= MAX_AWS_MESSAGE else text[: MAX_AWS_MESSAGE - 3] + "..."
-
-
-def http_status(exc: BaseException) -> int:
-    response = getattr(exc, "response", None) or {}
-    return int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
 
 
 def _text(exc: BaseException) -> str:
     return " ".join(str(exc).split())
-
-
-def _class_names(exc: BaseException) -> set[str]:
-    return {cls.__name__ for cls in type(exc).__mro__}
 
 
 def explain(
@@ -68,7 +72,7 @@ def explain(
 ) -> MwaaPauseResumeError | None:
     """The error to show for ``exc`` raised while doing ``action`` ("read environment dev"),
     or None when ``exc`` is not an AWS/botocore error."""
-    names = _class_names(exc)
+    names = class_names(exc)
     where = f" in {region}" if region else ""
     if names & {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError"}:
         return UserError(
