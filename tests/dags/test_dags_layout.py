@@ -26,6 +26,41 @@ def test_bundle_lists_dag_files_package_and_ignore_file() -> None:
     assert any(name.startswith("mwaa_pause_resume/metadata/") for name in files)
 
 
+def _imported_modules(source: bytes) -> set[str]:
+    """Every ``mwaa_pause_resume`` module a file imports (also inside functions)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.split(".")[0] == "mwaa_pause_resume"}
+
+
+def test_bundle_holds_every_module_its_files_import() -> None:
+    """Whatever a shipped file imports of the package is shipped too (the DAGs folder is
+    all the package MWAA's workers have)."""
+    from mwaa_pause_resume.dags.bundle import PACKAGE_DIR
+
+    source_root = PACKAGE_DIR.parent
+    files = dags_folder_files()
+    missing = set()
+    for name, content in files.items():
+        if not name.endswith(".py"):
+            continue
+        for module in _imported_modules(content):
+            path = module.replace(".", "/")
+            # a module of the source tree (``from package import name`` may name an
+            # attribute instead: no file of that name)
+            for candidate in (f"{path}.py", f"{path}/__init__.py"):
+                if (source_root / candidate).is_file() and candidate not in files:
+                    missing.add(f"{name} imports {module}")
+    assert not missing, "\n".join(sorted(missing))
+
+
 def test_bundle_alone_imports_the_engine(tmp_path: Path) -> None:
     """The engine the DAG tasks run (it names schema revisions from airflow_versions)
     imports from the bundle alone, as inside MWAA: our source tree is off the path."""
@@ -84,6 +119,10 @@ def test_airflow3_task_path_reaches_db_with_orm_blocked(
 
 TASK_PATH_MODULES = (
     "tasks.py",
+    "run_context.py",
+    "step_results.py",
+    "full_scope_steps.py",
+    "rest_scope_steps.py",
     "quiesce.py",
     "metadb_connection.py",
     "result_note.py",

@@ -214,7 +214,7 @@ def test_a_plaintext_snapshot_never_enters_an_environment_that_encrypts(
 ) -> None:
     """The rest-only import (Airflow 3 without task database access) refuses a snapshot in
     the 'none' scheme when the environment has a Fernet key, before any REST call."""
-    from mwaa_pause_resume.dags import tasks
+    from mwaa_pause_resume.dags import rest_scope_steps as tasks
     from mwaa_pause_resume.metadata.errors import SnapshotIncompatible
 
     store = open_store(str(tmp_path))
@@ -224,9 +224,9 @@ def test_a_plaintext_snapshot_never_enters_an_environment_that_encrypts(
     def no_rest_calls() -> Any:
         raise AssertionError("the refused import called the REST API")
 
-    monkeypatch.setattr(tasks, "_rest_api", no_rest_calls)
+    monkeypatch.setattr(tasks, "rest_api", no_rest_calls)
     with pytest.raises(SnapshotIncompatible, match="secrets scheme 'none'"):
-        tasks._import_rest({}, str(tmp_path), store)
+        tasks.import_rest({}, str(tmp_path), store)
 
 
 POSITION = {
