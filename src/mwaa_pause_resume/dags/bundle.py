@@ -39,6 +39,8 @@ HELPER_MODULES = (
     "rest_api.py",
     "rest_history.py",
     "rest_history_plan.py",
+    "rest_history_routes.py",
+    "rest_history_task_instances.py",
     "rest_pool.py",
     "rest_position.py",
     "rest_scope_steps.py",

@@ -27,14 +27,13 @@ runs' states) go through a bounded pool with retries (:mod:`.rest_pool`; docs/ai
 docs/airflow3.md has the table per version.
 :func:`import_history` returns counts per item (exact / approximated / not restored,
 with reasons); the scheduler's position marker runs after it, before paused states
-are restored.
+are restored. Step 3 is :mod:`.rest_history_task_instances`; the routes per version and
+the ids restored runs get are :mod:`.rest_history_routes`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -42,13 +41,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mwaa_pause_resume.dags.rest_api import MAX_PATH, AirflowRestApi, RestApiError
-from mwaa_pause_resume.dags.rest_history_plan import (
-    NEAREST_TI_STATE,
-    SETTABLE_TI_STATES,
-    RunPlan,
-    TiChange,
-    plan_run,
+from mwaa_pause_resume.dags.rest_api import AirflowRestApi, RestApiError
+from mwaa_pause_resume.dags.rest_history_plan import NEAREST_TI_STATE, SETTABLE_TI_STATES
+from mwaa_pause_resume.dags.rest_history_routes import (
+    SHORTENED,
+    Routes,
+    fits,
+    restored_ids,
+    restored_run_id,
+)
+from mwaa_pause_resume.dags.rest_history_task_instances import (
+    BULK_BATCH,
+    NOTE_LIMIT,
+    TaskInstanceRestore,
+    run_batches,
 )
 from mwaa_pause_resume.dags.rest_pool import DEFAULT_CONCURRENCY, RetryingRestApi, run_bounded
 from mwaa_pause_resume.metadata.layout import REST_FIELDS
@@ -62,79 +68,23 @@ RUN_FIELDS = REST_FIELDS["dag_runs"]
 TI_FIELDS = REST_FIELDS["task_instances"]
 
 FINAL_RUN_STATES = ("success", "failed")  # what patch_dag_run sets (besides queued)
-NOTE_LIMIT = 1000  # Airflow's note length limit
-# Entities per bulk call: each one is a state change with its own clearing; well inside
-# InvokeRestApi's 10 seconds.
-BULK_BATCH = 50
-NOT_UPDATED = "not updated by the bulk call (not in the new run, or refused)"
 EXISTED = "its run existed already (a retried import)"
 OTHER_RUN = "a different run with this id exists in this environment"
 INTERRUPTED_NOTE = "mwaa-pause-resume: {state} at the pause; restored as failed"
-UNADDRESSABLE = (
-    "path limit: PATCH …/taskInstances/{task_id}[/{map_index}] over 64 characters (no "
-    "bulk route for it on this version): the run's state decides it"
-)
-__all__ = ["NEAREST_TI_STATE", "SETTABLE_TI_STATES"]  # re-exported for the sandbox's check
-
-
-# Airflow refuses a manual run whose id starts with another run type's prefix
-# (DagRunType.from_run_id; create_dagrun: "is reserved for ... runs"), so an automated
-# run keeps its id with the prefix made manual__ (shorter, too: paths fit more often).
-RESERVED_PREFIXES = (
-    "scheduled__",
-    "backfill__",
-    "asset_triggered__",
-    "dataset_triggered__",
-    "operator_triggered__",
-)
-MANUAL_PREFIX = "manual__"
-
-
-def restored_run_id(run_id: str) -> str:
-    """The id a run gets when restored (a manual run): reserved prefixes become manual__."""
-    for prefix in RESERVED_PREFIXES:
-        if run_id.startswith(prefix):
-            return MANUAL_PREFIX + run_id[len(prefix) :]
-    return run_id
-
-
-# A timestamped run id's fraction of a second and UTC offset, dropped to make it fit.
-_STAMP_TAIL = re.compile(r"(\.\d+)?\+00:00$")
-SHORTENED = "run id shortened to fit InvokeRestApi's 64-character path"
-
-
-def restored_ids(
-    runs: Iterable[Mapping[str, Any]], airflow_version: str
-) -> dict[tuple[str, str], str | None]:
-    """(dag_id, run_id) -> the id the run gets when restored, or None when no id can fit.
-
-    Deterministic for the same runs (the sandbox's check computes it too). Before 3.3 a
-    run's state is set at ``/dags/{dag_id}/dagRuns/{run_id}``, so a run id that does not
-    fit is shortened: without its fraction of a second and UTC offset, else a digest
-    ``r<11 hex digits>`` of the whole id; the shortened id must be unique in its DAG.
-    """
-    routes = Routes.of(airflow_version)
-    keys = sorted({(str(r["dag_id"]), str(r["dag_run_id"])) for r in runs})
-    taken: set[tuple[str, str]] = {(d, restored_run_id(r)) for d, r in keys}
-    out: dict[tuple[str, str], str | None] = {}
-    for dag_id, original in keys:
-        run_id = restored_run_id(original)
-        if not fits(f"/dags/{dag_id}/dagRuns"):
-            out[(dag_id, original)] = None
-            continue
-        if routes.bulk_dag_runs or fits(f"/dags/{dag_id}/dagRuns/{run_id}"):
-            out[(dag_id, original)] = run_id
-            continue
-        digest = "r" + hashlib.sha256(original.encode()).hexdigest()[:11]
-        chosen = None
-        for candidate in (_STAMP_TAIL.sub("", run_id), digest):
-            path = f"/dags/{dag_id}/dagRuns/{candidate}"
-            if candidate != run_id and fits(path) and (dag_id, candidate) not in taken:
-                chosen = candidate
-                taken.add((dag_id, candidate))
-                break
-        out[(dag_id, original)] = chosen
-    return out
+__all__ = [  # the names of its parts stay importable here (tests, the sandbox's check)
+    "FINAL_RUN_STATES",
+    "NEAREST_TI_STATE",
+    "SETTABLE_TI_STATES",
+    "Counts",
+    "Routes",
+    "collect_history",
+    "import_history",
+    "own_dag_ids",
+    "restored_ids",
+    "restored_run_id",
+    "run_batches",
+    "same_run",
+]
 
 
 @dataclass
@@ -158,39 +108,6 @@ class Counts:
             "not_restored": self.not_restored,
             "reasons": dict(sorted(self.reasons.items())),
         }
-
-
-@dataclass(frozen=True)
-class Routes:
-    """What this Airflow version's REST API offers (research §1.3, §2)."""
-
-    bulk_task_instances: bool  # PATCH /dags/~/dagRuns/~/taskInstances: 3.2+
-    bulk_dag_runs: bool  # PATCH /dags/~/dagRuns: 3.3+
-    # 3.2's bulk update looks every task instance up at map index -1 (its _perform_update
-    # does not pass the entity's index on), so a mapped one answers 404 and ends the
-    # whole call; 3.3 passes it on.
-    bulk_mapped_task_instances: bool
-    # set_dag_run_state_to_success marks every task instance success before 3.3; from
-    # 3.3 it marks the unfinished ones skipped (rest_history_plan's docstring).
-    run_success_marks_all: bool
-
-    @classmethod
-    def of(cls, airflow_version: str) -> Routes:
-        parts = tuple(int(p) for p in airflow_version.split(".")[:2] if p.isdigit())
-        return cls(
-            bulk_task_instances=parts >= (3, 2),
-            bulk_dag_runs=parts >= (3, 3),
-            bulk_mapped_task_instances=parts >= (3, 3),
-            run_success_marks_all=parts < (3, 3),
-        )
-
-    def bulk_for(self, map_index: int) -> bool:
-        """Whether a task instance of this map index can go in a bulk update."""
-        return self.bulk_task_instances and (map_index < 0 or self.bulk_mapped_task_instances)
-
-
-def fits(path: str) -> bool:
-    return len(path) <= MAX_PATH
 
 
 # -- export ------------------------------------------------------------------------
@@ -297,7 +214,7 @@ def import_history(
     # them (rest_history_plan). Before 3.3 the run's state comes first (a success run
     # marks them all success); from 3.3 last (it skips the ones left without a state,
     # and skipping them first would make every success a second change).
-    restore = _TaskInstanceRestore(api, tis_by_run, created, routes, concurrency)
+    restore = TaskInstanceRestore(api, tis_by_run, created, routes, concurrency)
     if routes.run_success_marks_all:
         _set_run_states(api, created, routes, concurrency)
         blocked = _blocked_runs(api, created, tis_by_run)
@@ -414,224 +331,6 @@ def _create_run(
         log.warning("POST %s refused (HTTP %s): %s", path, status, str(detail)[:300])
         return "not_restored", f"refused by Airflow (HTTP {status})", None
     return outcome, reason, final
-
-
-class _TaskInstanceRestore:
-    """States and notes: per run only what its own state does not give
-    (:mod:`.rest_history_plan`), one phase at a time across all runs; the calls of one
-    phase are independent (each task instance is in one of them)."""
-
-    def __init__(
-        self,
-        api: AirflowRestApi,
-        tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
-        created: Mapping[tuple[str, str], str],
-        routes: Routes,
-        concurrency: int,
-    ) -> None:
-        self.api, self.tis_by_run, self.created = api, tis_by_run, created
-        self.routes, self.concurrency = routes, concurrency
-        self._upstream: dict[str, dict[str, list[str]] | None] | None = None
-
-    def upstream_of(self) -> dict[str, dict[str, list[str]] | None]:
-        """Each DAG's task graph, read once."""
-        if self._upstream is None:
-            dag_ids = sorted({dag_id for dag_id, _ in self.tis_by_run})
-            read = run_bounded(dag_ids, lambda d: _task_upstream(self.api, d), self.concurrency)
-            self._upstream = dict(zip(dag_ids, read, strict=True))
-        return self._upstream
-
-    def run(
-        self,
-        blocked: Mapping[tuple[str, str], dict[tuple[str, int], str | None]],
-        only: set[tuple[str, str]] | None = None,
-    ) -> dict[tuple[str, str], list[tuple[str, str | None]]]:
-        """Send the changes of every run (of ``only``); per run, each task instance's
-        (outcome, reason). ``blocked``: runs whose state is set after these changes (a
-        teardown task kept it unfinished), with their task instances as read back."""
-        runs = {k: v for k, v in self.tis_by_run.items() if only is None or k in only}
-        return _restore_task_instances(
-            self.api,
-            runs,
-            upstream_of=self.upstream_of(),
-            created=self.created,
-            blocked=blocked,
-            routes=self.routes,
-            concurrency=self.concurrency,
-        )
-
-
-def _restore_task_instances(
-    api: AirflowRestApi,
-    tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
-    *,
-    upstream_of: Mapping[str, dict[str, list[str]] | None],
-    created: Mapping[tuple[str, str], str],
-    blocked: Mapping[tuple[str, str], dict[tuple[str, int], str | None]],
-    routes: Routes,
-    concurrency: int,
-) -> dict[tuple[str, str], list[tuple[str, str | None]]]:
-    """:meth:`_TaskInstanceRestore.run`."""
-    phases: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    plans: dict[tuple[str, str], RunPlan] = {}
-    for run_key, tis in tis_by_run.items():
-        dag_id, run_id = run_key
-
-        def addressable(
-            task_id: str, map_index: int, dag_id: str = dag_id, run_id: str = run_id
-        ) -> bool:
-            return routes.bulk_for(map_index) or fits(_ti_path(dag_id, run_id, task_id, map_index))
-
-        upstream = upstream_of[dag_id]
-        plan = plan_run(
-            created[run_key],
-            tis,
-            success_marks_all=routes.run_success_marks_all,
-            upstream=upstream,
-            addressable=addressable,
-            unaddressable_reason=UNADDRESSABLE,
-            current=blocked.get(run_key),
-            run_state_last=run_key in blocked,
-            order=None if upstream is not None else _start_order(tis),
-        )
-        plans[run_key] = plan
-        for change in plan.changes:
-            phases[change.phase].append(_entity(dag_id, run_id, change))
-    done: set[tuple[str, str, str, int]] = set()
-    failures: dict[tuple[str, str, str, int], str] = {}
-    for phase in sorted(phases):
-        bulk = [e for e in phases[phase] if routes.bulk_for(e["map_index"])]
-        singles = [e for e in phases[phase] if not routes.bulk_for(e["map_index"])]
-        patched = run_bounded(singles, lambda one: _patch_one_ti(api, one), concurrency)
-        for entity, (ok, failure) in zip(singles, patched, strict=True):
-            if ok:
-                done.add(_full_key(entity))
-            else:
-                failures[_full_key(entity)] = failure
-        batches = run_batches([(e, None) for e in bulk], BULK_BATCH)
-        answers = run_bounded(
-            batches,
-            lambda batch: api.bulk_update("/dags/~/dagRuns/~/taskInstances", [e for e, _ in batch]),
-            concurrency,
-        )
-        for batch, answer in zip(batches, answers, strict=True):
-            if answer.get("errors"):
-                log.warning("bulk task instance update: %s", str(answer["errors"])[:1000])
-            updated = set(answer.get("success") or [])
-            for entity, _ in batch:
-                if _ti_key(entity) in updated:
-                    done.add(_full_key(entity))
-                else:
-                    failures[_full_key(entity)] = NOT_UPDATED
-    outcomes: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
-    for (dag_id, run_id), plan in plans.items():
-        listed = outcomes.setdefault((dag_id, run_id), [])
-        for ti_key, (_, outcome, reason) in sorted(plan.predicted.items()):
-            decider = plan.decided_by.get(ti_key)
-            full = (dag_id, run_id, *decider) if decider else None
-            if full is None or full in done:
-                listed.append((outcome, reason))
-            else:
-                listed.append(("not_restored", failures.get(full, NOT_UPDATED)))
-    return outcomes
-
-
-def _entity(dag_id: str, run_id: str, change: TiChange) -> dict[str, Any]:
-    entity: dict[str, Any] = {
-        "dag_id": dag_id,
-        "dag_run_id": run_id,
-        "task_id": change.task_id,
-        "map_index": change.map_index,
-    }
-    if change.new_state is not None:
-        entity["new_state"] = change.new_state
-    if change.note:
-        entity["note"] = change.note[:NOTE_LIMIT]
-    if change.include_upstream:
-        entity["include_upstream"] = True
-    return entity
-
-
-def _full_key(entity: Mapping[str, Any]) -> tuple[str, str, str, int]:
-    return (
-        str(entity["dag_id"]),
-        str(entity["dag_run_id"]),
-        str(entity["task_id"]),
-        int(entity["map_index"]),
-    )
-
-
-def _ti_path(dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
-    path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}"
-    return path + (f"/{map_index}" if map_index >= 0 else "")
-
-
-def run_batches(
-    entries: list[tuple[dict[str, Any], str | None]], size: int
-) -> list[list[tuple[dict[str, Any], str | None]]]:
-    """Bulk batches of at most ``size`` entities that keep one run's task instances
-    together where they fit: concurrent batches then never change the same run (whose
-    row a state change may update), so they do not wait on each other's locks."""
-    groups: dict[tuple[str, str], list[tuple[dict[str, Any], str | None]]] = {}
-    for entry in entries:
-        groups.setdefault((entry[0]["dag_id"], entry[0]["dag_run_id"]), []).append(entry)
-    batches: list[list[tuple[dict[str, Any], str | None]]] = []
-    current: list[tuple[dict[str, Any], str | None]] = []
-    for group in groups.values():
-        if current and len(current) + len(group) > size:
-            batches.append(current)
-            current = []
-        for start in range(0, len(group), size):  # a run with more than fits: split
-            chunk = group[start : start + size]
-            if len(current) + len(chunk) > size:
-                batches.append(current)
-                current = []
-            current.extend(chunk)
-    if current:
-        batches.append(current)
-    return batches
-
-
-def _patch_one_ti(api: AirflowRestApi, entity: dict[str, Any]) -> tuple[bool, str]:
-    """One task instance per call, where its path fits (3.0.6; mapped ones on 3.2):
-    (done, the reason when not)."""
-    path = _ti_path(entity["dag_id"], entity["dag_run_id"], entity["task_id"], entity["map_index"])
-    if not fits(path):
-        return False, UNADDRESSABLE
-    body = {k: entity[k] for k in ("new_state", "note", "include_upstream") if k in entity}
-    status, _ = api.call("PATCH", path, body=body)
-    return 200 <= status < 300, f"refused by Airflow (HTTP {status})"
-
-
-def _ti_key(entity: Mapping[str, Any]) -> str:
-    """How Airflow's bulk answer names a task instance it updated."""
-    return f"{entity['dag_id']}.{entity['dag_run_id']}.{entity['task_id']}[{entity['map_index']}]"
-
-
-def _task_upstream(api: AirflowRestApi, dag_id: str) -> dict[str, list[str]] | None:
-    """Each task's direct upstream tasks; None when the tasks path does not fit or the
-    DAG cannot be read."""
-    path = f"/dags/{dag_id}/tasks"
-    if not fits(path):
-        return None
-    try:
-        tasks = api.dag_tasks(dag_id)
-    except RestApiError as exc:
-        log.warning("cannot read the tasks of %s (%s): ordering by start time", dag_id, exc)
-        return None
-    upstream: dict[str, list[str]] = {str(t["task_id"]): [] for t in tasks}
-    for task in tasks:
-        for child in task.get("downstream_task_ids") or []:
-            upstream.setdefault(str(child), []).append(str(task["task_id"]))
-    return upstream
-
-
-def _start_order(tis: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Without the DAG's structure: the order the tasks started in (an upstream task
-    finished before its downstream ones started); tasks that never started last."""
-    started = sorted({str(t["start_date"]) for t in tis if t.get("start_date")})
-    rank = {stamp: number for number, stamp in enumerate(started)}
-    return {str(t["task_id"]): rank.get(str(t.get("start_date")), len(started)) for t in tis}
 
 
 def _blocked_runs(
