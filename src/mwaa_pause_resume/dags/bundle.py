@@ -43,6 +43,8 @@ HELPER_MODULES = (
     "rest_history_task_instances.py",
     "rest_pool.py",
     "rest_position.py",
+    "rest_position_api.py",
+    "rest_position_plan.py",
     "rest_scope_steps.py",
     "result_note.py",
     "run_conf.py",

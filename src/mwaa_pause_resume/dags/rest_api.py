@@ -27,6 +27,13 @@ PAGE_LIMIT = 100
 # InvokeRestApi's Path is at most 64 characters (botocore's MWAA model, shape
 # RestApiPath); a longer path is refused before it reaches Airflow.
 MAX_PATH = 64
+
+
+def fits(path: str) -> bool:
+    """Whether InvokeRestApi takes ``path`` (:data:`MAX_PATH`)."""
+    return len(path) <= MAX_PATH
+
+
 # The collection path, its list key, the path of one item, and the key field.
 KINDS: dict[str, tuple[str, str]] = {
     "variables": ("/variables", "key"),

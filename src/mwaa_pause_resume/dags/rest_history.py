@@ -41,12 +41,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mwaa_pause_resume.dags.rest_api import AirflowRestApi, RestApiError
+from mwaa_pause_resume.dags.rest_api import AirflowRestApi, RestApiError, fits
 from mwaa_pause_resume.dags.rest_history_plan import NEAREST_TI_STATE, SETTABLE_TI_STATES
 from mwaa_pause_resume.dags.rest_history_routes import (
     SHORTENED,
     Routes,
-    fits,
     restored_ids,
     restored_run_id,
 )

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mwaa_pause_resume.dags.rest_api import MAX_PATH
+from mwaa_pause_resume.dags.rest_api import fits
 
 # Airflow refuses a manual run whose id starts with another run type's prefix
 # (DagRunType.from_run_id; create_dagrun: "is reserved for ... runs"), so an automated
@@ -103,7 +103,3 @@ class Routes:
     def bulk_for(self, map_index: int) -> bool:
         """Whether a task instance of this map index can go in a bulk update."""
         return self.bulk_task_instances and (map_index < 0 or self.bulk_mapped_task_instances)
-
-
-def fits(path: str) -> bool:
-    return len(path) <= MAX_PATH

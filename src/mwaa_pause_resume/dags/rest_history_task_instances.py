@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mwaa_pause_resume.dags.rest_api import AirflowRestApi, RestApiError
+from mwaa_pause_resume.dags.rest_api import AirflowRestApi, RestApiError, fits
 from mwaa_pause_resume.dags.rest_history_plan import RunPlan, TiChange, plan_run
-from mwaa_pause_resume.dags.rest_history_routes import Routes, fits
+from mwaa_pause_resume.dags.rest_history_routes import Routes
 from mwaa_pause_resume.dags.rest_pool import run_bounded
 
 # The run history import's logger, whichever of its modules logs.

@@ -29,269 +29,50 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mwaa_pause_resume.dags.rest_api import fits
+from mwaa_pause_resume.dags.rest_position_api import AUTOMATED, MARKER_NOTE, PositionApi
+from mwaa_pause_resume.dags.rest_position_plan import (
+    ACTION_CHECK,
+    DagPlan,
+    PositionOutcome,
+    iso,
+    needs_marker,
+    no_intervals,
+    parse_time,
+    period_start,
+    position_record,
+)
 from mwaa_pause_resume.metadata.missed_runs import (
     CATCHUP,
-    LATEST,
-    POLICIES,
     TAG_KEY,
-    HeldDag,
     marker_date,
     policy_for_dag,
 )
 
 log = logging.getLogger(__name__)
 
-MAX_PATH = 64  # InvokeRestApi's Path (botocore's MWAA model, shape RestApiPath)
-AUTOMATED = ("scheduled", "backfill")  # the run types Airflow's position counts
-MARKER_NOTE = (
-    "mwaa-pause-resume: scheduler position marker (no task ran); the import put the "
-    "DAG's schedule here per its missed-runs policy"
-)
 PARSE_WAIT_SECONDS = 180.0  # the DAG processor re-parses every file each 30 s by default
 POLL_SECONDS = 3.0
 # Windows of the first dry run from the anchor tick: grows until it holds two ticks.
 PERIOD_WINDOWS = (timedelta(hours=3), timedelta(days=3), timedelta(days=70), timedelta(days=800))
-ACTION_CHECK = "check its next run in the Airflow UI, then unpause it"
-
-
-# -- pure parts -----------------------------------------------------------------------
-def parse_time(value: Any) -> datetime | None:
-    """An API timestamp (``...Z`` or with an offset) as an aware datetime."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-def fits(path: str) -> bool:
-    return len(path) <= MAX_PATH
-
-
-def position_record(run: Mapping[str, Any]) -> dict[str, Any]:
-    """What the snapshot keeps of a DAG's newest automated run (its position)."""
-    return {
-        "dag_id": run.get("dag_id"),
-        "run_id": run.get("dag_run_id"),
-        "run_type": run.get("run_type"),
-        "logical_date": run.get("logical_date"),
-        "data_interval_start": run.get("data_interval_start"),
-        "data_interval_end": run.get("data_interval_end"),
-        "state": run.get("state"),
-    }
-
-
-def period_start(anchor: datetime, period: timedelta, now: datetime, back: int) -> datetime:
-    """A tick on the anchor's grid about ``back`` periods before ``now`` (not before the
-    anchor): where a dry run starts so that it holds only the newest due intervals.
-    Staying on the grid matters for timedelta schedules, whose ticks count from the
-    dry run's start rather than from the DAG's own start."""
-    if period <= timedelta(0) or now <= anchor:
-        return anchor
-    steps = int((now - anchor) / period)
-    return anchor + period * max(0, steps - back)
-
-
-@dataclass
-class DagPlan:
-    """What the import does about one DAG's position."""
-
-    dag_id: str
-    policy: str | None
-    unpause: bool  # the snapshot's paused state says the DAG runs after the import
-    marker: datetime | None = None  # T; None: nothing to place
-    reason: str | None = None  # set when the position cannot be set (the DAG may be held)
-    action: str = ACTION_CHECK
-    backfill_id: int | None = None
-    verified: bool = False
-    note: str = ""  # why no marker was needed (logs)
-
-    def held(self) -> HeldDag | None:
-        """Held: the position was needed and is not set, and the DAG would run."""
-        if self.reason is None or not self.unpause:
-            return None
-        return HeldDag(self.dag_id, self.reason, self.action)
-
-
-def no_intervals(refusal: str) -> bool:
-    """Airflow's refusal to list intervals because the schedule has none (3.3's
-    non-periodic timetables, ``schedule=None``): such a DAG has no position to keep."""
-    return "non-periodic schedule" in refusal or "has no schedule" in refusal
-
-
-def needs_marker(policy: str, catchup: bool | None) -> bool:
-    """Whether Airflow's own rule differs from the policy without a position.
-
-    A ``catchup=False`` DAG runs only the newest missed interval by itself (Airflow 3:
-    ``catchup_by_default`` is False and its timetables skip to the latest), which is
-    ``latest`` and also what ``catchup`` means for it. Unknown catchup counts as True.
-    """
-    return not (catchup is False and policy in (CATCHUP, LATEST))
-
-
-@dataclass
-class PositionOutcome:
-    """What :func:`restore_positions` did; :meth:`to_json` is the import's result."""
-
-    plans: list[DagPlan] = field(default_factory=list)
-
-    def held(self) -> list[HeldDag]:
-        return [h for p in self.plans if (h := p.held()) is not None]
-
-    def held_ids(self) -> set[str]:
-        return {h.dag_id for h in self.held()}
-
-    def to_json(self) -> dict[str, Any]:
-        by_policy = {
-            policy: sum(1 for p in self.plans if p.policy == policy) for policy in POLICIES
-        }
-        unset = [
-            {"dag_id": p.dag_id, "reason": p.reason}
-            for p in self.plans
-            if p.reason is not None and not p.unpause
-        ]
-        return {
-            "positions": {
-                "set": sum(1 for p in self.plans if p.verified),
-                "held": [h.to_json() for h in self.held()],
-                "unset_paused": unset,  # stay paused anyway; the reason is for the user
-                "by_policy": by_policy,
-            }
-        }
-
-
-# -- the REST calls ---------------------------------------------------------------------
-class PositionApi:
-    """The few REST calls of this module, on a :class:`~.rest_api.AirflowRestApi`."""
-
-    def __init__(self, api: Any, airflow_version: str) -> None:
-        self.api = api
-        self.bulk_runs = _version(airflow_version) >= (3, 3)
-
-    def dags(self) -> dict[str, dict[str, Any]]:
-        return {str(d["dag_id"]): d for d in self.api.list_all("/dags", "dags")}
-
-    def details(self, dag_id: str) -> dict[str, Any] | None:
-        path = f"/dags/{dag_id}/details"
-        if not fits(path):
-            return None
-        status, answer = self.api.call("GET", path)
-        return answer if status == 200 and isinstance(answer, dict) else None
-
-    def newest_automated_run(self, dag_id: str) -> dict[str, Any] | None:
-        """The DAG's newest scheduled or backfill run (by logical date), or None."""
-        path = f"/dags/{dag_id}/dagRuns"
-        if fits(path):
-            query = {"run_type": list(AUTOMATED), "order_by": "-logical_date", "limit": 1}
-            runs = self.api.request("GET", path, query=query).get("dag_runs") or []
-            return dict(runs[0]) if runs else None
-        # A long DAG id: the batch list (no run type filter), newest first, page by page.
-        offset = 0
-        while True:
-            body = {
-                "dag_ids": [dag_id],
-                "order_by": "-logical_date",
-                "page_offset": offset,
-                "page_limit": 100,
-            }
-            page = self.api.request("POST", "/dags/~/dagRuns/list", body=body)
-            runs = list(page.get("dag_runs") or [])
-            for run in runs:
-                if run.get("run_type") in AUTOMATED and run.get("logical_date"):
-                    return dict(run)
-            offset += len(runs)
-            if not runs or offset >= int(page.get("total_entries") or 0):
-                return None
-
-    def dry_run(self, dag_id: str, start: datetime, end: datetime) -> list[datetime] | str:
-        """Logical dates of the DAG's complete intervals in [start, end], or Airflow's
-        refusal (no or a non-periodic schedule, backfills not allowed...)."""
-        body = {
-            "dag_id": dag_id,
-            "from_date": iso(start),
-            "to_date": iso(end),
-            "reprocess_behavior": "completed",
-        }
-        status, answer = self.api.call("POST", "/backfills/dry_run", body=body)
-        if status != 200 or not isinstance(answer, dict):
-            return _refusal(status, answer)
-        dates = [parse_time(b.get("logical_date")) for b in answer.get("backfills") or []]
-        return sorted(d for d in dates if d is not None)
-
-    def create_marker(self, dag_id: str, moment: datetime) -> int | str:
-        """The backfill's id, or Airflow's refusal."""
-        body = {
-            "dag_id": dag_id,
-            "from_date": iso(moment),
-            "to_date": iso(moment),
-            "max_active_runs": 1,
-            "run_backwards": False,
-            "reprocess_behavior": "completed",
-        }
-        status, answer = self.api.call("POST", "/backfills", body=body)
-        if status != 200 or not isinstance(answer, dict) or "id" not in answer:
-            return _refusal(status, answer)
-        return int(answer["id"])
-
-    def run_at(self, dag_id: str, moment: datetime) -> dict[str, Any] | None:
-        body = {
-            "dag_ids": [dag_id],
-            "logical_date_gte": iso(moment),
-            "logical_date_lte": iso(moment),
-        }
-        runs = self.api.request("POST", "/dags/~/dagRuns/list", body=body).get("dag_runs")
-        return dict(runs[0]) if runs else None
-
-    def finish(self, dag_id: str, run_id: str, state: str) -> bool:
-        """Set the run's state and note without running a task; False when no channel
-        fits (the cancel then fails the run, which counts just the same)."""
-        body = {"state": state, "note": MARKER_NOTE}
-        if self.bulk_runs:
-            entity = {"dag_id": dag_id, "dag_run_id": run_id, **body}
-            action = {"action": "update", "entities": [entity]}
-            answer = self.api.request("PATCH", "/dags/~/dagRuns", body={"actions": [action]})
-            errors = ((answer or {}).get("update") or {}).get("errors") or []
-            if errors:
-                raise RuntimeError(f"PATCH /dags/~/dagRuns refused {dag_id} {run_id}: {errors}")
-            return True
-        path = f"/dags/{dag_id}/dagRuns/{run_id}"
-        if not fits(path):
-            return False
-        self.api.request("PATCH", path, body=body)
-        return True
-
-    def depends_on_past(self, dag_id: str) -> bool:
-        """Whether a task of the DAG waits on its previous run (unknown: True)."""
-        path = f"/dags/{dag_id}/tasks"
-        if not fits(path):
-            return True
-        tasks = self.api.request("GET", path).get("tasks") or []
-        return any(bool(t.get("depends_on_past")) for t in tasks)
-
-    def cancel(self, backfill_id: int) -> None:
-        status, answer = self.api.call("PUT", f"/backfills/{backfill_id}/cancel")
-        if status not in {200, 409}:  # 409: already completed
-            raise RuntimeError(f"cancel backfill {backfill_id}: {_refusal(status, answer)}")
-
-
-def _version(text: str) -> tuple[int, ...]:
-    parts = []
-    for piece in text.split(".")[:2]:
-        digits = "".join(c for c in piece if c.isdigit())
-        parts.append(int(digits or 0))
-    return tuple(parts)
-
-
-def _refusal(status: int, answer: Any) -> str:
-    detail = answer.get("detail") if isinstance(answer, dict) else answer
-    return f"Airflow answered HTTP {status}: {str(detail)[:300]}"
+__all__ = [  # the names of its parts stay importable here (tests, the sandbox's check)
+    "AUTOMATED",
+    "MARKER_NOTE",
+    "DagPlan",
+    "PositionApi",
+    "PositionOutcome",
+    "collect_positions",
+    "fits",
+    "needs_marker",
+    "no_intervals",
+    "parse_time",
+    "period_start",
+    "position_record",
+    "restore_positions",
+]
 
 
 # -- export -------------------------------------------------------------------------------
