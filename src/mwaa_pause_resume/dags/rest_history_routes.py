@@ -78,7 +78,8 @@ def restored_ids(
 
 @dataclass(frozen=True)
 class Routes:
-    """What this Airflow version's REST API offers (research §1.3, §2)."""
+    """What this Airflow version's REST API offers (docs/research/airflow3-rest-channels.md
+    §1.3, §2)."""
 
     bulk_task_instances: bool  # PATCH /dags/~/dagRuns/~/taskInstances: 3.2+
     bulk_dag_runs: bool  # PATCH /dags/~/dagRuns: 3.3+

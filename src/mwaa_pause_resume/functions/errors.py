@@ -83,7 +83,13 @@ class SnapshotNotFound(WorkflowError):
 
 
 class SnapshotInvalid(WorkflowError):
-    """The snapshot does not match its manifest (missing file, size, sha256)."""
+    """The snapshot does not match its manifest (missing file, size, sha256).
+
+    The workflow's name for the engine's
+    :class:`mwaa_pause_resume.metadata.errors.SnapshotInvalid` (a ``UserError``: a hint,
+    exit code 2): ``snapshot_verify`` raises this one with the snapshot's location and
+    what was kept. Its class name is the Step Functions error name the executions and
+    notifications show, so it stays a class of this module."""
 
 
 class SnapshotUnauthentic(SnapshotInvalid):
