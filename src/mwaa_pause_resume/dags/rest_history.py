@@ -53,6 +53,7 @@ from mwaa_pause_resume.dags.rest_history_task_instances import (
     BULK_BATCH,
     NOTE_LIMIT,
     TaskInstanceRestore,
+    blocked_runs,
     run_batches,
 )
 from mwaa_pause_resume.dags.rest_pool import DEFAULT_CONCURRENCY, RetryingRestApi, run_bounded
@@ -216,12 +217,12 @@ def import_history(
     restore = TaskInstanceRestore(api, tis_by_run, created, routes, concurrency)
     if routes.run_success_marks_all:
         _set_run_states(api, created, routes, concurrency)
-        blocked = _blocked_runs(api, created, tis_by_run)
+        blocked = blocked_runs(api, created, tis_by_run)
         outcomes = restore.run(blocked)
     else:
         outcomes = restore.run({})
         _set_run_states(api, created, routes, concurrency)
-        blocked = _blocked_runs(api, created, tis_by_run)
+        blocked = blocked_runs(api, created, tis_by_run)
         if blocked:
             outcomes |= restore.run(blocked, only=set(blocked))
     if blocked:
@@ -330,32 +331,6 @@ def _create_run(
         log.warning("POST %s refused (HTTP %s): %s", path, status, str(detail)[:300])
         return "not_restored", f"refused by Airflow (HTTP {status})", None
     return outcome, reason, final
-
-
-def _blocked_runs(
-    api: AirflowRestApi,
-    created: Mapping[tuple[str, str], str],
-    tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
-) -> dict[tuple[str, str], dict[tuple[str, int], str | None]]:
-    """Restored runs still queued after their state was set (Airflow leaves a run
-    unfinished while a teardown task has no state), with their task instances' states
-    as read back: their plan starts there, and their state is set again after them."""
-    queued = {
-        (str(r["dag_id"]), str(r["dag_run_id"]))
-        for r in api.dag_runs(state="queued")
-        if (str(r["dag_id"]), str(r["dag_run_id"])) in created
-    }
-    queued &= set(tis_by_run)
-    if not queued:
-        return {}
-    log.info("%d restored run(s) wait on a teardown task: state set after theirs", len(queued))
-    out: dict[tuple[str, str], dict[tuple[str, int], str | None]] = {k: {} for k in queued}
-    for ti in api.task_instances():
-        key = (str(ti["dag_id"]), str(ti["dag_run_id"]))
-        if key in out:
-            index = -1 if ti.get("map_index") is None else int(ti["map_index"])
-            out[key][(str(ti["task_id"]), index)] = ti.get("state")
-    return out
 
 
 def _set_run_states(

@@ -1,7 +1,8 @@
 """The task instance phase of a run history import: per run only the states and notes
 its own state does not give (:mod:`.rest_history_plan`), sent one phase at a time across
 all runs, in bulk where the version allows it, else one call per task instance whose
-path fits.
+path fits; and the runs a teardown task kept queued, whose task instances are read back
+and planned again (:func:`blocked_runs`).
 
 :mod:`.rest_history` creates the runs and sets their states around this phase.
 """
@@ -248,3 +249,29 @@ def _start_order(tis: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     started = sorted({str(t["start_date"]) for t in tis if t.get("start_date")})
     rank = {stamp: number for number, stamp in enumerate(started)}
     return {str(t["task_id"]): rank.get(str(t.get("start_date")), len(started)) for t in tis}
+
+
+def blocked_runs(
+    api: AirflowRestApi,
+    created: Mapping[tuple[str, str], str],
+    tis_by_run: Mapping[tuple[str, str], list[Mapping[str, Any]]],
+) -> dict[tuple[str, str], dict[tuple[str, int], str | None]]:
+    """Restored runs still queued after their state was set (Airflow leaves a run
+    unfinished while a teardown task has no state), with their task instances' states
+    as read back: their plan starts there, and their state is set again after them."""
+    queued = {
+        (str(r["dag_id"]), str(r["dag_run_id"]))
+        for r in api.dag_runs(state="queued")
+        if (str(r["dag_id"]), str(r["dag_run_id"])) in created
+    }
+    queued &= set(tis_by_run)
+    if not queued:
+        return {}
+    log.info("%d restored run(s) wait on a teardown task: state set after theirs", len(queued))
+    out: dict[tuple[str, str], dict[tuple[str, int], str | None]] = {k: {} for k in queued}
+    for ti in api.task_instances():
+        key = (str(ti["dag_id"]), str(ti["dag_run_id"]))
+        if key in out:
+            index = -1 if ti.get("map_index") is None else int(ti["map_index"])
+            out[key][(str(ti["task_id"]), index)] = ti.get("state")
+    return out
