@@ -2,7 +2,7 @@
 access (Airflow 3 on MWAA) of a snapshot whose export had it (any Airflow 2, or Airflow 3
 with a task database connection).
 
-The rest-only import (:func:`mwaa_pause_resume.dags.tasks._import_rest`) restores
+The rest-only import (:func:`mwaa_pause_resume.dags.rest_scope_steps.import_rest`) restores
 variables, connections, pools, run history, scheduler positions and paused states from
 a :class:`~.rest_scope.RestSnapshot`, records in REST API v2 names. A rest-only export
 reads them from the REST API; here they come from the snapshot's table files instead,
