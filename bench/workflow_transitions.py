@@ -20,12 +20,9 @@ from typing import Any
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from mwaa_pause_resume.sandbox.mwaa import DagSpec, MwaaBackend, RunScript
-from mwaa_pause_resume.sandbox.scripted_airflow import (
-    EXPORT_DAG_ID,
-    IMPORT_DAG_ID,
-    ScriptedDagsAirflow,
-)
+from mwaa_pause_resume.sandbox.scripted_airflow import ScriptedDagsAirflow
 from mwaa_pause_resume.sandbox.sfn_local import ExecutionResult, LocalWorkflows
+from mwaa_pause_resume.shared.dag_contract import EXPORT_DAG_ID, IMPORT_DAG_ID
 
 PRICE_PER_1000 = 0.025  # USD, Standard Workflows, per 1,000 state transitions
 TARGET = 60

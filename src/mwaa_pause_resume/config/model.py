@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from mwaa_pause_resume.config.chat import ChatNotifications
 from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY
+from mwaa_pause_resume.shared.dag_contract import EXPORT_DAG_ID, IMPORT_DAG_ID
 
 # SKIPPED: a run the gates skipped (override, skip date, change calendar, busy environment);
 # its execution SUCCEEDED with outcome "skipped" (functions.run_gate).
@@ -43,8 +44,8 @@ class EnvironmentConfig:
     pause_timeout_minutes: int = 60
     resume_timeout_minutes: int = 60
     drain_timeout_minutes: int = 10
-    export_dag_id: str = "mwaa_export_data"
-    import_dag_id: str = "mwaa_import_data"
+    export_dag_id: str = EXPORT_DAG_ID
+    import_dag_id: str = IMPORT_DAG_ID
     update_after_restore: bool = False
     # What a resume does with the intervals whose time fell inside the pause
     # (metadata.missed_runs.POLICIES; a DAG tag can override it per DAG).

@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mwaa_pause_resume.metadata.flags import InterruptedPolicy
 from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY, PolicyError, parse_policy
 
 DEFAULT_DB_CONN_ID = "mwaa_pause_resume_metadb"
 DEFAULT_DRAIN_TIMEOUT_MINUTES = 10.0
-DEFAULT_INTERRUPTED_POLICY = "rerun"
+DEFAULT_INTERRUPTED_POLICY: str = InterruptedPolicy.RERUN.value
 
 # "authorization": the workflows' one-time token (mwaa_pause_resume.metadata.run_authorization).
 EXPORT_KEYS = frozenset({"snapshot", "kms_key_id", "drain_timeout_minutes", "authorization"})

@@ -17,6 +17,7 @@ from typing import Any
 from mwaa_pause_resume.dags import quiesce
 from mwaa_pause_resume.dags.metadb_connection import open_metadb
 from mwaa_pause_resume.dags.run_conf import DEFAULT_DB_CONN_ID, RunConfError
+from mwaa_pause_resume.metadata.flags import SnapshotScope
 
 log = logging.getLogger("mwaa_pause_resume.dags.tasks")
 
@@ -26,8 +27,8 @@ log = logging.getLogger("mwaa_pause_resume.dags.tasks")
 SNAPSHOT_KEY_ENV = "MWAA_PAUSE_RESUME_SNAPSHOT_KEY"
 
 # The scopes (the run note and the manifest say which one a snapshot has).
-FULL_SCOPE = "full"
-REST_SCOPE = "rest-only"
+FULL_SCOPE: str = SnapshotScope.FULL.value  # plain strings: they go into XCom
+REST_SCOPE: str = SnapshotScope.REST_ONLY.value
 
 
 class SnapshotStepFailed(RuntimeError):

@@ -20,6 +20,7 @@ import json
 from typing import Any
 
 from mwaa_pause_resume.metadata.errors import SnapshotInvalid
+from mwaa_pause_resume.shared.aws_error_fields import error_code
 
 MAC_ALGORITHM = "HMAC_SHA_256"
 MAX_MESSAGE_BYTES = 4096  # KMS GenerateMac/VerifyMac limit
@@ -93,8 +94,7 @@ def verify(kms: Any, key_id: str, purpose: str, signed: Any, what: str) -> dict[
     try:
         answer = kms.verify_mac(KeyId=key_id, Message=message, MacAlgorithm=MAC_ALGORITHM, Mac=mac)
     except Exception as exc:
-        code = str((getattr(exc, "response", None) or {}).get("Error", {}).get("Code", ""))
-        if code not in ("KMSInvalidMacException", "InvalidCiphertextException"):
+        if error_code(exc) not in ("KMSInvalidMacException", "InvalidCiphertextException"):
             raise
         answer = {"MacValid": False}
     if answer.get("MacValid") is not True:

@@ -26,12 +26,9 @@ from typing import Any
 from mwaa_pause_resume.sandbox.event_clock import EventClock
 from mwaa_pause_resume.sandbox.mwaa import DagSpec, Delays, MwaaBackend, RunScript
 from mwaa_pause_resume.sandbox.mwaa.throttling import REALISTIC, ThrottlePolicy
-from mwaa_pause_resume.sandbox.scripted_airflow import (
-    EXPORT_DAG_ID,
-    IMPORT_DAG_ID,
-    ScriptedDagsAirflow,
-)
+from mwaa_pause_resume.sandbox.scripted_airflow import ScriptedDagsAirflow
 from mwaa_pause_resume.sandbox.sfn_local import ExecutionResult, LocalWorkflows
+from mwaa_pause_resume.shared.dag_contract import EXPORT_DAG_ID, IMPORT_DAG_ID
 
 BUCKET = "fleet-backups"
 # Monday 2026-12-07 20:00 UTC: the pause fires; the resume fires next morning for 07:00.

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mwaa_pause_resume.metadata.flags import SnapshotScope
 from mwaa_pause_resume.sandbox.environment_comparison import (
     EnvironmentState,
     compare,
@@ -47,7 +48,7 @@ from mwaa_pause_resume.sandbox.result import (
     SandboxResult,
 )
 
-REST_ONLY = "rest-only"
+REST_ONLY: str = SnapshotScope.REST_ONLY.value
 
 
 def run_sandbox(options: SandboxOptions, reporter: Reporter | None = None) -> SandboxResult:

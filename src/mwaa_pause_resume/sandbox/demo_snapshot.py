@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from mwaa_pause_resume.metadata.flags import SnapshotScope
 from mwaa_pause_resume.metadata.manifest import (
     MANIFEST_NAME,
     Column,
@@ -57,7 +58,7 @@ def write_demo_snapshot(location: str, paused_states: dict[str, bool]) -> int:
         created_at=datetime.now(UTC).isoformat(),
         airflow_version=DEMO_AIRFLOW_VERSION,
         alembic_revision=DEMO_REVISION,
-        scope="full",
+        scope=SnapshotScope.FULL.value,
         tables=entries,
         secrets=Secrets(scheme="none"),
         paused_states=paused_states,
@@ -72,7 +73,7 @@ def demo_summary() -> Any:
     exactly (two variables, the default pool)."""
     from mwaa_pause_resume.metadata.restore_summary import RestoreSummary
 
-    summary = RestoreSummary("full")
+    summary = RestoreSummary(SnapshotScope.FULL.value)
     summary.add("variables", exact=2)
     summary.add("pools", exact=1)
     return summary

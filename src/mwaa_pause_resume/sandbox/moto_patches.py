@@ -20,6 +20,7 @@ from typing import Any
 from unittest import mock
 
 from mwaa_pause_resume.sandbox.event_clock import EventClock
+from mwaa_pause_resume.shared.aws_error_fields import error_code, error_message
 
 # (function name or ARN, request body, response headers) -> response payload
 Invoke = Callable[[str, Any, dict[str, Any]], bytes]
@@ -143,14 +144,14 @@ def _lambda_service_error(env: Any, ex: Exception) -> Any:
 
     if not isinstance(ex, ClientError):
         return None
-    error = f"Lambda.{ex.response['Error']['Code']}"
+    error = f"Lambda.{error_code(ex)}"
     return FailureEvent(
         env=env,
         error_name=CustomErrorName(error),
         event_type=HistoryEventType.LambdaFunctionFailed,
         event_details=EventDetails(  # type: ignore[typeddict-item]  # moto: total=True
             lambdaFunctionFailedEventDetails=LambdaFunctionFailedEventDetails(
-                error=error, cause=str(ex.response["Error"].get("Message", ""))
+                error=error, cause=error_message(ex)
             )
         ),
     )

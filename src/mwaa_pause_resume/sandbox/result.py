@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mwaa_pause_resume import airflow_versions
+from mwaa_pause_resume.metadata.flags import SnapshotScope
 from mwaa_pause_resume.operations.progress import Progress
 from mwaa_pause_resume.sandbox.environment_comparison import Comparison
 from mwaa_pause_resume.sandbox.liveness import Liveness
@@ -106,7 +107,7 @@ class SandboxResult:
     @property
     def through_rest(self) -> bool:
         """Restored through the REST channel (docs/airflow3.md), whatever the scope."""
-        return self.scope == "rest-only" or self.channel == "rest-api"
+        return self.scope == SnapshotScope.REST_ONLY or self.channel == "rest-api"
 
     @property
     def differences(self) -> list[str]:

@@ -16,13 +16,14 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mwaa_pause_resume.dags.quiesce import PAUSED_STATES_FILE
 from mwaa_pause_resume.dags.result_note import failure_note, success_note
 from mwaa_pause_resume.sandbox.demo_snapshot import demo_summary, write_demo_snapshot
 from mwaa_pause_resume.sandbox.mwaa import DagSpec, InMemoryAirflowBackend
-
-EXPORT_DAG_ID = "mwaa_export_data"
-IMPORT_DAG_ID = "mwaa_import_data"
+from mwaa_pause_resume.shared.dag_contract import (
+    EXPORT_DAG_ID,
+    IMPORT_DAG_ID,
+    PAUSED_STATES_FILE,
+)
 
 
 class ScriptedDagsAirflow(InMemoryAirflowBackend):

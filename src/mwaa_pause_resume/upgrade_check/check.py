@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mwaa_pause_resume import airflow_versions
 from mwaa_pause_resume.errors import UserError
+from mwaa_pause_resume.shared.dag_contract import EXPORT_DAG_ID, IMPORT_DAG_ID
 from mwaa_pause_resume.upgrade_check.findings import Finding
 from mwaa_pause_resume.upgrade_check.requirements import check_requirements, target_constraints
 from mwaa_pause_resume.upgrade_check.rules import load_rules
@@ -20,7 +21,7 @@ from mwaa_pause_resume.upgrade_check.scan import (
 )
 
 # This tool's own DAGs and their package (the DAG bundle) know every Airflow version.
-OWN = frozenset({"mwaa_pause_resume", "mwaa_export_data.py", "mwaa_import_data.py"})
+OWN = frozenset({"mwaa_pause_resume", f"{EXPORT_DAG_ID}.py", f"{IMPORT_DAG_ID}.py"})
 SKIPPED_DIRS = frozenset({"__pycache__", ".git", "node_modules"})
 MAX_FILE_BYTES = 5_000_000  # larger "DAG files" are data, not code
 
