@@ -1,7 +1,7 @@
 """``snapshots prune`` asks before deleting: the plan, then "Delete N snapshots of ENV?".
 
 CliRunner's stdin is never a terminal, so the tests that answer the question say it is
-one through ``snapshots.stdin_is_terminal``; the question itself is the real prompt."""
+one through ``snapshots_cmd.stdin_is_terminal``; the question itself is the real prompt."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from cli_ops_helpers import ENV, MakeDeployed
 from snapshot_seed import ABANDONED, MIDDLE, NEW, OLD, put_snapshot, seeded
 
-from mwaa_pause_resume.cli import snapshots
+from mwaa_pause_resume.cli import snapshots_cmd
 from mwaa_pause_resume.config import load_config
 from mwaa_pause_resume.operations.aws_gateway import AwsGateway
 from mwaa_pause_resume.operations.deployment import start_input
@@ -21,7 +21,7 @@ QUESTION = f"Delete 2 snapshots of {ENV}? [y/N]"
 
 @pytest.fixture
 def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(snapshots, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(snapshots_cmd, "stdin_is_terminal", lambda: True)
 
 
 @pytest.mark.usefixtures("terminal")
@@ -132,7 +132,7 @@ def test_a_resume_started_while_asking_keeps_its_snapshot(
         deployed.local.wait_until(lambda: ENV in deployed.mwaa.names())  # creating it
         return True
 
-    monkeypatch.setattr(snapshots, "ask", answer_after_a_resume_starts)
+    monkeypatch.setattr(snapshots_cmd, "ask", answer_after_a_resume_starts)
     with deployed.local.hold():  # the resume stops at its first Wait (creating)
         result = deployed.cli("snapshots", "prune", ENV, "--keep", "1")
 

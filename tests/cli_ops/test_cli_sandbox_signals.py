@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from mwaa_pause_resume.cli.sandbox import sigterm_as_interrupt
+from mwaa_pause_resume.cli.sandbox_cmd import sigterm_as_interrupt
 
 
 def test_sigterm_becomes_an_interrupt_inside_and_only_inside() -> None:

@@ -12,7 +12,7 @@ import typer.testing
 from cli_ops_helpers import ENV, MakeDeployed
 from snapshot_seed import OLD, seeded
 
-from mwaa_pause_resume.cli import snapshots
+from mwaa_pause_resume.cli import snapshots_cmd
 
 
 class _CtrlC(io.BytesIO):
@@ -33,7 +33,7 @@ class _CtrlC(io.BytesIO):
 
 @pytest.fixture
 def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(snapshots, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(snapshots_cmd, "stdin_is_terminal", lambda: True)
 
 
 @pytest.mark.usefixtures("terminal")
@@ -69,4 +69,4 @@ def test_end_of_input_at_the_question_aborts(make_deployed: MakeDeployed) -> Non
 def test_closed_stdin_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     # `mwaa-pause-resume snapshots prune ... <&-`: Python sets sys.stdin to None.
     monkeypatch.setattr(sys, "stdin", None)
-    assert snapshots.stdin_is_terminal() is False
+    assert snapshots_cmd.stdin_is_terminal() is False

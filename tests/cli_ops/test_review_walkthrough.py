@@ -11,7 +11,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
-from mwaa_pause_resume.cli.sandbox import print_result
+from mwaa_pause_resume.cli.sandbox_cmd import print_result
 from mwaa_pause_resume.sandbox.result import SandboxResult, WorkflowOutcome
 from mwaa_pause_resume.sandbox.row_compare import RowsComparison
 from mwaa_pause_resume.sandbox.run_compare import Comparison

@@ -12,7 +12,7 @@ import pytest
 from infra_config import STAGING
 from moto import mock_aws
 
-from mwaa_pause_resume.cli.infra import _endpoint_context
+from mwaa_pause_resume.cli.stack_cmd import _endpoint_context
 from mwaa_pause_resume.config.model import Config, DeploymentConfig
 
 REGION = "eu-west-1"
