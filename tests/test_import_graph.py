@@ -128,7 +128,7 @@ def test_no_package_imports_a_package_that_imports_it_back() -> None:
 # packages of mwaa_pause_resume).
 _NOT_FOR_METADATA = ("boto3", "botocore", "s3transfer", "rich", "aws_cdk", "jsii", "yaml")
 _NOT_FOR_METADATA_PACKAGES = ("config", "operations", "infra", "sandbox", "schedule", "dags")
-_METADATA_CLI = {"cli", "cli.app", "cli.output", "cli.metadata"}
+_METADATA_CLI = {"cli", "cli.app", "cli.output", "cli.metadata_cmd"}
 
 # Runs the CLI with the arguments after the first, then writes its exit code and every
 # module it imported to the file named first.

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from typer.testing import CliRunner, Result
 
 from mwaa_pause_resume.cli.app import app
+from mwaa_pause_resume.operations.session import Pacing
 from mwaa_pause_resume.sandbox.mwaa import DagSpec, MwaaBackend, RunScript
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
 
 ENV = "dev-env"
 BUCKET = "mwaa-backups"
 STACK = "mwaa-pause-resume"
+# --wait polls every 20 ms instead of every 2 s (the workflows run in moto, fast).
+FAST = Pacing(poll_seconds=0.02)
 EXPORT_DAG = "mwaa_export_data"
 IMPORT_DAG = "mwaa_import_data"
 
@@ -90,10 +93,15 @@ class Deployed:
     local: LocalWorkflows
     config: Path
     runner: CliRunner
+    # The poll interval, the follower's sleep and the ListExecutions page size the
+    # commands use (passed as the CLI context's object).
+    pacing: Pacing = field(default=FAST)
 
     def cli(self, *args: str, input: str | None = None) -> Result:
         """Run the CLI; ``input`` is what is typed on stdin (not a terminal)."""
-        return self.runner.invoke(app, [*args, "--config", str(self.config)], input=input)
+        return self.runner.invoke(
+            app, [*args, "--config", str(self.config)], input=input, obj=self.pacing
+        )
 
     @property
     def mwaa(self) -> MwaaBackend:

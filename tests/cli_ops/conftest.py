@@ -21,16 +21,14 @@ from cli_ops_helpers import (
 )
 from typer.testing import CliRunner
 
-from mwaa_pause_resume.cli import ops
 from mwaa_pause_resume.sandbox.mwaa import MwaaBackend
 from mwaa_pause_resume.sandbox.scripted_airflow import ScriptedDagsAirflow
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
 
 
 @pytest.fixture
-def make_deployed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeDeployed]:
+def make_deployed(tmp_path: Path) -> Iterator[MakeDeployed]:
     """``make_deployed(airflow=..., seed=True, stack=True, wait_pause_seconds=0)``."""
-    monkeypatch.setattr(ops, "POLL_SECONDS", 0.02)
     started: list[LocalWorkflows] = []
 
     def make(

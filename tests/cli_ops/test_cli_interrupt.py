@@ -1,16 +1,19 @@
 """Ctrl-C during ``pause --wait``: the CLI stops following, the workflow goes on.
 
-The KeyboardInterrupt comes from the follower's sleep between two polls (``ops.SLEEP``),
+The KeyboardInterrupt comes from the follower's sleep between two polls (the ``sleep`` of the
+``Pacing`` the test passes),
 where Ctrl-C usually lands; the execution is held at its export (``hold``) so that it
 is still running when the CLI gives up."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
-from cli_ops_helpers import ENV, MakeDeployed
+from cli_ops_helpers import ENV, FAST, MakeDeployed
 from rich.console import Console
 
-from mwaa_pause_resume.cli import ops
+from mwaa_pause_resume.cli import pause_resume_cmd
 
 
 @pytest.mark.parametrize("mode", ["lines", "terminal", "json"])
@@ -24,10 +27,10 @@ def test_ctrl_c_stops_following_and_leaves_the_workflow_running(
         slept.append(seconds)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ops, "SLEEP", ctrl_c)
+    deployed.pacing = replace(FAST, sleep=ctrl_c)
     screen = Console(record=True, force_terminal=True, width=200, color_system=None)
     if mode == "terminal":
-        monkeypatch.setattr(ops, "console", lambda: screen)
+        monkeypatch.setattr(pause_resume_cmd, "console", lambda: screen)
     sfn = deployed.local.client("stepfunctions")
 
     with deployed.local.hold():  # the pause stops at its first Wait (the export)
@@ -38,7 +41,7 @@ def test_ctrl_c_stops_following_and_leaves_the_workflow_running(
         still = sfn.describe_execution(executionArn=execution["executionArn"])["status"]
 
     assert result.exit_code == 130, result.output
-    assert slept == [ops.POLL_SECONDS]  # interrupted during the first wait between polls
+    assert slept == [FAST.poll_seconds]  # interrupted during the first wait between polls
     assert still == "RUNNING"
     notice = result.stderr
     assert f"Stopped following. The pause of {ENV} goes on in AWS" in notice

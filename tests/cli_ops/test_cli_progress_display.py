@@ -7,7 +7,7 @@ import pytest
 from cli_ops_helpers import ENV, STEP_ORDER_PAUSE, MakeDeployed, assert_exit, positions
 from rich.console import Console
 
-from mwaa_pause_resume.cli import ops
+from mwaa_pause_resume.cli import pause_resume_cmd
 
 
 def test_pause_wait_draws_the_steps_in_order(
@@ -16,7 +16,7 @@ def test_pause_wait_draws_the_steps_in_order(
     # Each Wait state really sleeps a little, so the CLI sees the execution mid-way.
     deployed = make_deployed(wait_pause_seconds=0.15)
     screen = Console(record=True, force_terminal=True, width=120, color_system=None)
-    monkeypatch.setattr(ops, "console", lambda: screen)
+    monkeypatch.setattr(pause_resume_cmd, "console", lambda: screen)
 
     result = deployed.cli("pause", ENV, "--wait")
 
@@ -42,7 +42,7 @@ def test_failed_step_is_marked(
     deployed = make_deployed()
     deployed.mwaa.faults.fail_next("DeleteEnvironment", "ValidationException", "busy")
     screen = Console(record=True, force_terminal=True, width=120, color_system=None)
-    monkeypatch.setattr(ops, "console", lambda: screen)
+    monkeypatch.setattr(pause_resume_cmd, "console", lambda: screen)
 
     result = deployed.cli("pause", ENV, "--wait")
 

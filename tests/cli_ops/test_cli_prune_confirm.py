@@ -1,7 +1,7 @@
 """``snapshots prune`` asks before deleting: the plan, then "Delete N snapshots of ENV?".
 
 CliRunner's stdin is never a terminal, so the tests that answer the question say it is
-one through ``snapshots.stdin_is_terminal``; the question itself is the real prompt."""
+one through ``snapshots_cmd.stdin_is_terminal``; the question itself is the real prompt."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import typer.testing
 from cli_ops_helpers import ENV, MakeDeployed
 from snapshot_seed import ABANDONED, MIDDLE, NEW, OLD, put_snapshot, seeded
 
-from mwaa_pause_resume.cli import snapshots
+from mwaa_pause_resume.cli import snapshots_cmd
 from mwaa_pause_resume.config import load_config
 from mwaa_pause_resume.operations.aws_gateway import AwsGateway
 from mwaa_pause_resume.operations.deployment import start_input
@@ -24,7 +24,7 @@ QUESTION = f"Delete 2 snapshots of {ENV}? [y/N]"
 
 @pytest.fixture
 def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(snapshots, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(snapshots_cmd, "stdin_is_terminal", lambda: True)
 
 
 @pytest.mark.usefixtures("terminal")
@@ -135,7 +135,7 @@ def test_a_resume_started_while_asking_keeps_its_snapshot(
         deployed.local.wait_until(lambda: ENV in deployed.mwaa.names())  # creating it
         return True
 
-    monkeypatch.setattr(snapshots, "ask", answer_after_a_resume_starts)
+    monkeypatch.setattr(snapshots_cmd, "ask", answer_after_a_resume_starts)
     with deployed.local.hold():  # the resume stops at its first Wait (creating)
         result = deployed.cli("snapshots", "prune", ENV, "--keep", "1")
 
@@ -204,4 +204,4 @@ def test_end_of_input_at_the_question_aborts(make_deployed: MakeDeployed) -> Non
 def test_closed_stdin_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     # `mwaa-pause-resume snapshots prune ... <&-`: Python sets sys.stdin to None.
     monkeypatch.setattr(sys, "stdin", None)
-    assert snapshots.stdin_is_terminal() is False
+    assert snapshots_cmd.stdin_is_terminal() is False

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from mwaa_pause_resume.cli.sandbox import print_result, sigterm_as_interrupt
+from mwaa_pause_resume.cli.sandbox_cmd import print_result, sigterm_as_interrupt
 from mwaa_pause_resume.sandbox.environment_comparison import Comparison
 from mwaa_pause_resume.sandbox.result import SandboxResult, WorkflowOutcome
 from mwaa_pause_resume.sandbox.row_diff import RowsComparison

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
-from cli_ops_helpers import CONFIG, ENV, Deployed, MakeDeployed
+from cli_ops_helpers import CONFIG, ENV, FAST, Deployed, MakeDeployed
 from snapshot_seed import NEW, put_snapshot
 
-from mwaa_pause_resume.cli import ops
 from mwaa_pause_resume.config import load_config
 from mwaa_pause_resume.operations.aws_gateway import AwsGateway
 from mwaa_pause_resume.operations.deployment import Deployment, start_input
@@ -71,11 +71,10 @@ def status(deployed: Deployed, *args: str) -> list[dict[str, Any]]:
 
 
 def test_status_finds_what_is_beyond_the_first_page(
-    make_deployed: MakeDeployed, monkeypatch: pytest.MonkeyPatch, list_calls: Calls
+    make_deployed: MakeDeployed, list_calls: Calls
 ) -> None:
     deployed, deployment = two_environments(make_deployed)
     pause, resume = deployment.pause_arn, deployment.resume_arn
-    default_page = ops.EXECUTIONS_PAGE
 
     with deployed.local.hold():
         # Oldest first: dev-env's pause (held at its export, RUNNING), 6 idle-env pauses,
@@ -88,7 +87,7 @@ def test_status_finds_what_is_beyond_the_first_page(
             assert finish(deployed, deployment, IDLE)["output"]["outcome"] == "already_paused"
 
         # Page size 5: dev-env's last pause is on page 1, its running one on page 3.
-        monkeypatch.setattr(ops, "EXECUTIONS_PAGE", 5)
+        deployed.pacing = replace(FAST, executions_page=5)
         list_calls.clear()
         (dev,) = status(deployed, ENV)
 
@@ -98,7 +97,7 @@ def test_status_finds_what_is_beyond_the_first_page(
         assert list_calls == [(pause, False), (pause, True), (resume, False)]
 
         # Page size 2: the last pause is on page 3 of 6.
-        monkeypatch.setattr(ops, "EXECUTIONS_PAGE", 2)
+        deployed.pacing = replace(FAST, executions_page=2)
         list_calls.clear()
         (dev,) = status(deployed, ENV)
 
@@ -108,7 +107,7 @@ def test_status_finds_what_is_beyond_the_first_page(
         assert list_calls == [(pause, False)] * 3 + [(pause, True), (resume, False)]
 
         # Both environments: idle-env's newest pause is the first execution listed.
-        monkeypatch.setattr(ops, "EXECUTIONS_PAGE", 5)
+        deployed.pacing = replace(FAST, executions_page=5)
         list_calls.clear()
         dev, idle = status(deployed)
 
@@ -118,7 +117,7 @@ def test_status_finds_what_is_beyond_the_first_page(
         assert list_calls == [(pause, False), (pause, True), (resume, False)]
 
     assert deployed.local.wait(running).status == "SUCCEEDED"
-    monkeypatch.setattr(ops, "EXECUTIONS_PAGE", default_page)
+    deployed.pacing = FAST
     list_calls.clear()
     human = deployed.cli("status", ENV)  # 100 a page: one call per workflow
 
@@ -128,13 +127,13 @@ def test_status_finds_what_is_beyond_the_first_page(
 
 
 def test_status_reads_to_the_end_for_an_environment_never_paused(
-    make_deployed: MakeDeployed, monkeypatch: pytest.MonkeyPatch, list_calls: Calls
+    make_deployed: MakeDeployed, list_calls: Calls
 ) -> None:
     deployed, deployment = two_environments(make_deployed)
     pause, resume = deployment.pause_arn, deployment.resume_arn
     for _ in range(5):
         finish(deployed, deployment, IDLE)
-    monkeypatch.setattr(ops, "EXECUTIONS_PAGE", 2)
+    deployed.pacing = replace(FAST, executions_page=2)
 
     (dev,) = status(deployed, ENV)
 

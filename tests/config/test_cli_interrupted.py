@@ -9,7 +9,7 @@ import pytest
 from config_helpers import EXAMPLES
 from typer.testing import CliRunner
 
-from mwaa_pause_resume.cli import config_cmd
+from mwaa_pause_resume.cli import validate_cmd as config_cmd
 from mwaa_pause_resume.cli.app import app
 
 

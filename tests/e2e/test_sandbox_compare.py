@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from mwaa_pause_resume.cli.sandbox import print_result
+from mwaa_pause_resume.cli.sandbox_cmd import print_result
 from mwaa_pause_resume.sandbox.environment_comparison import EnvironmentState, compare
 from mwaa_pause_resume.sandbox.liveness import FAILED, NOT_RESTORED, PASSED, Check, Liveness
 from mwaa_pause_resume.sandbox.rest_history_check import HistoryCheck

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from mwaa_model_values import build_value
 
-from mwaa_pause_resume.environment import OUTPUT_SHAPE, service_model
+from mwaa_pause_resume.environment_request import OUTPUT_SHAPE, service_model
 
 
 @pytest.fixture

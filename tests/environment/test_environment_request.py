@@ -12,14 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mwaa_model_values import build_value
 
-from mwaa_pause_resume.environment import (
+from mwaa_pause_resume.environment_request import (
     INPUT_SHAPE,
     OUTPUT_SHAPE,
     READ_ONLY_FIELDS,
     classify_fields,
-    create_request,
     service_model,
     summary,
+)
+from mwaa_pause_resume.environment_request import (
+    recreate_request as create_request,
 )
 from mwaa_pause_resume.errors import UserError
 

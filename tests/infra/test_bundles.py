@@ -34,7 +34,7 @@ def test_code_zip_holds_the_core_and_handlers_but_no_shells(
 ) -> None:
     code, _, _ = lambda_dirs
     top = {p.name for p in (code / "mwaa_pause_resume").iterdir()}
-    assert {"functions", "metadata", "environment.py", "errors.py"} <= top
+    assert {"functions", "metadata", "environment_request.py", "errors.py"} <= top
     assert not top & {"cli", "infra", "sandbox", "dags"}
     assert not list(code.rglob("*.pyc"))
 

@@ -1,4 +1,4 @@
-"""``deploy``'s VPC endpoint check (``cli.infra._endpoint_context``) against moto's EC2:
+"""``deploy``'s VPC endpoint check (``cli.stack_cmd._endpoint_context``) against moto's EC2:
 the Lambda subnets' VPC is checked too, and what it lacks travels to the stack as context."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from infra_config import STAGING
 from moto import mock_aws
 
-from mwaa_pause_resume.cli.infra import _endpoint_context
+from mwaa_pause_resume.cli.stack_cmd import _endpoint_context
 from mwaa_pause_resume.config.model import Config, DeploymentConfig, EnvironmentConfig
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX

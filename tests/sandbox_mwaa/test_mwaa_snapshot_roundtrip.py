@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwaa_pause_resume.environment import (
+from mwaa_pause_resume.environment_request import (
     INPUT_SHAPE,
     READ_ONLY_FIELDS,
-    create_request,
     service_model,
+)
+from mwaa_pause_resume.environment_request import (
+    recreate_request as create_request,
 )
 from mwaa_pause_resume.sandbox.mwaa import MwaaBackend
 

@@ -20,27 +20,30 @@ from mwaa_pause_resume import __version__
 from mwaa_pause_resume.errors import MwaaPauseResumeError
 
 # Each command of the root and the module of mwaa_pause_resume.cli that registers it
-# (its ``register(app)``), in the order the help lists them.
+# (its ``register(app)``), in the order the help lists them. A command module is named
+# ``<command>_cmd.py`` (commands that share one module: ``pause_resume_cmd``, ``stack_cmd``
+# for synth/deploy/destroy, ``override_cmd``); the other modules of cli/ are helpers
+# (``*_view.py`` print, ``options``, ``output``).
 COMMAND_MODULES: dict[str, str] = {
-    "plan": "schedule",
-    "validate": "config_cmd",
-    "synth": "infra",
-    "deploy": "infra",
-    "destroy": "infra",
-    "policy": "infra",
-    "spoke-template": "spoke_cmd",
+    "plan": "plan_cmd",
+    "validate": "validate_cmd",
+    "synth": "stack_cmd",
+    "deploy": "stack_cmd",
+    "destroy": "stack_cmd",
+    "policy": "policy_cmd",
+    "spoke-template": "spoke_template_cmd",
     "init": "init_cmd",
-    "pause": "ops",
-    "resume": "ops",
+    "pause": "pause_resume_cmd",
+    "resume": "pause_resume_cmd",
     "status": "status_cmd",
     "keep-awake": "override_cmd",
     "stay-paused": "override_cmd",
     "override": "override_cmd",
     "report": "report_cmd",
-    "sandbox": "sandbox",
-    "metadata": "metadata",
-    "snapshots": "snapshots",
-    "upgrade-check": "upgrade_cmd",
+    "sandbox": "sandbox_cmd",
+    "metadata": "metadata_cmd",
+    "snapshots": "snapshots_cmd",
+    "upgrade-check": "upgrade_check_cmd",
 }
 RICH_MARKUP_MODE: Literal["rich"] = "rich"
 

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from mwaa_pause_resume.cli.config_cmd import ConfigOption
-from mwaa_pause_resume.cli.options import ProfileOption, RegionOption
+from mwaa_pause_resume.cli.options import ConfigOption, ProfileOption, RegionOption
 from mwaa_pause_resume.cli.output import console, handle_errors
 from mwaa_pause_resume.config import DEFAULT_FILE_NAME
 from mwaa_pause_resume.errors import UserError

@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from mwaa_pause_resume.operations.session import Pacing
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help=(
+            "Configuration file (TOML, or a .env file with the AWS sample's variables). "
+            "Default: ./mwaa-pause-resume.toml, else the MWAA_* variables and ./.env."
+        ),
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 ProfileOption = Annotated[
     str | None,
@@ -48,3 +66,13 @@ TagFilterOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def pacing(context: typer.Context) -> Pacing:
+    """The command's :class:`..operations.session.Pacing`: the context's ``obj`` when it
+    is one (a test passes it to ``CliRunner.invoke(app, args, obj=...)``), else the
+    defaults."""
+    from mwaa_pause_resume.operations.session import Pacing
+
+    found = context.find_object(Pacing)
+    return found if found is not None else Pacing()

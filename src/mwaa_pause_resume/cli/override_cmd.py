@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
-from mwaa_pause_resume.cli.options import ProfileOption, RegionOption
+from mwaa_pause_resume.cli.options import ConfigOption, JsonOption, ProfileOption, RegionOption
 from mwaa_pause_resume.cli.output import console, handle_errors, print_json
 from mwaa_pause_resume.functions.overrides import Kind, Override
 
@@ -40,8 +39,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _store(config: Any, profile: str | None, region: str | None, environment: str) -> Any:
-    from mwaa_pause_resume.cli.ops import open_session
     from mwaa_pause_resume.operations.overrides import OverrideStore
+    from mwaa_pause_resume.operations.session import open_session
 
     session = open_session(config, profile, region)
     env = session.config.environment(environment)  # an unknown name: UserError, exit 2

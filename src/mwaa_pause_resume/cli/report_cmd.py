@@ -10,10 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
 from mwaa_pause_resume.cli.options import (
     AccountFilterOption,
+    ConfigOption,
     InRegionFilterOption,
+    JsonOption,
     ProfileOption,
     RegionOption,
     TagFilterOption,
@@ -74,7 +75,6 @@ def report(
     $ mwaa-pause-resume report analytics-dev --month 2026-11 --json
     $ mwaa-pause-resume report --account 111122223333 --tag team=data
     """
-    from mwaa_pause_resume.cli.ops import open_session
     from mwaa_pause_resume.operations.bounded import DEFAULT_CONCURRENCY
     from mwaa_pause_resume.operations.fleet_filter import (
         parse_filter,
@@ -89,6 +89,7 @@ def report(
     from mwaa_pause_resume.operations.prices import price_table
     from mwaa_pause_resume.operations.report import environment_report, month_bounds
     from mwaa_pause_resume.operations.report_runs import runs_since
+    from mwaa_pause_resume.operations.session import open_session
 
     now = datetime.now(UTC)
     chosen = check_month(month, now)

@@ -21,18 +21,22 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
-from mwaa_pause_resume.cli.ops import Session, collect_records, open_session
 from mwaa_pause_resume.cli.options import (
     AccountFilterOption,
+    ConfigOption,
     InRegionFilterOption,
+    JsonOption,
     ProfileOption,
     RegionOption,
     TagFilterOption,
+    pacing,
 )
 from mwaa_pause_resume.cli.output import console, handle_errors, print_json
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.operations.aws_gateway import AwsGateway, NotDeployed
+from mwaa_pause_resume.operations.execution_records import collect_records
+from mwaa_pause_resume.operations.session import Session, open_session
+from mwaa_pause_resume.operations.snapshot_reads import latest_snapshot
 from mwaa_pause_resume.operations.status import (
     ExecutionRecord,
     environment_status,
@@ -59,6 +63,7 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def status(
+    context: typer.Context,
     environment: Annotated[
         str | None,
         typer.Argument(metavar="ENV", help="One configured environment (default: all)."),
@@ -114,7 +119,11 @@ def status(
     not_found: set[str] = set()
     try:
         records = collect_records(
-            session, {e.name for e in envs}, concurrency=concurrency, not_found=not_found
+            session,
+            {e.name for e in envs},
+            page_size=pacing(context).executions_page,
+            concurrency=concurrency,
+            not_found=not_found,
         )
     except NotDeployed as exc:
         deployed = False
@@ -200,7 +209,7 @@ def _environment_item(
     live = None
     if isinstance(gateway, AwsGateway):
         live, unreachable = _live(session, env, gateway)
-    latest = _latest_snapshot(session, env.name) if deployed else None
+    latest = latest_snapshot(session, env.name) if deployed else None
     item = environment_status(
         env,
         live,
@@ -297,25 +306,3 @@ def _timing(session: Session, env: EnvironmentConfig) -> dict[str, Any]:
 
     document = session.aws.read_json(session.deployment.bucket, timing_key(env.name))
     return timing_status(env, document)
-
-
-def _latest_snapshot(session: Session, environment: str) -> dict[str, Any] | None:
-    from mwaa_pause_resume.functions import layout
-    from mwaa_pause_resume.operations.snapshot_index import latest_id, manifest_summary, taken_at
-
-    bucket = session.deployment.bucket
-    snapshot_id = latest_id(session.aws.read_json(bucket, layout.latest_key(environment)))
-    if snapshot_id is None:
-        return None
-    objects = session.aws.list_objects(bucket, layout.snapshot_prefix(environment, snapshot_id))
-    manifest = session.aws.read_json(bucket, layout.key(environment, snapshot_id, "manifest.json"))
-    summary = manifest_summary(manifest) if isinstance(manifest, dict) else {}
-    when = taken_at(snapshot_id)
-    return {
-        "snapshot_id": snapshot_id,
-        "taken_at": when.isoformat() if when else None,
-        "bytes": sum(int(o.get("Size") or 0) for o in objects),
-        "tables": summary.get("tables"),
-        "rows": summary.get("rows"),
-        "airflow_version": summary.get("airflow_version"),
-    }

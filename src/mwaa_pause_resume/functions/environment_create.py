@@ -1,5 +1,5 @@
 """CreateEnvironment from a snapshot's environment.json (GetEnvironment as captured),
-through :func:`mwaa_pause_resume.environment.create_request` (validated by botocore).
+through :func:`mwaa_pause_resume.environment_request.recreate_request` (validated by botocore).
 Before the call, environment.json and the manifest must carry valid MACs of this
 deployment's key (:mod:`.signatures`): a tampered snapshot creates nothing.
 
@@ -45,7 +45,7 @@ def load_environment(bucket: str, environment: str, snapshot_id: str) -> dict[st
 
 
 def build_request(captured: dict[str, Any], environment: str) -> dict[str, Any]:
-    from mwaa_pause_resume.environment import create_request
+    from mwaa_pause_resume.environment_request import recreate_request
     from mwaa_pause_resume.errors import UserError
 
     if captured.get("Name") != environment:
@@ -53,7 +53,7 @@ def build_request(captured: dict[str, Any], environment: str) -> dict[str, Any]:
             f"The snapshot describes environment {captured.get('Name')!r}, not {environment!r}."
         )
     try:
-        return create_request(captured)
+        return recreate_request(captured)
     except UserError as exc:
         raise EnvironmentRequestInvalid(str(exc)) from exc
 

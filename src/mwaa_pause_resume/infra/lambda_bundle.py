@@ -3,7 +3,7 @@
 Every module the handlers need is pure Python (the package's core and the AWS
 SDK), so bundling is a copy: the package minus its shells, and boto3 with its
 dependencies copied from the interpreter running the tool. The Lambdas thus
-carry exactly the botocore service model that ``environment.create_request``
+carry exactly the botocore service model that ``environment_request.recreate_request``
 was validated against here (a Lambda runtime's own, older boto3 would silently
 drop MWAA fields it does not model; the runtimes' SDK versions are listed at
 https://docs.aws.amazon.com/lambda/latest/dg/lambda-python.html).

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
-from mwaa_pause_resume.environment import summary as environment_summary
+from mwaa_pause_resume.environment_request import summary as environment_summary
 from mwaa_pause_resume.metadata.restore_summary import (
     RestoreSummary,
     SummaryInvalid,

@@ -1,30 +1,16 @@
-"""``mwaa-pause-resume validate`` and the ``--config`` option the other commands share."""
+"""``mwaa-pause-resume validate``: check the configuration and summarize it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.markup import escape
 
+from mwaa_pause_resume.cli.options import ConfigOption, JsonOption
 from mwaa_pause_resume.cli.output import console, handle_errors, print_json
 from mwaa_pause_resume.config import Config, ConfigError, load_config
 from mwaa_pause_resume.errors import EXIT_BAD_INPUT
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help=(
-            "Configuration file (TOML, or a .env file with the AWS sample's variables). "
-            "Default: ./mwaa-pause-resume.toml, else the MWAA_* variables and ./.env."
-        ),
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -43,7 +29,7 @@ def validate(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     $ mwaa-pause-resume validate
     $ mwaa-pause-resume validate --config .env --json
     """
-    # Imported here: the other commands import this module for ConfigOption.
+    # Imported here: listing the commands (the help) does not load infra.
     from mwaa_pause_resume.infra.role_policy_size import refuse_oversized_roles
 
     try:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
+from mwaa_pause_resume.cli.options import ConfigOption, JsonOption
 from mwaa_pause_resume.cli.output import console, handle_errors, print_json
 from mwaa_pause_resume.config import load_config
 from mwaa_pause_resume.errors import UserError

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mwaa_pause_resume.cli.config_cmd import ConfigOption
-from mwaa_pause_resume.cli.options import ProfileOption, RegionOption
+from mwaa_pause_resume.cli.options import ConfigOption, ProfileOption, RegionOption
 from mwaa_pause_resume.cli.output import console, handle_errors, print_json
 from mwaa_pause_resume.errors import EXIT_FAILED, UserError
 
@@ -108,7 +107,8 @@ def upgrade_check(
 def _check_environment(
     name: str, to: str | None, config: Path | None, profile: str | None, region: str | None
 ) -> tuple[Report, str]:
-    from mwaa_pause_resume.cli.ops import open_session, snapshot_environment
+    from mwaa_pause_resume.operations.session import open_session
+    from mwaa_pause_resume.operations.snapshot_reads import snapshot_environment
     from mwaa_pause_resume.operations.upgrade_sources import fetch_sources
     from mwaa_pause_resume.upgrade_check.check import check_version, run_check
 

@@ -1,4 +1,5 @@
-"""GetEnvironment output -> CreateEnvironment input, driven by botocore's MWAA model.
+"""The CreateEnvironment request that re-creates a captured environment (GetEnvironment's
+output -> CreateEnvironment's input), driven by botocore's MWAA model.
 
 A paused environment is re-created from the ``Environment`` structure captured at
 pause time. Both shapes come from botocore's service model, so a field added to
@@ -91,8 +92,9 @@ def classify_fields() -> dict[str, str]:
     return result
 
 
-def create_request(environment: Mapping[str, Any]) -> dict[str, Any]:
-    """CreateEnvironment keyword arguments that re-create ``environment``.
+def recreate_request(environment: Mapping[str, Any]) -> dict[str, Any]:
+    """CreateEnvironment keyword arguments that re-create ``environment`` (named for
+    that: ``sandbox.parts.create_request`` builds a new environment's request).
 
     ``environment`` is GetEnvironment's ``Environment`` (a whole GetEnvironment
     response is accepted too). Raises :class:`UserError` for a field this

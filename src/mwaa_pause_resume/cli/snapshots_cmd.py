@@ -15,17 +15,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mwaa_pause_resume.cli.config_cmd import ConfigOption, JsonOption
-from mwaa_pause_resume.cli.ops import (
-    Session,
-    check_snapshot_id,
-    open_session,
-    running_for,
+from mwaa_pause_resume.cli.options import (
+    ConfigOption,
+    JsonOption,
+    ProfileOption,
+    RegionOption,
 )
-from mwaa_pause_resume.cli.options import ProfileOption, RegionOption
 from mwaa_pause_resume.cli.output import console, handle_errors, print_json
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.functions import layout
+from mwaa_pause_resume.operations.execution_records import running_for
+from mwaa_pause_resume.operations.session import Session, open_session
 from mwaa_pause_resume.operations.snapshot_index import (
     PrunePlan,
     SnapshotInfo,
@@ -37,6 +37,7 @@ from mwaa_pause_resume.operations.snapshot_index import (
     prune_plan,
     still_deletable,
 )
+from mwaa_pause_resume.operations.snapshot_reads import check_snapshot_id
 from mwaa_pause_resume.operations.status import ExecutionRecord
 
 app = typer.Typer(

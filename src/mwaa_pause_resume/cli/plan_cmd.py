@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from mwaa_pause_resume.operations.prices import PriceTable
 
 
+# Where the figures under the plan are explained (the output cites it, with the table's
+# public source).
+PRICES_EXPLAINED = "docs/schedules.md#where-prices-come-from-and-how-to-override-them"
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``plan`` command to the root app."""
     app.command("plan")(plan)
@@ -261,7 +266,10 @@ def _print_tables(
         _print_fleet_totals(out, fleet)
     for line in cfg.notifications.describe():
         out.print(f"Chat notifications: {escape(line)}", highlight=False)
-    out.print(f"[dim]Prices: {escape(prices.source)}.[/]")
+    out.print(
+        f"[dim]Prices: {escape(prices.source)}. How the saving is computed and how to "
+        f"override a price: {PRICES_EXPLAINED}.[/]"
+    )
     note = _region_note(cfg, prices)
     if note:
         out.print(f"[yellow]Note:[/] {escape(note)}")

@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mwaa_pause_resume import airflow_versions
-from mwaa_pause_resume.cli.config_cmd import JsonOption
+from mwaa_pause_resume.cli.options import JsonOption
 from mwaa_pause_resume.cli.output import console, error_console, handle_errors, print_json
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class RichReporter:
         self.out.print(f"{self._stamp()} {escape(text)}", highlight=False)
 
     def workflow(self, workflow: str, progress: Progress, started: datetime) -> None:
-        from mwaa_pause_resume.cli.ops import render
+        from mwaa_pause_resume.cli.follow_view import render
 
         title = f"{workflow.capitalize()} workflow (real ASL in moto, real handlers and DAGs)"
         if self.out.is_terminal:
