@@ -221,11 +221,7 @@ class LocalWorkflows:
             )
             for page in pages:
                 for execution in page["executions"]:
-                    sfn.stop_execution(
-                        executionArn=execution["executionArn"],
-                        error="LocalWorkflowsStopped",
-                        cause="the local workflows were stopped while this execution ran",
-                    )
+                    _stop_execution(sfn, execution["executionArn"])
         self._gate.set()  # a held execution sees the stop once released, at its next state
         give_up = time.monotonic() + join_seconds
         for thread in threading.enumerate():
@@ -474,3 +470,22 @@ def _stub_zip() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("README.txt", "handlers run in-process (mwaa_pause_resume.functions)\n")
     return buffer.getvalue()
+
+
+def _stop_execution(sfn: Any, arn: str, patience_seconds: float = 10.0) -> None:
+    """StopExecution, waiting for moto's worker to set up: an execution stopped in the
+    instant between its start and its worker's first step has no environment yet, and
+    moto's stop fails with AttributeError on it (seen on a loaded machine)."""
+    give_up = time.monotonic() + patience_seconds
+    while True:
+        try:
+            sfn.stop_execution(
+                executionArn=arn,
+                error="LocalWorkflowsStopped",
+                cause="the local workflows were stopped while this execution ran",
+            )
+            return
+        except AttributeError:
+            if time.monotonic() > give_up:
+                raise
+            time.sleep(0.05)
