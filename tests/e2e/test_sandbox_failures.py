@@ -33,8 +33,8 @@ from mwaa_pause_resume.sandbox.parts import (
     BUCKET,
     SandboxParts,
     create_environment,
-    execution_input,
     run_workflow,
+    sandbox_execution_input,
     sandbox_parts,
 )
 from mwaa_pause_resume.sandbox.paused_state import PausedState
@@ -225,12 +225,12 @@ def test_concurrent_pause_and_resume_one_is_refused(
     local = parts.local
     with local.hold():  # the pause stops at its first Wait, holding the lock
         pause_arn = local.start_execution(
-            "pause", execution_input("pause", parts.version, parts.kms_key_arn, env)
+            "pause", sandbox_execution_input("pause", parts.version, parts.kms_key_arn, env)
         )
         local.wait_until(lambda: layout.lock_key(env) in bucket_keys(parts, env), timeout=120)
         resume = local.run(
             "resume",
-            execution_input("resume", parts.version, parts.kms_key_arn, env),
+            sandbox_execution_input("resume", parts.version, parts.kms_key_arn, env),
             timeout=EXECUTION_TIMEOUT,
         )
     pause = local.wait(pause_arn, timeout=EXECUTION_TIMEOUT)

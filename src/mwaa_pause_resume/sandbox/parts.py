@@ -5,7 +5,7 @@ throwaway PostgreSQL, moto (in-process and served over HTTP for the Airflow
 processes), the MWAA emulator backed by real Airflow, a KMS key and the backup
 bucket. :func:`create_environment` creates an environment through the MWAA API;
 :func:`run_workflow` starts the pause or resume workflow with the input the
-deployed schedules send (:func:`execution_input`) and reports its progress.
+deployed schedules send (:func:`sandbox_execution_input`) and reports its progress.
 
 :mod:`.cycle` runs the ``sandbox`` command's cycle from these; tests compose other
 cycles from them: failure scenarios, concurrent executions, environments under
@@ -183,7 +183,7 @@ def create_request(name: str, version: str) -> dict[str, Any]:
     }
 
 
-def execution_input(
+def sandbox_execution_input(
     action: str, version: str, kms_key_id: str, environment: str = ENVIRONMENT
 ) -> dict[str, Any]:
     """What the deployed schedules send, for the sandbox's environment (or ``environment``)."""
@@ -236,7 +236,7 @@ def run_workflow(
     (the run gates then apply); None: an on-demand run."""
     report = report or QuietReporter()
     local = parts.local
-    payload = execution_input(workflow, version or parts.version, parts.kms_key_arn, environment)
+    payload = sandbox_execution_input(workflow, version or parts.version, parts.kms_key_arn, environment)
     if scheduled_time is not None:
         payload["scheduled_time"] = scheduled_time
     arn = local.start_execution(workflow, payload)

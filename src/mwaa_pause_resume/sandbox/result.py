@@ -1,5 +1,5 @@
 """The sandbox's options, progress reporting and result: what ``run_sandbox`` takes
-and gives back (:mod:`.cycle`), and what the CLI prints (``cli/sandbox.py``).
+and gives back (:mod:`.cycle`), and what the CLI prints (``cli/sandbox_cmd.py``).
 """
 
 from __future__ import annotations
