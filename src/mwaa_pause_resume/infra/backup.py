@@ -93,7 +93,7 @@ class BackupStorage(Construct):
         # they need it for the key anyway; this policy only fences them (bucket_guard).
 
     def deny_other_principals(self, handler_roles: Mapping[str, iam.IRole]) -> None:
-        """Snapshot objects only for the roles granted them (docs/security.md: who may read snapshots).
+        """Snapshot objects only for the roles granted them (docs/security.md).
 
         Called once the Lambda roles exist. Bucket-level actions stay open to IAM, so
         an administrator can always edit this policy (bucket_guard explains).

@@ -236,7 +236,9 @@ def run_workflow(
     (the run gates then apply); None: an on-demand run."""
     report = report or QuietReporter()
     local = parts.local
-    payload = sandbox_execution_input(workflow, version or parts.version, parts.kms_key_arn, environment)
+    payload = sandbox_execution_input(
+        workflow, version or parts.version, parts.kms_key_arn, environment
+    )
     if scheduled_time is not None:
         payload["scheduled_time"] = scheduled_time
     arn = local.start_execution(workflow, payload)
