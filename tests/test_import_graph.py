@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -122,6 +123,46 @@ def test_no_package_imports_a_package_that_imports_it_back() -> None:
     assert not cycles, "package import cycles:\n" + "\n".join(
         " -> ".join(cycle) for cycle in cycles
     )
+
+
+ARCHITECTURE = SRC.parent.parent / "docs" / "architecture.md"
+
+
+def allowed_imports() -> dict[str, set[str]]:
+    """Package -> the packages it may import, read from docs/architecture.md's table."""
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    table = text.split("<!-- allowed-imports:start -->")[1].split("<!-- allowed-imports:end -->")[0]
+    allowed: dict[str, set[str]] = {}
+    for row in table.splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[1].startswith("`"):
+            continue
+        package = cells[1].strip("`/")
+        allowed[package] = {
+            name for name in re.findall(r"`([a-z_]+)`", cells[3]) if (SRC / name).is_dir()
+        }
+    return allowed
+
+
+def test_every_package_imports_only_what_the_architecture_table_allows() -> None:
+    graph, allowed = package_graph(), allowed_imports()
+    assert set(graph) == set(allowed), "packages missing from (or gone but still in) the table"
+    extra = {p: sorted(graph[p] - allowed[p]) for p in graph if graph[p] - allowed[p]}
+    assert not extra, f"imports docs/architecture.md does not allow: {extra}"
+
+
+def test_the_table_reader_sees_every_row() -> None:
+    allowed = allowed_imports()
+    assert allowed["shared"] == set() and allowed["schedule"] == set()
+    assert "operations" in allowed["cli"] and "shared" in allowed["metadata"]
+
+
+def test_root_modules_import_no_package() -> None:
+    for path in sorted(SRC.glob("*.py")):
+        if path.name == "__main__.py":  # `python -m mwaa_pause_resume` runs the CLI
+            continue
+        packages = {_package_of(m) for m in _imported_modules(path)} - {None}
+        assert not {p for p in packages if p and (SRC / p).is_dir()}, path.name
 
 
 # What a `metadata` command run leaves out of its process (top-level packages, and
