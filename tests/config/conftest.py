@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 import typer
-from config_helpers import render_toml
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.config.seed_env import KNOWN_VARIABLES
+from tests.config.config_helpers import render_toml
 
 
 @pytest.fixture(autouse=True)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from config_helpers import EXAMPLES
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli import validate_cmd as config_cmd
 from mwaa_pause_resume.cli.app import app
+from tests.config.config_helpers import EXAMPLES
 
 
 def test_ctrl_c_while_a_command_runs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from config_helpers import BASE_DEPLOYMENT, environment
-
 from mwaa_pause_resume.config import load_toml
+from tests.config.config_helpers import BASE_DEPLOYMENT, environment
 
 
 def _networked(i: int, subnets: int) -> dict[str, Any]:

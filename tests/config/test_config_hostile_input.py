@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from config_helpers import environment, render_toml
 
 from mwaa_pause_resume.config import ConfigError, load_config
+from tests.config.config_helpers import environment, render_toml
 
 CliRun = Callable[..., Any]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from config_helpers import BASE_DEPLOYMENT, environment
 
 from mwaa_pause_resume.config.loader import load_config
 from mwaa_pause_resume.config.problems import ConfigError
+from tests.config.config_helpers import BASE_DEPLOYMENT, environment
 
 SPOKE = "222233334444"
 SPOKE_ROLE = f"arn:aws:iam::{SPOKE}:role/team-exec"
@@ -154,9 +154,8 @@ def test_policy_of_a_spoke_execution_role_names_the_hubs_keys_and_its_own_airflo
 
 
 def test_the_fleet_example_validates_and_has_a_spoke_template() -> None:
-    from config_helpers import EXAMPLES
-
     from mwaa_pause_resume.infra.spoke import spoke_summary, spoke_template
+    from tests.config.config_helpers import EXAMPLES
 
     config = load_config(EXAMPLES / "fleet.toml")
     assert [a for a, _ in spoke_summary(config)] == ["222222222222", "333333333333"]

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from config_helpers import BASE_DEPLOYMENT, environment
 
 from mwaa_pause_resume.config import ConfigError, load_config
 from mwaa_pause_resume.config.model import DeploymentConfig
 from mwaa_pause_resume.config.network import lambda_vpc_id
 from mwaa_pause_resume.errors import UserError
+from tests.config.config_helpers import BASE_DEPLOYMENT, environment
 
 VPC = "vpc-0a1b2c3d4e5f60718"
 OTHER_VPC = "vpc-0a1b2c3d4e5f60799"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from config_helpers import EXAMPLES, environment
+from tests.config.config_helpers import EXAMPLES, environment
 
 CliRun = Callable[..., Any]
 

@@ -8,8 +8,6 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from config_helpers import EXAMPLES
-
 import mwaa_pause_resume
 from mwaa_pause_resume.config.fields import (
     DEPLOYMENT_FIELDS,
@@ -18,6 +16,7 @@ from mwaa_pause_resume.config.fields import (
     REMOVED_VARIABLES,
 )
 from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig, PriceOverride
+from tests.config.config_helpers import EXAMPLES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 # The Stack Parameters table of the AWS sample, in its order.

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from config_helpers import environment, render_toml
-
 from mwaa_pause_resume.config.loader import load_config
+from tests.config.config_helpers import environment, render_toml
 
 CliRun = Callable[..., Any]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from config_helpers import EXAMPLES
 
 from mwaa_pause_resume.config import ConfigError, load_config
 from mwaa_pause_resume.config.model import DEFAULT_NOTIFICATION_TYPES
 from mwaa_pause_resume.config.problems import Invalid
 from mwaa_pause_resume.config.seed_env import parse_list
+from tests.config.config_helpers import EXAMPLES
 
 MINIMAL = {
     "MWAA_ENV_NAME": "my-mwaa-env",

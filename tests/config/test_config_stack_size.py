@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from config_helpers import BASE_DEPLOYMENT, environment
 
 from mwaa_pause_resume.config import load_toml, stack_size
 from mwaa_pause_resume.config.model import Config
@@ -41,6 +40,7 @@ from mwaa_pause_resume.config.stack_size import (
     stack_sizes,
     too_many_resources,
 )
+from tests.config.config_helpers import BASE_DEPLOYMENT, environment
 
 BASE_ROLE = "arn:aws:iam::111122223333:role/service-role/dev-role"
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from config_helpers import BASE_DEPLOYMENT, EXAMPLES, environment
 
 from mwaa_pause_resume.config import ConfigError, PriceOverride, load_config
+from tests.config.config_helpers import BASE_DEPLOYMENT, EXAMPLES, environment
 
 
 def test_two_environments_with_defaults_and_overrides(write_toml: Callable[..., Path]) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from config_helpers import BASE_DEPLOYMENT, EXAMPLES, environment, render_toml
 
 from mwaa_pause_resume.airflow_versions import REFUSED, SUPPORTED
+from tests.config.config_helpers import BASE_DEPLOYMENT, EXAMPLES, environment, render_toml
 
 
 def one(**changes: Any) -> str:

@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from dags_helpers import AirflowEnv, DagTrust, Seeded, bundle_dags_folder, clone_database
 
 from mwaa_pause_resume.sandbox.airflow_runtime import new_fernet_key
 from mwaa_pause_resume.sandbox.history import seed_history
 from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
 from mwaa_pause_resume.sandbox.postgres import LocalPostgres
+from tests.dags.dags_helpers import AirflowEnv, DagTrust, Seeded, bundle_dags_folder, clone_database
 
 
 @pytest.fixture(scope="session")

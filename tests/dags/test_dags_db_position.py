@@ -19,12 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dags_helpers import AirflowEnv, DagTrust, Seeded, bundle_dags_folder, paused_states, query
 
 from mwaa_pause_resume.dags.tasks import SNAPSHOT_KEY_ENV
 from mwaa_pause_resume.metadata.position_sql import MARKER_RUN_ID_PREFIX
 from mwaa_pause_resume.sandbox.airflow_runtime import new_fernet_key
 from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
+from tests.dags.dags_helpers import (
+    AirflowEnv,
+    DagTrust,
+    Seeded,
+    bundle_dags_folder,
+    paused_states,
+    query,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 

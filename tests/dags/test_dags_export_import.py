@@ -16,15 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dags_helpers import (
-    VERSIONS,
-    AirflowEnv,
-    DagTrust,
-    Seeded,
-    history_view,
-    paused_states,
-    query,
-)
 
 from mwaa_pause_resume.dags.tasks import SNAPSHOT_KEY_ENV
 from mwaa_pause_resume.metadata.restore_summary import (
@@ -33,6 +24,15 @@ from mwaa_pause_resume.metadata.restore_summary import (
     summary_of_note,
 )
 from mwaa_pause_resume.sandbox.history import PAUSED_DAG_ID
+from tests.dags.dags_helpers import (
+    VERSIONS,
+    AirflowEnv,
+    DagTrust,
+    Seeded,
+    history_view,
+    paused_states,
+    query,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from dags_helpers import DAG_RUNNER, HERE, VERSIONS, AirflowEnv
 
 from mwaa_pause_resume.airflow_versions import VERSIONS as VERSIONS_FACTS
 from mwaa_pause_resume.dags.bundle import DAG_FILES, dags_folder_files, write_dags_folder
 from mwaa_pause_resume.sandbox.airflow_runtime import SRC_DIR, AirflowRuntime, new_fernet_key
+from tests.dags.dags_helpers import DAG_RUNNER, HERE, VERSIONS, AirflowEnv
 
 pytestmark = [pytest.mark.airflow]
 

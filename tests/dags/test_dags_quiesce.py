@@ -7,9 +7,9 @@ from typing import Any
 
 import psycopg2
 import pytest
-from dags_helpers import AirflowEnv, Seeded, paused_states, query
 
 from mwaa_pause_resume.dags import quiesce
+from tests.dags.dags_helpers import AirflowEnv, Seeded, paused_states, query
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 OWN = ("mwaa_export_data", "manual__own")

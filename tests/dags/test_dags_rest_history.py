@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from rest_scope_helpers import recreate_environment, rest
 
 from mwaa_pause_resume.dags.rest_api import AirflowRestApi
 from mwaa_pause_resume.dags.rest_history import (
@@ -29,6 +28,7 @@ from mwaa_pause_resume.dags.rest_history import (
 )
 from mwaa_pause_resume.sandbox.parts import SandboxParts, create_environment, sandbox_parts
 from mwaa_pause_resume.sandbox.result import SandboxOptions
+from tests.dags.rest_scope_helpers import recreate_environment, rest
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.airflow]
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rest_scope_helpers import read_items, recreate_environment, rest, run_dag, sign_snapshot
 
 from mwaa_pause_resume.metadata import open_store
 from mwaa_pause_resume.metadata.restore_summary import (
@@ -35,6 +34,13 @@ from mwaa_pause_resume.sandbox.parts import (
     sandbox_parts,
 )
 from mwaa_pause_resume.sandbox.result import SandboxOptions
+from tests.dags.rest_scope_helpers import (
+    read_items,
+    recreate_environment,
+    rest,
+    run_dag,
+    sign_snapshot,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.airflow]
 

@@ -12,18 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_failure_helpers import (
-    ACTIVE_DAGS,
-    bucket_keys,
-    delete_environment,
-    delete_kms_key,
-    environment_status,
-    last_run,
-    new_active_environment,
-    new_kms_key,
-    paused_states,
-    read_json,
-)
 
 from mwaa_pause_resume.functions import layout
 from mwaa_pause_resume.metadata.run_authorization import RunClaims, issue
@@ -39,6 +27,18 @@ from mwaa_pause_resume.sandbox.parts import (
 )
 from mwaa_pause_resume.sandbox.paused_state import PausedState
 from mwaa_pause_resume.sandbox.result import SandboxOptions
+from tests.e2e.e2e_failure_helpers import (
+    ACTIVE_DAGS,
+    bucket_keys,
+    delete_environment,
+    delete_kms_key,
+    environment_status,
+    last_run,
+    new_active_environment,
+    new_kms_key,
+    paused_states,
+    read_json,
+)
 
 pytestmark = [
     pytest.mark.slow,

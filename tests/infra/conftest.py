@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_config import CONFIG
+
+from tests.infra.infra_config import CONFIG
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 

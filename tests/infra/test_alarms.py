@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import pytest
-from infra_config import ACCOUNT, CONFIG, DEV, REGION, STAGING, only, resources
 
 from mwaa_pause_resume.functions.notification import MESSAGE_ATTRIBUTES, route
 from mwaa_pause_resume.infra.alarms import (
@@ -17,6 +16,7 @@ from mwaa_pause_resume.infra.alarms import (
     unreported_failures,
 )
 from mwaa_pause_resume.infra.notifications import accepting_unattributed, subscription_filters
+from tests.infra.infra_config import ACCOUNT, CONFIG, DEV, REGION, STAGING, only, resources
 
 STACK = CONFIG.deployment.stack_name
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from infra_config import ACCOUNT, CONFIG, DEV, STAGING, resources
-from policy_eval import denied
 
 from mwaa_pause_resume.infra.nag import render
 from mwaa_pause_resume.infra.names import construct_id
+from tests.infra.infra_config import ACCOUNT, CONFIG, DEV, STAGING, resources
+from tests.infra.policy_eval import denied
 
 GROUPS = {
     "DenyOtherSnapshotReaders": {"s3:GetObject", "s3:GetObjectVersion"},

@@ -7,14 +7,18 @@ import dataclasses
 from typing import Any
 
 import pytest
-from bucket_policy_reference import bucket_policy_document, longest_role_arn, policy_bytes
-from infra_config import CONFIG, DEV, resources
 
 from mwaa_pause_resume.config.bucket_policy_size import (
     LONGEST_BUCKET_ARN,
     LONGEST_PARTITION,
     estimated_bucket_policy_bytes,
 )
+from tests.infra.bucket_policy_reference import (
+    bucket_policy_document,
+    longest_role_arn,
+    policy_bytes,
+)
+from tests.infra.infra_config import CONFIG, DEV, resources
 
 
 def _worst_case(value: Any) -> Any:

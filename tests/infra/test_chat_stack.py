@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_config import ACCOUNT, CONFIG, DEV, REGION, only, resources
 
 from mwaa_pause_resume.config.chat import (
     ChatNotifications,
@@ -17,6 +16,7 @@ from mwaa_pause_resume.config.chat import (
     TeamsChannel,
 )
 from mwaa_pause_resume.config.stack_size import estimated_resources
+from tests.infra.infra_config import ACCOUNT, CONFIG, DEV, REGION, only, resources
 
 TEAM = "1a2b3c4d-0000-4000-8000-123456789abc"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0f1e2d3c-0000-4000-8000-123456789abc"
@@ -147,9 +147,8 @@ def test_the_resource_estimate_counts_the_chat_resources(chat_template: dict[str
 
 
 def test_the_webhook_joins_the_functions_subnets_only_when_asked(tmp_path: Path) -> None:
-    from infra_config import SECURITY_GROUP, STAGING, SUBNETS
-
     from mwaa_pause_resume.infra.app import build_app
+    from tests.infra.infra_config import SECURITY_GROUP, STAGING, SUBNETS
 
     config = dataclasses.replace(
         CHAT_CONFIG,

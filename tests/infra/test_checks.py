@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfn_lint_helper import cfn_lint
-from infra_config import CONFIG
+
+from tests.infra.cfn_lint_helper import cfn_lint
+from tests.infra.infra_config import CONFIG
 
 
 def test_nag_passes_with_every_acknowledgment_carrying_a_reason(synthesized: Any) -> None:

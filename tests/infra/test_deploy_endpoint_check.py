@@ -9,13 +9,13 @@ from types import SimpleNamespace
 
 import boto3
 import pytest
-from infra_config import STAGING
 from moto import mock_aws
 
 from mwaa_pause_resume.cli.stack_cmd import _endpoint_context
 from mwaa_pause_resume.config.model import Config, DeploymentConfig, EnvironmentConfig
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX
+from tests.infra.infra_config import STAGING
 
 REGION = "eu-west-1"
 AIRFLOW_ENV = f"com.amazonaws.{REGION}.airflow.env"

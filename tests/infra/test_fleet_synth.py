@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_config import ACCOUNT, REGION
 
 from mwaa_pause_resume.config.model import Config, DeploymentConfig, EnvironmentConfig
 from mwaa_pause_resume.config.stack_layout import NESTED, group_construct_id, group_contents
@@ -23,6 +22,7 @@ from mwaa_pause_resume.config.stack_size import (
     dags_handler_overflow,
     stack_sizes,
 )
+from tests.infra.infra_config import ACCOUNT, REGION
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("MWAA_PR_FLEET_SYNTH") != "1",

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from infra_config import ACCOUNT, CONFIG, REGION
 
 from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
 from mwaa_pause_resume.infra.nag import render
 from mwaa_pause_resume.infra.names import construct_id
+from tests.infra.infra_config import ACCOUNT, CONFIG, REGION
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfn_lint_helper import cfn_lint
-from infra_config import CONFIG, SECURITY_GROUP, STAGING, SUBNETS, VPC, resources
 
 from mwaa_pause_resume.config.model import Config, DeploymentConfig
 from mwaa_pause_resume.errors import UserError
 from mwaa_pause_resume.infra.lambdas import VPC_ACCESS_ACTIONS, VPC_ACCESS_POLICY
 from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX, EndpointPlan
+from tests.infra.cfn_lint_helper import cfn_lint
+from tests.infra.infra_config import CONFIG, SECURITY_GROUP, STAGING, SUBNETS, VPC, resources
 
 REST_FUNCTIONS = {"dag_trigger", "dag_run_state", "failure", "busy_check"}
 LAMBDA_VPC = "vpc-0a1b2c3d4e5f607ff"

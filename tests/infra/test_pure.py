@@ -7,7 +7,6 @@ from typing import Any
 
 import boto3
 import pytest
-from infra_config import DEV, STAGING
 from moto import mock_aws
 
 from mwaa_pause_resume.config.model import NOTIFICATION_TYPES, EnvironmentConfig
@@ -23,6 +22,7 @@ from mwaa_pause_resume.infra.notifications import notified_statuses, subscriptio
 from mwaa_pause_resume.infra.vpc_endpoints import EndpointPlan, plan_endpoints
 from mwaa_pause_resume.operations.vpc_endpoint_lookup import lookup_plans
 from mwaa_pause_resume.schedule.cron import CronError
+from tests.infra.infra_config import DEV, STAGING
 
 
 def _env(name: str, **kw: Any) -> EnvironmentConfig:

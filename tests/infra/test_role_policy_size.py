@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_config import ACCOUNT, CONFIG, REGION
-from policy_eval import allowed
 
 from mwaa_pause_resume.config.model import Config
 from mwaa_pause_resume.infra.capabilities import HANDLERS
@@ -33,6 +31,8 @@ from mwaa_pause_resume.infra.role_policy_size import (
     role_policy_sizes,
     role_policy_too_large,
 )
+from tests.infra.infra_config import ACCOUNT, CONFIG, REGION
+from tests.infra.policy_eval import allowed
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/fn"
 

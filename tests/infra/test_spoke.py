@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfn_lint_helper import cfn_lint
-from policy_eval import allowed
 
 from mwaa_pause_resume.config.fleet import spoke_role_arn, spoke_role_name
 from mwaa_pause_resume.config.model import Config, DeploymentConfig, EnvironmentConfig
@@ -31,6 +29,8 @@ from mwaa_pause_resume.infra.spoke import (
     trust_policy,
 )
 from mwaa_pause_resume.metadata.key_context import ENVIRONMENT_CONTEXT_KEY
+from tests.infra.cfn_lint_helper import cfn_lint
+from tests.infra.policy_eval import allowed
 
 HUB, A, B = "111122223333", "222222222222", "333333333333"
 STACK = "mpr-hub"

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_config import CONFIG, DEV, SECURITY_GROUP, STAGING, SUBNETS, VPC, only, resources
 
 from mwaa_pause_resume.config.model import Config, EnvironmentConfig
 from mwaa_pause_resume.config.stack_layout import (
@@ -27,6 +26,16 @@ from mwaa_pause_resume.config.stack_size import S3_GATEWAY, estimated_resources,
 from mwaa_pause_resume.infra.groups import PARAMETERS
 from mwaa_pause_resume.infra.names import construct_id
 from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX, EndpointPlan
+from tests.infra.infra_config import (
+    CONFIG,
+    DEV,
+    SECURITY_GROUP,
+    STAGING,
+    SUBNETS,
+    VPC,
+    only,
+    resources,
+)
 
 PUBLIC = dataclasses.replace(DEV, update_execution_role=False, notification_emails=())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra_config import (
+from tests.infra.infra_config import (
     ACCOUNT,
     CONFIG,
     DEV,

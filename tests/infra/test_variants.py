@@ -6,9 +6,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from infra_config import CONFIG, STAGING, VPC, resources
-
 from mwaa_pause_resume.infra.vpc_endpoints import CONTEXT_PREFIX, EndpointPlan
+from tests.infra.infra_config import CONFIG, STAGING, VPC, resources
 
 
 def test_found_endpoints_shared_folders_and_filtered_subscriptions(

@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import mini_airflow
 import psycopg2
 import pytest
 from cryptography.fernet import Fernet
-from metadata_seed import seed_source, seed_target
 from moto import mock_aws
 
 from mwaa_pause_resume.metadata import open_store
 from mwaa_pause_resume.metadata.store import SnapshotStore
 from mwaa_pause_resume.sandbox.metadb import MetadataDatabases
 from mwaa_pause_resume.sandbox.postgres import LocalPostgres
+from tests.metadata import mini_airflow
+from tests.metadata.metadata_seed import seed_source, seed_target
 
 
 @dataclass

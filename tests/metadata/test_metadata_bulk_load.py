@@ -16,11 +16,11 @@ from typing import Any
 import psycopg2
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
-from metadata_compare import as_counter, rows
-from metadata_fingerprint import changed, fingerprint
-from metadata_seed import EXPORT_RUN
 
 from mwaa_pause_resume.metadata import RestoreFailed, bulk_load, export_snapshot, restore_snapshot
+from tests.metadata.metadata_compare import as_counter, rows
+from tests.metadata.metadata_fingerprint import changed, fingerprint
+from tests.metadata.metadata_seed import EXPORT_RUN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from metadata_seed import EXPORT_RUN
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
+from tests.metadata.metadata_seed import EXPORT_RUN
 
 runner = CliRunner()
 

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mini_airflow import MiniPair, rows, sequences
 from moto import mock_aws
-from test_metadata_refusals import _replace_table_file
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
 from mwaa_pause_resume.metadata import export_snapshot, open_store
 from mwaa_pause_resume.metadata.snapshot_mac import sign_manifest
+from tests.metadata.mini_airflow import MiniPair, rows, sequences
+from tests.metadata.test_metadata_refusals import _replace_table_file
 
 pytestmark = pytest.mark.postgres
 runner = CliRunner()

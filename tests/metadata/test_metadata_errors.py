@@ -12,8 +12,6 @@ from typing import Any
 
 import psycopg2
 import pytest
-from metadata_compare import count_all
-from metadata_seed import EXPORT_RUN
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
@@ -26,6 +24,8 @@ from mwaa_pause_resume.metadata import (
     verify_snapshot,
 )
 from mwaa_pause_resume.metadata.db import connect
+from tests.metadata.metadata_compare import count_all
+from tests.metadata.metadata_seed import EXPORT_RUN
 
 runner = CliRunner()
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from mini_airflow import MiniPair
 
 from mwaa_pause_resume.metadata import Manifest, export_snapshot, open_store
+from tests.metadata.mini_airflow import MiniPair
 
 pytestmark = pytest.mark.postgres
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import psycopg2
 import pytest
-from mini_airflow import MiniPair
 
 import mwaa_pause_resume.metadata.export_table_files as table_files
 from mwaa_pause_resume.metadata import (
@@ -28,6 +27,7 @@ from mwaa_pause_resume.metadata import (
 )
 from mwaa_pause_resume.metadata.export_readers import two_readers
 from mwaa_pause_resume.metadata.export_units import Unit, plan_units
+from tests.metadata.mini_airflow import MiniPair
 
 pytestmark = pytest.mark.postgres
 LOG_ROWS = 3000

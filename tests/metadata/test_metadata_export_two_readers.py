@@ -7,12 +7,12 @@ from typing import Any
 
 import psycopg2
 import pytest
-from mini_airflow import MiniPair
 
 from mwaa_pause_resume.metadata import export_snapshot, open_store
 from mwaa_pause_resume.metadata.db import transaction
 from mwaa_pause_resume.metadata.export_readers import second_reader, two_readers
 from mwaa_pause_resume.metadata.export_units import Unit
+from tests.metadata.mini_airflow import MiniPair
 
 pytestmark = pytest.mark.postgres
 TABLES = ("job", "variable", "dag_run", "log")

@@ -18,7 +18,6 @@ from typing import Any
 import psycopg2
 import pytest
 from cryptography.fernet import Fernet
-from metadata_seed import EXPORT_RUN, seed_source
 
 from mwaa_pause_resume.airflow_versions import BY_VERSION, VERSIONS
 from mwaa_pause_resume.dags.quiesce import unfinished_work
@@ -39,6 +38,7 @@ from mwaa_pause_resume.sandbox.forward_oracle import (
 from mwaa_pause_resume.sandbox.forward_schemas import schema_ddl
 from mwaa_pause_resume.sandbox.row_diff import compare_tables
 from mwaa_pause_resume.sandbox.row_normalise import normalise, read_tables
+from tests.metadata.metadata_seed import EXPORT_RUN, seed_source
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 

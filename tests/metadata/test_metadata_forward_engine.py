@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mini_airflow import REVISION, SCHEMA, MiniPair, rows, sequences
 
 from mwaa_pause_resume.metadata import (
     RestoreFailed,
@@ -23,6 +22,7 @@ from mwaa_pause_resume.metadata import (
     restore_snapshot,
 )
 from mwaa_pause_resume.metadata.forward import SCRATCH_SCHEMA, ddl
+from tests.metadata.mini_airflow import REVISION, SCHEMA, MiniPair, rows, sequences
 
 pytestmark = pytest.mark.postgres
 NEWER = "0mini1schema"

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from metadata_fingerprint import changed, fingerprint
-from metadata_seed import EXPORT_RUN
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
@@ -30,6 +28,8 @@ from mwaa_pause_resume.metadata import (
     restore_snapshot,
     verify_snapshot,
 )
+from tests.metadata.metadata_fingerprint import changed, fingerprint
+from tests.metadata.metadata_seed import EXPORT_RUN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 runner = CliRunner()

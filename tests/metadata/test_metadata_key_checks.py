@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from metadata_fingerprint import changed, fingerprint
-from mini_airflow import MiniPair
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
 from mwaa_pause_resume.metadata import export_snapshot, open_store
 from mwaa_pause_resume.metadata.streams import BUFFER
+from tests.metadata.metadata_fingerprint import changed, fingerprint
+from tests.metadata.mini_airflow import MiniPair
 
 pytestmark = pytest.mark.postgres
 runner = CliRunner()

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mini_airflow import MiniPair, rows, sequences
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
@@ -26,6 +25,7 @@ from mwaa_pause_resume.metadata import (
     open_store,
     restore_snapshot,
 )
+from tests.metadata.mini_airflow import MiniPair, rows, sequences
 
 pytestmark = pytest.mark.postgres
 runner = CliRunner()

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from metadata_fingerprint import changed, fingerprint
-from metadata_seed import EXPORT_RUN
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
@@ -22,6 +20,8 @@ from mwaa_pause_resume.metadata import (
     restore_snapshot,
 )
 from mwaa_pause_resume.metadata.restore_guard import EVENT
+from tests.metadata.metadata_fingerprint import changed, fingerprint
+from tests.metadata.metadata_seed import EXPORT_RUN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 runner = CliRunner()

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from metadata_seed import EXPORT_RUN, T0, _t
 
 from mwaa_pause_resume.dags import quiesce
 from mwaa_pause_resume.metadata import export_snapshot, restore_snapshot
+from tests.metadata.metadata_seed import EXPORT_RUN, T0, _t
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 

@@ -14,9 +14,6 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet, MultiFernet
-from metadata_compare import REFERENCES, count_all, missing, rows
-from metadata_fingerprint import changed, fingerprint
-from metadata_seed import CLASH_RUN, DAG_PROCESSOR_CALLBACK, EXPORT_RUN, NASTY, TEAM
 
 from mwaa_pause_resume.airflow_versions import SUPPORTED
 from mwaa_pause_resume.errors import UserError
@@ -31,6 +28,9 @@ from mwaa_pause_resume.metadata import (
     restore_snapshot,
     verify_snapshot,
 )
+from tests.metadata.metadata_compare import REFERENCES, count_all, missing, rows
+from tests.metadata.metadata_fingerprint import changed, fingerprint
+from tests.metadata.metadata_seed import CLASH_RUN, DAG_PROCESSOR_CALLBACK, EXPORT_RUN, NASTY, TEAM
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 VERSIONS = SUPPORTED

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from metadata_seed import EXPORT_RUN
 
 from mwaa_pause_resume.metadata import export_snapshot, restore_snapshot
+from tests.metadata.metadata_seed import EXPORT_RUN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 

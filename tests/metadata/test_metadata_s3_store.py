@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from metadata_seed import EXPORT_RUN, NASTY
 
 from mwaa_pause_resume.metadata import (
     SnapshotInvalid,
@@ -20,6 +19,7 @@ from mwaa_pause_resume.metadata import (
     verify_snapshot,
 )
 from mwaa_pause_resume.metadata import store as store_module
+from tests.metadata.metadata_seed import EXPORT_RUN, NASTY
 
 
 def test_multipart_upload_streams_parts_and_reads_back(

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from metadata_compare import rows
-from metadata_seed import EXPORT_RUN, _ins, _t, _ti
 
 from mwaa_pause_resume.airflow_versions import LATEST
 from mwaa_pause_resume.dags import quiesce
 from mwaa_pause_resume.metadata import export_snapshot, restore_snapshot
 from mwaa_pause_resume.metadata.ti_history import history_sql, reschedules_sql
+from tests.metadata.metadata_compare import rows
+from tests.metadata.metadata_seed import EXPORT_RUN, _ins, _t, _ti
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 

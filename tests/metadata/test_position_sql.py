@@ -14,9 +14,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from metadata_seed import EXPORT_RUN
 
 from mwaa_pause_resume.metadata import export_snapshot, position_sql, restore_snapshot
+from tests.metadata.metadata_seed import EXPORT_RUN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.airflow]
 DAY = timedelta(days=1)

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from cron_oracle import fire_times as oracle_fire_times
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,7 @@ from mwaa_pause_resume.schedule.fire_times import (
     iter_fire_times,
     next_fire_times,
 )
+from tests.schedule.cron_oracle import fire_times as oracle_fire_times
 
 NY = ZoneInfo("America/New_York")
 # North and south of the equator, a midnight-transition zone (Santiago), and no DST at all.

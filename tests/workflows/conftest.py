@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from workflow_fakes import BUCKET, ContractAirflow, dag_specs, environment_request
 
 from mwaa_pause_resume.sandbox.mwaa import MwaaBackend
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
+from tests.workflows.workflow_fakes import BUCKET, ContractAirflow, dag_specs, environment_request
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from workflow_fakes import ENV, settings
 
 from mwaa_pause_resume.functions import chat_message, notification, webhook
 from mwaa_pause_resume.functions.chat_message import ChatFacts
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
+from tests.workflows.workflow_fakes import ENV, settings
 
 ARN = "arn:aws:states:eu-west-1:111122223333:execution:ResumeWorkflow-x:r-1"
 FACTS = ChatFacts(

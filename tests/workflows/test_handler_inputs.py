@@ -10,10 +10,10 @@ import json
 from typing import Any
 
 import pytest
-from workflow_fakes import BUCKET, ENV
 
 from mwaa_pause_resume.functions import WORKFLOW_FUNCTIONS, failure, layout, notification, resolve
 from mwaa_pause_resume.functions import errors as e
+from tests.workflows.workflow_fakes import BUCKET, ENV
 
 BAD_NAMES: list[Any] = [
     "../../etc",

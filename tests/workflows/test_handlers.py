@@ -9,16 +9,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from workflow_fakes import (
-    BUCKET,
-    ENV,
-    EXPORT_DAG,
-    IMPORT_DAG,
-    ContractAirflow,
-    dag_specs,
-    read_json,
-    s3_keys,
-)
 
 from mwaa_pause_resume.functions import (
     HANDLERS,
@@ -46,6 +36,16 @@ from mwaa_pause_resume.functions import errors as e
 from mwaa_pause_resume.sandbox.demo_snapshot import write_demo_snapshot as write_snapshot
 from mwaa_pause_resume.sandbox.mwaa import RunScript
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
+from tests.workflows.workflow_fakes import (
+    BUCKET,
+    ENV,
+    EXPORT_DAG,
+    IMPORT_DAG,
+    ContractAirflow,
+    dag_specs,
+    read_json,
+    s3_keys,
+)
 
 MakeLocal = Callable[..., LocalWorkflows]
 STAMP = "20261125T170200Z-1a2b"

@@ -17,15 +17,6 @@ from typing import Any
 
 import boto3
 import pytest
-from workflow_fakes import (
-    BUCKET,
-    ContractAirflow,
-    dag_specs,
-    environment_request,
-    read_json,
-    s3_keys,
-    settings,
-)
 
 from mwaa_pause_resume.config.fleet import spoke_role_arn, spoke_role_name
 from mwaa_pause_resume.config.model import Config, DeploymentConfig, EnvironmentConfig
@@ -34,6 +25,15 @@ from mwaa_pause_resume.functions.spoke_session import SPOKE_ROLE_VARIABLE
 from mwaa_pause_resume.infra.spoke import ROLE_LOGICAL_ID, resolve_template_strings, spoke_template
 from mwaa_pause_resume.sandbox.mwaa import MwaaBackend
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
+from tests.workflows.workflow_fakes import (
+    BUCKET,
+    ContractAirflow,
+    dag_specs,
+    environment_request,
+    read_json,
+    s3_keys,
+    settings,
+)
 
 HUB = "123456789012"  # moto's default account: the "testing" credentials' account
 HUB_REGION = "us-east-1"

@@ -12,7 +12,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from workflow_fakes import (
+
+from mwaa_pause_resume.functions import signatures
+from mwaa_pause_resume.functions.ownership import OWNER_TAG
+from mwaa_pause_resume.sandbox.mwaa import MwaaBackend
+from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
+from tests.workflows.workflow_fakes import (
     BUCKET,
     ENV,
     ContractAirflow,
@@ -22,11 +27,6 @@ from workflow_fakes import (
     s3_keys,
     settings,
 )
-
-from mwaa_pause_resume.functions import signatures
-from mwaa_pause_resume.functions.ownership import OWNER_TAG
-from mwaa_pause_resume.sandbox.mwaa import MwaaBackend
-from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
 
 Deploy = Callable[..., LocalWorkflows]
 

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from workflow_fakes import ENV, read_json, settings
-
 from mwaa_pause_resume.sandbox.mwaa.models import Delays
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
+from tests.workflows.workflow_fakes import ENV, read_json, settings
 
 MakeLocal = Callable[..., LocalWorkflows]
 POLL = 300  # few polls per create: the test's time is spent in moto per state

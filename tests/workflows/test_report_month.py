@@ -10,13 +10,13 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from workflow_fakes import ENV, settings
 
 from mwaa_pause_resume.config.model import EnvironmentConfig, PriceOverride
 from mwaa_pause_resume.operations.prices import price_table
 from mwaa_pause_resume.operations.report import environment_report, run_from
 from mwaa_pause_resume.sandbox.mwaa.models import Delays
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
+from tests.workflows.workflow_fakes import ENV, settings
 
 MakeLocal = Callable[..., LocalWorkflows]
 POLL = 300

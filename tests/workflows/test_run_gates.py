@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from change_calendar_fake import ChangeCalendars
-from workflow_fakes import ENV, settings
 
 from mwaa_pause_resume.functions import overrides
 from mwaa_pause_resume.sandbox.mwaa.fake_airflow import FakeDagRun, RunScript
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
+from tests.workflows.change_calendar_fake import ChangeCalendars
+from tests.workflows.workflow_fakes import ENV, settings
 
 MakeLocal = Callable[..., LocalWorkflows]
 OPERATOR = "arn:aws:iam::123456789012:user/ops"

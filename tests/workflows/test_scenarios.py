@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from workflow_fakes import (
+from mwaa_pause_resume.metadata.run_authorization import RunClaims, check
+from mwaa_pause_resume.sandbox.mwaa import Delays, RunScript
+from mwaa_pause_resume.sandbox.sfn_local import ExecutionResult, LocalWorkflows
+from tests.workflows.workflow_fakes import (
     BUCKET,
     ENV,
     EXPORT_DAG,
@@ -18,10 +21,6 @@ from workflow_fakes import (
     s3_keys,
     settings,
 )
-
-from mwaa_pause_resume.metadata.run_authorization import RunClaims, check
-from mwaa_pause_resume.sandbox.mwaa import Delays, RunScript
-from mwaa_pause_resume.sandbox.sfn_local import ExecutionResult, LocalWorkflows
 
 MakeLocal = Callable[..., LocalWorkflows]
 

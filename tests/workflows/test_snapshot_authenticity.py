@@ -14,12 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from workflow_fakes import BUCKET, ENV, read_json, settings
 
 from mwaa_pause_resume.functions.signatures import ENVIRONMENT_MAC_FILE
 from mwaa_pause_resume.metadata import open_store, verify_snapshot
 from mwaa_pause_resume.metadata.snapshot_mac import MAC_NAME
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
+from tests.workflows.workflow_fakes import BUCKET, ENV, read_json, settings
 
 MakeLocal = Callable[..., LocalWorkflows]
 

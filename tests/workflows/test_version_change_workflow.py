@@ -1,16 +1,15 @@
 """A resume on another Airflow version than its snapshot's, through the real resume state
 machine in moto with the real handlers and the MWAA emulator (issue 12): a downgrade
 fails before anything is created or deleted. (An upgrade through the same machine:
-tests/cli_ops/test_cli_resume_version.py.)"""
+tests/cli/test_cli_resume_version.py.)"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from test_scenarios import pause_ok
-from workflow_fakes import ENV, read_json, s3_keys, settings
-
 from mwaa_pause_resume.sandbox.sfn_local import LocalWorkflows
+from tests.workflows.test_scenarios import pause_ok
+from tests.workflows.workflow_fakes import ENV, read_json, s3_keys, settings
 
 MakeLocal = Callable[..., LocalWorkflows]
 
