@@ -108,6 +108,12 @@ def test_policy_prints_the_spoke_role_of_each_spoke_account(
     text = json.dumps(spoke["policy"])
     assert f"arn:aws:airflow:eu-west-1:{SPOKE}:environment/team" in text
     assert "environment/dev" not in text  # the hub's own environment: not the spoke's
+    # The read-only role status assumes: GetEnvironment in that account, trusted by the hub.
+    assert document["reader_role_name"].endswith("-spoke-read")
+    assert spoke["reader_policy"]["Statement"][0]["Action"] == "airflow:GetEnvironment"
+    assert f":{SPOKE}:environment/*" in spoke["reader_policy"]["Statement"][0]["Resource"]
+    principal = spoke["reader_trust_policy"]["Statement"][0]["Principal"]["AWS"]
+    assert principal.endswith(":root") and principal != spoke["account"]
 
 
 def test_policy_without_env_or_spoke_role_is_a_clear_error(

@@ -132,9 +132,11 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
 
 def _print_spoke_policies(config: Config, region: str | None) -> None:
     """The spoke role's trust and permissions in each spoke account (stdout, JSON)."""
-    from mwaa_pause_resume.config.fleet import spoke_role_name
+    from mwaa_pause_resume.config.fleet import spoke_reader_role_name, spoke_role_name
     from mwaa_pause_resume.infra.names import partition_for
     from mwaa_pause_resume.infra.spoke import (
+        reader_policy,
+        reader_trust_policy,
         source_bucket_statements,
         spoke_policy,
         spoke_summary,
@@ -155,6 +157,8 @@ def _print_spoke_policies(config: Config, region: str | None) -> None:
     print_json(
         {
             "role_name": spoke_role_name(stack),
+            # The read-only role `status` assumes to read the spokes' environments live.
+            "reader_role_name": spoke_reader_role_name(stack),
             "hub_account": hub,
             "spokes": [
                 {
@@ -162,6 +166,8 @@ def _print_spoke_policies(config: Config, region: str | None) -> None:
                     "environments": list(names),
                     "trust_policy": trust_policy(hub, stack, partition),
                     "policy": spoke_policy(config, account, partition),
+                    "reader_trust_policy": reader_trust_policy(hub, partition),
+                    "reader_policy": reader_policy(partition, account),
                     # One statement per DAGs bucket, for that bucket's policy.
                     "source_bucket_statements": source_bucket_statements(
                         config, account, partition
@@ -172,8 +178,8 @@ def _print_spoke_policies(config: Config, region: str | None) -> None:
         }
     )
     error_console().print(
-        "Deploy this role with `mwaa-pause-resume spoke-template` and a StackSet "
-        "(docs/fleet.md); the hub's functions assume it.",
+        "Deploy these roles with `mwaa-pause-resume spoke-template` and a StackSet "
+        "(docs/fleet.md); the hub's functions assume the first, `status` the read-only one.",
         highlight=False,
     )
 
