@@ -178,7 +178,13 @@ def test_operators_read_spokes_through_a_role_that_can_only_read() -> None:
 def test_many_environments_are_packed_into_managed_policies_iam_accepts() -> None:
     from dataclasses import replace
 
-    from mwaa_pause_resume.infra.spoke import MANAGED_POLICY_LIMIT, SpokeTemplateError
+    from mwaa_pause_resume.config.problems import ConfigError
+    from mwaa_pause_resume.infra.role_policy_size import refuse_oversized_roles
+    from mwaa_pause_resume.infra.spoke import (
+        MANAGED_POLICY_LIMIT,
+        SpokeTemplateError,
+        spoke_policies_too_large,
+    )
 
     many = tuple(
         replace(
@@ -215,8 +221,15 @@ def test_many_environments_are_packed_into_managed_policies_iam_accepts() -> Non
             for e in many
         ),
     )
-    with pytest.raises(SpokeTemplateError, match="split them over two hubs"):
+    with pytest.raises(SpokeTemplateError, match="over two hubs"):
         spoke_template(too_many)
+    # validate says so before anyone deploys a spoke template IAM would refuse.
+    assert spoke_policies_too_large(config) is None
+    assert "managed policies of 6144 characters for the spoke role" in str(
+        spoke_policies_too_large(too_many)
+    )
+    with pytest.raises(ConfigError, match="over two hubs"):
+        refuse_oversized_roles(too_many)
 
 
 def test_the_hub_functions_assume_only_the_configured_spoke_roles() -> None:

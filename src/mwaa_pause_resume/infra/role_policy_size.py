@@ -32,6 +32,7 @@ from mwaa_pause_resume.config.problems import ConfigError, Problem
 from mwaa_pause_resume.infra.capabilities import HANDLERS
 from mwaa_pause_resume.infra.permission_scope import Scope
 from mwaa_pause_resume.infra.permissions import handler_statements
+from mwaa_pause_resume.infra.spoke import SPOKE_POLICY_FIX, spoke_policies_too_large
 
 ROLE_POLICY_LIMIT = 10_240  # IAM: a role's inline policies, in all, in characters
 LONGEST_REGION = "x" * 14  # e.g. ap-southeast-4
@@ -106,8 +107,13 @@ ROLE_POLICY_FIX = (
 
 
 def refuse_oversized_roles(config: Config) -> Config:
-    """``config`` unchanged, or :class:`ConfigError` when a role would pass IAM's limit."""
-    too_large = role_policy_too_large(config)
-    if too_large is None:
-        return config
-    raise ConfigError([Problem("environments", too_large, ROLE_POLICY_FIX)], config.source)
+    """``config`` unchanged, or :class:`ConfigError` when a function role, or a spoke
+    account's role (``infra.spoke``), would pass IAM's limits."""
+    problems = []
+    if (too_large := role_policy_too_large(config)) is not None:
+        problems.append(Problem("environments", too_large, ROLE_POLICY_FIX))
+    if (spoke_too_large := spoke_policies_too_large(config)) is not None:
+        problems.append(Problem("environments", spoke_too_large, SPOKE_POLICY_FIX))
+    if problems:
+        raise ConfigError(problems, config.source)
+    return config

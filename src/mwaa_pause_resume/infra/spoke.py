@@ -223,13 +223,8 @@ def spoke_template(config: Config) -> dict[str, Any]:
         condition = f"InAccount{account}"
         conditions[condition] = {"Fn::Equals": [{"Ref": "AWS::AccountId"}, account]}
         chunks = policy_chunks(spoke_statements(config, account, TEMPLATE_PARTITION))
-        if len(chunks) > MAX_MANAGED_POLICIES:
-            raise SpokeTemplateError(
-                f"account {account}'s {len(names)} environments need {len(chunks)} managed "
-                f"policies of {MANAGED_POLICY_LIMIT} characters, more than IAM's default "
-                f"{MAX_MANAGED_POLICIES} per role: split them over two hubs, or let them "
-                "share execution roles, DAGs buckets and subnets"
-            )
+        if (too_many := _too_many_policies(account, names, chunks)) is not None:
+            raise SpokeTemplateError(f"{too_many}: {SPOKE_POLICY_FIX}")
         for number, statements in enumerate(chunks, 1):
             resources[f"SpokePolicy{account}Part{number}"] = {
                 "Type": "AWS::IAM::ManagedPolicy",
@@ -261,6 +256,34 @@ def spoke_template(config: Config) -> dict[str, Any]:
 
 class SpokeTemplateError(ValueError):
     """The configuration's spoke policies do not fit IAM's limits (said how to fix)."""
+
+
+SPOKE_POLICY_FIX = (
+    "split the account's environments over two hubs, or let them share execution roles, "
+    "DAGs buckets and subnets (the spoke role's policies name each distinct one)"
+)
+
+
+def _too_many_policies(
+    account: str, names: Sequence[str], chunks: list[list[Statement]]
+) -> str | None:
+    if len(chunks) <= MAX_MANAGED_POLICIES:
+        return None
+    return (
+        f"account {account}'s {len(names)} environments need {len(chunks)} managed "
+        f"policies of {MANAGED_POLICY_LIMIT} characters for the spoke role, more than IAM's "
+        f"default {MAX_MANAGED_POLICIES} per role"
+    )
+
+
+def spoke_policies_too_large(config: Config) -> str | None:
+    """Why a spoke account's role would not fit IAM's limits, or None when all fit
+    (``validate`` checks it; ``spoke-template`` would refuse it)."""
+    for account, names in spoke_summary(config):
+        chunks = policy_chunks(spoke_statements(config, account, TEMPLATE_PARTITION))
+        if (too_many := _too_many_policies(account, names, chunks)) is not None:
+            return too_many
+    return None
 
 
 def _size(value: Any) -> int:
