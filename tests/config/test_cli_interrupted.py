@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from mwaa_pause_resume.cli import validate_cmd as config_cmd
+from mwaa_pause_resume.cli import validate_cmd
 from mwaa_pause_resume.cli.app import app
 from tests.config.config_helpers import EXAMPLES
 
@@ -17,7 +17,7 @@ def test_ctrl_c_while_a_command_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(config_cmd, "load_config", interrupted)
+    monkeypatch.setattr(validate_cmd, "load_config", interrupted)
     config = EXAMPLES / "mwaa-pause-resume.toml"
 
     result = CliRunner().invoke(app, ["validate", "--config", str(config)])

@@ -32,7 +32,7 @@ DIFFERENCES = {
     "oracle audit row": "the oracle's `airflow db migrate` logs itself (log event "
     "cli_migratedb); the restore runs Airflow's migrations through alembic, not the CLI",
     "target's log template": "the restore adds the target's own log template again as the "
-    "newest row, so new runs use it (restore._keep_latest); in the oracle it is newest already",
+    "newest row, so new runs use it (restore_rows.keep_latest); in the oracle it is newest already",
     "dag: the new version's parse": "the restore merges only the paused state and the "
     "scheduling cursor into a DAG the target has parsed (tables.KEPT['dag'].merge_columns); "
     "its other columns are the new version's own parse (3.x: bundle_name, "
