@@ -21,20 +21,6 @@ from mwaa_pause_resume.shared.aws_error_fields import (
     http_status,
 )
 
-__all__ = [  # error_code and http_status re-exported: the operations read them from here
-    "ACCESS_DENIED_CODES",
-    "BAD_CREDENTIALS_CODES",
-    "CREDENTIALS_HINT",
-    "EXPIRED_CODES",
-    "MAX_AWS_MESSAGE",
-    "NOT_FOUND_CODES",
-    "aws_message",
-    "error_code",
-    "explain",
-    "http_status",
-    "translated",
-]
-
 ACCESS_DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
 )

@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from mwaa_pause_resume.errors import UserError
-from mwaa_pause_resume.operations.aws_errors import error_code, explain, translated
+from mwaa_pause_resume.operations.aws_errors import explain, translated
 from mwaa_pause_resume.operations.deployment import Deployment, from_outputs
 from mwaa_pause_resume.operations.execution_search import ExecutionPage
 from mwaa_pause_resume.parsing import loads_json
+from mwaa_pause_resume.shared.aws_error_fields import error_code
 
 # ListExecutions' default page size (at most 1000): one page usually holds what status needs.
 EXECUTIONS_PAGE = 100

@@ -18,8 +18,9 @@ from typing import Any
 
 from mwaa_pause_resume.config.fleet import Placement, spoke_reader_role_arn
 from mwaa_pause_resume.config.model import DeploymentConfig, EnvironmentConfig
-from mwaa_pause_resume.operations.aws_errors import ACCESS_DENIED_CODES, error_code, explain
+from mwaa_pause_resume.operations.aws_errors import ACCESS_DENIED_CODES, explain
 from mwaa_pause_resume.operations.aws_gateway import AwsGateway
+from mwaa_pause_resume.shared.aws_error_fields import error_code
 
 SESSION_NAME = "mwaa-pause-resume-cli"
 

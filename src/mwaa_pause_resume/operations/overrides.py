@@ -21,8 +21,9 @@ from mwaa_pause_resume.functions.overrides import (
     parameter_name,
     parameter_prefix,
 )
-from mwaa_pause_resume.operations.aws_errors import error_code, translated
+from mwaa_pause_resume.operations.aws_errors import translated
 from mwaa_pause_resume.operations.aws_gateway import AwsGateway
+from mwaa_pause_resume.shared.aws_error_fields import error_code
 
 MAX_OVERRIDE = timedelta(days=366)  # an override meant forever is a configuration change
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")

@@ -14,7 +14,8 @@ _BYPASS = "or pass --bucket and --key-arn"
 
 def stack_outputs(session: Any, region: str, stack_name: str) -> dict[str, str]:
     # The operator commands' error mapping, so both explain AWS failures alike.
-    from mwaa_pause_resume.operations.aws_errors import error_code, explain
+    from mwaa_pause_resume.operations.aws_errors import explain
+    from mwaa_pause_resume.shared.aws_error_fields import error_code
 
     client = session.client("cloudformation", region_name=region)
     try:
