@@ -3,7 +3,7 @@
     PYTHONPATH=src .venv/bin/python bench/fleet_synth.py [--environments 300 1000]
 
 For each size, a configuration of that many environments (each with its own DAGs
-bucket, half with update_execution_role, 20 shared execution roles, schedules and
+bucket and its own execution role, half with update_execution_role, schedules and
 time zones varied, an e-mail address per 40 environments: an SNS filter policy
 holds 150 values) is synthesized in a fresh process with
 cdk-nag, as ``synth`` does. Prints the wall time, the layout, each stack's resource
@@ -11,10 +11,8 @@ count against the estimate (config/stack_size.py), the largest template's bytes,
 the parameters and outputs per template (CloudFormation allows 500 resources, 1 MB of
 template uploaded through S3, 200 parameters and 200 outputs per stack).
 
-The configuration is built in code, not read from a file: at these sizes ``validate``
-refuses the backup bucket's policy (S3's 20 KB, config/bucket_policy_size.py), a
-limit of its own that the stack layout does not change; the script prints that
-estimate too.
+Also prints the largest inline policies of a role (IAM: 10,240 characters) and the
+backup bucket's policy as synthesized (S3: 20 KB), with realistic names for the tokens.
 """
 
 from __future__ import annotations
@@ -39,7 +37,7 @@ def fleet_config(count: int):  # type: ignore[no-untyped-def]
         EnvironmentConfig(
             name=f"team-{i:04d}",
             source_bucket=f"team-{i:04d}-mwaa-dags",
-            execution_role_arn=f"arn:aws:iam::111122223333:role/mwaa-exec-{i % 20:02d}",
+            execution_role_arn=f"arn:aws:iam::111122223333:role/mwaa/team-{i:04d}-exec",
             pause_schedule=f"{i % 60} {18 + i % 4} ? * MON-FRI *",
             resume_schedule="0 6 ? * MON-FRI *",
             timezone=ZONES[i % len(ZONES)],
@@ -96,9 +94,18 @@ def largest_inline_policies(template: dict) -> tuple[str, int]:  # type: ignore[
     return max(per_role.items(), key=lambda kv: kv[1])
 
 
+def bucket_policy_bytes(template: dict) -> int:  # type: ignore[type-arg]
+    """The backup bucket's policy, compact JSON with realistic names for the tokens."""
+    (document,) = [
+        r["Properties"]["PolicyDocument"]
+        for i, r in template["Resources"].items()
+        if r["Type"] == "AWS::S3::BucketPolicy" and i.startswith("BackupSnapshots")
+    ]
+    return len(json.dumps(_resolved(document), separators=(",", ":")))
+
+
 def measure_one(count: int, out: Path) -> dict:  # type: ignore[type-arg]
     """In this process: estimate, synthesize (cdk-nag on), read every template."""
-    from mwaa_pause_resume.config.bucket_policy_size import estimated_bucket_policy_bytes
     from mwaa_pause_resume.config.stack_layout import group_construct_id
     from mwaa_pause_resume.config.stack_size import choose_layout, stack_sizes
     from mwaa_pause_resume.infra.app import synth
@@ -133,7 +140,7 @@ def measure_one(count: int, out: Path) -> dict:  # type: ignore[type-arg]
             for k, v in stacks.items()
             if expected.get(k, 0) != v["resources"]
         },
-        "bucket_policy_bytes": estimated_bucket_policy_bytes(config.environments),
+        "bucket_policy_bytes": bucket_policy_bytes(result.template),
         "largest_inline_policies": largest_inline_policies(result.template),
     }
 
@@ -166,7 +173,8 @@ def report(result: dict) -> None:  # type: ignore[type-arg]
         else f"  estimate - synthesized where they differ: {over}"
     )
     print(
-        f"  backup bucket policy estimate: {result['bucket_policy_bytes']} bytes (S3 limit 20480)"
+        f"  backup bucket policy (synthesized): {result['bucket_policy_bytes']} bytes "
+        "(S3 limit 20480)"
     )
     role, chars = result["largest_inline_policies"]
     print(

@@ -1,5 +1,4 @@
-"""The backup bucket's policy as bucket_guard builds it, with worst-case deploy-time
-names: the reference config.bucket_policy_size's estimate is measured against."""
+"""The backup bucket's policy as bucket_guard builds it, with worst-case deploy-time names."""
 
 from __future__ import annotations
 
@@ -7,21 +6,20 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from mwaa_pause_resume.config.bucket_policy_size import (
-    LONGEST_BUCKET_ARN,
-    LONGEST_PARTITION,
-    LONGEST_ROLE_NAME,
-)
 from mwaa_pause_resume.config.model import EnvironmentConfig
-from mwaa_pause_resume.infra import spoke_access
 from mwaa_pause_resume.infra.bucket_guard import (
     BREAK_GLASS_ROLE_NAME,
-    execution_role_fences,
     exempt_handlers,
     guard_statements,
 )
+from mwaa_pause_resume.infra.role_policy_size import LONGEST_BUCKET_ARN, LONGEST_PARTITION
+from mwaa_pause_resume.infra.snapshot_access_points import delegation_statement
+from mwaa_pause_resume.shared.snapshot_access_point import arn_prefix
 
+LONGEST_ROLE_NAME = 64  # IAM role names (the Lambda roles' names CloudFormation makes)
 ROLE_ARN_HEAD = f"arn:{LONGEST_PARTITION}:iam::123456789012:role/"
+LONGEST_STACK_NAME = "s" * 128
+ACCESS_POINTS = arn_prefix(LONGEST_PARTITION, "x" * 14, "1" * 12, LONGEST_STACK_NAME) + "*"
 
 
 def longest_role_arn(name: str = "r") -> str:
@@ -39,10 +37,7 @@ def tls_statement(bucket: str) -> dict[str, Any]:
     }
 
 
-def bucket_policy_document(
-    environments: Sequence[EnvironmentConfig],
-    spoke_environments: Sequence[EnvironmentConfig] = (),
-) -> dict[str, Any]:
+def bucket_policy_document(environments: Sequence[EnvironmentConfig]) -> dict[str, Any]:
     bucket = LONGEST_BUCKET_ARN
     handlers = {k for keys in exempt_handlers(environments).values() for k in keys}
     statements: list[dict[str, Any]] = [tls_statement(bucket)]
@@ -51,11 +46,32 @@ def bucket_policy_document(
         environments,
         {k: longest_role_arn(k) for k in handlers},
         f"{ROLE_ARN_HEAD}{BREAK_GLASS_ROLE_NAME}",
+        ACCESS_POINTS,
     )
-    statements += execution_role_fences(bucket, environments)
-    statements += spoke_access.bucket_statements(bucket, spoke_environments)
+    statements.append(delegation_statement(bucket, "1" * 12, ACCESS_POINTS))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
 def policy_bytes(document: dict[str, Any]) -> int:
     return len(json.dumps(document, separators=(",", ":")).encode())
+
+
+def worst_case(value: Any) -> Any:
+    """The template value with each deploy-time name at its longest."""
+    if isinstance(value, list):
+        return [worst_case(v) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"Fn::GetAtt"}:
+            logical_id = value["Fn::GetAtt"][0]
+            return (
+                LONGEST_BUCKET_ARN
+                if logical_id.startswith("BackupSnapshots")
+                else (longest_role_arn())
+            )
+        if set(value) == {"Ref"}:
+            return {"AWS::Partition": LONGEST_PARTITION}.get(value["Ref"], "x" * 63)
+        if set(value) == {"Fn::Join"}:
+            sep, parts = value["Fn::Join"]
+            return sep.join(str(worst_case(p)) for p in parts)
+        return {k: worst_case(v) for k, v in value.items()}
+    return value

@@ -1,9 +1,10 @@
-"""Which requests a bucket policy's Deny statements refuse (test oracle, small on purpose).
+"""IAM decisions within one policy (test oracle, small on purpose).
 
-Covers the IAM policy grammar the stack's bucket policy uses: ``Action`` lists,
-``Resource``/``NotResource`` with ``*``/``?`` wildcards, and ``ArnLike``/``ArnNotLike``
-on ``aws:PrincipalArn`` (the IAM reference semantics). Any other condition makes the
-statement unmatched for the caller to notice: :func:`denied` refuses to guess.
+Covers the IAM policy grammar the stack's policies use: ``Action``/``NotAction`` lists,
+``Resource``/``NotResource`` with ``*``/``?`` wildcards, ``Principal`` as ``*``, an
+account or an ARN, and the condition operators in :data:`_MATCHERS` with their ``Not``
+forms (a negated operator holds when the key is absent, as in IAM). Any other operator
+raises: the oracle refuses to guess.
 """
 
 from __future__ import annotations
@@ -19,36 +20,6 @@ def _as_list(value: Any) -> list[Any]:
 def _glob(pattern: str, value: str) -> bool:
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.fullmatch(regex, value, flags=re.S) is not None
-
-
-def _condition_holds(condition: dict[str, Any], principal_arn: str) -> bool:
-    for operator, tests in condition.items():
-        if operator not in ("ArnLike", "ArnNotLike") or set(tests) != {"aws:PrincipalArn"}:
-            raise AssertionError(f"the oracle does not know condition {operator} {tests}")
-        hit = any(_glob(p, principal_arn) for p in _as_list(tests["aws:PrincipalArn"]))
-        if hit != (operator == "ArnLike"):
-            return False
-    return True
-
-
-def denied(
-    statements: list[dict[str, Any]], principal_arn: str, action: str, resource: str
-) -> bool:
-    """Whether a Deny statement (Principal ``*``) matches the request."""
-    for statement in statements:
-        if statement["Effect"] != "Deny":
-            continue
-        if statement.get("Condition", {}).get("Bool"):  # the TLS deny: requests use TLS
-            continue
-        if not any(_glob(a, action) for a in _as_list(statement["Action"])):
-            continue
-        if "Resource" in statement:
-            in_scope = any(_glob(r, resource) for r in _as_list(statement["Resource"]))
-        else:
-            in_scope = not any(_glob(r, resource) for r in _as_list(statement["NotResource"]))
-        if in_scope and _condition_holds(statement.get("Condition", {}), principal_arn):
-            return True
-    return False
 
 
 # -- whole-policy decisions (Allow and Deny, with the condition operators the stack's
@@ -124,8 +95,9 @@ def _principal_matches(statement: dict[str, Any], principal_arn: str) -> bool:
         return True
     named = statement["Principal"]
     values = ["*"] if named == "*" else _as_list(named.get("AWS", []))
-    account = principal_arn.split(":")[4]
-    return any(v in ("*", principal_arn) or v.endswith(f"::{account}:root") for v in values)
+    parts = principal_arn.split(":")  # a rendered token (``<Role.Arn>``) has no account
+    root = f"::{parts[4]}:root" if len(parts) > 4 else None
+    return any(v in ("*", principal_arn) or (root and v.endswith(root)) for v in values)
 
 
 def allowed(
@@ -147,3 +119,21 @@ def allowed(
     return any(s["Effect"] == "Allow" for s in matching) and not any(
         s["Effect"] == "Deny" for s in matching
     )
+
+
+def denied(
+    statements: list[dict[str, Any]],
+    principal_arn: str,
+    action: str,
+    resource: str,
+    context: dict[str, Any] | None = None,
+) -> bool:
+    """Whether some Deny statement matches the request (TLS unless ``context`` says
+    otherwise; ``context`` adds condition keys, e.g. ``s3:DataAccessPointArn``)."""
+    request = {
+        "principal": principal_arn,
+        "action": action,
+        "resource": resource,
+        "context": {"aws:SecureTransport": "true", **(context or {})},
+    }
+    return any(s["Effect"] == "Deny" and _statement_matches(s, request) for s in statements)

@@ -8,7 +8,8 @@ import pytest
 
 from mwaa_pause_resume.infra.nag import render
 from mwaa_pause_resume.infra.names import construct_id
-from tests.infra.infra_config import ACCOUNT, CONFIG, DEV, STAGING, resources
+from mwaa_pause_resume.shared.snapshot_access_point import name_prefix
+from tests.infra.infra_config import ACCOUNT, CONFIG, DEV, REGION, STAGING, resources
 from tests.infra.policy_eval import denied
 
 GROUPS = {
@@ -24,6 +25,10 @@ GUARDED_KEYS = {
     "DenyOtherSnapshotDeleters": {"*"},
 }
 BREAK_GLASS = f"arn:<AWS::Partition>:iam::{ACCOUNT}:role/mwaa-pause-resume-break-glass"
+ACCESS_POINTS = (
+    f"arn:<AWS::Partition>:s3:{REGION}:{ACCOUNT}:accesspoint/"
+    f"{name_prefix(CONFIG.deployment.stack_name)}*"
+)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -78,12 +83,14 @@ def test_each_object_action_group_is_denied_to_all_but_its_grantees(
     assert len(exempt) == len(set(exempt))
     roles = {e for e in exempt if e.startswith("Functions")}
     assert roles == _role_ids_granted(template, GROUPS[sid])
-    others = set(exempt) - roles
-    # The execution roles are granted get and put on their prefix, never delete.
-    expected = {BREAK_GLASS}
-    if sid != "DenyOtherSnapshotDeleters":
-        expected |= {DEV.execution_role_arn, STAGING.execution_role_arn}
-    assert others == expected
+    # No execution role by name: they come through their access points (reads and
+    # writes), and nobody but the break-glass role deletes versions.
+    assert set(exempt) - roles == {BREAK_GLASS}
+    through = statement["Condition"]["ArnNotLike"].get("s3:DataAccessPointArn")
+    if sid == "DenyOtherSnapshotDeleters":
+        assert through is None
+    else:
+        assert render(through) == ACCESS_POINTS
 
 
 def test_the_exempt_roles_are_exactly_the_snapshot_handlers(template: dict[str, Any]) -> None:
@@ -134,7 +141,7 @@ def test_bucket_policy_management_is_never_denied(template: dict[str, Any]) -> N
         assert not any("*" in a or "Bucket" in a for a in actions), actions
         resources = statement.get("Resource", statement.get("NotResource"))
         assert all(">/" in render(r) for r in _as_list(resources))  # objects
-        assert set(statement["Condition"]) in ({"ArnNotLike"}, {"ArnLike"})
+        assert set(statement["Condition"]) == {"ArnNotLike"}
 
 
 def test_guard_tracks_the_handler_grants() -> None:
@@ -144,15 +151,16 @@ def test_guard_tracks_the_handler_grants() -> None:
     exempt = exempt_handlers(CONFIG.environments)
     assert "environment_delete" not in {k for keys in exempt.values() for k in keys}
     arns = {k: f"arn:aws:iam::1:role/{k}" for keys in exempt.values() for k in keys}
-    statements = guard_statements("arn:aws:s3:::b", CONFIG.environments, arns, "bg")
+    statements = guard_statements("arn:aws:s3:::b", CONFIG.environments, arns, "bg", "ap*")
     assert [s["Sid"] for s in statements] == list(GROUPS)
     deleters = statements[2]["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
     assert deleters == ["bg"]
     readers = statements[0]["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
-    assert "arn:aws:iam::1:role/snapshot_verify" in readers and DEV.execution_role_arn in readers
+    assert "arn:aws:iam::1:role/snapshot_verify" in readers
+    assert DEV.execution_role_arn not in readers
     del arns["snapshot_verify"]
     with pytest.raises(AssertionError, match="snapshot_verify"):
-        guard_statements("arn:aws:s3:::b", CONFIG.environments, arns, "bg")
+        guard_statements("arn:aws:s3:::b", CONFIG.environments, arns, "bg", "ap*")
 
 
 def test_operators_keep_reading_manifests_and_pointers() -> None:
@@ -170,7 +178,10 @@ def test_operators_keep_reading_manifests_and_pointers() -> None:
     assert any(fnmatch("dev/s1/environment.json", pattern) for pattern in readers)
 
 
-# -- execution roles: their own prefix, an export's files only (issue 13) -----------------
+# -- execution roles: their own prefix, an export's files only (issues 13, 17) ----------
+# Each reaches the bucket through its environment's access point; the access point's
+# policy fences it. The requests are those of a role whose own policies allow s3:* (MWAA
+# execution roles often do): what is not denied here, it may do.
 def _rendered(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The template's statements with intrinsic values rendered (``<Bucket.Arn>/dev/*``)."""
 
@@ -195,6 +206,37 @@ def _bucket_object(template: dict[str, Any], key: str) -> str:
     return f"<{bucket}.Arn>/{key}"
 
 
+def _access_point(template: dict[str, Any], env: Any) -> tuple[str, list[dict[str, Any]]]:
+    """``env``'s access point: its ARN (rendered) and its policy's statements."""
+    prefix = construct_id(env)
+    ((logical_id, point),) = [
+        (i, r)
+        for i, r in resources(template, "AWS::S3::AccessPoint").items()
+        if i.startswith(prefix)
+    ]
+    statements = _rendered(point["Properties"]["Policy"]["Statement"])
+    name = point["Properties"]["Name"]
+    arn = f"arn:<AWS::Partition>:s3:{REGION}:{ACCOUNT}:accesspoint/{name}"
+    assert logical_id and render(point["Properties"]["Bucket"]).startswith("<BackupSnapshots")
+    return arn, statements
+
+
+def _through(template: dict[str, Any], env: Any, principal: str, action: str, key: str) -> bool:
+    """Whether ``principal`` may do ``action`` on ``key`` through ``env``'s access point:
+    neither the access point's policy nor the bucket's denies it."""
+    arn, point_policy = _access_point(template, env)
+    bucket_policy = _rendered(_backup_policy(template))
+    context = {"s3:DataAccessPointArn": arn, "s3:DataAccessPointAccount": ACCOUNT}
+    return not denied(
+        point_policy, principal, action, f"{arn}/object/{key}", context
+    ) and not denied(bucket_policy, principal, action, _bucket_object(template, key), context)
+
+
+def _direct(template: dict[str, Any], principal: str, action: str, key: str) -> bool:
+    policy = _rendered(_backup_policy(template))
+    return not denied(policy, principal, action, _bucket_object(template, key))
+
+
 EXPORT_FILES = ("tables/dag_run.csv.gz", "rest/variables.jsonl.gz", "manifest.json")
 CONTROL_FILES = (
     "S/environment.json",
@@ -207,24 +249,41 @@ CONTROL_FILES = (
 )
 
 
+def test_every_environment_has_its_own_access_point_on_the_backup_bucket(
+    template: dict[str, Any],
+) -> None:
+    points = resources(template, "AWS::S3::AccessPoint")
+    assert len(points) == len(CONFIG.environments)
+    names = {p["Properties"]["Name"] for p in points.values()}
+    assert all(n.startswith(name_prefix(CONFIG.deployment.stack_name)) for n in names)
+    for point in points.values():
+        block = point["Properties"]["PublicAccessBlockConfiguration"]
+        assert all(block[k] is True for k in block) and len(block) == 4
+
+
 @pytest.mark.parametrize("own, other", [(DEV, STAGING), (STAGING, DEV)])
 def test_an_execution_role_writes_only_an_exports_files_under_its_own_prefix(
     template: dict[str, Any], own: Any, other: Any
 ) -> None:
-    policy = _rendered(_backup_policy(template))
     role = own.execution_role_arn
 
-    def put_denied(key: str) -> bool:
-        return denied(policy, role, "s3:PutObject", _bucket_object(template, key))
+    def may_put(key: str) -> bool:
+        return _through(template, own, role, "s3:PutObject", key)
 
     for name in (*EXPORT_FILES, "paused-states.json", "import-report.json"):
-        assert not put_denied(f"{own.name}/S/{name}"), name
-        assert put_denied(f"{other.name}/S/{name}"), name
+        assert may_put(f"{own.name}/S/{name}"), name
+        assert not may_put(f"{other.name}/S/{name}"), name
+        # never straight to the bucket, nor through the other environment's access point
+        assert not _direct(template, role, "s3:PutObject", f"{own.name}/S/{name}"), name
+        assert not _through(template, other, role, "s3:PutObject", f"{own.name}/S/{name}")
     for name in CONTROL_FILES:
-        assert put_denied(f"{own.name}/{name}"), name
-    assert put_denied("elsewhere/S/tables/x.csv.gz")
-    multipart = _bucket_object(template, f"{other.name}/S/tables/x.csv.gz")
-    assert denied(policy, role, "s3:AbortMultipartUpload", multipart)
+        assert not may_put(f"{own.name}/{name}"), name
+    assert not may_put("elsewhere/S/tables/x.csv.gz")
+    assert not _through(
+        template, own, role, "s3:AbortMultipartUpload", f"{other.name}/S/tables/x.csv.gz"
+    )
+    for action in ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl"):
+        assert not _through(template, own, role, action, f"{own.name}/S/tables/x.csv.gz")
 
 
 @pytest.mark.parametrize("own, other", [(DEV, STAGING), (STAGING, DEV)])
@@ -240,16 +299,15 @@ def test_the_import_writes_its_report_beside_its_own_snapshots_only(
     from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE
 
     assert REPORT_FILE == "import-report.json"
-    policy = _rendered(_backup_policy(template))
     role = own.execution_role_arn
 
-    def put_denied(key: str) -> bool:
-        return denied(policy, role, "s3:PutObject", _bucket_object(template, key))
+    def may_put(key: str) -> bool:
+        return _through(template, own, role, "s3:PutObject", key)
 
-    assert not put_denied(f"{own.name}/S/import-report.json")
-    assert put_denied(f"{other.name}/S/import-report.json")
-    assert put_denied(f"{own.name}/S/tables.import-report.json")
-    assert put_denied(f"{own.name}/S/import-report.json.bak")
+    assert may_put(f"{own.name}/S/import-report.json")
+    assert not may_put(f"{other.name}/S/import-report.json")
+    assert not may_put(f"{own.name}/S/tables.import-report.json")
+    assert not may_put(f"{own.name}/S/import-report.json.bak")
     # operators read it (`status`) with their own credentials: counts and DAG ids only
     assert not any(
         fnmatch(f"{own.name}/S/import-report.json", p) for p in KEYS["DenyOtherSnapshotReaders"]
@@ -260,20 +318,62 @@ def test_the_import_writes_its_report_beside_its_own_snapshots_only(
 def test_an_execution_role_reads_only_its_own_environments_snapshots(
     template: dict[str, Any], own: Any, other: Any
 ) -> None:
-    policy = _rendered(_backup_policy(template))
     role = own.execution_role_arn
     for key in ("S/tables/connection.csv.gz", "S/environment.json", "S/manifest.json"):
+        assert _through(template, own, role, "s3:GetObject", f"{own.name}/{key}"), key
         for action in ("s3:GetObject", "s3:GetObjectVersion"):
-            theirs = _bucket_object(template, f"{other.name}/{key}")
-            assert denied(policy, role, action, theirs), (action, key)
-        mine = _bucket_object(template, f"{own.name}/{key}")
-        assert not denied(policy, role, "s3:GetObject", mine), key
+            assert not _through(template, own, role, action, f"{other.name}/{key}"), key
+            assert not _through(template, other, role, action, f"{other.name}/{key}"), key
+        assert not _through(template, own, role, "s3:GetObjectVersion", f"{own.name}/{key}")
+    for key in ("S/tables/connection.csv.gz", "S/environment.json"):  # secrets, config
+        assert not _direct(template, role, "s3:GetObject", f"{own.name}/{key}"), key
+
+
+@pytest.mark.parametrize("env", [DEV, STAGING])
+def test_an_execution_role_lists_only_its_own_prefix(template: dict[str, Any], env: Any) -> None:
+    arn, policy = _access_point(template, env)
+    role = env.execution_role_arn
+
+    def may_list(prefix: str | None) -> bool:
+        context = {} if prefix is None else {"s3:prefix": prefix}
+        return not denied(policy, role, "s3:ListBucket", arn, context)
+
+    assert may_list(f"{env.name}/") and may_list(f"{env.name}/S1/")
+    assert not may_list(None) and not may_list("") and not may_list("other/")
+
+
+def test_nobody_else_uses_an_environments_access_point(template: dict[str, Any]) -> None:
+    """Not an administrator whose policies allow s3:*, not a workflow function."""
+    admin = f"arn:aws:iam::{ACCOUNT}:role/Admin"
+    for env in (DEV, STAGING):
+        for action in ("s3:GetObject", "s3:PutObject"):
+            assert not _through(template, env, admin, action, f"{env.name}/S/tables/t.csv.gz")
+        assert not _direct(template, admin, "s3:GetObject", f"{env.name}/S/tables/t.csv.gz")
+
+
+def test_the_access_points_policies_allow_their_role_across_accounts(
+    template: dict[str, Any],
+) -> None:
+    """A spoke account's execution role needs an allow from the resource's side too: the
+    access point's policy gives it, and the bucket delegates to the access points."""
+    from tests.infra.policy_eval import allowed
+
+    arn, policy = _access_point(template, DEV)
+    role = DEV.execution_role_arn
+    assert allowed(policy, role, "s3:GetObject", f"{arn}/object/dev/S/tables/t.csv.gz")
+    assert allowed(policy, role, "s3:ListBucket", arn, {"s3:prefix": "dev/"})
+    assert not allowed(policy, role, "s3:GetObject", f"{arn}/object/staging_2/S/x")
+    bucket_policy = _rendered(_backup_policy(template))
+    context = {"s3:DataAccessPointArn": arn, "s3:DataAccessPointAccount": ACCOUNT}
+    obj = _bucket_object(template, "dev/S/tables/t.csv.gz")
+    assert allowed(bucket_policy, role, "s3:GetObject", obj, context)
+    elsewhere = {**context, "s3:DataAccessPointAccount": "999988887777"}
+    assert not allowed(bucket_policy, role, "s3:GetObject", obj, elsewhere)
 
 
 def test_the_functions_keep_writing_the_control_files(template: dict[str, Any]) -> None:
-    """The fences name the execution roles only: the pointer function still writes
-    latest.json, the begin function lock.json, snapshot_start environment.json."""
-    policy = _rendered(_backup_policy(template))
+    """The pointer function still writes latest.json, the begin function lock.json,
+    snapshot_start environment.json: straight to the bucket."""
     roles = {
         key: next(
             f"<{i}.Arn>"
@@ -288,25 +388,20 @@ def test_the_functions_keep_writing_the_control_files(template: dict[str, Any]) 
         ("begin", "dev/lock.json"),
         ("snapshot_start", "dev/S/environment.json"),
     ):
-        assert not denied(policy, roles[key], "s3:PutObject", _bucket_object(template, name))
+        assert _direct(template, roles[key], "s3:PutObject", name)
 
 
-def test_a_shared_execution_role_is_fenced_to_the_union_of_its_environments() -> None:
+def test_a_shared_execution_role_uses_each_of_its_environments_access_points() -> None:
     import dataclasses
 
-    from mwaa_pause_resume.infra.bucket_guard import execution_role_fences
+    from mwaa_pause_resume.infra.snapshot_access_points import access_point_policy
 
     third = dataclasses.replace(STAGING, name="third")
-    envs = [DEV, STAGING, third]
-    fences = execution_role_fences("arn:aws:s3:::b", envs)
-    assert [f["Sid"] for f in fences] == [
-        "FenceExecutionRoleWrites",
-        "FenceExecutionRole1",
-        "FenceExecutionRole2",
-    ]
     role = STAGING.execution_role_arn
-    for env in ("staging_2", "third"):
-        assert not denied(fences, role, "s3:PutObject", f"arn:aws:s3:::b/{env}/S/manifest.json")
-        assert not denied(fences, role, "s3:GetObject", f"arn:aws:s3:::b/{env}/S/tables/t")
-    assert denied(fences, role, "s3:GetObject", "arn:aws:s3:::b/dev/S/tables/t")
-    assert denied(fences, DEV.execution_role_arn, "s3:GetObject", "arn:aws:s3:::b/third/x")
+    for env in (STAGING, third):
+        arn = f"arn:aws:s3:r:1:accesspoint/{env.name}"
+        statements = access_point_policy(arn, env)["Statement"]
+        own = f"{arn}/object/{env.name}/S/tables/t"
+        assert not denied(statements, role, "s3:GetObject", own)
+        assert denied(statements, role, "s3:GetObject", f"{arn}/object/dev/S/tables/t")
+        assert denied(statements, DEV.execution_role_arn, "s3:GetObject", own)

@@ -12,6 +12,7 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from mwaa_pause_resume.cli.app import app
+from mwaa_pause_resume.shared.snapshot_access_point import access_point_name
 
 TOML = """
 [deployment]
@@ -87,10 +88,13 @@ def test_policy_prints_the_document_for_the_given_bucket_and_key(config_file: Pa
     assert answer["attached_by_stack"] is False
     assert answer["execution_role_arn"] == "arn:aws:iam::111122223333:role/test-exec"
     resources = [s["Resource"] for s in answer["policy"]["Statement"]]
+    # the environment's access point: in the key's (the hub's) account and region
+    _, _, _, region, account, _ = KEY.split(":")
+    point = f"arn:aws:s3:{region}:{account}:accesspoint/{access_point_name('mpr-cli', 'test')}"
     assert resources == [
-        "arn:aws:s3:::bkt",
-        "arn:aws:s3:::bkt/test/*",
-        [f"arn:aws:s3:::bkt/test/*/{name}" for name in EXPORT_FILES],
+        point,
+        f"{point}/object/test/*",
+        [f"{point}/object/test/*/{name}" for name in EXPORT_FILES],
         KEY,  # through S3 (SSE-KMS)
         KEY,  # the data keys with this environment's encryption context
         KEY,  # data keys of snapshots made before the context existed
@@ -128,7 +132,7 @@ def test_policy_reads_bucket_and_key_from_the_deployed_stack(
     result = run("policy", "dev", "-c", str(config_file), "--json")
     assert result.exit_code == 0, result.output
     statement = json.loads(result.stdout)["policy"]["Statement"][1]
-    assert statement["Resource"] == "arn:aws:s3:::deployed-bkt/dev/*"
+    assert statement["Resource"].endswith(f"/{access_point_name('mpr-cli', 'dev')}/object/dev/*")
 
 
 def test_policy_without_credentials_or_names_is_a_clear_error(

@@ -1,5 +1,5 @@
-"""300 environments synthesize within CloudFormation's per-stack limits (opt-in: about a
-minute of synthesis; MWAA_PR_FLEET_SYNTH=1).
+"""300 environments, each with its own execution role, synthesize within CloudFormation's
+per-stack limits, IAM's and S3's (issue 17; about 25 s of synthesis).
 
 The layout chooses itself (32 nested groups at this size) and cdk-nag runs, as in
 ``mwaa-pause-resume synth``. The figures of this and of 1,000 environments are in
@@ -8,7 +8,6 @@ BENCHMARKS.md (bench/fleet_synth.py).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,6 @@ from mwaa_pause_resume.config.stack_size import (
 )
 from tests.infra.infra_config import ACCOUNT, REGION
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("MWAA_PR_FLEET_SYNTH") != "1",
-    reason="a 300-environment synthesis takes about a minute; set MWAA_PR_FLEET_SYNTH=1",
-)
-
 TEMPLATE_BYTES_LIMIT = 1024 * 1024  # a template uploaded through S3 (cdk deploy does)
 PARAMETERS_LIMIT = OUTPUTS_LIMIT = 200
 ZONES = ("Europe/London", "America/New_York", "Asia/Tokyo")
@@ -41,7 +35,8 @@ def _fleet(count: int) -> Config:
             EnvironmentConfig(
                 name=f"team-{i:03d}",
                 source_bucket=f"team-{i:03d}-dags",
-                execution_role_arn=f"arn:aws:iam::{ACCOUNT}:role/mwaa-exec-{i % 20:02d}",
+                # one execution role each, under a common path (PassRole names it)
+                execution_role_arn=f"arn:aws:iam::{ACCOUNT}:role/mwaa/team-{i:03d}-exec",
                 pause_schedule=f"{i % 60} 20 ? * MON-FRI *",
                 resume_schedule="0 6 ? * MON-FRI *",
                 timezone=ZONES[i % len(ZONES)],
@@ -101,3 +96,28 @@ def test_the_main_template_fits_cloudformations_1_mb(
     assert role_policy_too_large(FLEET) is None
     path, _ = fleet["main"]
     assert path.stat().st_size <= TEMPLATE_BYTES_LIMIT
+
+
+def test_the_bucket_policy_names_no_execution_role_and_each_environment_has_its_access_point(
+    fleet: dict[str, tuple[Path, dict[str, Any]]],
+) -> None:
+    """Issue 17: 300 distinct execution roles, each fenced by its access point's policy;
+    the backup bucket's policy stays the size it has for two environments."""
+    import json
+
+    _, main = fleet["main"]
+    (policy,) = [
+        r["Properties"]["PolicyDocument"]
+        for i, r in main["Resources"].items()
+        if r["Type"] == "AWS::S3::BucketPolicy" and i.startswith("BackupSnapshots")
+    ]
+    assert "mwaa/team-" not in json.dumps(policy)
+    assert len(json.dumps(policy, separators=(",", ":"))) < 8 * 1024
+    points = [
+        r
+        for _, template in fleet.values()
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::S3::AccessPoint"
+    ]
+    assert len(points) == len(FLEET.environments)
+    assert len({p["Properties"]["Name"] for p in points}) == len(points)

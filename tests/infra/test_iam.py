@@ -118,24 +118,36 @@ def test_only_the_create_function_may_create_environments(template: dict[str, An
 
 def test_execution_role_policy_matches_what_the_policy_command_prints() -> None:
     from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
+    from mwaa_pause_resume.shared.snapshot_access_point import access_point_name
 
     doc = execution_role_policy(
-        "dev", "bkt", "arn:aws:kms:eu-west-1:1:key/k", "aws", region="eu-west-1"
+        "dev",
+        "bkt",
+        "arn:aws:kms:eu-west-1:1:key/k",
+        "aws",
+        deployment="Stack",
+        region="eu-west-1",
+        hub_account="111122223333",
     )
     by_sid = {s["Sid"]: s for s in doc["Statement"]}
-    assert by_sid["ReadOwnSnapshots"]["Resource"] == "arn:aws:s3:::bkt/dev/*"
+    # S3 only through the environment's access point (infra/snapshot_access_points.py)
+    point = f"arn:aws:s3:eu-west-1:111122223333:accesspoint/{access_point_name('Stack', 'dev')}"
+    assert by_sid["ReadOwnSnapshots"]["Resource"] == f"{point}/object/dev/*"
     assert by_sid["ReadOwnSnapshots"]["Action"] == ["s3:GetObject"]
     # Writes: only what an export writes and the import's report, never environment.json,
     # pointers or locks.
     assert by_sid["WriteOwnExports"]["Resource"] == [
-        "arn:aws:s3:::bkt/dev/*/tables/*",
-        "arn:aws:s3:::bkt/dev/*/rest/*",
-        "arn:aws:s3:::bkt/dev/*/manifest.json",
-        "arn:aws:s3:::bkt/dev/*/paused-states.json",
-        "arn:aws:s3:::bkt/dev/*/import-report.json",  # the import's restore summary
+        f"{point}/object/dev/*/tables/*",
+        f"{point}/object/dev/*/rest/*",
+        f"{point}/object/dev/*/manifest.json",
+        f"{point}/object/dev/*/paused-states.json",
+        f"{point}/object/dev/*/import-report.json",  # the import's restore summary
     ]
     assert not any("s3:DeleteObject" in s["Action"] for s in doc["Statement"])
-    assert by_sid["ListOwnSnapshots"]["Resource"] == "arn:aws:s3:::bkt"
+    assert by_sid["ListOwnSnapshots"]["Resource"] == point
+    assert "arn:aws:s3:::bkt/" not in str(
+        [by_sid[s] for s in ("ReadOwnSnapshots", "WriteOwnExports")]
+    )
     key = "arn:aws:kms:eu-west-1:1:key/k"
     # SSE-KMS only through S3, for this bucket (Bucket Keys: the bucket's ARN) or the
     # environment's own objects.
@@ -166,7 +178,7 @@ def test_execution_role_policy_matches_what_the_policy_command_prints() -> None:
     assert by_sid["DecryptLegacySnapshotDataKeys"]["Condition"] == {
         "Null": {"kms:EncryptionContextKeys": "true"}
     }
-    unscoped = execution_role_policy("dev", "bkt", key)["Statement"]
+    unscoped = execution_role_policy("dev", "bkt", key, deployment="S")["Statement"]
     (through_s3,) = [s for s in unscoped if s["Sid"] == "UseBackupKeyThroughS3"]
     assert through_s3["Condition"]["StringLike"]["kms:ViaService"] == "s3.*.amazonaws.com"
     assert len(through_s3["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"]) == 2
@@ -177,7 +189,9 @@ def test_execution_role_policy_matches_what_the_policy_command_prints() -> None:
         "Action": "airflow:InvokeRestApi",
         "Resource": "arn:aws:airflow:eu-west-1:*:role/dev/Op",
     }
-    scoped = execution_role_policy("dev", "b", "k", "aws-cn", region="cn-north-1", account="12")
+    scoped = execution_role_policy(
+        "dev", "b", "k", "aws-cn", deployment="S", region="cn-north-1", account="12"
+    )
     assert scoped["Statement"][-1]["Resource"] == "arn:aws-cn:airflow:cn-north-1:12:role/dev/Op"
 
 
@@ -405,7 +419,9 @@ def test_only_the_signing_functions_may_make_macs(template: dict[str, Any]) -> N
 
 
 def test_execution_roles_may_only_verify_macs() -> None:
-    policy = execution_role_policy("dev", "b", "k", mac_key_arn="arn:aws:kms:r:1:key/mac")
+    policy = execution_role_policy(
+        "dev", "b", "k", deployment="S", mac_key_arn="arn:aws:kms:r:1:key/mac"
+    )
     macs = [s for s in policy["Statement"] if "Mac" in str(s["Action"])]
     assert macs == [
         {

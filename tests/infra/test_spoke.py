@@ -12,14 +12,14 @@ import pytest
 from mwaa_pause_resume.config.fleet import spoke_role_arn, spoke_role_name
 from mwaa_pause_resume.config.model import Config, DeploymentConfig, EnvironmentConfig
 from mwaa_pause_resume.infra import spoke_access
-from mwaa_pause_resume.infra.bucket_guard import (
-    break_glass_role_arn,
-    execution_role_fences,
-    guard_statements,
-)
+from mwaa_pause_resume.infra.bucket_guard import break_glass_role_arn, guard_statements
 from mwaa_pause_resume.infra.capabilities import HANDLERS
 from mwaa_pause_resume.infra.permission_scope import Scope
 from mwaa_pause_resume.infra.permissions import handler_statements
+from mwaa_pause_resume.infra.snapshot_access_points import (
+    access_point_policy,
+    delegation_statement,
+)
 from mwaa_pause_resume.infra.spoke import (
     HUB_TAG,
     ROLE_LOGICAL_ID,
@@ -29,6 +29,7 @@ from mwaa_pause_resume.infra.spoke import (
     trust_policy,
 )
 from mwaa_pause_resume.metadata.key_context import ENVIRONMENT_CONTEXT_KEY
+from mwaa_pause_resume.shared.snapshot_access_point import access_point_arn, arn_prefix
 from tests.infra.cfn_lint_helper import cfn_lint
 from tests.infra.policy_eval import allowed
 
@@ -216,7 +217,12 @@ def test_many_environments_are_packed_into_managed_policies_iam_accepts() -> Non
     too_many = replace(
         config,
         environments=tuple(
-            replace(e, name=f"{p}{e.name}", execution_role_arn=f"{e.execution_role_arn}{p}")
+            # roles without a common prefix: PassRole lists them (environment_create_grants)
+            replace(
+                e,
+                name=f"{p}{e.name}",
+                execution_role_arn=e.execution_role_arn.replace("role/", f"role/{p}"),
+            )
             for p in "abcdefghijklmnopqrstuvwxyz"  # 1,040 environments, their own subnets
             for e in many
         ),
@@ -262,14 +268,34 @@ def test_the_hub_functions_assume_only_the_configured_spoke_roles() -> None:
     assert allowed(pointer, function, "s3:PutObject", f"{BUCKET}/team-b/latest.json")
 
 
+ACCESS_POINTS = arn_prefix("aws", "us-east-1", HUB, STACK)
+
+
 def bucket_policy() -> list[dict[str, Any]]:
     envs = CONFIG.environments
     roles = {key: f"arn:aws:iam::{HUB}:role/{key}" for key in HANDLERS}
     return [
-        *guard_statements(BUCKET, envs, roles, break_glass_role_arn("aws", HUB)),
-        *execution_role_fences(BUCKET, envs),
-        *spoke_access.bucket_statements(BUCKET, [e for e in envs if e.account]),
+        *guard_statements(
+            BUCKET, envs, roles, break_glass_role_arn("aws", HUB), f"{ACCESS_POINTS}*"
+        ),
+        delegation_statement(BUCKET, HUB, f"{ACCESS_POINTS}*"),
     ]
+
+
+def through(
+    env_name: str, role: str, action: str, key: str | None, context: dict[str, Any] | None = None
+) -> bool:
+    """Across accounts both resource policies must allow: the access point's (in the hub)
+    and the bucket's; ``key`` None: the access point itself (ListBucket)."""
+    (env,) = [e for e in CONFIG.environments if e.name == env_name]
+    point = access_point_arn(ACCESS_POINTS, env_name)
+    request = {"s3:DataAccessPointArn": point, "s3:DataAccessPointAccount": HUB, **(context or {})}
+    on_point = point if key is None else f"{point}/object/{key}"
+    on_bucket = BUCKET if key is None else f"{BUCKET}/{key}"
+    policy = access_point_policy(point, env)["Statement"]
+    return allowed(policy, role, action, on_point, request) and allowed(
+        bucket_policy(), role, action, on_bucket, request
+    )
 
 
 @pytest.mark.parametrize(
@@ -288,16 +314,19 @@ def test_a_spoke_execution_role_reaches_only_its_own_prefix(
     action: str, key: str, expected: bool
 ) -> None:
     role = f"arn:aws:iam::{A}:role/team-a-exec"
-    assert allowed(bucket_policy(), role, action, f"{BUCKET}/{key}") is expected
+    assert through("team-a", role, action, key) is expected
+    # not through another environment's access point, not straight to the bucket
+    assert not through("team-b", role, action, key)
+    assert not allowed(bucket_policy(), role, action, f"{BUCKET}/{key}")
 
 
 def test_a_spoke_execution_role_lists_only_its_own_prefix() -> None:
     role = f"arn:aws:iam::{A}:role/team-a-exec"
     for prefix, expected in (("team-a/", True), ("team-a/2026", True), ("team-b/", False)):
         context = {"s3:prefix": prefix}
-        assert allowed(bucket_policy(), role, "s3:ListBucket", BUCKET, context) is expected
+        assert through("team-a", role, "s3:ListBucket", None, context) is expected
     stranger = f"arn:aws:iam::{A}:role/someone-else"
-    assert not allowed(bucket_policy(), stranger, "s3:GetObject", f"{BUCKET}/team-a/x/tables/t")
+    assert not through("team-a", stranger, "s3:GetObject", "team-a/x/tables/t")
 
 
 def test_the_keys_let_a_spoke_execution_role_use_only_its_own_data_keys() -> None:
@@ -360,7 +389,11 @@ def test_the_hub_stack_synthesizes_with_spokes_and_passes_cdk_nag(tmp_path: Path
         if k.startswith("CustomCDKBucketDeployment") and v["Type"] == "AWS::IAM::Role"
     ]
     text = json.dumps(template)
-    for sid in ("SpokeExecutionRoleObjects", "SpokeExecutionRolesThroughS3", "SpokeDataKeys1"):
+    for sid in (
+        "DelegateToTheDeploymentsAccessPoints",
+        "SpokeExecutionRolesThroughS3",
+        "SpokeDataKeys1",
+    ):
         assert f'"Sid": "{sid}"' in text
     assumed = {
         r
@@ -412,3 +445,52 @@ def test_an_environment_of_the_hubs_account_in_another_region_is_granted_there()
     logs = f"arn:aws:logs:eu-central-1:{HUB}:log-group:airflow-hub-eu-Task"
     assert allowed(create, function, "logs:CreateLogGroup", logs)
     assert not any("sts:AssumeRole" in json.dumps(s) for s in create)
+
+
+def test_the_backup_key_policy_size_is_checked_before_deploy(tmp_path: Path) -> None:
+    """KMS refuses a key policy over 32 KB at deploy time; each distinct spoke execution
+    role adds its statements, so validate refuses past the limit, with the fix."""
+    import dataclasses
+
+    from mwaa_pause_resume.config.problems import ConfigError
+    from mwaa_pause_resume.infra.app import synth
+    from mwaa_pause_resume.infra.role_policy_size import refuse_oversized_roles
+    from mwaa_pause_resume.infra.spoke import spoke_environments
+    from mwaa_pause_resume.infra.spoke_access import (
+        KEY_POLICY_BASE_BYTES,
+        KEY_POLICY_LIMIT,
+        backup_key_policy_bytes,
+    )
+    from tests.infra.bucket_policy_reference import worst_case
+
+    def spokes(count: int, roles: int) -> Config:
+        envs = []
+        for i in range(count):
+            account = A if i % 2 else B
+            one = env(f"team-{i:03d}", account, "eu-west-1")
+            role = f"arn:aws:iam::{account}:role/exec-{i % roles:03d}"
+            envs.append(dataclasses.replace(one, execution_role_arn=role))
+        return dataclasses.replace(CONFIG, environments=tuple(envs))
+
+    refuse_oversized_roles(spokes(40, 2))  # one role in each spoke account
+    with pytest.raises(ConfigError) as refused:
+        refuse_oversized_roles(spokes(120, 120))
+    text = str(refused.value)
+    assert "backup KMS key's policy would be about" in text and "32768 bytes" in text
+    assert "share an execution role" in text
+    fits = max(
+        n
+        for n in range(10, 120, 5)
+        if backup_key_policy_bytes(spoke_environments(spokes(n, n))) <= KEY_POLICY_LIMIT
+    )
+    assert 40 <= fits <= 100, fits
+    # the fixed part is bounded: CDK's default statement, rendered at its longest
+    template = synth(CONFIG, tmp_path / "cdk.out").template
+    (key,) = [
+        r
+        for i, r in template["Resources"].items()
+        if r["Type"] == "AWS::KMS::Key" and i.startswith("BackupKey")
+    ]
+    fixed = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if not s.get("Sid")]
+    document = {"Version": "2012-10-17", "Statement": worst_case(fixed)}
+    assert len(json.dumps(document, separators=(",", ":"))) < KEY_POLICY_BASE_BYTES

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mwaa_pause_resume.infra.names import construct_id
 from tests.infra.infra_config import (
     ACCOUNT,
     CONFIG,
@@ -54,24 +55,24 @@ def _bucket_policy(template: dict[str, Any], prefix: str) -> list[dict[str, Any]
     raise AssertionError(f"no bucket policy for {prefix}")
 
 
-def test_backup_bucket_policy_denies_plain_http_and_fences_each_role_to_its_prefix(
+def test_backup_bucket_policy_denies_plain_http_and_names_no_execution_role(
     template: dict[str, Any],
 ) -> None:
     statements = _bucket_policy(template, "BackupSnapshots")
     deny = [s for s in statements if s["Effect"] == "Deny"]
     assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    # The execution roles' grants are their identity policy (needed for the key anyway).
-    assert not [s for s in statements if s["Effect"] == "Allow"]
+    # One allow: what comes through the deployment's access points, theirs to decide.
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Sid"] == "DelegateToTheDeploymentsAccessPoints"
+    assert set(allow["Condition"]) == {"StringEquals", "ArnLike"}
+    # The execution roles are fenced by their access points' policies, not here.
+    text = json.dumps(statements)
     for env in (DEV, STAGING):
-        (fence,) = [
-            s
-            for s in deny
-            if s.get("Condition", {}).get("ArnLike", {}).get("aws:PrincipalArn")
-            == env.execution_role_arn
-        ]
-        joined = json.dumps(fence["NotResource"])
-        assert joined.endswith(f'/{env.name}/*"]]}}'), joined
-        assert "s3:GetObject" in fence["Action"] and "s3:PutObject" in fence["Action"]
+        assert env.execution_role_arn not in text
+    points = resources(template, "AWS::S3::AccessPoint")
+    for env in (DEV, STAGING):
+        (point,) = [p for i, p in points.items() if i.startswith(construct_id(env))]
+        assert env.execution_role_arn in json.dumps(point["Properties"]["Policy"])
 
 
 def test_state_machines_log_everything_and_trace(template: dict[str, Any]) -> None:

@@ -96,13 +96,17 @@ def policy(  # noqa: PLR0917 (Typer maps parameters to options)
     env_region = key_region or region or loaded.deployment.region or "*"
     role_parts = env.execution_role_arn.split(":")
     account = role_parts[4] if len(role_parts) > 4 and role_parts[4] else "*"
+    # The access point is the bucket's: in the hub's account, the key's.
+    hub_account = key_parts[4] if key_arn.startswith("arn:") and len(key_parts) > 4 else ""
     document = execution_role_policy(
         env.name,
         bucket,
         key_arn,
         partition,
+        deployment=loaded.deployment.stack_name,
         region=env_region,
         account=account,
+        hub_account=hub_account or loaded.deployment.account or "*",
         mac_key_arn=mac_key_arn or None,
         environment_region=env.region,
     )

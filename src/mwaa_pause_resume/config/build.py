@@ -17,10 +17,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from mwaa_pause_resume.config import rules
-from mwaa_pause_resume.config.bucket_policy_size import (
-    BUCKET_POLICY_FIX,
-    bucket_policy_too_large,
-)
 from mwaa_pause_resume.config.chat import build_notifications, check_webhook_network
 from mwaa_pause_resume.config.coerce import coerce, type_name
 from mwaa_pause_resume.config.environment_checks import check_environment
@@ -298,8 +294,6 @@ def build_config(tree: Mapping[str, Any], source: str, naming: Naming | None = N
     )
     if not builder.problems and (too_many := too_many_resources(config)):
         builder.add(("environments",), *too_many)
-    if not builder.problems and (too_large := bucket_policy_too_large(config)):
-        builder.add(("environments",), too_large, BUCKET_POLICY_FIX)
     for overfull in [] if builder.problems else overfull_addresses(config):
         builder.add(("environments",), overfull, ROUTES_FIX)
     if builder.problems:

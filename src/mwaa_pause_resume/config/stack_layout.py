@@ -1,9 +1,9 @@
 """Which CloudFormation stack holds each environment's own resources (pure, no CDK).
 
 A deployment is one stack while everything fits in CloudFormation's 500 resources
-(the *flat* layout, about a hundred environments). Past that, the resources that grow
-with the fleet (each environment's two schedules and execution-role policy, each DAGs
-folder's bundle deployment) move into :data:`NESTED_GROUPS` nested stacks, the
+(the *flat* layout, about 75 environments). Past that, the resources that grow with
+the fleet (each environment's two schedules, access point and execution-role policy,
+each DAGs folder's bundle deployment) move into :data:`NESTED_GROUPS` nested stacks, the
 *groups*, and the main stack keeps what the deployment shares (workflows, functions,
 bucket, keys, topic, alarms).
 

@@ -52,8 +52,8 @@ DAGS_HANDLER = 3
 # AWS::CloudFormation::Stack per non-empty group.
 MAIN_FIXED_NESTED = FIXED - SCHEDULE_GROUP - DAGS_HANDLER
 PER_NESTED_STACK = 1
-# Per environment: its pause and its resume schedule.
-PER_ENVIRONMENT = 2
+# Per environment: its pause and its resume schedule, its access point on the backup bucket.
+PER_ENVIRONMENT = 3
 # Per distinct (source bucket, DAGs path): the Custom::CDKBucketDeployment that copies
 # the DAG bundle and the AWS CLI layer CDK gives each.
 PER_DAGS_FOLDER = 2

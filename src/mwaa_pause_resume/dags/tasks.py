@@ -40,6 +40,7 @@ from mwaa_pause_resume.dags.run_context import (
     run_conf,
     run_key,
 )
+from mwaa_pause_resume.dags.trust import Trust
 from mwaa_pause_resume.shared.dag_contract import PAUSED_STATES_FILE
 
 __all__ = [  # SNAPSHOT_KEY_ENV: the variable a deployment sets, named where the tasks are
@@ -113,6 +114,16 @@ def _authorized(context: dict[str, Any], action: str, *, check_expiry: bool = Tr
     return authorize_run(run_conf(context), dag_id, run_id, action, check_expiry=check_expiry)
 
 
+def _snapshot_store(cfg: Any, trust: Trust) -> Any:
+    """The run's snapshot folder, reached through this environment's access point on the
+    backup bucket where the deployment made one (dags/trust.py)."""
+    from mwaa_pause_resume.dags.rest_api import own_environment_name
+    from mwaa_pause_resume.metadata import open_store
+
+    access_point = trust.access_point(own_environment_name())
+    return open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id, access_point=access_point)
+
+
 @contextlib.contextmanager
 def _reported(step: str, context: dict[str, Any], snapshot: str | None = None) -> Iterator[None]:
     """On any error: best-effort failure note on the run, then re-raise."""
@@ -133,12 +144,10 @@ def _reported(step: str, context: dict[str, Any], snapshot: str | None = None) -
 def pause_dags(**context: Any) -> dict[str, bool]:
     """Record every DAG's paused state and pause all others; returns the record (XCom)."""
     with _reported(PAUSE_TASK, context):
-        _authorized(context, "export")  # before anything is read, written or paused
+        _, trust, _ = _authorized(context, "export")  # before anything is read or paused
         cfg = parse_export_conf(run_conf(context))
         dag_id, _ = run_key(context)
-        from mwaa_pause_resume.metadata import open_store
-
-        store = open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id)
+        store = _snapshot_store(cfg, trust)
 
         def save_record(recorded: dict[str, bool]) -> None:
             payload = {"export_dag_id": dag_id, "paused_states": recorded}
@@ -161,16 +170,14 @@ def drain(**context: Any) -> dict[str, Any]:
 def export(**context: Any) -> dict[str, Any]:
     """Export the metadata (minus this run) to the snapshot location."""
     with _reported(EXPORT_TASK, context):
-        _authorized(context, "export")
+        _, trust, _ = _authorized(context, "export")
         cfg = parse_export_conf(run_conf(context))
     with _reported(EXPORT_TASK, context, snapshot=cfg.snapshot):
-        from mwaa_pause_resume.metadata import open_store
-
         ti = context["ti"]
         recorded = ti.xcom_pull(task_ids=PAUSE_TASK) or {}
         drained = ti.xcom_pull(task_ids=DRAIN_TASK) or {}
         interrupted = list(drained.get("interrupted", []))
-        store = open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id)
+        store = _snapshot_store(cfg, trust)
         return _steps(context).export(context, cfg, store, recorded, interrupted)
 
 
@@ -216,7 +223,6 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
         cfg = parse_import_conf(run_conf(context))
     with _reported(IMPORT_TASK, context, snapshot=cfg.snapshot):
         from mwaa_pause_resume.dags.rest_api import own_environment_name
-        from mwaa_pause_resume.metadata import open_store
         from mwaa_pause_resume.metadata.rest_scope import SCOPE as REST_SNAPSHOT_SCOPE
         from mwaa_pause_resume.metadata.snapshot_mac import authenticated_store
         from mwaa_pause_resume.metadata.verify import read_manifest
@@ -224,7 +230,7 @@ def import_snapshot(**context: Any) -> dict[str, Any]:
         # Only a snapshot the pause workflow verified and signed, for this environment and
         # snapshot id; the engine then reads the very manifest bytes that were checked.
         store = authenticated_store(
-            open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id),
+            _snapshot_store(cfg, trust),
             kms,
             trust.mac_key_id,
             environment=own_environment_name(),

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mwaa_pause_resume.shared.snapshot_access_point import access_point_arn
+
 TRUST_FILE = "trust.json"
 TRUST_PATH = f"mwaa_pause_resume/dags/{TRUST_FILE}"  # relative to the DAGs folder
 FORMAT_VERSION = 1
@@ -27,16 +29,36 @@ class Trust:
     mac_key_id: str  # the deployment's KMS HMAC key (ARN)
     snapshot_root: str  # s3://<backup bucket>/ (or a local folder in tests)
     deployment: str  # the stack name, for messages
+    # arn:<partition>:s3:<region>:<account>:accesspoint/<the deployment's name prefix>:
+    # the DAGs reach the bucket through their environment's access point
+    # (shared/snapshot_access_point.py). None: straight to the bucket (the sandbox, whose
+    # moto server serves access points only under AWS's host names).
+    access_point_arn_prefix: str | None = None
+
+    def access_point(self, environment: str) -> str | None:
+        """The ARN of ``environment``'s access point, or None for the bucket itself."""
+        if not self.access_point_arn_prefix:
+            return None
+        return access_point_arn(self.access_point_arn_prefix, environment)
 
 
-def trust_document(*, mac_key_id: str, snapshot_root: str, deployment: str) -> dict[str, Any]:
+def trust_document(
+    *,
+    mac_key_id: str,
+    snapshot_root: str,
+    deployment: str,
+    access_point_arn_prefix: str | None = None,
+) -> dict[str, Any]:
     """The trust file's content (values may be CDK tokens, resolved at deploy time)."""
-    return {
+    document = {
         "format_version": FORMAT_VERSION,
         "mac_key_id": mac_key_id,
         "snapshot_root": snapshot_root,
         "deployment": deployment,
     }
+    if access_point_arn_prefix:
+        document["access_point_arn_prefix"] = access_point_arn_prefix
+    return document
 
 
 def write_trust(dags_folder: Path, document: dict[str, Any]) -> Path:
@@ -74,4 +96,9 @@ def load_trust(path: Path | None = None) -> Trust:
         raise TrustMissing(f"trust file {path} lacks {', '.join(fields)}; {howto}")
     root = values["snapshot_root"]
     root = root if root.endswith("/") else root + "/"
-    return Trust(values["mac_key_id"], root, values["deployment"])
+    access_points = values.get("access_point_arn_prefix")
+    if access_points is not None and not (
+        isinstance(access_points, str) and access_points.startswith("arn:")
+    ):
+        raise TrustMissing(f"trust file {path} has an invalid access_point_arn_prefix; {howto}")
+    return Trust(values["mac_key_id"], root, values["deployment"], access_points or None)

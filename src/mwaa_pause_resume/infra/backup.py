@@ -13,11 +13,9 @@ from constructs import Construct
 
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.infra import spoke_access
-from mwaa_pause_resume.infra.bucket_guard import (
-    break_glass_role_arn,
-    execution_role_fences,
-    guard_statements,
-)
+from mwaa_pause_resume.infra.bucket_guard import break_glass_role_arn, guard_statements
+from mwaa_pause_resume.infra.snapshot_access_points import delegation_statement
+from mwaa_pause_resume.shared.snapshot_access_point import arn_prefix
 
 # Snapshots are immutable once complete; superseded object versions (retention deletes,
 # re-written latest.json pointers) are kept this long for recovery, then expire.
@@ -38,6 +36,7 @@ class BackupStorage(Construct):
         construct_id: str,
         environments: Sequence[EnvironmentConfig],
         *,
+        deployment: str,
         spoke_environments: Sequence[EnvironmentConfig] = (),
     ) -> None:
         super().__init__(scope, construct_id)
@@ -88,9 +87,10 @@ class BackupStorage(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.environments = tuple(environments)
+        self.deployment = deployment
         self.spoke_environments = tuple(spoke_environments)
-        # The execution roles' grants are their identity policy (execution_role_policy):
-        # they need it for the key anyway; this policy only fences them (bucket_guard).
+        # The execution roles' grants are their identity policy (execution_role_policy),
+        # on their access points (environment_resources), whose policies fence them.
 
     def deny_other_principals(self, handler_roles: Mapping[str, iam.IRole]) -> None:
         """Snapshot objects only for the roles granted them (docs/security.md).
@@ -99,16 +99,19 @@ class BackupStorage(Construct):
         an administrator can always edit this policy (bucket_guard explains).
         """
         stack = cdk.Stack.of(self)
+        access_points = arn_prefix(stack.partition, stack.region, stack.account, self.deployment)
         statements = guard_statements(
             self.bucket.bucket_arn,
             self.environments,
             {key: role.role_arn for key, role in handler_roles.items()},
             break_glass_role_arn(stack.partition, stack.account),
+            f"{access_points}*",
         )
-        statements += execution_role_fences(self.bucket.bucket_arn, self.environments)
-        # Execution roles in spoke accounts: allowed by the policies themselves (spoke_access).
+        # What comes through the access points (spoke accounts' roles too) is theirs to decide.
+        statements.append(
+            delegation_statement(self.bucket.bucket_arn, stack.account, f"{access_points}*")
+        )
         spokes = self.spoke_environments
-        statements += spoke_access.bucket_statements(self.bucket.bucket_arn, spokes)
         for statement in statements:
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
         key_statements = spoke_access.backup_key_statements(

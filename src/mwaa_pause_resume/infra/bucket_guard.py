@@ -5,16 +5,14 @@ IAM allows are additive: any principal of the account whose own policies allow
 snapshots, which hold the environments' connections and variables. Each statement
 here denies one group of object actions to every principal except those the stack
 grants that group: the Lambda roles (from their handler statements, so the two cannot
-drift), the configured execution roles and one fixed-name break-glass role.
+drift), one fixed-name break-glass role, and, for reads and writes, requests that come
+through the deployment's access points.
 
-The execution roles are exempt from those group denies, and then fenced
-(:func:`execution_role_fences`): reads and writes only under their own environments'
-prefixes (a role shared by several environments: the union), writes only of what an
-export writes there and the import's report. One statement per distinct role, not per
-environment, keeps the policy under S3's 20 KB limit longer (config.bucket_policy_size).
-The bucket policy grants the execution roles nothing itself: their identity policy
-(execution_role_policy) is needed anyway for the KMS key, so it is the one place their
-grants are written.
+The execution roles are not named here: they reach the bucket only through their
+environments' access points, whose policies fence each to its own prefix and to the
+files the DAGs write (infra/snapshot_access_points.py). So this policy has one size
+whatever the fleet (S3 caps it at 20 KB), and it grants the execution roles nothing
+itself beyond delegating to those access points.
 
 Only object data is guarded: bucket-level actions (``s3:PutBucketPolicy``,
 ``s3:GetBucketPolicy``, ...) are never denied, so an account administrator can always
@@ -27,15 +25,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mwaa_pause_resume.config.bucket_policy_size import roles_environments
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.infra.capabilities import HANDLERS
-from mwaa_pause_resume.infra.execution_role_policy import (
-    DAG_OBJECT_PATTERNS,
-    SNAPSHOT_OBJECT_ACTIONS,
-    WRITE_OBJECT_ACTIONS,
-)
-from mwaa_pause_resume.infra.names import env_prefix
+from mwaa_pause_resume.infra.execution_role_policy import SNAPSHOT_OBJECT_ACTIONS
 from mwaa_pause_resume.infra.permission_scope import Scope
 from mwaa_pause_resume.infra.permissions import handler_statements
 
@@ -96,8 +88,9 @@ def exempt_handlers(environments: Sequence[EnvironmentConfig]) -> dict[str, list
     }
 
 
-def execution_roles_exempt(sid: str) -> bool:
-    """Whether the execution roles' snapshot grant includes an action of the group."""
+def access_points_exempt(sid: str) -> bool:
+    """Whether the group holds an action the execution roles are granted (through their
+    access points): reads and writes, never permanent deletion."""
     return bool(set(GUARDED[sid]) & set(SNAPSHOT_OBJECT_ACTIONS))
 
 
@@ -110,23 +103,26 @@ def guard_statements(
     environments: Sequence[EnvironmentConfig],
     handler_role_arns: Mapping[str, str],
     break_glass_arn: str,
+    access_point_pattern: str,
 ) -> list[dict[str, Any]]:
     """One Deny per group in :data:`GUARDED`, sparing the principals granted that group.
 
     ``handler_role_arns`` maps handler keys to their roles' ARNs (CDK tokens inside the
-    stack); it must hold every handler with a snapshot grant.
+    stack); it must hold every handler with a snapshot grant. ``access_point_pattern``
+    matches the ARNs of the deployment's access points (``.../accesspoint/mpr-<hash>-*``).
     """
     exempt = exempt_handlers(environments)
     missing = {k for keys in exempt.values() for k in keys} - set(handler_role_arns)
     if missing:
         raise AssertionError(f"no role ARN for snapshot handlers {sorted(missing)}")
-    environment_roles = sorted({e.execution_role_arn for e in environments})
     statements = []
     for sid, actions in GUARDED.items():
-        principals = [handler_role_arns[k] for k in exempt[sid]]
-        if execution_roles_exempt(sid):
-            principals += environment_roles
-        principals.append(break_glass_arn)
+        principals = [*(handler_role_arns[k] for k in exempt[sid]), break_glass_arn]
+        # Both must hold for the deny: a principal not spared, and (for reads and writes)
+        # a request not through the deployment's access points (absent key: direct).
+        spared: dict[str, Any] = {"aws:PrincipalArn": principals}
+        if access_points_exempt(sid):
+            spared["s3:DataAccessPointArn"] = access_point_pattern
         statements.append(
             {
                 "Sid": sid,
@@ -134,54 +130,7 @@ def guard_statements(
                 "Principal": {"AWS": "*"},
                 "Action": list(actions),
                 "Resource": [f"{bucket_arn}/{key}" for key in GUARDED_KEYS[sid]],
-                "Condition": {"ArnNotLike": {"aws:PrincipalArn": principals}},
-            }
-        )
-    return statements
-
-
-def execution_role_fences(
-    bucket_arn: str, environments: Sequence[EnvironmentConfig]
-) -> list[dict[str, Any]]:
-    """Deny the execution roles what the group denies above spare them, beyond their part.
-
-    The group denies spare every execution role, since each needs reads and writes
-    somewhere. Two kinds of ``NotResource`` deny give each only its own part:
-
-    - ``FenceExecutionRoleWrites`` (one for all roles): writes of anything but an
-      export's files (table and rest-scope files, manifest, paused-states record) and
-      the import's report, so never ``environment.json``, pointers, locks or the
-      functions' MACs;
-    - ``FenceExecutionRole<n>`` (one per distinct role): reads and writes outside its
-      environments' ``<env>/`` prefixes (the union, for a role several share).
-
-    A write must pass both: a DAG's file under the role's own prefix. One statement
-    per role rather than per environment keeps the policy small (S3's 20 KB limit).
-    """
-    roles = roles_environments(environments)
-    if not roles:
-        return []
-    kinds = [f"{bucket_arn}/*/{pattern}" for pattern in DAG_OBJECT_PATTERNS]
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "FenceExecutionRoleWrites",
-            "Effect": "Deny",
-            "Principal": {"AWS": "*"},
-            "Action": list(WRITE_OBJECT_ACTIONS),
-            "NotResource": kinds,
-            "Condition": {"ArnLike": {"aws:PrincipalArn": list(roles)}},
-        }
-    ]
-    for number, (role, names) in enumerate(roles.items(), 1):
-        statements.append(
-            {
-                "Sid": f"FenceExecutionRole{number}",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                # GetObjectVersion rides with the reads, as in the group deny.
-                "Action": [*SNAPSHOT_OBJECT_ACTIONS, "s3:GetObjectVersion"],
-                "NotResource": [f"{bucket_arn}/{env_prefix(name)}*" for name in names],
-                "Condition": {"ArnLike": {"aws:PrincipalArn": role}},
+                "Condition": {"ArnNotLike": spared},
             }
         )
     return statements

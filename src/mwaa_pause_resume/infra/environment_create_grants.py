@@ -10,6 +10,13 @@ from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.infra.names import AIRFLOW_SERVICE, bucket_arn
 from mwaa_pause_resume.infra.permission_scope import Scope, Statement, allow, unique
 
+# Fleet size: past this many distinct execution roles, PassRole names their common
+# prefix (``role/<path or name prefix>*``) instead of each (about 75 characters a role:
+# 300 would fill IAM's 10,240 characters of a role's policies twice).
+PASS_ROLE_LISTED_MAX = 40
+# A shorter common prefix after ``role/`` would pass nearly any role of the account.
+PASS_ROLE_PREFIX_MIN = 4
+
 # MWAA's service-linked role: CreateEnvironment creates it when the account has none
 # (e.g. it was deleted while every environment was paused).
 MWAA_SERVICE_LINKED_ROLE = "aws-service-role/airflow.amazonaws.com/AWSServiceRoleForAmazonMWAA"
@@ -28,7 +35,7 @@ def create_environment_statements(scope: Scope) -> list[Statement]:
     def everywhere(service: str, resource: str) -> list[str]:
         return [scope.arn(service, resource, region) for region in regions]
 
-    roles = unique([e.execution_role_arn for e in envs])
+    roles = passed_roles(unique([e.execution_role_arn for e in envs]))
     sources = unique([bucket_arn(scope.partition, e.source_bucket) for e in envs])
     source_check: Statement = {}
     if scope.fleet_scoped:
@@ -111,3 +118,20 @@ def create_environment_statements(scope: Scope) -> list[Statement]:
         ),
         allow("DescribeEnvironmentKey", ["kms:DescribeKey"], everywhere("kms", "key/*")),
     ]
+
+
+def passed_roles(roles: list[str]) -> list[str]:
+    """The execution roles PassRole names: each, or past :data:`PASS_ROLE_LISTED_MAX` their
+    common prefix when it is specific enough (a shared IAM path such as MWAA's
+    ``service-role/``, or a naming convention such as ``mwaa-exec-``). Without one the list
+    stays, and ``validate`` refuses a fleet whose role policy would not fit, saying so."""
+    if len(roles) <= PASS_ROLE_LISTED_MAX:
+        return roles
+    common = roles[0]
+    for role in roles[1:]:
+        while not role.startswith(common):
+            common = common[:-1]
+    head, marker, tail = common.partition(":role/")
+    if not marker or len(tail) < PASS_ROLE_PREFIX_MIN:
+        return roles
+    return [f"{head}{marker}{tail}*"]

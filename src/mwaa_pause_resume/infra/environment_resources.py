@@ -1,5 +1,5 @@
-"""An environment's own resources besides its schedules: its DAGs folder's bundle
-deployment and the policy on its execution role.
+"""An environment's own resources besides its schedules: its access point on the backup
+bucket, its DAGs folder's bundle deployment and the policy on its execution role.
 
 Built in the main stack (flat layout) or in the environment's nested group
 (``infra/groups.py``) from the same functions, so both layouts deploy the same thing.
@@ -19,7 +19,13 @@ from constructs import Construct
 from mwaa_pause_resume.config.model import EnvironmentConfig
 from mwaa_pause_resume.infra.execution_role_policy import execution_role_policy
 from mwaa_pause_resume.infra.names import construct_id
+from mwaa_pause_resume.infra.snapshot_access_points import access_point_policy
 from mwaa_pause_resume.infra.spoke import HUB_TAG
+from mwaa_pause_resume.shared.snapshot_access_point import (
+    access_point_arn,
+    access_point_name,
+    arn_prefix,
+)
 
 
 @dataclass(frozen=True)
@@ -35,11 +41,37 @@ class DeploymentRefs:
     spoke_accounts: frozenset[str] = frozenset()
 
 
+def access_point_arn_prefix(scope: Construct, deployment: str) -> str:
+    """The ARNs of the deployment's access points start with this (in the stack's account
+    and region: the bucket's)."""
+    stack = cdk.Stack.of(scope)
+    return arn_prefix(stack.partition, stack.region, stack.account, deployment)
+
+
+def create_access_point(scope: Construct, env: EnvironmentConfig, refs: DeploymentRefs) -> None:
+    """The environment's way into the backup bucket (infra/snapshot_access_points.py)."""
+    arn = access_point_arn(access_point_arn_prefix(scope, refs.deployment), env.name)
+    s3.CfnAccessPoint(
+        scope,
+        f"{construct_id(env)}AccessPoint",
+        bucket=refs.bucket_name,
+        name=access_point_name(refs.deployment, env.name),
+        policy=access_point_policy(arn, env),
+        public_access_block_configuration=s3.CfnAccessPoint.PublicAccessBlockConfigurationProperty(
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        ),
+    )
+
+
 def deploy_dags(scope: Construct, env: EnvironmentConfig, refs: DeploymentRefs) -> None:
     """Copy the DAG bundle next to the user's DAGs; never delete their files.
 
-    With it goes the trust file (dags/trust.py): the HMAC key and the backup bucket the
-    DAGs trust, known only at deploy time (Source.json_data resolves the tokens).
+    With it goes the trust file (dags/trust.py): the HMAC key, the backup bucket and the
+    access points the DAGs trust, known only at deploy time (Source.json_data resolves
+    the tokens).
     """
     from mwaa_pause_resume.dags.trust import TRUST_PATH, trust_document
 
@@ -49,6 +81,7 @@ def deploy_dags(scope: Construct, env: EnvironmentConfig, refs: DeploymentRefs) 
         mac_key_id=refs.mac_key_arn,
         snapshot_root=f"s3://{refs.bucket_name}/",
         deployment=refs.deployment,
+        access_point_arn_prefix=access_point_arn_prefix(scope, refs.deployment),
     )
     deployment = s3deploy.BucketDeployment(
         scope,
@@ -86,8 +119,10 @@ def attach_execution_role_policy(
                 refs.bucket_name,
                 refs.key_arn,
                 stack.partition,
+                deployment=refs.deployment,
                 region=stack.region,
                 account=stack.account,
+                hub_account=stack.account,
                 mac_key_arn=refs.mac_key_arn,
                 environment_region=env.region,
             )

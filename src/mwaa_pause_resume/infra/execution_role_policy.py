@@ -2,9 +2,10 @@
 
 One module builds the IAM policy document. The stack attaches it when
 ``update_execution_role`` is true; ``mwaa-pause-resume policy ENV`` prints it
-otherwise, so what we deploy and what we tell people to add never drift. The
-backup bucket's policy grants the execution roles nothing; bucket_guard denies them
-everything outside what these statements allow (:data:`DAG_OBJECT_PATTERNS`).
+otherwise, so what we deploy and what we tell people to add never drift. The role
+reaches the backup bucket only through its environment's S3 access point, whose policy
+denies it everything outside what these statements allow (infra/snapshot_access_points.py;
+the bucket policy denies it everything directly, bucket_guard).
 
 The DAGs read snapshots under ``<env>/`` in the backup bucket and write only what an
 export produces there (table files, rest-scope files, the manifest and the paused-states
@@ -23,13 +24,13 @@ write variables, connections and pools and pause DAGs; Viewer/User may not)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from mwaa_pause_resume.functions.layout import MANIFEST_FILE, PAUSED_STATES_FILE
 from mwaa_pause_resume.infra.names import bucket_arn, env_prefix
 from mwaa_pause_resume.metadata.key_context import ENVIRONMENT_CONTEXT_KEY
 from mwaa_pause_resume.metadata.restore_summary import REPORT_FILE
+from mwaa_pause_resume.shared.snapshot_access_point import access_point_arn, arn_prefix
 
 READ_OBJECT_ACTIONS = ("s3:GetObject",)
 WRITE_OBJECT_ACTIONS = (
@@ -46,41 +47,32 @@ SNAPSHOT_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 DAG_OBJECT_PATTERNS = ("tables/*", "rest/*", MANIFEST_FILE, PAUSED_STATES_FILE, REPORT_FILE)
 
 
-def dag_object_keys(env_name: str) -> list[str]:
-    """Key patterns (S3 ARN wildcards) the execution role of ``env_name`` may write."""
-    return [f"{env_prefix(env_name)}*/{pattern}" for pattern in DAG_OBJECT_PATTERNS]
-
-
-def bucket_grant_statements(env_names: Sequence[str], bucket: str) -> list[dict[str, Any]]:
-    """The S3 statements for a role serving ``env_names`` (``bucket``: the bucket's ARN)."""
-    prefixes = [env_prefix(name) for name in sorted(set(env_names))]
-    listed = [p for prefix in prefixes for p in (prefix, f"{prefix}*")]
-    written = [f"{bucket}/{k}" for name in sorted(set(env_names)) for k in dag_object_keys(name)]
+def bucket_grant_statements(env_name: str, access_point_arn: str) -> list[dict[str, Any]]:
+    """The S3 statements: on the environment's access point (its ARN), where S3 checks a
+    request that comes through it."""
+    prefix = env_prefix(env_name)
+    objects = f"{access_point_arn}/object/{prefix}"
     return [
         {
             "Sid": "ListOwnSnapshots",
             "Effect": "Allow",
             "Action": "s3:ListBucket",
-            "Resource": bucket,
-            "Condition": {"StringLike": {"s3:prefix": listed}},
+            "Resource": access_point_arn,
+            "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
         },
         {
             "Sid": "ReadOwnSnapshots",
             "Effect": "Allow",
             "Action": list(READ_OBJECT_ACTIONS),
-            "Resource": _one_or_list([f"{bucket}/{prefix}*" for prefix in prefixes]),
+            "Resource": f"{objects}*",
         },
         {
             "Sid": "WriteOwnExports",
             "Effect": "Allow",
             "Action": list(WRITE_OBJECT_ACTIONS),
-            "Resource": _one_or_list(written),
+            "Resource": [f"{objects}*/{pattern}" for pattern in DAG_OBJECT_PATTERNS],
         },
     ]
-
-
-def _one_or_list(values: list[str]) -> str | list[str]:
-    return values[0] if len(values) == 1 else values
 
 
 def key_statements(env_name: str, bucket: str, key_arn: str, region: str) -> list[dict[str, Any]]:
@@ -132,13 +124,15 @@ def snapshot_statements(
     env_name: str,
     bucket_name: str,
     key_arn: str,
+    access_point_arn: str,
+    *,
     partition: str = "aws",
     region: str = "*",
 ) -> list[dict[str, Any]]:
     """The S3 and KMS statements, without ``Principal``."""
     bucket = bucket_arn(partition, bucket_name)
     return [
-        *bucket_grant_statements([env_name], bucket),
+        *bucket_grant_statements(env_name, access_point_arn),
         *key_statements(env_name, bucket, key_arn, region),
     ]
 
@@ -175,21 +169,30 @@ def execution_role_policy(
     key_arn: str,
     partition: str = "aws",
     *,
+    deployment: str,
     region: str = "*",
     account: str = "*",
+    hub_account: str = "*",
     mac_key_arn: str | None = None,
     environment_region: str | None = None,
 ) -> dict[str, Any]:
     """The IAM policy document to attach to ``env_name``'s execution role (``mac_key_arn``:
     the deployment's HMAC key, which the DAGs need to check their authorization).
 
-    ``region`` is the backup bucket's and keys' (the hub's); ``environment_region`` the
-    environment's own when it lives elsewhere (docs/fleet.md): its REST API role is there.
+    ``region`` is the backup bucket's and keys' (the hub's) and ``hub_account`` the
+    bucket's account, where the environment's access point is (named after ``deployment``,
+    the stack); ``account`` and ``environment_region`` the environment's own when it lives
+    elsewhere (docs/fleet.md): its REST API role is there.
     """
+    access_point = access_point_arn(
+        arn_prefix(partition, region, hub_account, deployment), env_name
+    )
     return {
         "Version": "2012-10-17",
         "Statement": [
-            *snapshot_statements(env_name, bucket_name, key_arn, partition, region),
+            *snapshot_statements(
+                env_name, bucket_name, key_arn, access_point, partition=partition, region=region
+            ),
             rest_api_statement(env_name, partition, environment_region or region, account),
             *([mac_verify_statement(mac_key_arn)] if mac_key_arn else []),
         ],

@@ -1,11 +1,12 @@
 """The nested layout's groups: one nested stack per non-empty hash group.
 
-Each holds its environments' schedules (in its own schedule group) and execution-role
-policies and its DAGs folders' bundle deployments (config/stack_layout.py assigns
-them). What it needs of the main stack (workflows, scheduler role, dead-letter queue,
-bucket and keys) comes in as named parameters (:data:`PARAMETERS`, those it uses) rather
-than CDK's generated ``referenceto...`` ones: the group's template reads plainly, its
-wildcard grants render the same to cdk-nag in every group, and the count stays at seven
+Each holds its environments' schedules (in its own schedule group), access points on
+the backup bucket and execution-role policies, and its DAGs folders' bundle deployments
+(config/stack_layout.py assigns them). What it needs of the main stack (workflows,
+scheduler role, dead-letter queue, bucket and keys) comes in as named parameters
+(:data:`PARAMETERS`, those it uses) rather than CDK's generated ``referenceto...`` ones:
+the group's template reads plainly, its wildcard grants render the same to cdk-nag in
+every group, and the count stays at seven
 at most (of CloudFormation's 200). A group has no outputs.
 """
 
@@ -25,6 +26,7 @@ from mwaa_pause_resume.config.stack_layout import (
 from mwaa_pause_resume.infra.environment_resources import (
     DeploymentRefs,
     attach_execution_role_policy,
+    create_access_point,
     deploy_dags,
 )
 from mwaa_pause_resume.infra.schedules import ScheduleTarget, environment_schedules
@@ -82,6 +84,7 @@ class EnvironmentGroup(cdk.NestedStack):
             )
             for env in contents.environments:
                 environment_schedules(self, env, self.schedule_group, local_target)
+                create_access_point(self, env, self._refs(refs, with_key=False))
                 if env.update_execution_role:
                     attach_execution_role_policy(self, env, self._refs(refs, with_key=True))
         for _, env in contents.folders:

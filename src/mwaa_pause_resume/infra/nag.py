@@ -32,6 +32,8 @@ _SCOPE = f"{REGION}:{ACCOUNT}"
 # The backup bucket's name: a Ref to the bucket in the main stack, a Ref to the
 # BackupBucketName parameter in a nested group (infra/groups.py).
 BACKUP_BUCKET = r"(?:BackupSnapshots[A-Za-z0-9]+|BackupBucketName)"
+# An environment's access point on the backup bucket (shared/snapshot_access_point.py).
+_ACCESS_POINT = rf"arn:<AWS::Partition>:s3:{_SCOPE}:accesspoint/mpr-[a-z0-9-]+"
 
 # (actions every one of which matches, resource pattern) -> reason
 _RULES: list[tuple[str, str, str]] = [
@@ -76,16 +78,18 @@ _RULES: list[tuple[str, str, str]] = [
     ),
     (
         r"s3:GetObject",
-        rf"arn:<AWS::Partition>:s3:::<{BACKUP_BUCKET}>/[A-Za-z0-9_-]+/\*",
-        "The execution role reads its own <environment>/ prefix of the backup bucket.",
+        rf"{_ACCESS_POINT}/object/[A-Za-z0-9_-]+/\*",
+        "The execution role reads its own <environment>/ prefix of the backup bucket, "
+        "through its environment's access point (whose policy fences it the same way).",
     ),
     (
         r"s3:(PutObject|AbortMultipartUpload|ListMultipartUploadParts)",
-        rf"arn:<AWS::Partition>:s3:::<{BACKUP_BUCKET}>/[A-Za-z0-9_-]+/\*/"
+        rf"{_ACCESS_POINT}/object/[A-Za-z0-9_-]+/\*/"
         r"(tables/\*|rest/\*|manifest\.json|paused-states\.json|import-report\.json)",
         "The execution role writes only an export's files (tables/, rest/, manifest.json, "
         "paused-states.json) and the import's report (import-report.json) in snapshots "
-        "under its own <environment>/ prefix; snapshot ids are made at run time.",
+        "under its own <environment>/ prefix, through its environment's access point; "
+        "snapshot ids are made at run time.",
     ),
     (
         r"ec2:CreateVpcEndpoint|ec2:CreateNetworkInterface",
@@ -134,6 +138,14 @@ _RULES: list[tuple[str, str, str]] = [
         r"/\*/(\*|lock\.json|timing\.json)",
         "Fleet-size scoping: snapshot objects of this stack's backup bucket, which holds only "
         "the configured environments' prefixes; its policy fences each execution role.",
+    ),
+    (
+        r"iam:PassRole",
+        r"arn:(?:<AWS::Partition>|aws[a-z-]*):iam::\d{12}:role/[\w+=,.@/-]{4,}\*",
+        "Fleet-size scoping: more than 40 distinct execution roles are passed to MWAA by "
+        "their common IAM path or name prefix (infra/environment_create_grants.py), only "
+        "to airflow.amazonaws.com (iam:PassedToService); CreateEnvironment passes the "
+        "configured or signed snapshot's role.",
     ),
     (
         r"ssm:GetParameter",

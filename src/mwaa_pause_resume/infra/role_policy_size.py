@@ -25,16 +25,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from mwaa_pause_resume.config.bucket_policy_size import LONGEST_BUCKET_ARN, LONGEST_PARTITION
 from mwaa_pause_resume.config.fleet import spoke_accounts, spoke_role_arn
 from mwaa_pause_resume.config.model import Config
 from mwaa_pause_resume.config.problems import ConfigError, Problem
 from mwaa_pause_resume.infra.capabilities import HANDLERS
 from mwaa_pause_resume.infra.permission_scope import Scope
 from mwaa_pause_resume.infra.permissions import handler_statements
-from mwaa_pause_resume.infra.spoke import SPOKE_POLICY_FIX, spoke_policies_too_large
+from mwaa_pause_resume.infra.spoke import (
+    SPOKE_POLICY_FIX,
+    spoke_environments,
+    spoke_policies_too_large,
+)
+from mwaa_pause_resume.infra.spoke_access import KEY_POLICY_FIX, backup_key_policy_too_large
 
 ROLE_POLICY_LIMIT = 10_240  # IAM: a role's inline policies, in all, in characters
+# Worst cases of the names CloudFormation makes at deploy time.
+LONGEST_PARTITION = "aws-us-gov"
+LONGEST_BUCKET_ARN = f"arn:{LONGEST_PARTITION}:s3:::{'b' * 63}"  # bucket names: 63 chars
 LONGEST_REGION = "x" * 14  # e.g. ap-southeast-4
 PLACEHOLDER_ACCOUNT = "1" * 12
 # Bound on what the stack adds to the Permissions policy: the log group grant CDK puts in
@@ -101,19 +108,25 @@ def role_policy_too_large(config: Config) -> str | None:
 
 ROLE_POLICY_FIX = (
     "let environments share execution roles, source buckets, subnets and security groups "
-    "(the policies name each distinct one), or split the environments over two deployments "
-    "(two configuration files, each with its own [deployment] stack_name)"
+    "(the policies name each distinct one), give many execution roles a common IAM path or "
+    "name prefix (e.g. role/mwaa/...: past 40 roles the policy names the prefix), or split "
+    "the environments over two deployments (two configuration files, each with its own "
+    "[deployment] stack_name)"
 )
 
 
 def refuse_oversized_roles(config: Config) -> Config:
     """``config`` unchanged, or :class:`ConfigError` when a function role, or a spoke
-    account's role (``infra.spoke``), would pass IAM's limits."""
+    account's role (``infra.spoke``), would pass IAM's limits, or the backup key's policy
+    KMS's (``infra.spoke_access``)."""
     problems = []
     if (too_large := role_policy_too_large(config)) is not None:
         problems.append(Problem("environments", too_large, ROLE_POLICY_FIX))
     if (spoke_too_large := spoke_policies_too_large(config)) is not None:
         problems.append(Problem("environments", spoke_too_large, SPOKE_POLICY_FIX))
+    key_too_large = backup_key_policy_too_large(spoke_environments(config))
+    if key_too_large is not None:
+        problems.append(Problem("environments", key_too_large, KEY_POLICY_FIX))
     if problems:
         raise ConfigError(problems, config.source)
     return config

@@ -23,6 +23,7 @@ from mwaa_pause_resume.infra.dashboard import WorkflowMetrics
 from mwaa_pause_resume.infra.environment_resources import (
     DeploymentRefs,
     attach_execution_role_policy,
+    create_access_point,
     deploy_dags,
 )
 from mwaa_pause_resume.infra.groups import EnvironmentGroup
@@ -74,7 +75,11 @@ class PauseResumeStack(cdk.Stack):
         spokes = spoke_accounts(envs, config.deployment)
         self.spoke_accounts = frozenset(spokes)
         self.backup = BackupStorage(
-            self, "Backup", envs, spoke_environments=spoke_environments(config)
+            self,
+            "Backup",
+            envs,
+            deployment=config.deployment.stack_name,
+            spoke_environments=spoke_environments(config),
         )
         iam_scope = Scope(
             partition=self.partition,
@@ -185,6 +190,7 @@ class PauseResumeStack(cdk.Stack):
                 if target not in deployed:  # environments sharing a DAGs folder get one copy
                     deployed.add(target)
                     deploy_dags(self, env_config, refs)
+                create_access_point(self, env_config, refs)
                 if env_config.update_execution_role:
                     attach_execution_role_policy(self, env_config, refs)
         for name, value, what in (

@@ -284,7 +284,11 @@ class _MultipartWriter:
 
 
 class S3Store(_JsonMixin):
-    """A snapshot folder under ``s3://bucket/prefix/``; SSE-KMS when a key is given."""
+    """A snapshot folder under ``s3://bucket/prefix/``; SSE-KMS when a key is given.
+
+    ``access_point``: an S3 access point's ARN on that bucket, which every call then goes
+    through (the DAGs reach the backup bucket only through their environment's).
+    """
 
     def __init__(
         self,
@@ -294,8 +298,9 @@ class S3Store(_JsonMixin):
         kms_key_id: str | None = None,
         s3_client: Any = None,
         kms_client: Any = None,
+        access_point: str | None = None,
     ) -> None:
-        self.bucket = bucket
+        self.bucket = access_point or bucket  # what the S3 calls name
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.location = f"s3://{bucket}/{self.prefix}"
         self.kms_key_id = kms_key_id
@@ -392,15 +397,26 @@ def key_region(key_id: str | None) -> str | None:
 
 
 def open_store(
-    location: str, *, kms_key_id: str | None = None, s3_client: Any = None, kms_client: Any = None
+    location: str,
+    *,
+    kms_key_id: str | None = None,
+    s3_client: Any = None,
+    kms_client: Any = None,
+    access_point: str | None = None,
 ) -> SnapshotStore:
-    """A store for one snapshot folder: a local path or ``s3://bucket/prefix/``."""
+    """A store for one snapshot folder: a local path or ``s3://bucket/prefix/`` (reached
+    through ``access_point``, an access point's ARN on that bucket, when given)."""
     if location.startswith("s3://"):
         bucket, _, prefix = location[len("s3://") :].partition("/")
         if not bucket:
             raise SnapshotInvalid(f"{location!r} names no bucket", hint="write s3://BUCKET/PREFIX/")
         return S3Store(
-            bucket, prefix, kms_key_id=kms_key_id, s3_client=s3_client, kms_client=kms_client
+            bucket,
+            prefix,
+            kms_key_id=kms_key_id,
+            s3_client=s3_client,
+            kms_client=kms_client,
+            access_point=access_point,
         )
     if "://" in location:
         raise SnapshotInvalid(
