@@ -61,7 +61,7 @@ from mwaa_pause_resume.dags.rest_history_task_instances import (
     read_back,
     run_batches,
 )
-from mwaa_pause_resume.dags.rest_pool import DEFAULT_CONCURRENCY, RetryingRestApi, run_bounded
+from mwaa_pause_resume.dags.rest_pool import RetryingRestApi, default_concurrency, run_bounded
 from mwaa_pause_resume.metadata.layout import REST_FIELDS
 
 log = logging.getLogger(__name__)
@@ -155,12 +155,13 @@ def import_history(
     *,
     airflow_version: str,
     exclude_dag_ids: Iterable[str] = (),
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Restore the runs and their task instances; every DAG must be paused throughout.
 
     Independent calls (the runs' creations, the bulk batches of one graph layer, the
-    runs' states) go ``concurrency`` at a time, each retried while the service is busy
+    runs' states) go ``concurrency`` at a time (None: the version's default,
+    :func:`~.rest_pool.default_concurrency`), each retried while the service is busy
     (:mod:`.rest_pool`); the counts do not depend on the concurrency. A retried import
     creates no run twice: a run id that exists already is this snapshot's run only if
     its logical date and conf match.
@@ -195,11 +196,13 @@ class HistoryRestore:
         *,
         airflow_version: str,
         exclude_dag_ids: Iterable[str] = (),
-        concurrency: int = DEFAULT_CONCURRENCY,
+        concurrency: int | None = None,
     ) -> None:
         self.api = api if isinstance(api, RetryingRestApi) else RetryingRestApi(api)
         self.routes = Routes.of(airflow_version)
-        self.concurrency = concurrency
+        self.concurrency = (
+            default_concurrency(airflow_version) if concurrency is None else concurrency
+        )
         excluded = set(exclude_dag_ids)
         self.runs = [r for r in dag_runs if r["dag_id"] not in excluded]
         self.new_ids = restored_ids(self.runs, airflow_version)

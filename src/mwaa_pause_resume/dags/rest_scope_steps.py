@@ -186,7 +186,7 @@ def import_rest(
     read = read_tables_as_rest if from_tables else read_rest_snapshot
     data = read(store, manifest, snapshot_key=snapshot_key())
     try:
-        concurrency = concurrency_from_environ(os.environ)
+        concurrency = concurrency_from_environ(os.environ, airflow_version=airflow_version())
     except ValueError as exc:  # before any write
         raise SnapshotStepFailed(str(exc)) from None
     api = rest_api()
