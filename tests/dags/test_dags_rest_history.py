@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from mwaa_pause_resume.dags.rest_api import AirflowRestApi
 from mwaa_pause_resume.dags.rest_history import (
+    EXISTED,
     collect_history,
     import_history,
     restored_ids,
@@ -328,3 +330,96 @@ def test_a_mixed_run_is_restored_exactly_with_few_state_changes(
     # successes and failures, never the 15 one by one
     ti_calls = [c for c in calls if "taskInstances" in c and c.startswith("PATCH")]
     assert 0 < len(ti_calls) < 15, calls
+
+
+MARKER_ENV = "marker-env"
+HOURLY = "sample_hourly_catchup"  # one task, "tick"; missed_runs=catchup: the marker at L
+
+
+def _hourly_run(moment: datetime, state: str, note: str | None) -> dict[str, Any]:
+    stamp = moment.isoformat()
+    return {
+        "dag_id": HOURLY,
+        "dag_run_id": f"scheduled__{stamp}",
+        "logical_date": stamp,
+        "data_interval_start": stamp,
+        "data_interval_end": (moment + timedelta(hours=1)).isoformat(),
+        "run_after": (moment + timedelta(hours=1)).isoformat(),
+        "run_type": "scheduled",
+        "conf": {},
+        "state": state,
+        "note": note,
+    }
+
+
+def test_the_run_at_the_marker_date_keeps_its_note_and_task_instance_states(
+    parts: tuple[SandboxParts, str],
+) -> None:
+    """The scheduler position's marker backfill at T takes the restored run at T over
+    (its note, state and task instances become the marker's); the import restores that
+    run again after the marker, so it ends as the snapshot held it, and the DAG's next
+    run still follows T. A retried import ends the same."""
+    from mwaa_pause_resume.dags.rest_position import parse_time
+    from mwaa_pause_resume.dags.rest_scope_steps import restore_history_and_positions
+
+    sandbox, version = parts
+    create_environment(sandbox.mwaa, MARKER_ENV, version)
+    api = AirflowRestApi(MARKER_ENV, client=sandbox.mwaa)
+    sandbox.local.wait_until(lambda: HOURLY in api.paused_states(), timeout=TIMEOUT)
+    rest(sandbox, MARKER_ENV, "PATCH", f"/dags/{HOURLY}", {"is_paused": True})
+    newest = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    at_marker = _hourly_run(newest, "failed", "kept note")
+    older = _hourly_run(newest - timedelta(hours=1), "success", None)
+    runs = [older, at_marker]
+    tis = [
+        {"dag_id": HOURLY, "dag_run_id": older["dag_run_id"], "task_id": "tick",
+         "map_index": -1, "state": "success", "note": None},
+        {"dag_id": HOURLY, "dag_run_id": at_marker["dag_run_id"], "task_id": "tick",
+         "map_index": -1, "state": "failed", "note": "ti note"},
+    ]  # fmt: skip
+    position = {**at_marker, "run_id": at_marker["dag_run_id"]}
+    new_ids = restored_ids(runs, version)
+    marker_key = (HOURLY, str(new_ids[(HOURLY, at_marker["dag_run_id"])]))
+    ti_settable = version >= "3.2"  # 3.0.6: …/taskInstances/tick does not fit 64 characters
+
+    for attempt in ("import", "retried import"):
+        counts, outcome = restore_history_and_positions(
+            api,
+            runs,
+            tis,
+            {HOURLY: True},
+            [position],
+            airflow_version=version,
+            default_policy="catchup",
+            exclude=(),
+            concurrency=4,
+        )
+        (plan,) = outcome.plans
+        assert plan.marker == newest and plan.verified and plan.reason is None, (attempt, plan)
+        assert plan.marker_run_id == marker_key[1], attempt
+        dag = rest(sandbox, MARKER_ENV, "GET", f"/dags/{HOURLY}")
+        assert parse_time(dag["next_dagrun_logical_date"]) > newest, attempt
+
+        got = {(r["dag_id"], r["dag_run_id"]): r for r in api.dag_runs() if r["dag_id"] == HOURLY}
+        assert set(got) == {marker_key, (HOURLY, str(new_ids[(HOURLY, older["dag_run_id"])]))}
+        taken = got[marker_key]
+        # the marker made it a backfill run in place (the position needs one at T) ...
+        assert taken["run_type"] == "backfill", (attempt, taken)
+        # ... and the snapshot's state and note are back
+        assert (taken["state"], taken["note"]) == ("failed", "kept note"), (attempt, taken)
+        assert parse_time(taken["logical_date"]) == newest
+        ti = {
+            (t["dag_run_id"], t["task_id"]): t
+            for t in api.task_instances()
+            if t["dag_id"] == HOURLY
+        }[(marker_key[1], "tick")]
+        reasons = set(counts["task_instances"]["reasons"])
+        if ti_settable:
+            assert (ti["state"], ti["note"]) == ("failed", "ti note"), (attempt, ti)
+            # a retried import leaves the other runs' task instances as it found them
+            assert counts["task_instances"]["not_restored"] == (attempt != "import"), counts
+            assert reasons <= {EXISTED}, (attempt, counts)
+        else:  # what the failed run's state gives it, as docs/airflow3.md says for 3.0.6
+            assert ti["state"] == "skipped", (attempt, ti)
+        assert counts["dag_runs"]["not_restored"] == 0, (attempt, counts)
+        assert not [r for r in api.dag_runs(state="queued") if r["dag_id"] == HOURLY]

@@ -212,6 +212,43 @@ def test_a_run_planned_from_its_read_back_states_on_3_3() -> None:
     assert summary(plan.changes) == {("td", "success", False, 0)}
 
 
+def test_a_run_the_position_marker_took_over_is_planned_from_what_it_left() -> None:
+    """The marker backfill clears the restored run at its date and finishes it; the
+    import restores it again from its task instances as read back (rest_history
+    HistoryRestore.restore_again). Before 3.3 the run's state comes first (a success
+    run marks every task instance success, a failed one keeps finished ones): here all
+    success after the marker's success."""
+    chain = {"a": [], "b": ["a"], "c": ["b"]}
+    before_3_3 = plan_run(
+        "failed",
+        tis(a="success", b="failed", c="upstream_failed"),
+        success_marks_all=True,
+        upstream=chain,
+        addressable=everywhere,
+        current={("a", -1): "success", ("b", -1): "success", ("c", -1): "success"},
+    )
+    assert summary(before_3_3.changes) == {
+        ("c", "skipped", False, 0),
+        ("b", "failed", False, FIRST_FAILED_PHASE + 1),
+    }
+    # 3.3: the marker's state skipped them all; the run's state is set after the changes
+    on_3_3 = plan_run(
+        "success",
+        tis(a="success", b="success", c="success"),
+        success_marks_all=False,
+        upstream=chain,
+        addressable=everywhere,
+        current={("a", -1): "skipped", ("b", -1): "skipped", ("c", -1): "skipped"},
+        run_state_last=True,
+    )
+    assert summary(on_3_3.changes) == {("c", "success", True, 0)}
+    assert {k: v[0] for k, v in on_3_3.predicted.items()} == {
+        ("a", -1): "success",
+        ("b", -1): "success",
+        ("c", -1): "success",
+    }
+
+
 def test_graph_helpers() -> None:
     assert ancestors_of(CHAIN)["d"] == {"a", "b", "c"}
     assert depths_of(CHAIN) == {"a": 0, "b": 1, "c": 2, "d": 3, "e": 2}

@@ -22,6 +22,7 @@ from mwaa_pause_resume.dags.rest_pool import (
     RetryingRestApi,
     RetryPolicy,
     concurrency_from_environ,
+    default_concurrency,
     run_bounded,
     with_retry,
 )
@@ -137,11 +138,28 @@ def test_throttled_invoke_rest_api_is_transient_and_retried() -> None:
 
 def test_the_concurrency_comes_from_the_configuration_option() -> None:
     env = "AIRFLOW__MWAA_PAUSE_RESUME__REST_CONCURRENCY"
-    assert concurrency_from_environ({}) == DEFAULT_CONCURRENCY
-    assert concurrency_from_environ({env: " 3 "}) == 3
+    assert concurrency_from_environ({}, airflow_version="3.3.1") == DEFAULT_CONCURRENCY == 8
+    for version in ("3.3.1", "3.0.6"):  # the option, when set, wins on every version
+        assert concurrency_from_environ({env: " 3 "}, airflow_version=version) == 3
+        assert concurrency_from_environ({env: "32"}, airflow_version=version) == 32
     for bad in ("0", "33", "eight", "-1"):
         with pytest.raises(ValueError, match=f"{CONCURRENCY_OPTION} is '{bad}'.*1 to 32"):
-            concurrency_from_environ({env: bad})
+            concurrency_from_environ({env: bad}, airflow_version="3.3.1")
+    with pytest.raises(ValueError, match=r"remove it for 16 \(the default on Airflow 3\.2\.1\)"):
+        concurrency_from_environ({env: "0"}, airflow_version="3.2.1")
+
+
+@pytest.mark.parametrize(
+    ("version", "default"),
+    [("3.0.6", 16), ("3.1.8", 16), ("3.2.1", 16), ("3.3.0", 8), ("3.3.1", 8), ("3.4.0", 8)],
+)
+def test_the_default_concurrency_doubles_where_each_run_takes_two_calls(
+    version: str, default: int
+) -> None:
+    """Before 3.3 no bulk run state update: a PATCH per run besides its POST, so twice
+    the calls in flight keep 10,000 runs near the same time (BENCHMARKS.md)."""
+    assert default_concurrency(version) == default
+    assert concurrency_from_environ({}, airflow_version=version) == default
 
 
 def test_an_existing_run_is_this_snapshots_only_if_date_and_conf_match() -> None:

@@ -113,28 +113,29 @@ def test_a_run_id_too_long_before_3_3_is_looked_for_shortened() -> None:
     assert check_history(before, after, "3.3.1").problems
 
 
-def test_the_run_the_position_marker_took_over_keeps_all_but_its_note_and_ti_states() -> None:
-    """The marker backfill reprocesses the restored run at its date in place: its note is
-    the marker's and its task instances end skipped (docs/airflow3-position.md); the other
-    fields must still be exact, and any other run keeps its note."""
+def test_the_run_the_position_marker_took_over_is_checked_as_any_other_but_its_type() -> None:
+    """The marker backfill takes the restored run at its date over in place (a backfill
+    run); the import restores it again, so its note, state and task instances must be
+    the snapshot's (docs/airflow3-position.md)."""
     from mwaa_pause_resume.dags.rest_position import MARKER_NOTE
 
     key = ("etl", "scheduled__2025-01-02T00:00:00+00:00")
     moved = ("etl", "manual__2025-01-02T00:00:00+00:00")
-    before = history([run(*key, note="mine")], [ti(key, "a", "success")])
-    marker = {"run_type": "backfill", "note": MARKER_NOTE}
-    after = history([restored(run(*moved), **marker)], [ti(moved, "a", "skipped")])
+    before = history([run(*key, note="mine")], [ti(key, "a", "success", "ti")])
+    backfill = restored(run(*moved, note="mine"), run_type="backfill")
+    after = history([backfill], [ti(moved, "a", "success", "ti")])
     assert check_history(before, after, "3.3.1").problems == []
-    moved_date = restored(run(*moved), **marker, logical_date="2025-01-03T00:00:00Z")
-    assert check_history(before, history([moved_date], []), "3.3.1").problems
-    other_note = restored(run(*moved), run_type="backfill", note="other")
-    assert check_history(before, history([other_note], []), "3.3.1").problems
-    # before 3.3 a marker whose path does not fit is failed by the backfill's cancel
-    unfinished = restored(run(*moved), run_type="backfill", note="mine", state="failed")
-    after_failed = history([unfinished], [ti(moved, "a", None)])
-    assert check_history(before, after_failed, "3.2.1").problems == []
-    manual_failed = restored(run(*moved), note="mine", state="failed")  # not the marker
-    assert check_history(before, history([manual_failed], []), "3.2.1").problems
+    # what the marker alone left: its note, its state, skipped task instances
+    marker_note = {**backfill, "note": MARKER_NOTE}
+    assert check_history(before, history([marker_note], [ti(moved, "a", "success", "ti")]),
+                         "3.3.1").problems  # fmt: skip
+    skipped = history([backfill], [ti(moved, "a", "skipped", "ti")])
+    assert check_history(before, skipped, "3.3.1").problems
+    failed = history([{**backfill, "state": "failed"}], [ti(moved, "a", "success", "ti")])
+    assert check_history(before, failed, "3.2.1").problems
+    scheduled = restored(run(*moved, note="mine"), run_type="scheduled")  # not ours
+    assert check_history(before, history([scheduled], [ti(moved, "a", "success", "ti")]),
+                         "3.3.1").problems  # fmt: skip
 
 
 def test_dates_compare_as_instants() -> None:

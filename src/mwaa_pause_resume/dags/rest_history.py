@@ -27,8 +27,12 @@ runs' states) go through a bounded pool with retries (:mod:`.rest_pool`; docs/ai
 docs/airflow3.md has the table per version.
 :func:`import_history` returns counts per item (exact / approximated / not restored,
 with reasons); the scheduler's position marker runs after it, before paused states
-are restored. Step 3 is :mod:`.rest_history_task_instances`; the routes per version and
-the ids restored runs get are :mod:`.rest_history_routes`.
+are restored. The marker takes the restored run at its date over (clears it, gives it
+its own note and state: :mod:`.rest_position`), so the import uses
+:class:`HistoryRestore`, whose :meth:`~HistoryRestore.restore_again` then gives that
+run its snapshot state, note and task instance states back, and counts it as it ends.
+Step 3 is :mod:`.rest_history_task_instances`; the routes per version and the ids
+restored runs get are :mod:`.rest_history_routes`.
 """
 
 from __future__ import annotations
@@ -54,9 +58,10 @@ from mwaa_pause_resume.dags.rest_history_task_instances import (
     NOTE_LIMIT,
     TaskInstanceRestore,
     blocked_runs,
+    read_back,
     run_batches,
 )
-from mwaa_pause_resume.dags.rest_pool import DEFAULT_CONCURRENCY, RetryingRestApi, run_bounded
+from mwaa_pause_resume.dags.rest_pool import RetryingRestApi, default_concurrency, run_bounded
 from mwaa_pause_resume.metadata.layout import REST_FIELDS
 
 log = logging.getLogger(__name__)
@@ -71,16 +76,19 @@ FINAL_RUN_STATES = ("success", "failed")  # what patch_dag_run sets (besides que
 EXISTED = "its run existed already (a retried import)"
 OTHER_RUN = "a different run with this id exists in this environment"
 INTERRUPTED_NOTE = "mwaa-pause-resume: {state} at the pause; restored as failed"
+TAKEN_OVER = "the scheduler position's marker backfill took its run over"
 __all__ = [  # the names of its parts stay importable here (tests, the sandbox's check)
     "FINAL_RUN_STATES",
     "NEAREST_TI_STATE",
     "SETTABLE_TI_STATES",
     "Counts",
+    "HistoryRestore",
     "Routes",
     "collect_history",
     "import_history",
     "own_dag_ids",
     "restored_ids",
+    "restored_note",
     "restored_run_id",
     "run_batches",
     "same_run",
@@ -147,93 +155,192 @@ def import_history(
     *,
     airflow_version: str,
     exclude_dag_ids: Iterable[str] = (),
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Restore the runs and their task instances; every DAG must be paused throughout.
 
     Independent calls (the runs' creations, the bulk batches of one graph layer, the
-    runs' states) go ``concurrency`` at a time, each retried while the service is busy
+    runs' states) go ``concurrency`` at a time (None: the version's default,
+    :func:`~.rest_pool.default_concurrency`), each retried while the service is busy
     (:mod:`.rest_pool`); the counts do not depend on the concurrency. A retried import
     creates no run twice: a run id that exists already is this snapshot's run only if
     its logical date and conf match.
 
     Returns ``{"dag_runs": counts, "task_instances": counts}`` (see :class:`Counts`).
     Raises :class:`RestApiError` when a restored run stays queued and cannot be failed.
+    The import itself uses :class:`HistoryRestore`, which can also restore a run again
+    after the position marker took it over.
     """
-    api = api if isinstance(api, RetryingRestApi) else RetryingRestApi(api)
-    routes = Routes.of(airflow_version)
-    excluded = set(exclude_dag_ids)
-    run_counts, ti_counts = Counts(), Counts()
-    runs = [r for r in dag_runs if r["dag_id"] not in excluded]
-    new_ids = restored_ids(runs, airflow_version)
-    tis_by_run: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
-    for ti in task_instances:
-        if ti["dag_id"] not in excluded:
-            original = (str(ti["dag_id"]), str(ti["dag_run_id"]))
-            run_id = new_ids.get(original) or restored_run_id(original[1])
-            tis_by_run[(original[0], run_id)].append({**ti, "dag_run_id": run_id})
-
-    existing = _ExistingRuns(api)
-    to_create = [
-        {**run, "dag_run_id": new_id}
-        for run in runs
-        if (new_id := new_ids[(str(run["dag_id"]), str(run["dag_run_id"]))]) is not None
-    ]
-    made = iter(
-        run_bounded(to_create, lambda run: _create_run(api, run, routes, existing), concurrency)
+    history = HistoryRestore(
+        api,
+        dag_runs,
+        task_instances,
+        airflow_version=airflow_version,
+        exclude_dag_ids=exclude_dag_ids,
+        concurrency=concurrency,
     )
-    created: dict[tuple[str, str], str] = {}  # run -> the final state to set
-    for run in runs:
-        original = (str(run["dag_id"]), str(run["dag_run_id"]))
-        new_id = new_ids[original]
-        key = (original[0], new_id or restored_run_id(original[1]))
-        reason: str | None
-        final: str | None
-        if new_id is None:
-            outcome, reason, final = "not_restored", _no_fit_reason(original[0], routes), None
-        else:
-            outcome, reason, final = next(made)
-            if final is not None and outcome == "exact" and new_id != original[1]:
-                outcome, reason = "approximated", SHORTENED
-        if final is None:
-            run_counts.add("not_restored", reason)
-            for _ in tis_by_run.pop(key, ()):
-                ti_counts.add("not_restored", "its run was not restored")
-            continue
-        created[key] = final
-        run_counts.add(outcome, reason)
-        if reason == EXISTED:
-            for _ in tis_by_run.pop(key, ()):
-                ti_counts.add("not_restored", EXISTED)
-    for key in list(tis_by_run):
-        if key not in created:
-            for _ in tis_by_run.pop(key):
-                ti_counts.add("not_restored", "its run is not in the snapshot")
+    history.restore()
+    return history.counts()
 
-    # Per run, only the task instances that differ from what the run's own state gives
-    # them (rest_history_plan). Before 3.3 the run's state comes first (a success run
-    # marks them all success); from 3.3 last (it skips the ones left without a state,
-    # and skipping them first would make every success a second change).
-    restore = TaskInstanceRestore(api, tis_by_run, created, routes, concurrency)
-    if routes.run_success_marks_all:
-        _set_run_states(api, created, routes, concurrency)
-        blocked = blocked_runs(api, created, tis_by_run)
-        outcomes = restore.run(blocked)
-    else:
-        outcomes = restore.run({})
-        _set_run_states(api, created, routes, concurrency)
-        blocked = blocked_runs(api, created, tis_by_run)
+
+class HistoryRestore:
+    """The run history import (:func:`import_history`) as an object, so that runs the
+    scheduler position's marker backfill took over afterwards can be restored again
+    (:meth:`restore_again`; :mod:`.rest_position`) and counted as they end."""
+
+    def __init__(
+        self,
+        api: AirflowRestApi,
+        dag_runs: Iterable[Mapping[str, Any]],
+        task_instances: Iterable[Mapping[str, Any]],
+        *,
+        airflow_version: str,
+        exclude_dag_ids: Iterable[str] = (),
+        concurrency: int | None = None,
+    ) -> None:
+        self.api = api if isinstance(api, RetryingRestApi) else RetryingRestApi(api)
+        self.routes = Routes.of(airflow_version)
+        self.concurrency = (
+            default_concurrency(airflow_version) if concurrency is None else concurrency
+        )
+        excluded = set(exclude_dag_ids)
+        self.runs = [r for r in dag_runs if r["dag_id"] not in excluded]
+        self.new_ids = restored_ids(self.runs, airflow_version)
+        # the snapshot's task instances by restored run (their run ids made the restored ones)
+        self.tis_by_run: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
+        for ti in task_instances:
+            if ti["dag_id"] not in excluded:
+                original = (str(ti["dag_id"]), str(ti["dag_run_id"]))
+                run_id = self.new_ids.get(original) or restored_run_id(original[1])
+                self.tis_by_run[(original[0], run_id)].append({**ti, "dag_run_id": run_id})
+        self.created: dict[tuple[str, str], str] = {}  # restored run -> its final state
+        self.notes: dict[tuple[str, str], str | None] = {}  # restored run -> its note
+        self.run_outcomes: dict[tuple[str, str], tuple[str, str | None]] = {}
+        self.ti_outcomes: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
+        # what is counted apart from the restored runs (not restored; extra reasons)
+        self.run_counts, self.ti_counts = Counts(), Counts()
+
+    def counts(self) -> dict[str, dict[str, Any]]:
+        """``{"dag_runs": counts, "task_instances": counts}`` as the runs end now."""
+        runs, tis = Counts(), Counts()
+        for total, extra in ((runs, self.run_counts), (tis, self.ti_counts)):
+            for outcome in ("exact", "approximated", "not_restored"):
+                setattr(total, outcome, getattr(extra, outcome))
+            total.reasons = dict(extra.reasons)
+        for outcome, reason in self.run_outcomes.values():
+            runs.add(outcome, reason)
+        for run_outcomes in self.ti_outcomes.values():
+            for outcome, reason in run_outcomes:
+                tis.add(outcome, reason)
+        return {"dag_runs": runs.as_dict(), "task_instances": tis.as_dict()}
+
+    def restore(self) -> None:
+        """Create every run, set its state, then its task instances (module docstring)."""
+        api, routes, concurrency = self.api, self.routes, self.concurrency
+        existing = _ExistingRuns(api)
+        to_create = [
+            {**run, "dag_run_id": new_id}
+            for run in self.runs
+            if (new_id := self.new_ids[(str(run["dag_id"]), str(run["dag_run_id"]))]) is not None
+        ]
+        made = iter(
+            run_bounded(to_create, lambda run: _create_run(api, run, routes, existing), concurrency)
+        )
+        pending: dict[tuple[str, str], list[Mapping[str, Any]]] = {}  # task instances to set
+        for run in self.runs:
+            original = (str(run["dag_id"]), str(run["dag_run_id"]))
+            new_id = self.new_ids[original]
+            key = (original[0], new_id or restored_run_id(original[1]))
+            tis = self.tis_by_run.get(key, [])
+            reason: str | None
+            final: str | None
+            if new_id is None:
+                outcome, reason, final = "not_restored", _no_fit_reason(original[0], routes), None
+            else:
+                outcome, reason, final = next(made)
+                if final is not None and outcome == "exact" and new_id != original[1]:
+                    outcome, reason = "approximated", SHORTENED
+            if final is None:
+                self.run_counts.add("not_restored", reason)
+                for _ in tis:
+                    self.ti_counts.add("not_restored", "its run was not restored")
+                continue
+            self.created[key] = final
+            self.notes[key] = restored_note(run)
+            self.run_outcomes[key] = (outcome, reason)
+            if reason == EXISTED:
+                self.ti_outcomes[key] = [("not_restored", EXISTED)] * len(tis)
+            elif tis:
+                pending[key] = tis
+        for key, tis in self.tis_by_run.items():
+            if key not in self.created:
+                for _ in tis:
+                    self.ti_counts.add("not_restored", "its run is not in the snapshot")
+
+        # Per run, only the task instances that differ from what the run's own state gives
+        # them (rest_history_plan). Before 3.3 the run's state comes first (a success run
+        # marks them all success); from 3.3 last (it skips the ones left without a state,
+        # and skipping them first would make every success a second change).
+        created = self.created
+        restore = TaskInstanceRestore(api, pending, created, routes, concurrency)
+        if routes.run_success_marks_all:
+            _set_run_states(api, created, routes, concurrency)
+            blocked = blocked_runs(api, created, pending)
+            outcomes = restore.run(blocked)
+        else:
+            outcomes = restore.run({})
+            _set_run_states(api, created, routes, concurrency)
+            blocked = blocked_runs(api, created, pending)
+            if blocked:
+                outcomes |= restore.run(blocked, only=set(blocked))
         if blocked:
-            outcomes |= restore.run(blocked, only=set(blocked))
-    if blocked:
-        _set_run_states(api, {k: created[k] for k in blocked}, routes, concurrency)
-    for run_outcomes in outcomes.values():
-        for outcome, reason in run_outcomes:
-            ti_counts.add(outcome, reason)
-    _fail_queued(api, created, routes, run_counts)
-    counts = {"dag_runs": run_counts.as_dict(), "task_instances": ti_counts.as_dict()}
-    log.info("run history restored: %s", counts)
-    return counts
+            _set_run_states(api, {k: created[k] for k in blocked}, routes, concurrency)
+        self.ti_outcomes.update(outcomes)
+        _fail_queued(api, created, routes, self.run_counts)
+        log.info("run history restored: %s", self.counts())
+
+    def restore_again(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Give restored runs that something changed since :meth:`restore` (the position
+        marker's backfill: :mod:`.rest_position`) their snapshot state, note and task
+        instance states again; keys of runs this import did not restore are ignored.
+
+        The run's task instances are read back and planned from there, as for a run a
+        teardown task kept queued: before 3.3 the run's state and note first (a success
+        run marks every task instance success), from 3.3 last. A failure counts the run
+        and its task instances not restored (logged), except a run left queued, which
+        raises :class:`RestApiError` as in :meth:`restore`.
+        """
+        runs = sorted({k for k in keys if k in self.created})
+        if not runs:
+            return
+        finals = {k: self.created[k] for k in runs}
+        try:
+            self._restore_again(runs, finals)
+        except Exception as exc:  # the run stays as the marker left it: counted so
+            log.warning("restoring %s again: %s", runs, exc, exc_info=True)
+            reason = f"{TAKEN_OVER}; restoring it again failed: {type(exc).__name__}"
+            for key in runs:
+                self.run_outcomes[key] = ("not_restored", reason)
+                self.ti_outcomes[key] = [("not_restored", reason)] * len(
+                    self.tis_by_run.get(key, [])
+                )
+        _fail_queued(self.api, finals, self.routes, self.run_counts)
+
+    def _restore_again(
+        self, runs: list[tuple[str, str]], finals: dict[tuple[str, str], str]
+    ) -> None:
+        api, routes = self.api, self.routes
+        tis = {k: self.tis_by_run[k] for k in runs if self.tis_by_run.get(k)}
+        notes = {k: self.notes.get(k) for k in runs}
+        restore = TaskInstanceRestore(api, tis, finals, routes, self.concurrency)
+        if routes.run_success_marks_all:
+            _set_run_states(api, finals, routes, self.concurrency, notes=notes)
+            outcomes = restore.run({}, read_back=read_back(api, tis))
+        else:
+            outcomes = restore.run(read_back(api, tis))
+            _set_run_states(api, finals, routes, self.concurrency, notes=notes)
+        self.ti_outcomes.update(outcomes)
+        log.info("%d run(s) restored again after the position marker took them over", len(runs))
 
 
 class _ExistingRuns:
@@ -283,7 +390,6 @@ def _create_run(
     dag_id, run_id = str(run["dag_id"]), str(run["dag_run_id"])
     path = f"/dags/{dag_id}/dagRuns"
     state = str(run.get("state"))
-    note = run.get("note")
     outcome, reason = "exact", None
     if state in FINAL_RUN_STATES:
         final = state
@@ -291,8 +397,6 @@ def _create_run(
         # queued or running at the pause: never left queued (it would run on unpause)
         final = "failed"
         outcome, reason = "approximated", f"{state} at the pause: restored as failed"
-        extra = INTERRUPTED_NOTE.format(state=state)
-        note = f"{note}\n{extra}" if note else extra
     if run.get("run_type") != "manual" and outcome == "exact":
         outcome, reason = "approximated", "run type restored as manual (id prefix manual__)"
     body: dict[str, Any] = {
@@ -300,7 +404,7 @@ def _create_run(
         "logical_date": run.get("logical_date"),
         "run_after": run.get("run_after"),
         "conf": run.get("conf") or {},  # 3.0.6 takes a dict only
-        "note": note[:NOTE_LIMIT] if isinstance(note, str) else None,
+        "note": restored_note(run),
     }
     # Sent with the logical date only (Airflow refuses it otherwise); 3.0.6 keeps
     # run_after only when the interval is sent.
@@ -333,27 +437,58 @@ def _create_run(
     return outcome, reason, final
 
 
+def restored_note(run: Mapping[str, Any]) -> str | None:
+    """The note a run is restored with: its own, and for a run queued or running at
+    the pause a line saying it was restored failed; at most Airflow's 1000 characters."""
+    note = run.get("note")
+    state = str(run.get("state"))
+    if state not in FINAL_RUN_STATES:
+        extra = INTERRUPTED_NOTE.format(state=state)
+        note = f"{note}\n{extra}" if note else extra
+    return note[:NOTE_LIMIT] if isinstance(note, str) else None
+
+
 def _set_run_states(
     api: AirflowRestApi,
     created: Mapping[tuple[str, str], str],
     routes: Routes,
     concurrency: int = 1,
+    *,
+    notes: Mapping[tuple[str, str], str | None] | None = None,
 ) -> None:
+    """Each run's state; with ``notes``, each run's note too (None: no note, which
+    removes one the run has)."""
+
+    def body(key: tuple[str, str], state: str) -> dict[str, Any]:
+        if notes is None:
+            return {"state": state}
+        note = notes.get(key)
+        # 3.3's bulk update leaves a null note alone and removes the note for ""; the
+        # single-run PATCH stores null as no note.
+        return {"state": state, "note": note or ("" if routes.bulk_dag_runs else None)}
+
     if routes.bulk_dag_runs:
         entities = [
-            {"dag_id": d, "dag_run_id": r, "state": state} for (d, r), state in created.items()
+            {"dag_id": d, "dag_run_id": r, **body((d, r), state)}
+            for (d, r), state in created.items()
         ]
         batches = [entities[i : i + BULK_BATCH] for i in range(0, len(entities), BULK_BATCH)]
-        run_bounded(batches, lambda batch: api.bulk_update("/dags/~/dagRuns", batch), concurrency)
+        run_bounded(batches, lambda batch: _bulk_runs(api, batch), concurrency)
         return
     # the paths fit: _create_run created no run whose state has no route
     run_bounded(
         list(created.items()),
         lambda item: api.request(
-            "PATCH", f"/dags/{item[0][0]}/dagRuns/{item[0][1]}", body={"state": item[1]}
+            "PATCH", f"/dags/{item[0][0]}/dagRuns/{item[0][1]}", body=body(*item)
         ),
         concurrency,
     )
+
+
+def _bulk_runs(api: AirflowRestApi, batch: list[dict[str, Any]]) -> None:
+    answer = api.bulk_update("/dags/~/dagRuns", batch)
+    if answer.get("errors"):
+        log.warning("bulk run update: %s", str(answer["errors"])[:1000])
 
 
 def _fail_queued(

@@ -62,10 +62,14 @@ class TaskInstanceRestore:
         self,
         blocked: Mapping[tuple[str, str], dict[tuple[str, int], str | None]],
         only: set[tuple[str, str]] | None = None,
+        *,
+        read_back: Mapping[tuple[str, str], dict[tuple[str, int], str | None]] | None = None,
     ) -> dict[tuple[str, str], list[tuple[str, str | None]]]:
         """Send the changes of every run (of ``only``); per run, each task instance's
         (outcome, reason). ``blocked``: runs whose state is set after these changes (a
-        teardown task kept it unfinished), with their task instances as read back."""
+        teardown task kept it unfinished), with their task instances as read back.
+        ``read_back``: runs whose state is set already, with their task instances as read
+        back since (planned from there instead of from what the run's state gives)."""
         runs = {k: v for k, v in self.tis_by_run.items() if only is None or k in only}
         return _restore_task_instances(
             self.api,
@@ -73,6 +77,7 @@ class TaskInstanceRestore:
             upstream_of=self.upstream_of(),
             created=self.created,
             blocked=blocked,
+            read_back=read_back or {},
             routes=self.routes,
             concurrency=self.concurrency,
         )
@@ -85,6 +90,7 @@ def _restore_task_instances(
     upstream_of: Mapping[str, dict[str, list[str]] | None],
     created: Mapping[tuple[str, str], str],
     blocked: Mapping[tuple[str, str], dict[tuple[str, int], str | None]],
+    read_back: Mapping[tuple[str, str], dict[tuple[str, int], str | None]],
     routes: Routes,
     concurrency: int,
 ) -> dict[tuple[str, str], list[tuple[str, str | None]]]:
@@ -107,7 +113,7 @@ def _restore_task_instances(
             upstream=upstream,
             addressable=addressable,
             unaddressable_reason=UNADDRESSABLE,
-            current=blocked.get(run_key),
+            current=blocked.get(run_key, read_back.get(run_key)),
             run_state_last=run_key in blocked,
             order=None if upstream is not None else _start_order(tis),
         )
@@ -275,3 +281,34 @@ def blocked_runs(
             index = -1 if ti.get("map_index") is None else int(ti["map_index"])
             out[key][(str(ti["task_id"]), index)] = ti.get("state")
     return out
+
+
+def read_back(
+    api: AirflowRestApi, runs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], dict[tuple[str, int], str | None]]:
+    """The task instance states of a few runs, as they are now (the batch list, whose
+    path fits whatever the ids): every run of ``runs`` has an entry."""
+    keys = set(runs)
+    out: dict[tuple[str, str], dict[tuple[str, int], str | None]] = {k: {} for k in keys}
+    if not keys:
+        return out
+    body: dict[str, Any] = {
+        "dag_ids": sorted({d for d, _ in keys}),
+        "dag_run_ids": sorted({r for _, r in keys}),
+        "order_by": "id",
+        "page_limit": 100,
+    }
+    offset = 0
+    while True:
+        page = api.request(
+            "POST", "/dags/~/dagRuns/~/taskInstances/list", body={**body, "page_offset": offset}
+        )
+        listed = list(page.get("task_instances") or [])
+        for ti in listed:
+            key = (str(ti["dag_id"]), str(ti["dag_run_id"]))
+            if key in out:
+                index = -1 if ti.get("map_index") is None else int(ti["map_index"])
+                out[key][(str(ti["task_id"]), index)] = ti.get("state")
+        offset += len(listed)
+        if not listed or offset >= int(page.get("total_entries") or 0):
+            return out

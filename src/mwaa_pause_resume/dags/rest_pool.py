@@ -11,7 +11,11 @@ with exponential backoff and full jitter.
 
 MWAA documents no request rate for ``InvokeRestApi``; the concurrency is the import's
 bound on calls in flight, set with the environment's Airflow configuration option
-``mwaa_pause_resume.rest_concurrency`` (:func:`concurrency_from_environ`).
+``mwaa_pause_resume.rest_concurrency`` (:func:`concurrency_from_environ`). Without it,
+the default depends on the environment's Airflow version (:func:`default_concurrency`):
+before 3.3 there is no bulk run state update, so the import makes about two calls per
+run instead of one, and twice as many in flight keep it near the same time
+(BENCHMARKS.md, "Airflow 3 run history through the REST channel").
 """
 
 from __future__ import annotations
@@ -24,13 +28,18 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mwaa_pause_resume.dags.rest_api import AirflowRestApi, RestApiError, TransientRestApiError
+from mwaa_pause_resume.dags.rest_history_routes import Routes
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Calls in flight at once. 8: on a real Airflow API server the calls are short database
-# transactions, and 8 stays under botocore's default pool of 10 connections per client.
+# Calls in flight at once from Airflow 3.3. 8: on a real Airflow API server the calls are
+# short database transactions, and 8 keep 10,000 runs (one POST each, states in bulk)
+# within ten minutes at 0.3 s per call (BENCHMARKS.md).
 DEFAULT_CONCURRENCY = 8
+# Before 3.3: a PATCH per run for its state as well, twice the calls; 16 keep the same
+# bound (BENCHMARKS.md), and above MWAA's 15 connections per web server, which add one.
+DEFAULT_CONCURRENCY_BEFORE_BULK_RUNS = 16
 MAX_CONCURRENCY = 32
 # MWAA passes a configuration option ``section.key`` to tasks as AIRFLOW__SECTION__KEY.
 CONCURRENCY_OPTION = "mwaa_pause_resume.rest_concurrency"
@@ -102,12 +111,22 @@ def run_bounded(items: Iterable[T], work: Callable[[T], R], concurrency: int) ->
     return [future.result() for future in futures]
 
 
-def concurrency_from_environ(environ: Mapping[str, str]) -> int:
-    """The import's concurrency: the option's value, else :data:`DEFAULT_CONCURRENCY`.
-    Raises :class:`ValueError` (what is wrong, how to fix it) for a bad value."""
+def default_concurrency(airflow_version: str) -> int:
+    """The concurrency when the option is not set: :data:`DEFAULT_CONCURRENCY` from
+    Airflow 3.3 (bulk run states), :data:`DEFAULT_CONCURRENCY_BEFORE_BULK_RUNS` before."""
+    if Routes.of(airflow_version).bulk_dag_runs:
+        return DEFAULT_CONCURRENCY
+    return DEFAULT_CONCURRENCY_BEFORE_BULK_RUNS
+
+
+def concurrency_from_environ(environ: Mapping[str, str], *, airflow_version: str) -> int:
+    """The import's concurrency: the option's value, else this Airflow version's
+    :func:`default_concurrency`. Raises :class:`ValueError` (what is wrong, how to fix
+    it) for a bad value."""
+    default = default_concurrency(airflow_version)
     raw = environ.get(CONCURRENCY_ENV, "").strip()
     if not raw:
-        return DEFAULT_CONCURRENCY
+        return default
     try:
         value = int(raw)
     except ValueError:
@@ -116,7 +135,8 @@ def concurrency_from_environ(environ: Mapping[str, str]) -> int:
         raise ValueError(
             f"the Airflow configuration option {CONCURRENCY_OPTION} is {raw!r}: set it to a "
             f"whole number from 1 to {MAX_CONCURRENCY} (calls to the REST API in flight "
-            f"at once; 1 sends them one at a time), or remove it for {DEFAULT_CONCURRENCY}"
+            f"at once; 1 sends them one at a time), or remove it for {default} (the "
+            f"default on Airflow {airflow_version})"
         )
     return value
 

@@ -17,11 +17,35 @@ from its ``start_date``. The rest-only scope cannot write a ``scheduled`` run, b
    ``PATCH /dags/~/dagRuns``, else the single run when its path fits InvokeRestApi's 64
    characters), then ``PUT /backfills/{id}/cancel`` (completes the backfill and fails
    what is still queued: a failed marker counts as well);
-4. wait, for all DAGs at once, until the DAG processor has parsed each again and
+4. a run the history restore made (the snapshot's run at T) is restored again
+   (``taken_over``: :meth:`~.rest_history.HistoryRestore.restore_again`), below;
+5. wait, for all DAGs at once, until the DAG processor has parsed each again and
    ``next_dagrun_logical_date`` lies after T.
 
 A DAG whose position is needed but cannot be set and verified is *held*: the paused-state
 restore leaves it paused, and the import names it with the action to take.
+
+**The snapshot's run at T.** Under ``catchup`` T is the logical date of the DAG's
+newest automated run, which the history restore (run before this) has just made. The
+backfill does not make a run beside it: Airflow keeps one run per DAG and logical date,
+so it *takes that run over* (``models/backfill.py`` ``_handle_clear_run``, 3.0.6 to
+3.3.1): clears its task instances, queues it and makes it a ``backfill`` run in place
+(run id, dates, interval and conf kept); step 3 then gives it the marker's note and
+state, and its task instances what that state gives (3.3: skipped). So step 4 gives
+it back the snapshot's state, note and task instance states with the history
+restore's own calls for that one run: its task instances are read back
+(``POST /dags/~/dagRuns/~/taskInstances/list``, 36 characters whatever the ids) and
+only the differences sent, before 3.3 after the run's state and note (a success run
+marks every task instance success), from 3.3 before them; the paths are those the
+history restore used for it, which fit by construction (its id was shortened to fit
+before 3.3). The run's *type* stays ``backfill``: that is what makes it the position.
+A retried import takes it over again and restores it again, so it ends the same.
+Weighed and not taken: restoring the history *after* the positions would leave the
+marker a new run ``backfill__T``, and the history restore's ``POST`` of the run at T
+would then be refused (409, ``dag_run_dag_id_logical_date_key``) and the run not
+restored at all (a run cannot be renamed through the API); a backfill that leaves the
+existing run alone (``reprocess_behavior`` ``none`` or ``failed``) makes no run at T
+(``already exists``), hence no position.
 """
 
 from __future__ import annotations
@@ -205,7 +229,7 @@ def place_marker(
             "failed",
         ):
             state = "success"
-        run_id = str(run["dag_run_id"])
+        run_id = plan.marker_run_id = str(run["dag_run_id"])
         if not rest.finish(plan.dag_id, run_id, str(state)) and rest.depends_on_past(plan.dag_id):
             # The cancel fails the marker but leaves its task instances without a state,
             # and a depends_on_past task of the next run would wait on them for ever.
@@ -230,6 +254,7 @@ def restore_positions(
     default_policy: str,
     airflow_version: str,
     exclude: Iterable[str] = (),
+    taken_over: Callable[[Iterable[tuple[str, str]]], None] | None = None,
     parse_wait_seconds: float = PARSE_WAIT_SECONDS,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     sleep: Callable[[float], None] = time.sleep,
@@ -239,7 +264,10 @@ def restore_positions(
     ``positions``: the export's records (None: an older snapshot that has none).
     Call before the paused states are restored; skip :meth:`PositionOutcome.held_ids`
     there. DAGs not (yet) parsed in this environment are left to the paused-state
-    restore, which skips them too.
+    restore, which skips them too. ``taken_over``: called with ``(dag_id, run_id)`` of
+    each marker run once its backfill is cancelled, before the next DAG's marker (the
+    history restore's :meth:`~.rest_history.HistoryRestore.restore_again`, which gives
+    a restored run the marker took over its snapshot state back: module docstring).
     """
     rest = PositionApi(api, airflow_version)
     by_dag = None if positions is None else {str(p["dag_id"]): p for p in positions}
@@ -275,6 +303,15 @@ def restore_positions(
         except Exception as exc:
             log.warning("position marker of %s: %s", dag_id, exc, exc_info=True)
             plan.reason = f"the position marker failed: {type(exc).__name__}: {exc}"
+        if taken_over is not None and plan.marker_run_id is not None:
+            try:  # counts its own failures; raises only when the run stays queued
+                taken_over([(dag_id, plan.marker_run_id)])
+            except Exception as exc:
+                log.warning("restoring %s again: %s", plan.marker_run_id, exc, exc_info=True)
+                plan.reason = (
+                    f"its run {plan.marker_run_id}, taken over by the position marker, could "
+                    f"not be restored again: {type(exc).__name__}: {exc}"
+                )
     _await_parse(
         rest, [p for p in outcome.plans if p.marker and not p.reason], parse_wait_seconds, sleep
     )

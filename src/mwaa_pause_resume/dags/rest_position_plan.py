@@ -60,6 +60,7 @@ class DagPlan:
     reason: str | None = None  # set when the position cannot be set (the DAG may be held)
     action: str = ACTION_CHECK
     backfill_id: int | None = None
+    marker_run_id: str | None = None  # the run the marker backfill made or took over
     verified: bool = False
     note: str = ""  # why no marker was needed (logs)
 

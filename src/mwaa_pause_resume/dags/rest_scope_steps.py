@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from mwaa_pause_resume.dags.result_note import success_note
 from mwaa_pause_resume.dags.run_context import (
@@ -34,6 +34,9 @@ from mwaa_pause_resume.dags.step_results import (
 )
 from mwaa_pause_resume.metadata.key_context import running_environment
 from mwaa_pause_resume.metadata.missed_runs import DEFAULT_POLICY
+
+if TYPE_CHECKING:
+    from mwaa_pause_resume.dags.rest_position_plan import PositionOutcome
 
 SCOPE = REST_SCOPE
 
@@ -165,9 +168,7 @@ def import_rest(
     through ``note_writer``: where this environment's notes go (its database, when a
     rest-only snapshot comes into an environment that has one)."""
     from mwaa_pause_resume.dags.rest_api import rest_body
-    from mwaa_pause_resume.dags.rest_history import import_history
     from mwaa_pause_resume.dags.rest_pool import concurrency_from_environ
-    from mwaa_pause_resume.dags.rest_position import restore_positions
     from mwaa_pause_resume.metadata.key_checks import refuse_plaintext_snapshot
     from mwaa_pause_resume.metadata.rest_from_tables import left_behind, read_tables_as_rest
     from mwaa_pause_resume.metadata.rest_scope import read_rest_snapshot
@@ -185,7 +186,7 @@ def import_rest(
     read = read_tables_as_rest if from_tables else read_rest_snapshot
     data = read(store, manifest, snapshot_key=snapshot_key())
     try:
-        concurrency = concurrency_from_environ(os.environ)
+        concurrency = concurrency_from_environ(os.environ, airflow_version=airflow_version())
     except ValueError as exc:  # before any write
         raise SnapshotStepFailed(str(exc)) from None
     api = rest_api()
@@ -196,21 +197,16 @@ def import_rest(
             counts[f"{kind}_{outcome}"] = counts.get(f"{kind}_{outcome}", 0) + 1
     # The workflows' own DAGs keep the states the workflows gave them.
     ours = own_dags(context, manifest)
-    history = import_history(
+    history, positions = restore_history_and_positions(
         api,
         data.dag_runs,
         data.task_instances,
-        airflow_version=airflow_version(),
-        exclude_dag_ids=ours,
-        concurrency=concurrency,
-    )
-    positions = restore_positions(
-        api,
         data.paused_states,
         data.positions,
-        default_policy=default_policy,
         airflow_version=airflow_version(),
+        default_policy=default_policy,
         exclude=ours,
+        concurrency=concurrency,
     )
     held = positions.held_ids()  # their position is not set: they stay paused
     current = api.paused_states()
@@ -273,3 +269,44 @@ def import_rest(
         **positions.to_json(),
         "history": history,
     }
+
+
+def restore_history_and_positions(
+    api: Any,
+    dag_runs: Iterable[Mapping[str, Any]],
+    task_instances: Iterable[Mapping[str, Any]],
+    paused_states: Mapping[str, bool],
+    positions: Iterable[Mapping[str, Any]] | None,
+    *,
+    airflow_version: str,
+    default_policy: str,
+    exclude: Iterable[str],
+    concurrency: int,
+) -> tuple[dict[str, dict[str, Any]], PositionOutcome]:
+    """Run history, then each DAG's scheduler position, every DAG paused: the history
+    counts and the :class:`~.rest_position_plan.PositionOutcome`. A restored run that a
+    position marker takes over (the run at the marker date) is restored again right
+    after its marker (:mod:`.rest_position`), and counted as it ends."""
+    from mwaa_pause_resume.dags.rest_history import HistoryRestore
+    from mwaa_pause_resume.dags.rest_position import restore_positions
+
+    excluded = set(exclude)
+    history = HistoryRestore(
+        api,
+        dag_runs,
+        task_instances,
+        airflow_version=airflow_version,
+        exclude_dag_ids=excluded,
+        concurrency=concurrency,
+    )
+    history.restore()
+    outcome = restore_positions(
+        api,
+        paused_states,
+        positions,
+        default_policy=default_policy,
+        airflow_version=airflow_version,
+        exclude=excluded,
+        taken_over=history.restore_again,
+    )
+    return history.counts(), outcome

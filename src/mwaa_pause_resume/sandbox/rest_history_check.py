@@ -54,7 +54,8 @@ PAGE = 100
 
 # What docs/airflow3.md says the rest-only scope does not restore, and why.
 NOT_RESTORED = {
-    "run type": "restored runs are manual: no endpoint creates another type",
+    "run type": "restored runs are manual: no endpoint creates another type (the run "
+    "at a DAG's position marker date becomes a backfill run: the marker takes it over)",
     "run and task start/end dates, tries, hostnames": "not settable through the REST API: "
     "they carry the restore time",
     "XComs": "create_xcom_entry's path does not fit InvokeRestApi's 64 characters",
@@ -159,31 +160,19 @@ def check_history(before: History, after: History, airflow_version: str) -> Hist
 def is_marker(got: Mapping[str, Any]) -> bool:
     """Whether the import's position marker took this restored run over (the restore
     creates manual runs only; the marker's backfill at the run's logical date makes it a
-    backfill run in place: docs/airflow3-position.md). It keeps its id, logical date,
-    interval and conf; it carries the marker's note, its task instances lose their states
-    (skipped once the run is finished), and where the marker could not be finished (its
-    path too long for InvokeRestApi before 3.3) the backfill's cancel leaves it failed."""
+    backfill run in place: docs/airflow3-position.md). The import then restores it
+    again, so everything but its type is checked as for any other restored run."""
     return got.get("run_type") == "backfill"
-
-
-def _marker_allows(name: str, want: Any, got: Any) -> bool:
-    from mwaa_pause_resume.dags.rest_position import MARKER_NOTE
-
-    if name == "note":
-        return got in (want, MARKER_NOTE)
-    return name == "state" and got == "failed"
 
 
 def _run_problems(key: RunKey, run: Mapping[str, Any], got: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
     # manual; backfill once the position marker has converted the newest automated run
-    if got.get("run_type") not in ("manual", "backfill") or not got.get("end_date"):
+    if (got.get("run_type") != "manual" and not is_marker(got)) or not got.get("end_date"):
         problems.append(f"run {key}: run type {got.get('run_type')}, end {got.get('end_date')}")
     if run.get("state") in FINAL_RUN_STATES:
         for name in EXACT_RUN_FIELDS:
-            if not _same(name, run.get(name), got.get(name)) and not (
-                is_marker(got) and _marker_allows(name, run.get(name), got.get(name))
-            ):
+            if not _same(name, run.get(name), got.get(name)):
                 problems.append(f"run {key}: {name} {run.get(name)!r} became {got.get(name)!r}")
     elif got.get("state") not in FINAL_RUN_STATES:
         problems.append(f"run {key}: in flight at the pause, now {got.get('state')}")
@@ -227,8 +216,6 @@ def _check_tis(
             out.problems.append(f"task instance {ti_key}: missing")
             continue
         checked += 1
-        if is_marker(run) and got.get("state") in ("skipped", None):
-            continue  # the marker backfill reprocessed the run it took over: as documented
         state = ti.get("state")
         nearest = state if state in SETTABLE_TI_STATES else NEAREST_TI_STATE.get(state, "skipped")
         if routes.bulk_for(ti_key[3]) or _single_fits(new_key):
