@@ -196,11 +196,14 @@ def test_fleet_scoped_synthesis_passes_cdk_nag(tmp_path: Path) -> None:
     body = json.dumps(dashboard["Properties"])
     assert "team-0" not in body
     assert body.count("SORT(SEARCH(") == 8  # 4 graphs of one workflow, 2 of both
-    assert search_expression("Failed", "pause", "Sum").replace('"', '\\\\\\"') in body
+    stack = config.deployment.stack_name
+    assert search_expression("Failed", "pause", "Sum", stack).replace('"', '\\\\\\"') in body
 
 
 def test_a_fleet_dashboard_graph_is_one_search_of_the_namespace() -> None:
-    assert search_expression("Duration", "resume", "Maximum") == (
-        'SORT(SEARCH(\'{MwaaPauseResume,Environment,Workflow} MetricName="Duration" '
+    # only this deployment's environments: another stack's in the account have another value
+    assert search_expression("Duration", "resume", "Maximum", "mpr-a") == (
+        "SORT(SEARCH('{MwaaPauseResume,Deployment,Environment,Workflow} "
+        'MetricName="Duration" Deployment="mpr-a" '
         "Workflow=\"resume\"', 'Maximum', 86400), MAX, DESC, 25)"
     )

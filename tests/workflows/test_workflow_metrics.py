@@ -42,6 +42,7 @@ def test_a_late_resume_is_measured_from_its_start_after_the_wait() -> None:
         "Late": 1,
     }
     assert data[0]["Dimensions"] == [
+        {"Name": "Deployment", "Value": "local"},  # no stack set MWAA_PAUSE_RESUME_DEPLOYMENT
         {"Name": "Environment", "Value": "dev"},
         {"Name": "Workflow", "Value": "resume"},
     ]
@@ -82,3 +83,12 @@ def test_the_notification_of_a_late_resume_says_so() -> None:
         event("SUCCEEDED", RESUME, {"outcome": "resumed", "timing": {"late": False}})
     )
     assert "late" not in on_time["subject"] and "Late:" not in on_time["message"]
+
+
+def test_the_deployment_is_a_dimension_so_dashboards_keep_apart(monkeypatch: Any) -> None:
+    """Two deployments in one account: each dashboard's SEARCH names its own stack."""
+    from mwaa_pause_resume.functions.ownership import DEPLOYMENT_VARIABLE
+
+    monkeypatch.setenv(DEPLOYMENT_VARIABLE, "mpr-team-a")
+    data = metrics.metric_data(event("SUCCEEDED", PAUSE, {"outcome": "paused"}))
+    assert {"Name": "Deployment", "Value": "mpr-team-a"} in data[0]["Dimensions"]

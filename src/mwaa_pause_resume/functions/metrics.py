@@ -1,8 +1,9 @@
 """CloudWatch metrics of a finished pause or resume (EventBridge "Step Functions
 Execution Status Change" event of either state machine), per environment.
 
-Namespace :data:`METRICS_NAMESPACE`, dimensions ``Environment`` and ``Workflow``
-(pause / resume): ``Succeeded`` and ``Failed`` (1 or 0; FAILED, TIMED_OUT and ABORTED
+Namespace :data:`METRICS_NAMESPACE`, dimensions ``Deployment`` (the stack name: two
+deployments in one account keep apart), ``Environment`` and ``Workflow`` (pause /
+resume): ``Succeeded`` and ``Failed`` (1 or 0; FAILED, TIMED_OUT and ABORTED
 are failures), ``Duration`` (seconds: a ready-by resume's from its start after the
 wait, as measured by the workflow), for a resume ``PausedSeconds`` (since the pause
 before it) and, for a ready-by resume, ``Late`` (1 or 0). The dashboard
@@ -17,6 +18,7 @@ from typing import Any
 
 from mwaa_pause_resume.functions import aws, settings
 from mwaa_pause_resume.functions.notification import workflow_of
+from mwaa_pause_resume.functions.ownership import deployment_id
 
 METRICS_NAMESPACE = "MwaaPauseResume"
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
@@ -43,6 +45,7 @@ def metric_data(event: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     workflow = workflow_of(str(detail.get("stateMachineArn") or ""))
     dimensions = [
+        {"Name": "Deployment", "Value": deployment_id() or "local"},
         {"Name": "Environment", "Value": str(environment)},
         {"Name": "Workflow", "Value": workflow},
     ]

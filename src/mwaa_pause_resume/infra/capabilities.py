@@ -120,5 +120,6 @@ HANDLERS: dict[str, Handler] = {
 
 # Handlers that read the deployment id (functions.ownership): Begin checks and tags the
 # environment, the create tags the re-created one, the run gate names its override
-# parameters with it (functions.overrides).
-OWNERSHIP_HANDLERS = frozenset({"begin", "environment_create", "run_gate"})
+# parameters with it (functions.overrides), the metrics function makes it a dimension
+# (so one deployment's dashboard shows its own environments only).
+OWNERSHIP_HANDLERS = frozenset({"begin", "environment_create", "run_gate", "metrics"})

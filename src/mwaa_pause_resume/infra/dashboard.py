@@ -30,27 +30,32 @@ PERIOD = cdk.Duration.days(1)  # one pause and one resume a day: a point per run
 TOP = 25
 
 
-def search_expression(name: str, workflow: str, statistic: str) -> str:
-    """The fleet form of one graph: every environment's ``name`` metric of ``workflow``,
-    the TOP highest first (pure)."""
-    schema = f"{{{METRICS_NAMESPACE},Environment,Workflow}}"
-    search = f'SEARCH(\'{schema} MetricName="{name}" Workflow="{workflow}"\', '
+def search_expression(name: str, workflow: str, statistic: str, deployment: str) -> str:
+    """The fleet form of one graph: every environment's ``name`` metric of ``workflow`` in
+    ``deployment`` (not another stack's in the account), the TOP highest first (pure)."""
+    schema = f"{{{METRICS_NAMESPACE},Deployment,Environment,Workflow}}"
+    search = (
+        f'SEARCH(\'{schema} MetricName="{name}" Deployment="{deployment}" Workflow="{workflow}"\', '
+    )
     return f"SORT({search}'{statistic}', {int(PERIOD.to_seconds())}), MAX, DESC, {TOP})"
 
 
-def metric(name: str, environment: str, workflow: str, statistic: str) -> cw.Metric:
+def metric(
+    name: str, environment: str, workflow: str, statistic: str, deployment: str
+) -> cw.Metric:
     return cw.Metric(
         namespace=METRICS_NAMESPACE,
         metric_name=name,
-        dimensions_map={"Environment": environment, "Workflow": workflow},
+        dimensions_map={"Deployment": deployment, "Environment": environment, "Workflow": workflow},
         statistic=statistic,
         period=PERIOD,
         label=f"{environment} {workflow}",
     )
 
 
-def widgets(environments: Sequence[EnvironmentConfig]) -> list[cw.IWidget]:
-    """Durations, time paused, outcomes and late resumes, a line per environment."""
+def widgets(environments: Sequence[EnvironmentConfig], deployment: str) -> list[cw.IWidget]:
+    """Durations, time paused, outcomes and late resumes, a line per environment of
+    ``deployment`` (the stack name, the metrics' ``Deployment`` dimension)."""
     names = [e.name for e in environments]
     fleet = uses_fleet_scoping(len(names))
 
@@ -59,7 +64,7 @@ def widgets(environments: Sequence[EnvironmentConfig]) -> list[cw.IWidget]:
         if fleet:
             lines = [
                 cw.MathExpression(
-                    expression=search_expression(name, workflow, stat),
+                    expression=search_expression(name, workflow, stat, deployment),
                     using_metrics={},
                     # A dynamic label: each series is named by its environment.
                     label=f"${{PROP('Dim.Environment')}} {workflow}",
@@ -69,7 +74,11 @@ def widgets(environments: Sequence[EnvironmentConfig]) -> list[cw.IWidget]:
             ]
             title = f"{title}, top {TOP}"
         else:
-            lines = [metric(name, env, workflow, stat) for env in names for workflow in workflows]
+            lines = [
+                metric(name, env, workflow, stat, deployment)
+                for env in names
+                for workflow in workflows
+            ]
         return cw.GraphWidget(title=title, left=lines, width=12, height=6)
 
     return [
@@ -114,5 +123,5 @@ class WorkflowMetrics(Construct):
             self,
             "Dashboard",
             dashboard_name=f"{cdk.Stack.of(self).stack_name}-workflows",
-            widgets=[widgets(environments)],
+            widgets=[widgets(environments, cdk.Stack.of(self).stack_name)],
         )
