@@ -22,12 +22,12 @@ from botocore.exceptions import ClientError
 
 from mwaa_pause_resume.dags.rest_api import AirflowRestApi
 from mwaa_pause_resume.dags.rest_history import (
-    EXISTED,
     collect_history,
     import_history,
     restored_ids,
     restored_run_id,
 )
+from mwaa_pause_resume.dags.rest_history_runs import EXISTED
 from mwaa_pause_resume.sandbox.parts import SandboxParts, create_environment, sandbox_parts
 from mwaa_pause_resume.sandbox.result import SandboxOptions
 from tests.dags.rest_scope_helpers import recreate_environment, rest

@@ -11,13 +11,8 @@ from typing import Any
 import pytest
 
 from mwaa_pause_resume.dags.rest_api import AirflowRestApi
-from mwaa_pause_resume.dags.rest_history import (
-    EXISTED,
-    INTERRUPTED_NOTE,
-    TAKEN_OVER,
-    HistoryRestore,
-    restored_note,
-)
+from mwaa_pause_resume.dags.rest_history import TAKEN_OVER, HistoryRestore
+from mwaa_pause_resume.dags.rest_history_runs import EXISTED, INTERRUPTED_NOTE, restored_note
 from mwaa_pause_resume.dags.rest_pool import RetryingRestApi, RetryPolicy
 
 DAG = "d"

@@ -10,12 +10,8 @@ from typing import Any
 import pytest
 
 from mwaa_pause_resume.dags.rest_api import AirflowRestApi, RestApiError, TransientRestApiError
-from mwaa_pause_resume.dags.rest_history import (
-    import_history,
-    own_dag_ids,
-    run_batches,
-    same_run,
-)
+from mwaa_pause_resume.dags.rest_history import import_history, own_dag_ids, run_batches
+from mwaa_pause_resume.dags.rest_history_runs import same_run
 from mwaa_pause_resume.dags.rest_pool import (
     CONCURRENCY_OPTION,
     DEFAULT_CONCURRENCY,

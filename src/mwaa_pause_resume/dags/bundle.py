@@ -40,6 +40,7 @@ HELPER_MODULES = (
     "rest_history.py",
     "rest_history_plan.py",
     "rest_history_routes.py",
+    "rest_history_runs.py",
     "rest_history_task_instances.py",
     "rest_pool.py",
     "rest_position.py",

@@ -31,21 +31,20 @@ are restored. The marker takes the restored run at its date over (clears it, giv
 its own note and state: :mod:`.rest_position`), so the import uses
 :class:`HistoryRestore`, whose :meth:`~HistoryRestore.restore_again` then gives that
 run its snapshot state, note and task instance states back, and counts it as it ends.
-Step 3 is :mod:`.rest_history_task_instances`; the routes per version and the ids
-restored runs get are :mod:`.rest_history_routes`.
+Steps 1, 2 and 4's run calls are :mod:`.rest_history_runs`, step 3 is
+:mod:`.rest_history_task_instances`; the routes per version and the ids restored runs
+get are :mod:`.rest_history_routes`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from mwaa_pause_resume.dags.rest_api import AirflowRestApi, RestApiError, fits
+from mwaa_pause_resume.dags.rest_api import AirflowRestApi
 from mwaa_pause_resume.dags.rest_history_plan import NEAREST_TI_STATE, SETTABLE_TI_STATES
 from mwaa_pause_resume.dags.rest_history_routes import (
     SHORTENED,
@@ -53,9 +52,16 @@ from mwaa_pause_resume.dags.rest_history_routes import (
     restored_ids,
     restored_run_id,
 )
+from mwaa_pause_resume.dags.rest_history_runs import (
+    EXISTED,
+    ExistingRuns,
+    create_run,
+    fail_queued,
+    no_fit_reason,
+    restored_note,
+    set_run_states,
+)
 from mwaa_pause_resume.dags.rest_history_task_instances import (
-    BULK_BATCH,
-    NOTE_LIMIT,
     TaskInstanceRestore,
     blocked_runs,
     read_back,
@@ -72,13 +78,8 @@ OWN_TAG = "mwaa-pause-resume"
 RUN_FIELDS = REST_FIELDS["dag_runs"]
 TI_FIELDS = REST_FIELDS["task_instances"]
 
-FINAL_RUN_STATES = ("success", "failed")  # what patch_dag_run sets (besides queued)
-EXISTED = "its run existed already (a retried import)"
-OTHER_RUN = "a different run with this id exists in this environment"
-INTERRUPTED_NOTE = "mwaa-pause-resume: {state} at the pause; restored as failed"
 TAKEN_OVER = "the scheduler position's marker backfill took its run over"
 __all__ = [  # the names of its parts stay importable here (tests, the sandbox's check)
-    "FINAL_RUN_STATES",
     "NEAREST_TI_STATE",
     "SETTABLE_TI_STATES",
     "Counts",
@@ -88,10 +89,8 @@ __all__ = [  # the names of its parts stay importable here (tests, the sandbox's
     "import_history",
     "own_dag_ids",
     "restored_ids",
-    "restored_note",
     "restored_run_id",
     "run_batches",
-    "same_run",
 ]
 
 
@@ -167,7 +166,7 @@ def import_history(
     its logical date and conf match.
 
     Returns ``{"dag_runs": counts, "task_instances": counts}`` (see :class:`Counts`).
-    Raises :class:`RestApiError` when a restored run stays queued and cannot be failed.
+    Raises :class:`~.rest_api.RestApiError` when a restored run stays queued and cannot be failed.
     The import itself uses :class:`HistoryRestore`, which can also restore a run again
     after the position marker took it over.
     """
@@ -237,14 +236,14 @@ class HistoryRestore:
     def restore(self) -> None:
         """Create every run, set its state, then its task instances (module docstring)."""
         api, routes, concurrency = self.api, self.routes, self.concurrency
-        existing = _ExistingRuns(api)
+        existing = ExistingRuns(api)
         to_create = [
             {**run, "dag_run_id": new_id}
             for run in self.runs
             if (new_id := self.new_ids[(str(run["dag_id"]), str(run["dag_run_id"]))]) is not None
         ]
         made = iter(
-            run_bounded(to_create, lambda run: _create_run(api, run, routes, existing), concurrency)
+            run_bounded(to_create, lambda run: create_run(api, run, routes, existing), concurrency)
         )
         pending: dict[tuple[str, str], list[Mapping[str, Any]]] = {}  # task instances to set
         for run in self.runs:
@@ -255,7 +254,7 @@ class HistoryRestore:
             reason: str | None
             final: str | None
             if new_id is None:
-                outcome, reason, final = "not_restored", _no_fit_reason(original[0], routes), None
+                outcome, reason, final = "not_restored", no_fit_reason(original[0], routes), None
             else:
                 outcome, reason, final = next(made)
                 if final is not None and outcome == "exact" and new_id != original[1]:
@@ -284,19 +283,19 @@ class HistoryRestore:
         created = self.created
         restore = TaskInstanceRestore(api, pending, created, routes, concurrency)
         if routes.run_success_marks_all:
-            _set_run_states(api, created, routes, concurrency)
+            set_run_states(api, created, routes, concurrency)
             blocked = blocked_runs(api, created, pending)
             outcomes = restore.run(blocked)
         else:
             outcomes = restore.run({})
-            _set_run_states(api, created, routes, concurrency)
+            set_run_states(api, created, routes, concurrency)
             blocked = blocked_runs(api, created, pending)
             if blocked:
                 outcomes |= restore.run(blocked, only=set(blocked))
         if blocked:
-            _set_run_states(api, {k: created[k] for k in blocked}, routes, concurrency)
+            set_run_states(api, {k: created[k] for k in blocked}, routes, concurrency)
         self.ti_outcomes.update(outcomes)
-        _fail_queued(api, created, routes, self.run_counts)
+        fail_queued(api, created, routes, self.run_counts.reasons)
         log.info("run history restored: %s", self.counts())
 
     def restore_again(self, keys: Iterable[tuple[str, str]]) -> None:
@@ -308,7 +307,7 @@ class HistoryRestore:
         teardown task kept queued: before 3.3 the run's state and note first (a success
         run marks every task instance success), from 3.3 last. A failure counts the run
         and its task instances not restored (logged), except a run left queued, which
-        raises :class:`RestApiError` as in :meth:`restore`.
+        raises :class:`~.rest_api.RestApiError` as in :meth:`restore`.
         """
         runs = sorted({k for k in keys if k in self.created})
         if not runs:
@@ -324,7 +323,7 @@ class HistoryRestore:
                 self.ti_outcomes[key] = [("not_restored", reason)] * len(
                     self.tis_by_run.get(key, [])
                 )
-        _fail_queued(self.api, finals, self.routes, self.run_counts)
+        fail_queued(self.api, finals, self.routes, self.run_counts.reasons)
 
     def _restore_again(
         self, runs: list[tuple[str, str]], finals: dict[tuple[str, str], str]
@@ -334,188 +333,10 @@ class HistoryRestore:
         notes = {k: self.notes.get(k) for k in runs}
         restore = TaskInstanceRestore(api, tis, finals, routes, self.concurrency)
         if routes.run_success_marks_all:
-            _set_run_states(api, finals, routes, self.concurrency, notes=notes)
+            set_run_states(api, finals, routes, self.concurrency, notes=notes)
             outcomes = restore.run({}, read_back=read_back(api, tis))
         else:
             outcomes = restore.run(read_back(api, tis))
-            _set_run_states(api, finals, routes, self.concurrency, notes=notes)
+            set_run_states(api, finals, routes, self.concurrency, notes=notes)
         self.ti_outcomes.update(outcomes)
         log.info("%d run(s) restored again after the position marker took them over", len(runs))
-
-
-class _ExistingRuns:
-    """The environment's runs, listed once, on the first 409 (a retried import)."""
-
-    def __init__(self, api: AirflowRestApi) -> None:
-        self._api = api
-        self._lock = threading.Lock()
-        self._runs: dict[tuple[str, str], dict[str, Any]] | None = None
-
-    def get(self, dag_id: str, run_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            if self._runs is None:
-                self._runs = {
-                    (str(r["dag_id"]), str(r["dag_run_id"])): r for r in self._api.dag_runs()
-                }
-            return self._runs.get((dag_id, run_id))
-
-
-def same_run(found: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
-    """Whether an existing run is the one ``body`` would create: same logical date
-    (as instants) and conf."""
-    return _instant(found.get("logical_date")) == _instant(body.get("logical_date")) and (
-        found.get("conf") or {}
-    ) == (body.get("conf") or {})
-
-
-def _instant(value: Any) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def _no_fit_reason(dag_id: str, routes: Routes) -> str:
-    if not fits(f"/dags/{dag_id}/dagRuns"):
-        return "path limit: POST /dags/{dag_id}/dagRuns over 64 characters"
-    return (
-        "path limit: PATCH /dags/{dag_id}/dagRuns/{run_id} over 64 characters even with "
-        "a shortened run id (no bulk run update before 3.3): its state could not be set"
-    )
-
-
-def _create_run(
-    api: RetryingRestApi, run: Mapping[str, Any], routes: Routes, existing: _ExistingRuns
-) -> tuple[str, str | None, str | None]:
-    """(outcome, reason, final state or None when the run was not created)."""
-    dag_id, run_id = str(run["dag_id"]), str(run["dag_run_id"])
-    path = f"/dags/{dag_id}/dagRuns"
-    state = str(run.get("state"))
-    outcome, reason = "exact", None
-    if state in FINAL_RUN_STATES:
-        final = state
-    else:
-        # queued or running at the pause: never left queued (it would run on unpause)
-        final = "failed"
-        outcome, reason = "approximated", f"{state} at the pause: restored as failed"
-    if run.get("run_type") != "manual" and outcome == "exact":
-        outcome, reason = "approximated", "run type restored as manual (id prefix manual__)"
-    body: dict[str, Any] = {
-        "dag_run_id": run_id,
-        "logical_date": run.get("logical_date"),
-        "run_after": run.get("run_after"),
-        "conf": run.get("conf") or {},  # 3.0.6 takes a dict only
-        "note": restored_note(run),
-    }
-    # Sent with the logical date only (Airflow refuses it otherwise); 3.0.6 keeps
-    # run_after only when the interval is sent.
-    if run.get("logical_date") and run.get("data_interval_start") and run.get("data_interval_end"):
-        body["data_interval_start"] = run["data_interval_start"]
-        body["data_interval_end"] = run["data_interval_end"]
-    done = api.attempt("POST", path, body=body)
-    status, answer = done.status, done.answer
-    if status == 404:
-        return "not_restored", "its DAG is not in this environment", None
-    if status == 409:
-        # Listed once, at the first 409: a run missing from that list after a lost
-        # attempt was made by that attempt (it is listed when the list is older).
-        found = existing.get(dag_id, run_id)
-        if found is None and done.attempts > 1:
-            return outcome, reason, final
-        if found is None or not same_run(found, body):
-            return "not_restored", OTHER_RUN, None
-        if found.get("state") == "queued":
-            # made by this import (a lost attempt) or by one stopped before its states
-            # were set: restored as a new run
-            return outcome, reason, final
-        # A retried import made it already: its state is set again (never left queued);
-        # its task instances are not patched twice (Airflow refuses a state one holds).
-        return outcome, EXISTED, final
-    if not 200 <= status < 300:
-        detail = answer.get("detail") if isinstance(answer, dict) else answer
-        log.warning("POST %s refused (HTTP %s): %s", path, status, str(detail)[:300])
-        return "not_restored", f"refused by Airflow (HTTP {status})", None
-    return outcome, reason, final
-
-
-def restored_note(run: Mapping[str, Any]) -> str | None:
-    """The note a run is restored with: its own, and for a run queued or running at
-    the pause a line saying it was restored failed; at most Airflow's 1000 characters."""
-    note = run.get("note")
-    state = str(run.get("state"))
-    if state not in FINAL_RUN_STATES:
-        extra = INTERRUPTED_NOTE.format(state=state)
-        note = f"{note}\n{extra}" if note else extra
-    return note[:NOTE_LIMIT] if isinstance(note, str) else None
-
-
-def _set_run_states(
-    api: AirflowRestApi,
-    created: Mapping[tuple[str, str], str],
-    routes: Routes,
-    concurrency: int = 1,
-    *,
-    notes: Mapping[tuple[str, str], str | None] | None = None,
-) -> None:
-    """Each run's state; with ``notes``, each run's note too (None: no note, which
-    removes one the run has)."""
-
-    def body(key: tuple[str, str], state: str) -> dict[str, Any]:
-        if notes is None:
-            return {"state": state}
-        note = notes.get(key)
-        # 3.3's bulk update leaves a null note alone and removes the note for ""; the
-        # single-run PATCH stores null as no note.
-        return {"state": state, "note": note or ("" if routes.bulk_dag_runs else None)}
-
-    if routes.bulk_dag_runs:
-        entities = [
-            {"dag_id": d, "dag_run_id": r, **body((d, r), state)}
-            for (d, r), state in created.items()
-        ]
-        batches = [entities[i : i + BULK_BATCH] for i in range(0, len(entities), BULK_BATCH)]
-        run_bounded(batches, lambda batch: _bulk_runs(api, batch), concurrency)
-        return
-    # the paths fit: _create_run created no run whose state has no route
-    run_bounded(
-        list(created.items()),
-        lambda item: api.request(
-            "PATCH", f"/dags/{item[0][0]}/dagRuns/{item[0][1]}", body=body(*item)
-        ),
-        concurrency,
-    )
-
-
-def _bulk_runs(api: AirflowRestApi, batch: list[dict[str, Any]]) -> None:
-    answer = api.bulk_update("/dags/~/dagRuns", batch)
-    if answer.get("errors"):
-        log.warning("bulk run update: %s", str(answer["errors"])[:1000])
-
-
-def _fail_queued(
-    api: AirflowRestApi,
-    created: Mapping[tuple[str, str], str],
-    routes: Routes,
-    counts: Counts,
-) -> None:
-    """No restored run may stay queued: it would run when its DAG is unpaused."""
-    queued = {
-        (str(r["dag_id"]), str(r["dag_run_id"]))
-        for r in api.dag_runs(state="queued")
-        if (str(r["dag_id"]), str(r["dag_run_id"])) in created
-    }
-    if not queued:
-        return
-    log.warning("%d restored run(s) still queued: setting them failed", len(queued))
-    _set_run_states(api, dict.fromkeys(sorted(queued), "failed"), routes)
-    still = {
-        (str(r["dag_id"]), str(r["dag_run_id"]))
-        for r in api.dag_runs(state="queued")
-        if (str(r["dag_id"]), str(r["dag_run_id"])) in queued
-    }
-    if still:
-        raise RestApiError(
-            f"restored runs stay queued and would run on unpause: {sorted(still)[:10]}; "
-            "leave their DAGs paused and delete these runs in the Airflow UI"
-        )
-    reason = "still queued after the restore: set failed"
-    counts.reasons[reason] = counts.reasons.get(reason, 0) + len(queued)

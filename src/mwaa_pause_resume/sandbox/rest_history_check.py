@@ -29,7 +29,6 @@ from typing import Any
 
 from mwaa_pause_resume.dags.rest_api import MAX_PATH
 from mwaa_pause_resume.dags.rest_history import (
-    FINAL_RUN_STATES,
     NEAREST_TI_STATE,
     SETTABLE_TI_STATES,
     Routes,
@@ -37,6 +36,7 @@ from mwaa_pause_resume.dags.rest_history import (
     restored_run_id,
 )
 from mwaa_pause_resume.dags.rest_history_plan import baseline_state
+from mwaa_pause_resume.dags.rest_history_runs import FINAL_RUN_STATES
 
 Call = Callable[..., tuple[int, Any]]
 RunKey = tuple[str, str]
