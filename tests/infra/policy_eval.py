@@ -100,6 +100,23 @@ def _principal_matches(statement: dict[str, Any], principal_arn: str) -> bool:
     return any(v in ("*", principal_arn) or (root and v.endswith(root)) for v in values)
 
 
+def _matching(
+    statements: list[dict[str, Any]],
+    principal_arn: str,
+    action: str,
+    resource: str,
+    context: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """The statements that match the request (over TLS unless ``context`` says otherwise)."""
+    request = {
+        "principal": principal_arn,
+        "action": action,
+        "resource": resource,
+        "context": {"aws:SecureTransport": "true", **(context or {})},
+    }
+    return [s for s in statements if _statement_matches(s, request)]
+
+
 def allowed(
     statements: list[dict[str, Any]],
     principal_arn: str,
@@ -107,15 +124,8 @@ def allowed(
     resource: str,
     context: dict[str, Any] | None = None,
 ) -> bool:
-    """IAM's decision within one policy: some Allow matches and no Deny does. Requests
-    use TLS (``aws:SecureTransport`` true) unless ``context`` says otherwise."""
-    request = {
-        "principal": principal_arn,
-        "action": action,
-        "resource": resource,
-        "context": {"aws:SecureTransport": "true", **(context or {})},
-    }
-    matching = [s for s in statements if _statement_matches(s, request)]
+    """IAM's decision within one policy: some Allow matches and no Deny does."""
+    matching = _matching(statements, principal_arn, action, resource, context)
     return any(s["Effect"] == "Allow" for s in matching) and not any(
         s["Effect"] == "Deny" for s in matching
     )
@@ -128,12 +138,7 @@ def denied(
     resource: str,
     context: dict[str, Any] | None = None,
 ) -> bool:
-    """Whether some Deny statement matches the request (TLS unless ``context`` says
-    otherwise; ``context`` adds condition keys, e.g. ``s3:DataAccessPointArn``)."""
-    request = {
-        "principal": principal_arn,
-        "action": action,
-        "resource": resource,
-        "context": {"aws:SecureTransport": "true", **(context or {})},
-    }
-    return any(s["Effect"] == "Deny" and _statement_matches(s, request) for s in statements)
+    """Whether some Deny statement matches the request (``context`` adds condition keys,
+    e.g. ``s3:DataAccessPointArn``)."""
+    matching = _matching(statements, principal_arn, action, resource, context)
+    return any(s["Effect"] == "Deny" for s in matching)
