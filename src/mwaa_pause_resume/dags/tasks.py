@@ -120,7 +120,7 @@ def _snapshot_store(cfg: Any, trust: Trust) -> Any:
     from mwaa_pause_resume.dags.rest_api import own_environment_name
     from mwaa_pause_resume.metadata import open_store
 
-    access_point = trust.access_point(own_environment_name())
+    access_point = trust.access_point_arn_prefix and trust.access_point(own_environment_name())
     return open_store(cfg.snapshot, kms_key_id=cfg.kms_key_id, access_point=access_point)
 
 

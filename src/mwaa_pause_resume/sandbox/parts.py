@@ -159,8 +159,15 @@ def _mwaa_client() -> Any:
     import boto3
     from botocore.config import Config
 
-    # Leaving CREATING runs Airflow (migrate, parse the DAGs) inside GetEnvironment.
-    config = Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=900)
+    from mwaa_pause_resume.dags.rest_api import MAX_POOL_CONNECTIONS
+
+    # Leaving CREATING runs Airflow (migrate, parse the DAGs) inside GetEnvironment. As many
+    # connections as the DAGs' own client keeps (the benchmarks call InvokeRestApi with it).
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": 1},
+        read_timeout=900,
+        max_pool_connections=MAX_POOL_CONNECTIONS,
+    )
     return boto3.client("mwaa", config=config)
 
 
