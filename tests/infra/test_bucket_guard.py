@@ -405,3 +405,19 @@ def test_a_shared_execution_role_uses_each_of_its_environments_access_points() -
         assert not denied(statements, role, "s3:GetObject", own)
         assert denied(statements, role, "s3:GetObject", f"{arn}/object/dev/S/tables/t")
         assert denied(statements, DEV.execution_role_arn, "s3:GetObject", own)
+
+
+def test_the_dags_trust_file_names_the_deployments_access_points(
+    template: dict[str, Any],
+) -> None:
+    """The stack's DAG deployment writes the access points' ARN prefix into trust.json (its
+    deploy-time values travel as the BucketDeployment's source markers)."""
+    import json
+
+    copies = [
+        r for r in template["Resources"].values() if r["Type"] == "Custom::CDKBucketDeployment"
+    ]
+    assert copies
+    prefix = f":accesspoint/{name_prefix(CONFIG.deployment.stack_name)}"
+    for copy in copies:
+        assert prefix in json.dumps(copy["Properties"]["SourceMarkers"])
