@@ -379,7 +379,13 @@ def test_the_functions_that_own_environments_know_the_deployment(
         if DEPLOYMENT_VARIABLE in variables:
             found[logical_id] = variables[DEPLOYMENT_VARIABLE]
     assert set(found.values()) == {CONFIG.deployment.stack_name}
-    assert sorted(i[len("Functions") :][:5] for i in found) == ["Begin", "Envir", "RunGa"]
+    # the owners, and the metrics function (its Deployment dimension keeps dashboards apart)
+    assert sorted(i[len("Functions") :][:5] for i in found) == [
+        "Begin",
+        "Envir",
+        "Metri",
+        "RunGa",
+    ]
 
 
 # -- the HMAC key: who may sign, who may only check (issue 13) ----------------------------
